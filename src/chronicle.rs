@@ -1,0 +1,318 @@
+//! `trace`: one run told as a dated chronicle in plain words, with its monthly state.
+//!
+//! The [`Chronicle`] is an [`Observer`] of the very engine that batch runs use, so run *R* of
+//! `trace` is run *R* of `run`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::calendar::Month;
+use crate::engine::{Happening, Observer, Workspace};
+use crate::model::Model;
+use crate::outcome::{RunOutcome, NEVER};
+
+/// Collects the chronicle lines and the `trace.csv` rows of one run.
+pub struct Chronicle<'m> {
+    model: &'m Model,
+    /// Chronicle lines, in order.
+    pub lines: Vec<String>,
+    /// `trace.csv` text.
+    pub csv: String,
+    open_event: Option<(u32, usize)>,
+}
+
+impl<'m> Chronicle<'m> {
+    /// An empty chronicle for `model`.
+    pub fn new(model: &'m Model) -> Chronicle<'m> {
+        Chronicle {
+            model,
+            lines: Vec::new(),
+            csv: String::from("month,polity,other,fear,trust,mobilization,status\n"),
+            open_event: None,
+        }
+    }
+
+    fn name(&self, i: usize) -> &str {
+        &self.model.names[i]
+    }
+
+    fn line(&mut self, t: u32, text: String) {
+        self.open_event = None;
+        self.lines.push(format!("{} {text}", self.model.month(t)));
+    }
+
+    /// Add a clause to the open scripted event's line, or make it a line of its own.
+    fn clause(&mut self, t: u32, text: String) {
+        match self.open_event {
+            Some((et, k)) if et == t => {
+                let line = &mut self.lines[k];
+                line.push_str(if line.ends_with(')') || !line.contains(": ") {
+                    ": "
+                } else {
+                    "; "
+                });
+                line.push_str(&text);
+            }
+            _ => self.line(t, text),
+        }
+    }
+
+    /// The chronicle as text, one line per entry.
+    pub fn text(&self) -> String {
+        let mut s = self.lines.join("\n");
+        s.push('\n');
+        s
+    }
+}
+
+impl Observer for Chronicle<'_> {
+    fn happening(&mut self, t: u32, what: Happening) {
+        match what {
+            Happening::Event { event } => {
+                let ev = &self.model.events[event];
+                let text = if ev.text.is_empty() {
+                    ev.id.clone()
+                } else {
+                    ev.text.clone()
+                };
+                self.line(t, text);
+                self.open_event = Some((t, self.lines.len() - 1));
+            }
+            Happening::Contact { a, b, before, after } => {
+                let s = format!(
+                    "contact {}–{} {before:.2} → {after:.2}",
+                    self.name(a),
+                    self.name(b)
+                );
+                self.clause(t, s);
+            }
+            Happening::Trust {
+                of,
+                toward,
+                before,
+                after,
+            } => {
+                let s = format!(
+                    "{}'s trust in {} {before:.2} → {after:.2}",
+                    self.name(of),
+                    self.name(toward)
+                );
+                self.clause(t, s);
+            }
+            Happening::FearShock { of, toward, amount } => {
+                let s = format!("{}'s fear of {} {amount:+.2}", self.name(of), self.name(toward));
+                self.clause(t, s);
+            }
+            Happening::HostileAct {
+                actor,
+                victim,
+                scripted,
+                trust_before,
+                trust_after,
+            } => {
+                let effect = format!(
+                    "{}'s trust in {} {trust_before:.2} → {trust_after:.2}",
+                    self.name(victim),
+                    self.name(actor)
+                );
+                if scripted {
+                    let s = format!(
+                        "a hostile act of {} against {}, {effect}",
+                        self.name(actor),
+                        self.name(victim)
+                    );
+                    self.clause(t, s);
+                } else {
+                    let text = &self.model.provocation_text[actor * self.model.n + victim];
+                    let deed = if text.is_empty() {
+                        format!("commits a hostile act against {}", self.name(victim))
+                    } else {
+                        text.clone()
+                    };
+                    self.line(t, format!("{} {deed}: {effect}", self.name(actor)));
+                }
+            }
+            Happening::Strength {
+                polity,
+                before,
+                after,
+            } => {
+                let s = format!("{}'s strength {before:.2} → {after:.2}", self.name(polity));
+                self.clause(t, s);
+            }
+            Happening::Stability {
+                polity,
+                before,
+                after,
+            } => {
+                let s = format!("{}'s stability {before:.2} → {after:.2}", self.name(polity));
+                self.clause(t, s);
+            }
+            Happening::Ceased { polity } => {
+                let s = format!("{} ceases to exist as a state", self.name(polity));
+                self.clause(t, s);
+            }
+            Happening::WarBegins {
+                initiator,
+                target,
+                breach,
+                fear,
+                mobilization,
+            } => {
+                let how = if breach {
+                    "breaks the truce and attacks"
+                } else {
+                    "goes to war against"
+                };
+                let s = format!(
+                    "WAR: {} {how} {} ({}'s fear of {} {fear:.2}, its mobilization {mobilization:.2})",
+                    self.name(initiator),
+                    self.name(target),
+                    self.name(initiator),
+                    self.name(target)
+                );
+                self.line(t, s);
+            }
+            Happening::Talks { seeker, other, truce } => {
+                let result = if truce {
+                    "a truce is agreed"
+                } else {
+                    "the talks fail"
+                };
+                let s = format!(
+                    "{} seeks talks with {}: {result}",
+                    self.name(seeker),
+                    self.name(other)
+                );
+                self.line(t, s);
+            }
+            Happening::TruceBecomesPeace { a, b } => {
+                let s = format!(
+                    "the truce between {} and {} has held and becomes peace",
+                    self.name(a),
+                    self.name(b)
+                );
+                self.line(t, s);
+            }
+            Happening::AllianceFormed { a, b } => {
+                let s = format!(
+                    "{} and {} ally against a common threat",
+                    self.name(a),
+                    self.name(b)
+                );
+                self.line(t, s);
+            }
+            Happening::VassalAccepted { vassal, lord } => {
+                let s = format!(
+                    "{} accepts the suzerainty of {}",
+                    self.name(vassal),
+                    self.name(lord)
+                );
+                self.line(t, s);
+            }
+            Happening::TieDissolved { a, b } => {
+                let s = format!(
+                    "the tie between {} and {} dissolves for lack of trust",
+                    self.name(a),
+                    self.name(b)
+                );
+                self.line(t, s);
+            }
+        }
+    }
+
+    fn month_end(&mut self, t: u32, state: &Workspace) {
+        let m = self.model;
+        let month = m.month(t);
+        for i in 0..m.n {
+            if !state.is_active(i) {
+                continue;
+            }
+            for j in 0..m.n {
+                if i == j || !state.is_active(j) {
+                    continue;
+                }
+                let status = state.status(m.dyad_of[i * m.n + j]).word();
+                let _ = writeln!(
+                    self.csv,
+                    "{month},{},{},{:.6},{:.6},{:.6},{status}",
+                    m.ids[i],
+                    m.ids[j],
+                    state.fear(i, j),
+                    state.trust(i, j),
+                    state.mobilization(i)
+                );
+            }
+        }
+    }
+}
+
+/// `outcome.json` of a traced run: what `run` folds into its counts for this run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TracedOutcome {
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Run index.
+    pub run: u64,
+    /// Per unordered pair.
+    pub dyads: Vec<TracedDyad>,
+    /// Polity id → month it ceased to exist (absent if it did not).
+    pub ceased: std::collections::BTreeMap<String, Month>,
+}
+
+/// One pair of a traced run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TracedDyad {
+    /// First polity id.
+    pub a: String,
+    /// Second polity id.
+    pub b: String,
+    /// Month of the first war onset, or null.
+    pub first_onset: Option<Month>,
+    /// Id of the initiator of the first war, or null.
+    pub initiator: Option<String>,
+    /// Hostile acts of a and b against each other in the 36 months up to the first onset.
+    pub acts_before_onset: [u8; 2],
+    /// Wars begun in the pair.
+    pub wars: u16,
+    /// Months at war.
+    pub months_at_war: u32,
+}
+
+impl TracedOutcome {
+    /// Describe `outcome`, the result of run `run` of `model` under `seed`.
+    pub fn new(model: &Model, seed: u64, run: u64, outcome: &RunOutcome) -> TracedOutcome {
+        TracedOutcome {
+            scenario: model.name.clone(),
+            seed,
+            run,
+            dyads: model
+                .dyads
+                .iter()
+                .zip(&outcome.dyads)
+                .map(|(&(a, b), o)| {
+                    let fought = o.first_onset != NEVER;
+                    TracedDyad {
+                        a: model.ids[a].clone(),
+                        b: model.ids[b].clone(),
+                        first_onset: fought.then(|| model.month(o.first_onset)),
+                        initiator: fought.then(|| model.ids[if o.initiator == 0 { a } else { b }].clone()),
+                        acts_before_onset: o.acts_before_onset,
+                        wars: o.wars,
+                        months_at_war: o.months_at_war,
+                    }
+                })
+                .collect(),
+            ceased: outcome
+                .ceased
+                .iter()
+                .enumerate()
+                .filter(|(_, &m)| m != NEVER)
+                .map(|(i, &m)| (model.ids[i].clone(), model.month(m)))
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! The command line: `jinsong run`, `check` and `trace`.
+//!
+//! This module only parses arguments, loads scenarios and writes files; the model lives in the
+//! rest of the library.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::chronicle::{Chronicle, TracedOutcome};
+use crate::engine::{simulate, Workspace};
+use crate::model::Model;
+use crate::montecarlo::Batch;
+use crate::output::Staging;
+use crate::report::{onset_curve_csv, Summary};
+use crate::scenario::{LoadedScenario, Override, ScenarioError};
+
+/// Agent-based Monte Carlo simulation of the Jin–Song wars (1125–1142) and other crises.
+#[derive(Debug, Parser)]
+#[command(name = "jinsong", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a batch of seeded stochastic histories and report war-onset probabilities.
+    Run(RunArgs),
+    /// Validate a scenario and print what was read.
+    Check(CheckArgs),
+    /// Tell one run as a dated chronicle and write its monthly state.
+    Trace(TraceArgs),
+}
+
+/// Options shared by commands that read a scenario.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// Scenario file (RON). Default: the embedded baseline (scenarios/baseline.ron).
+    pub scenario: Option<PathBuf>,
+    /// Override a number or switch: PATH=VALUE, e.g. polities.song.mobilization_lag=2,
+    /// relations.song.jin.provocation_rate=0, mechanisms.provocations=false. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `jinsong run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Number of runs (default: the scenario's `runs`).
+    #[arg(long, value_name = "N")]
+    runs: Option<u64>,
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "T")]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `jinsong check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Override a number or switch before checking (see `run --help`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `jinsong trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Which run to tell: run R of `trace` is run R of `run`.
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    run: u64,
+    /// Output folder (default: output/<scenario name>/trace-<seed>-<run>/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Do not print the chronicle.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Entry point of the binary: run the command and turn errors into a message and exit status 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(se) = e.downcast_ref::<ScenarioError>() {
+                for p in &se.problems {
+                    eprintln!("error: {p}");
+                }
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(a) => run(a),
+        Command::Check(a) => check(a),
+        Command::Trace(a) => trace(a),
+    }
+}
+
+/// Load (or take the embedded baseline), apply overrides, validate.
+pub fn load(path: Option<&Path>, set: &[String]) -> Result<LoadedScenario> {
+    let overrides = set
+        .iter()
+        .map(|s| s.parse::<Override>().map_err(|e| anyhow::anyhow!("--set: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let mut loaded = match path {
+        Some(p) => LoadedScenario::read(p)?,
+        None => LoadedScenario::baseline()?,
+    };
+    loaded.validate()?;
+    loaded.apply_overrides(&overrides)?;
+    loaded.validate()?;
+    Ok(loaded)
+}
+
+fn run(a: RunArgs) -> Result<()> {
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = &loaded.scenario;
+    let runs = a.runs.unwrap_or(sc.runs);
+    if runs == 0 {
+        bail!("--runs: 0 is out of range (allowed: 1 or more)");
+    }
+    if a.threads == Some(0) {
+        bail!("--threads: 0 is out of range (allowed: 1 or more)");
+    }
+    let seed = a.seed.unwrap_or(sc.seed);
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&sc.name));
+    let staging = Staging::prepare(&out)?;
+    let model = Model::compile(sc);
+
+    let bar = progress_bar(runs, a.quiet);
+    let batch = Batch {
+        model: &model,
+        seed,
+        first_run: 0,
+        runs,
+    };
+    let tally = batch
+        .run_with_threads(a.threads.unwrap_or(0), &|n| bar.inc(n))
+        .context("cannot start the worker threads")?;
+    bar.finish_and_clear();
+
+    let summary = Summary::new(&model, seed, &tally);
+    staging.write("summary.json", summary.to_json().as_bytes())?;
+    staging.write("onset_curve.csv", onset_curve_csv(&model, &tally).as_bytes())?;
+    let dir = staging.commit()?;
+    if !a.quiet {
+        println!(
+            "{}: {} runs, seed {}, {} .. {}",
+            summary.scenario, runs, seed, summary.start, summary.end
+        );
+        print!("{}", summary.table());
+        println!("wrote {}/summary.json and onset_curve.csv", dir.display());
+    }
+    Ok(())
+}
+
+fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
+    if quiet || runs < 20_000 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{spinner} {msg} [{wide_bar}] {human_pos}/{human_len} runs · {per_sec} · ETA {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message("simulating");
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn check(a: CheckArgs) -> Result<()> {
+    let loaded = load(Some(&a.scenario), &a.set)?;
+    let sc = &loaded.scenario;
+    println!(
+        "{}: scenario `{}`, {} .. {}, seed {}, {} runs",
+        loaded.file, sc.name, sc.start, sc.end, sc.seed, sc.runs
+    );
+    let off: Vec<&str> = crate::scenario::Mechanisms::NAMES
+        .iter()
+        .copied()
+        .filter(|n| {
+            let mut m = sc.mechanisms;
+            m.switch_mut(n).is_some_and(|s| !*s)
+        })
+        .collect();
+    println!(
+        "mechanisms: all on{}",
+        if off.is_empty() {
+            String::new()
+        } else {
+            format!(" except {}", off.join(", "))
+        }
+    );
+    for p in &sc.polities {
+        println!(
+            "polity {:<8} {:<14} strength {:.2} potential {:.2} mobilization {:.2} lag {} stability {:.2} fear_gain {} fear_decay {} war_threshold {} war_propensity {} greed {} isolation {} rigidity {}",
+            p.id, p.name, p.strength, p.potential, p.mobilization, p.mobilization_lag, p.stability,
+            p.fear_gain, p.fear_decay, p.war_threshold, p.war_propensity, p.greed, p.isolation, p.status_rigidity
+        );
+    }
+    for r in &sc.relations {
+        println!(
+            "relation {:>8} → {:<8} contact {:.2} trust {:.2} fear {:.2} grievance {} provocation_rate {} restraint {}",
+            r.from, r.to, r.contact, r.trust, r.fear, r.grievance, r.provocation_rate, r.restraint
+        );
+    }
+    for s in &sc.statuses {
+        println!("status {}–{}: {:?}", s.a, s.b, s.status);
+    }
+    for e in &sc.events {
+        let to = e.to.unwrap_or(e.from);
+        println!(
+            "event {:<18} {} ..= {} p={} effects={}",
+            e.id,
+            e.from,
+            to,
+            e.probability,
+            e.effects.len()
+        );
+    }
+    println!(
+        "ok: {} polities, {} relations, {} events",
+        sc.polities.len(),
+        sc.relations.len(),
+        sc.events.len()
+    );
+    Ok(())
+}
+
+fn trace(a: TraceArgs) -> Result<()> {
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = &loaded.scenario;
+    let seed = a.seed.unwrap_or(sc.seed);
+    let out = a.out.clone().unwrap_or_else(|| {
+        Path::new("output")
+            .join(&sc.name)
+            .join(format!("trace-{seed}-{}", a.run))
+    });
+    let staging = Staging::prepare(&out)?;
+    let model = Model::compile(sc);
+    let mut ws = Workspace::new(&model);
+    let mut chronicle = Chronicle::new(&model);
+    simulate(&model, seed, a.run, &mut ws, &mut chronicle);
+    let outcome = TracedOutcome::new(&model, seed, a.run, &ws.outcome);
+    let header = format!(
+        "{}: run {} of seed {}, {} .. {}\n",
+        sc.name, a.run, seed, sc.start, sc.end
+    );
+    let text = format!("{header}{}", chronicle.text());
+    staging.write("chronicle.txt", text.as_bytes())?;
+    staging.write("trace.csv", chronicle.csv.as_bytes())?;
+    let mut json = serde_json::to_string_pretty(&outcome).context("cannot encode outcome.json")?;
+    json.push('\n');
+    staging.write("outcome.json", json.as_bytes())?;
+    let dir = staging.commit()?;
+    if !a.quiet {
+        print!("{text}");
+        println!(
+            "wrote {}/chronicle.txt, trace.csv and outcome.json",
+            dir.display()
+        );
+    }
+    Ok(())
+}

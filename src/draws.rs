@@ -1,0 +1,160 @@
+//! The fixed monthly draw schedule that makes common random numbers work.
+//!
+//! Run *r* draws only from `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(r)`. Every month
+//! it draws the same number of 64-bit words, whatever happens in the run, and splits each word
+//! into two 32-bit uniforms. Each uniform has a fixed *slot*: one per ordered pair for the fear
+//! noise, one for a hostile act, one for the pair's decision (war, talks, breach, alliance,
+//! vassalage: only one applies in a given status), one per unordered pair for the outcome of
+//! talks, and one per scripted event. A slot's number is consumed whether or not its mechanism
+//! is on, so switching a mechanism off or changing a parameter never shifts the numbers that
+//! the rest of the run sees: scenarios that differ in one word are compared on common random
+//! numbers.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The slot layout of one month for a scenario with `n` polities and `events` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawSchedule {
+    ordered_pairs: usize,
+    dyads: usize,
+    events: usize,
+}
+
+impl DrawSchedule {
+    /// The layout for `polities` polities and `events` scripted events.
+    pub fn new(polities: usize, events: usize) -> DrawSchedule {
+        let ordered_pairs = polities * polities.saturating_sub(1);
+        DrawSchedule {
+            ordered_pairs,
+            dyads: ordered_pairs / 2,
+            events,
+        }
+    }
+
+    /// Uniforms used per month.
+    pub fn uniforms_per_month(&self) -> usize {
+        3 * self.ordered_pairs + self.dyads + self.events
+    }
+
+    /// 64-bit ChaCha8 words drawn per month (two uniforms each).
+    pub fn words_per_month(&self) -> usize {
+        self.uniforms_per_month().div_ceil(2)
+    }
+
+    /// Slot of the fear noise of ordered pair `q`.
+    #[inline(always)]
+    pub fn noise(&self, q: usize) -> usize {
+        q
+    }
+
+    /// Slot of the hostile-act draw of ordered pair `q`.
+    #[inline(always)]
+    pub fn provocation(&self, q: usize) -> usize {
+        self.ordered_pairs + q
+    }
+
+    /// Slot of the decision of ordered pair `q`.
+    #[inline(always)]
+    pub fn decision(&self, q: usize) -> usize {
+        2 * self.ordered_pairs + q
+    }
+
+    /// Slot of the talks outcome of unordered pair `d`.
+    #[inline(always)]
+    pub fn talks(&self, d: usize) -> usize {
+        3 * self.ordered_pairs + d
+    }
+
+    /// Slot of scripted event `e`.
+    #[inline(always)]
+    pub fn event(&self, e: usize) -> usize {
+        3 * self.ordered_pairs + self.dyads + e
+    }
+}
+
+/// The random stream of one run: a ChaCha8 generator on stream `run` of `seed`.
+pub struct RunStream {
+    rng: ChaCha8Rng,
+    words_drawn: u64,
+}
+
+impl RunStream {
+    /// The stream of run `run` under master seed `seed`.
+    pub fn new(seed: u64, run: u64) -> RunStream {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(run);
+        RunStream { rng, words_drawn: 0 }
+    }
+
+    /// Fill `month` with the uniforms of the next month, as raw 32-bit integers.
+    #[inline]
+    pub fn fill_month(&mut self, month: &mut [u32]) {
+        let mut chunks = month.chunks_exact_mut(2);
+        for pair in &mut chunks {
+            let w = self.rng.next_u64();
+            pair[0] = w as u32;
+            pair[1] = (w >> 32) as u32;
+        }
+        if let [last] = chunks.into_remainder() {
+            // The odd slot still consumes a whole word, so the layout is a whole number of words.
+            *last = self.rng.next_u64() as u32;
+        }
+        self.words_drawn += month.len().div_ceil(2) as u64;
+    }
+
+    /// How many 64-bit words this stream has produced.
+    pub fn words_drawn(&self) -> u64 {
+        self.words_drawn
+    }
+}
+
+/// A raw 32-bit draw as a uniform number in the open interval (0, 1).
+#[inline(always)]
+pub fn uniform(raw: u32) -> f64 {
+    (f64::from(raw) + 0.5) * (1.0 / 4_294_967_296.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_do_not_overlap() {
+        let s = DrawSchedule::new(5, 3);
+        let mut seen = vec![false; s.uniforms_per_month()];
+        for q in 0..20 {
+            for slot in [s.noise(q), s.provocation(q), s.decision(q)] {
+                assert!(!seen[slot]);
+                seen[slot] = true;
+            }
+        }
+        for d in 0..10 {
+            assert!(!seen[s.talks(d)]);
+            seen[s.talks(d)] = true;
+        }
+        for e in 0..3 {
+            assert!(!seen[s.event(e)]);
+            seen[s.event(e)] = true;
+        }
+        assert!(seen.iter().all(|&x| x));
+        assert_eq!(s.words_per_month(), (60 + 10 + 3usize).div_ceil(2));
+    }
+
+    #[test]
+    fn uniforms_are_open_interval() {
+        assert!(uniform(0) > 0.0);
+        assert!(uniform(u32::MAX) < 1.0);
+    }
+
+    #[test]
+    fn streams_differ_and_repeat() {
+        let mut a = vec![0u32; 7];
+        let mut b = vec![0u32; 7];
+        RunStream::new(1, 0).fill_month(&mut a);
+        RunStream::new(1, 0).fill_month(&mut b);
+        assert_eq!(a, b);
+        RunStream::new(1, 1).fill_month(&mut b);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,654 @@
+//! One stochastic history: the monthly loop of the model.
+//!
+//! A run is a pure function of (model, seed, run index): it draws only from
+//! [`RunStream::new(seed, run)`](crate::draws::RunStream), on the fixed schedule of
+//! [`crate::draws`]. Each month, in this order:
+//!
+//! 1. **scripted events** whose window contains the month may fire (their effects apply now;
+//!    fear shocks enter this month's fear update);
+//! 2. for every active ordered pair *i → j*: the **hostile act** of *j* against *i* (if any)
+//!    lowers *i*'s trust in *j* and adds a fear shock; *i*'s trust recovers toward its initial
+//!    level; then the **fear spiral** of [`crate::fear`] updates `fear_ij`;
+//! 3. every polity moves its **mobilization** toward `min(1, Σ_j fear_ij)`;
+//! 4. every unordered pair takes its **decision** for its status (war onset from peace, talks
+//!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::hazard`];
+//! 5. months at war are counted and the observer sees the month's end.
+//!
+//! The engine allocates nothing per run: a [`Workspace`] is reused by each worker thread.
+
+use crate::draws::{uniform, RunStream};
+use crate::fear;
+use crate::hazard::{self, WarMotive};
+use crate::model::{CompiledEffect, DyadStatus, Model};
+use crate::outcome::{RunOutcome, NEVER};
+
+/// Hostile acts are remembered over this many months (the onset month included).
+pub const ACTS_WINDOW_MONTHS: u32 = 36;
+const ACTS_MASK: u64 = (1 << ACTS_WINDOW_MONTHS) - 1;
+
+/// Something that happened in a run, told to an [`Observer`]. Indices are polity indices.
+// The variant docs name the fields; they are plain polity indices and values.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Happening {
+    /// Scripted event `event` fired; its effects follow.
+    Event { event: usize },
+    /// Contact of `a`–`b` changed.
+    Contact {
+        a: usize,
+        b: usize,
+        before: f64,
+        after: f64,
+    },
+    /// Trust of `of` in `toward` changed by a scripted effect.
+    Trust {
+        of: usize,
+        toward: usize,
+        before: f64,
+        after: f64,
+    },
+    /// A fear shock to `of`'s fear of `toward`.
+    FearShock { of: usize, toward: usize, amount: f64 },
+    /// A hostile act of `actor` against `victim`, and the victim's trust before and after.
+    HostileAct {
+        actor: usize,
+        victim: usize,
+        scripted: bool,
+        trust_before: f64,
+        trust_after: f64,
+    },
+    /// Strength of `polity` changed.
+    Strength { polity: usize, before: f64, after: f64 },
+    /// Stability of `polity` changed.
+    Stability { polity: usize, before: f64, after: f64 },
+    /// `polity` ceased to exist.
+    Ceased { polity: usize },
+    /// `initiator` started a war on `target` (`breach`: by breaking a truce).
+    WarBegins {
+        initiator: usize,
+        target: usize,
+        breach: bool,
+        fear: f64,
+        mobilization: f64,
+    },
+    /// `seeker` sought talks with `other`; `truce` says whether they ended in a truce.
+    Talks {
+        seeker: usize,
+        other: usize,
+        truce: bool,
+    },
+    /// The truce of `a`–`b` lasted and became peace.
+    TruceBecomesPeace { a: usize, b: usize },
+    /// `a` and `b` allied.
+    AllianceFormed { a: usize, b: usize },
+    /// `vassal` accepted the suzerainty of `lord`.
+    VassalAccepted { vassal: usize, lord: usize },
+    /// The alliance or vassal tie of `a`–`b` dissolved for lack of trust.
+    TieDissolved { a: usize, b: usize },
+}
+
+/// Watches a run as it unfolds (the chronicle of `trace`). Batch runs use [`Silent`], whose
+/// empty methods compile away.
+pub trait Observer {
+    /// Something happened at month offset `t`.
+    #[inline(always)]
+    fn happening(&mut self, _t: u32, _what: Happening) {}
+    /// Month offset `t` is over; `state` is the state after it.
+    #[inline(always)]
+    fn month_end(&mut self, _t: u32, _state: &Workspace) {}
+}
+
+/// The observer that watches nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+impl Observer for Silent {}
+
+/// The mutable state of one run, reused across runs by one worker thread.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    n: usize,
+    uniforms: Vec<u32>,
+    strength: Vec<f64>,
+    ratio: Vec<f64>,
+    mobilization: Vec<f64>,
+    target: Vec<f64>,
+    stability: Vec<f64>,
+    active: Vec<bool>,
+    wars: Vec<u16>,
+    contact: Vec<f64>,
+    contact_eff: Vec<f64>,
+    fear: Vec<f64>,
+    trust: Vec<f64>,
+    shock: Vec<f64>,
+    acts_bits: Vec<u64>,
+    status: Vec<DyadStatus>,
+    fired: Vec<bool>,
+    /// The outcome of the last run simulated in this workspace.
+    pub outcome: RunOutcome,
+}
+
+impl Workspace {
+    /// A workspace sized for `model`.
+    pub fn new(model: &Model) -> Workspace {
+        let n = model.n;
+        Workspace {
+            n,
+            uniforms: vec![0; model.schedule.uniforms_per_month()],
+            strength: vec![0.0; n],
+            ratio: vec![0.0; n * n],
+            mobilization: vec![0.0; n],
+            target: vec![0.0; n],
+            stability: vec![0.0; n],
+            active: vec![true; n],
+            wars: vec![0; n],
+            contact: vec![0.0; n * n],
+            contact_eff: vec![0.0; n * n],
+            fear: vec![0.0; n * n],
+            trust: vec![0.0; n * n],
+            shock: vec![0.0; n * n],
+            acts_bits: vec![0; n * n],
+            status: vec![DyadStatus::Peace; model.dyads.len()],
+            fired: vec![false; model.events.len()],
+            outcome: RunOutcome::new(model.dyads.len(), n),
+        }
+    }
+
+    fn reset(&mut self, m: &Model) {
+        self.strength.copy_from_slice(&m.strength);
+        self.mobilization.copy_from_slice(&m.mobilization);
+        self.stability.copy_from_slice(&m.stability);
+        self.active.fill(true);
+        self.contact.copy_from_slice(&m.contact);
+        self.fear.copy_from_slice(&m.fear);
+        self.trust.copy_from_slice(&m.trust);
+        self.shock.fill(0.0);
+        self.acts_bits.fill(0);
+        self.status.copy_from_slice(&m.status);
+        self.fired.fill(false);
+        self.outcome.reset();
+        self.wars.fill(0);
+        for (d, s) in m.status.iter().enumerate() {
+            if let DyadStatus::War { .. } = s {
+                let (a, b) = m.dyads[d];
+                self.wars[a] += 1;
+                self.wars[b] += 1;
+            }
+        }
+        for i in 0..self.n {
+            self.refresh_strength(i);
+            for j in 0..self.n {
+                self.refresh_contact(m, i, j);
+            }
+        }
+    }
+
+    fn refresh_strength(&mut self, i: usize) {
+        let n = self.n;
+        for j in 0..n {
+            self.ratio[i * n + j] = self.strength[j] / self.strength[i];
+            self.ratio[j * n + i] = self.strength[i] / self.strength[j];
+        }
+    }
+
+    fn refresh_contact(&mut self, m: &Model, i: usize, j: usize) {
+        let p = i * self.n + j;
+        self.contact_eff[p] = self.contact[p] * m.openness[i] * m.openness[j];
+    }
+
+    /// Number of polities.
+    pub fn polities(&self) -> usize {
+        self.n
+    }
+    /// Fear of `i` of `j`.
+    pub fn fear(&self, i: usize, j: usize) -> f64 {
+        self.fear[i * self.n + j]
+    }
+    /// Trust of `i` in `j`.
+    pub fn trust(&self, i: usize, j: usize) -> f64 {
+        self.trust[i * self.n + j]
+    }
+    /// Mobilization of `i`.
+    pub fn mobilization(&self, i: usize) -> f64 {
+        self.mobilization[i]
+    }
+    /// Whether `i` still exists.
+    pub fn is_active(&self, i: usize) -> bool {
+        self.active[i]
+    }
+    /// Status of unordered pair `d`.
+    pub fn status(&self, d: usize) -> DyadStatus {
+        self.status[d]
+    }
+}
+
+/// Simulate run `run` of `model` under master seed `seed` into `ws.outcome`, telling `obs`
+/// what happens. Returns the number of 64-bit ChaCha8 words drawn.
+pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Workspace, obs: &mut O) -> u64 {
+    ws.reset(model);
+    let mut stream = RunStream::new(seed, run);
+    for t in 0..model.months {
+        stream.fill_month(&mut ws.uniforms);
+        for bits in ws.acts_bits.iter_mut() {
+            *bits = (*bits << 1) & ACTS_MASK;
+        }
+        scripted_events(model, ws, t, obs);
+        fear_spiral(model, ws, t, obs);
+        decisions(model, ws, t, obs);
+        obs.month_end(t, ws);
+    }
+    stream.words_drawn()
+}
+
+fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+    for (e, ev) in m.events.iter().enumerate() {
+        if ws.fired[e] {
+            continue;
+        }
+        let h = ev.hazard(i64::from(t));
+        if h <= 0.0 || uniform(ws.uniforms[m.schedule.event(e)]) >= h {
+            continue;
+        }
+        ws.fired[e] = true;
+        obs.happening(t, Happening::Event { event: e });
+        for effect in &ev.effects {
+            apply_effect(m, ws, t, effect, obs);
+        }
+    }
+}
+
+fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &CompiledEffect, obs: &mut O) {
+    let n = m.n;
+    let live = |ws: &Workspace, a: usize, b: usize| ws.active[a] && ws.active[b];
+    match *effect {
+        CompiledEffect::Contact { a, b, value } if live(ws, a, b) => {
+            let before = ws.contact[a * n + b];
+            ws.contact[a * n + b] = value;
+            ws.contact[b * n + a] = value;
+            ws.refresh_contact(m, a, b);
+            ws.refresh_contact(m, b, a);
+            obs.happening(
+                t,
+                Happening::Contact {
+                    a,
+                    b,
+                    before,
+                    after: value,
+                },
+            );
+        }
+        CompiledEffect::Trust { of, toward, delta } if live(ws, of, toward) => {
+            let p = of * n + toward;
+            let before = ws.trust[p];
+            ws.trust[p] = (before + delta).clamp(0.0, 1.0);
+            obs.happening(
+                t,
+                Happening::Trust {
+                    of,
+                    toward,
+                    before,
+                    after: ws.trust[p],
+                },
+            );
+        }
+        CompiledEffect::Fear { of, toward, amount } if live(ws, of, toward) => {
+            ws.shock[of * n + toward] += amount;
+            obs.happening(t, Happening::FearShock { of, toward, amount });
+        }
+        CompiledEffect::HostileAct {
+            actor,
+            victim,
+            severity,
+        } if live(ws, actor, victim) => {
+            hostile_act(m, ws, t, actor, victim, severity, true, obs);
+        }
+        CompiledEffect::Strength { polity, factor } if ws.active[polity] => {
+            let before = ws.strength[polity];
+            ws.strength[polity] = before * factor;
+            ws.refresh_strength(polity);
+            obs.happening(
+                t,
+                Happening::Strength {
+                    polity,
+                    before,
+                    after: ws.strength[polity],
+                },
+            );
+        }
+        CompiledEffect::Stability { polity, delta } if ws.active[polity] => {
+            let before = ws.stability[polity];
+            ws.stability[polity] = (before + delta).clamp(0.0, 1.0);
+            obs.happening(
+                t,
+                Happening::Stability {
+                    polity,
+                    before,
+                    after: ws.stability[polity],
+                },
+            );
+        }
+        CompiledEffect::Cease { polity } if ws.active[polity] => cease(m, ws, t, polity, obs),
+        _ => {}
+    }
+}
+
+fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut O) {
+    ws.active[x] = false;
+    ws.outcome.ceased[x] = t;
+    for (d, &(a, b)) in m.dyads.iter().enumerate() {
+        if a != x && b != x {
+            continue;
+        }
+        if let DyadStatus::War { .. } = ws.status[d] {
+            ws.wars[a] -= 1;
+            ws.wars[b] -= 1;
+        }
+        ws.status[d] = DyadStatus::Peace;
+    }
+    obs.happening(t, Happening::Ceased { polity: x });
+}
+
+/// Side of polity `i` in unordered pair `(a, b)`: 0 for `a`, 1 for `b`.
+#[inline(always)]
+fn side(a: usize, i: usize) -> usize {
+    usize::from(i != a)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn hostile_act<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    actor: usize,
+    victim: usize,
+    severity: f64,
+    scripted: bool,
+    obs: &mut O,
+) {
+    let n = m.n;
+    let seen = victim * n + actor;
+    let before = ws.trust[seen];
+    let loss = (m.provocation_trust_loss[victim] * severity).min(1.0);
+    ws.trust[seen] = before * (1.0 - loss);
+    ws.shock[seen] += m.provocation_fear[victim] * severity;
+    ws.acts_bits[actor * n + victim] |= 1;
+    let d = m.dyad_of[actor * n + victim];
+    let s = side(m.dyads[d].0, actor);
+    ws.outcome.dyads[d].acts[s] += 1;
+    obs.happening(
+        t,
+        Happening::HostileAct {
+            actor,
+            victim,
+            scripted,
+            trust_before: before,
+            trust_after: ws.trust[seen],
+        },
+    );
+}
+
+fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+    let n = m.n;
+    let provocations = m.mechanisms.provocations;
+    for i in 0..n {
+        if !ws.active[i] {
+            continue;
+        }
+        let mut total = 0.0;
+        for j in 0..n {
+            if j == i || !ws.active[j] {
+                continue;
+            }
+            let p = i * n + j;
+            // The hostile act of j against i touches only how i sees j, so handling it here
+            // keeps the update independent of the order of pairs.
+            if provocations {
+                let back = j * n + i;
+                let rate = m.provocation_rate[back] * ws.contact_eff[back];
+                if rate > 0.0
+                    && !matches!(ws.status[m.dyad_of[p]], DyadStatus::War { .. })
+                    && uniform(ws.uniforms[m.schedule.provocation(m.ordered_of[back])]) < rate
+                {
+                    hostile_act(m, ws, t, j, i, 1.0, false, obs);
+                }
+            }
+            let trust = ws.trust[p] + m.trust_recovery[i] * (m.trust[p] - ws.trust[p]);
+            ws.trust[p] = trust;
+            let threat = fear::threat(ws.contact_eff[p], ws.ratio[p], ws.mobilization[j], trust);
+            let u = uniform(ws.uniforms[m.schedule.noise(m.ordered_of[p])]);
+            let noise = m.noise_amplitude[i] * (2.0 * u - 1.0);
+            let f = fear::next_fear(
+                ws.fear[p],
+                m.fear_gain[i],
+                threat,
+                m.fear_decay[i],
+                m.grievance[p],
+                noise,
+                ws.shock[p],
+            );
+            ws.shock[p] = 0.0;
+            ws.fear[p] = f;
+            total += f;
+        }
+        ws.target[i] = fear::mobilization_target(total);
+    }
+    for i in 0..n {
+        if ws.active[i] {
+            ws.mobilization[i] =
+                fear::next_mobilization(ws.mobilization[i], ws.target[i], m.mobilization_lag[i]);
+        }
+    }
+}
+
+fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+    let n = m.n;
+    for (d, &(a, b)) in m.dyads.iter().enumerate() {
+        if !ws.active[a] || !ws.active[b] {
+            continue;
+        }
+        let (ab, ba) = (a * n + b, b * n + a);
+        let u_ab = uniform(ws.uniforms[m.schedule.decision(m.ordered_of[ab])]);
+        let u_ba = uniform(ws.uniforms[m.schedule.decision(m.ordered_of[ba])]);
+        match ws.status[d] {
+            DyadStatus::Peace => {
+                let h_ab = war_hazard(m, ws, a, b);
+                let h_ba = war_hazard(m, ws, b, a);
+                if let Some(first) = first_to_act(u_ab, h_ab, u_ba, h_ba) {
+                    let (i, j) = if first == 0 { (a, b) } else { (b, a) };
+                    begin_war(m, ws, t, d, i, j, false, obs);
+                } else if m.mechanisms.alliances {
+                    ties(m, ws, t, d, a, b, u_ab - h_ab, u_ba - h_ba, obs);
+                }
+            }
+            DyadStatus::Alliance | DyadStatus::Vassal { .. } => {
+                let exit = m.rules.alliance_exit_trust;
+                if ws.trust[ab] < exit || ws.trust[ba] < exit {
+                    ws.status[d] = DyadStatus::Peace;
+                    obs.happening(t, Happening::TieDissolved { a, b });
+                }
+            }
+            DyadStatus::War { since, .. } => {
+                if m.mechanisms.truces {
+                    let months = t - since;
+                    let p_a = hazard::talks_hazard(m.talk_propensity[a], months, ws.stability[a]);
+                    let p_b = hazard::talks_hazard(m.talk_propensity[b], months, ws.stability[b]);
+                    if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
+                        let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
+                        let success =
+                            hazard::talks_success(m.rules.talks_success, m.rigidity[a], m.rigidity[b]);
+                        let truce = uniform(ws.uniforms[m.schedule.talks(d)]) < success;
+                        let out = &mut ws.outcome.dyads[d];
+                        out.talks = out.talks.saturating_add(1);
+                        if truce {
+                            out.truces = out.truces.saturating_add(1);
+                            ws.status[d] = DyadStatus::Truce { since: t };
+                            ws.wars[a] -= 1;
+                            ws.wars[b] -= 1;
+                            let gain = m.rules.truce_trust_gain;
+                            ws.trust[ab] = (ws.trust[ab] + gain).min(1.0);
+                            ws.trust[ba] = (ws.trust[ba] + gain).min(1.0);
+                        }
+                        obs.happening(t, Happening::Talks { seeker, other, truce });
+                    }
+                }
+            }
+            DyadStatus::Truce { since } => {
+                let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.trust[ab], m.rigidity[a]);
+                let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.trust[ba], m.rigidity[b]);
+                if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
+                    let (i, j) = if first == 0 { (a, b) } else { (b, a) };
+                    let out = &mut ws.outcome.dyads[d];
+                    out.truces_broken = out.truces_broken.saturating_add(1);
+                    begin_war(m, ws, t, d, i, j, true, obs);
+                } else if t - since >= m.rules.truce_months {
+                    ws.status[d] = DyadStatus::Peace;
+                    obs.happening(t, Happening::TruceBecomesPeace { a, b });
+                }
+            }
+        }
+        if let DyadStatus::War { .. } = ws.status[d] {
+            ws.outcome.dyads[d].months_at_war += 1;
+        }
+    }
+}
+
+/// Which of two sides acts this month, if any: side 0 when `u0 < p0`, side 1 when `u1 < p1`.
+/// When both do, the one whose draw lies deeper inside its probability (smaller `u / p`, the
+/// earlier event in a continuous-time reading) acts first.
+#[inline(always)]
+fn first_to_act(u0: f64, p0: f64, u1: f64, p1: f64) -> Option<usize> {
+    match (u0 < p0, u1 < p1) {
+        (false, false) => None,
+        (true, false) => Some(0),
+        (false, true) => Some(1),
+        (true, true) => Some(usize::from(u1 * p0 < u0 * p1)),
+    }
+}
+
+#[inline(always)]
+fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
+    let p = i * m.n + j;
+    let willing = if m.mechanisms.instability {
+        ws.stability[i] / (1.0 + f64::from(ws.wars[i]))
+    } else {
+        1.0
+    };
+    let motive = WarMotive {
+        fear: ws.fear[p],
+        threshold: m.war_threshold[i],
+        propensity: m.war_propensity[i],
+        greed: m.greed[i],
+        advantage: hazard::advantage(
+            ws.strength[i] * ws.mobilization[i],
+            ws.strength[j] * ws.mobilization[j],
+        ),
+        contact: ws.contact_eff[p],
+        ready: if ws.mobilization[i] >= m.war_readiness[i] {
+            1.0
+        } else {
+            0.0
+        },
+        unrestrained: m.unrestrained[p],
+        willing,
+    };
+    hazard::war_hazard(&motive)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn begin_war<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    i: usize,
+    j: usize,
+    breach: bool,
+    obs: &mut O,
+) {
+    let n = m.n;
+    let (a, _) = m.dyads[d];
+    let fear_before = ws.fear[i * n + j];
+    ws.status[d] = DyadStatus::War {
+        initiator: i as u16,
+        since: t,
+    };
+    ws.wars[i] += 1;
+    ws.wars[j] += 1;
+    let out = &mut ws.outcome.dyads[d];
+    out.wars = out.wars.saturating_add(1);
+    if out.first_onset == NEVER {
+        out.first_onset = t;
+        out.initiator = side(a, i) as u8;
+        let (x, y) = m.dyads[d];
+        let acts = |from: usize, to: usize| ws.acts_bits[from * n + to].count_ones().min(255) as u8;
+        out.acts_before_onset = [acts(x, y), acts(y, x)];
+        out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
+    }
+    let shock = m.rules.war_fear_shock;
+    ws.fear[i * n + j] += shock;
+    ws.fear[j * n + i] += shock;
+    ws.trust[j * n + i] = 0.0;
+    obs.happening(
+        t,
+        Happening::WarBegins {
+            initiator: i,
+            target: j,
+            breach,
+            fear: fear_before,
+            mobilization: ws.mobilization[i],
+        },
+    );
+}
+
+/// Alliance and vassalage from peace. `rest_ab` is `u_ab − h_ab` (the part of the decision draw
+/// above the war hazard), so a tie is decided on the same slot without touching war decisions.
+#[allow(clippy::too_many_arguments)]
+fn ties<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    a: usize,
+    b: usize,
+    rest_ab: f64,
+    rest_ba: f64,
+    obs: &mut O,
+) {
+    let n = m.n;
+    for (i, j, rest) in [(a, b, rest_ab), (b, a, rest_ba)] {
+        let p = i * n + j;
+        let mut ally = 0.0;
+        if m.alliance_propensity[i] > 0.0 && ws.contact_eff[p] > 0.0 {
+            let mut common: f64 = 0.0;
+            for k in 0..n {
+                if k != i && k != j && ws.active[k] {
+                    common = common.max(ws.fear[i * n + k].min(ws.fear[j * n + k]));
+                }
+            }
+            ally = hazard::alliance_hazard(m.alliance_propensity[i], common, ws.trust[p]);
+        }
+        if rest < ally {
+            ws.status[d] = DyadStatus::Alliance;
+            ws.outcome.dyads[d].alliance_formed = true;
+            obs.happening(t, Happening::AllianceFormed { a, b });
+            return;
+        }
+        let vassal = if ws.contact_eff[p] > 0.0 {
+            hazard::vassal_hazard(
+                m.vassal_propensity[i],
+                ws.fear[p],
+                m.rigidity[i],
+                ws.strength[i],
+                ws.strength[j],
+            )
+        } else {
+            0.0
+        };
+        if rest - ally < vassal {
+            ws.status[d] = DyadStatus::Vassal { lord: j as u16 };
+            ws.outcome.dyads[d].vassal_lord = 1 + side(a, j) as u8;
+            obs.happening(t, Happening::VassalAccepted { vassal: i, lord: j });
+            return;
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Monthly decision probabilities: war onset, talks, truce breach, alliance and vassalage.
+//!
+//! Every war onset comes from these decisions; scripted events never start or end a war.
+//! The equations (documented with units in `docs/model.md`):
+//!
+//! ```text
+//! war_hazard_ij = min(1, [war_propensity_i · max(0, fear_ij − war_threshold_i)
+//!                         + greed_i · advantage_ij · contact_ij]            (greed only if on)
+//!                        · ready_i · (1 − restraint_ij) · willing_i)
+//! advantage_ij  = max(0, (s_i·m_i − s_j·m_j) / (s_i·m_i + s_j·m_j))
+//! ready_i       = 1 if m_i ≥ war_readiness_i else 0                        (mobilization_lag on)
+//! willing_i     = stability_i / (1 + other wars of i)                       (instability on)
+//! talks_i       = talk_propensity_i · months_at_war / (months_at_war + 6) · (2 − stability_i)
+//! talks succeed with talks_success · (1 − rigidity_i) · (1 − rigidity_j)
+//! breach_i      = breach_propensity_i · (1 − trust_ij) · (1 + rigidity_i)
+//! alliance_ij   = alliance_propensity_i · min(1, max_k min(fear_ik, fear_jk)) · trust_ij
+//! vassal_ij     = vassal_propensity_i · min(1, fear_ij) · (1 − rigidity_i) if s_j ≥ 2·s_i
+//! ```
+
+/// Inputs of *i*'s monthly decision to start a war on *j*.
+#[derive(Debug, Clone, Copy)]
+pub struct WarMotive {
+    /// `fear_ij`.
+    pub fear: f64,
+    /// *i*'s `war_threshold`.
+    pub threshold: f64,
+    /// *i*'s `war_propensity` (per month per unit of fear above the threshold).
+    pub propensity: f64,
+    /// *i*'s greed (0 when the mechanism is off).
+    pub greed: f64,
+    /// *i*'s advantage over *j* in `[0, 1]`.
+    pub advantage: f64,
+    /// Effective contact of the pair.
+    pub contact: f64,
+    /// 1 when *i* is mobilized enough to strike, else 0.
+    pub ready: f64,
+    /// `1 − restraint_ij` (1 when the mechanism is off).
+    pub unrestrained: f64,
+    /// `stability_i / (1 + other wars)` (1 when the mechanism is off).
+    pub willing: f64,
+}
+
+/// The monthly probability that *i* starts a war on *j*.
+#[inline(always)]
+pub fn war_hazard(w: &WarMotive) -> f64 {
+    let excess = w.fear - w.threshold;
+    let fear_term = if excess > 0.0 { w.propensity * excess } else { 0.0 };
+    let greed_term = w.greed * w.advantage * w.contact;
+    ((fear_term + greed_term) * w.ready * w.unrestrained * w.willing).min(1.0)
+}
+
+/// *i*'s advantage over *j*: `max(0, (P_i − P_j) / (P_i + P_j))` with `P = strength · m`.
+#[inline(always)]
+pub fn advantage(power_i: f64, power_j: f64) -> f64 {
+    let total = power_i + power_j;
+    if total > 0.0 && power_i > power_j {
+        (power_i - power_j) / total
+    } else {
+        0.0
+    }
+}
+
+/// The monthly probability that *i* seeks talks while at war.
+#[inline]
+pub fn talks_hazard(talk_propensity: f64, months_at_war: u32, stability: f64) -> f64 {
+    let m = f64::from(months_at_war);
+    (talk_propensity * m / (m + 6.0) * (2.0 - stability)).min(1.0)
+}
+
+/// The probability that opened talks end in a truce.
+#[inline]
+pub fn talks_success(base: f64, rigidity_i: f64, rigidity_j: f64) -> f64 {
+    base * (1.0 - rigidity_i) * (1.0 - rigidity_j)
+}
+
+/// The monthly probability that *i* breaches a truce with *j*.
+#[inline]
+pub fn breach_hazard(breach_propensity: f64, trust_ij: f64, rigidity_i: f64) -> f64 {
+    (breach_propensity * (1.0 - trust_ij) * (1.0 + rigidity_i)).min(1.0)
+}
+
+/// The monthly probability that *i* proposes (and concludes) an alliance with *j*.
+#[inline]
+pub fn alliance_hazard(alliance_propensity: f64, common_fear: f64, trust_ij: f64) -> f64 {
+    alliance_propensity * common_fear.min(1.0) * trust_ij
+}
+
+/// The monthly probability that *i* accepts vassalage to a much stronger *j*.
+#[inline]
+pub fn vassal_hazard(
+    vassal_propensity: f64,
+    fear_ij: f64,
+    rigidity_i: f64,
+    strength_i: f64,
+    strength_j: f64,
+) -> f64 {
+    if strength_j >= 2.0 * strength_i {
+        vassal_propensity * fear_ij.min(1.0) * (1.0 - rigidity_i)
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn motive() -> WarMotive {
+        WarMotive {
+            fear: 1.5,
+            threshold: 0.5,
+            propensity: 0.1,
+            greed: 0.0,
+            advantage: 0.0,
+            contact: 1.0,
+            ready: 1.0,
+            unrestrained: 1.0,
+            willing: 1.0,
+        }
+    }
+
+    #[test]
+    fn fear_above_threshold_drives_the_hazard() {
+        assert!((war_hazard(&motive()) - 0.1).abs() < 1e-12);
+        assert_eq!(
+            war_hazard(&WarMotive {
+                fear: 0.4,
+                ..motive()
+            }),
+            0.0
+        );
+        assert_eq!(
+            war_hazard(&WarMotive {
+                ready: 0.0,
+                ..motive()
+            }),
+            0.0
+        );
+        assert_eq!(
+            war_hazard(&WarMotive {
+                unrestrained: 0.0,
+                ..motive()
+            }),
+            0.0
+        );
+    }
+
+    #[test]
+    fn greed_needs_advantage_and_contact() {
+        let greedy = WarMotive {
+            fear: 0.0,
+            greed: 0.2,
+            advantage: 0.5,
+            ..motive()
+        };
+        assert!((war_hazard(&greedy) - 0.1).abs() < 1e-12);
+        assert_eq!(
+            war_hazard(&WarMotive {
+                contact: 0.0,
+                ..greedy
+            }),
+            0.0
+        );
+        assert_eq!(advantage(1.0, 2.0), 0.0);
+        assert!((advantage(3.0, 1.0) - 0.5).abs() < 1e-12);
+        assert_eq!(advantage(0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn hazards_are_probabilities() {
+        assert!(talks_hazard(1.0, 1000, 0.0) <= 1.0);
+        assert_eq!(talks_hazard(0.5, 0, 1.0), 0.0);
+        assert!(breach_hazard(1.0, 0.0, 1.0) <= 1.0);
+        assert_eq!(vassal_hazard(0.5, 1.0, 0.0, 1.0, 1.5), 0.0);
+        assert!((vassal_hazard(0.5, 1.0, 0.0, 1.0, 2.0) - 0.5).abs() < 1e-12);
+    }
+}

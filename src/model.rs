@@ -1,0 +1,399 @@
+//! The compiled model: a validated [`Scenario`] turned into flat arrays that the engine reads.
+//!
+//! Polity parameters are vectors indexed by polity; pair parameters are `n × n` matrices stored
+//! row-major (`i * n + j` is how *i* sees *j*; the diagonal is unused). Mechanism switches that
+//! only scale a parameter are folded in here (isolation, restraint, greed, rigidity), so the
+//! monthly loop does not branch on them.
+
+use crate::calendar::Month;
+use crate::draws::DrawSchedule;
+use crate::scenario::{Effect, Mechanisms, Rules, Scenario, Status};
+
+/// Diplomatic status of an unordered pair inside the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DyadStatus {
+    /// No war, no tie.
+    Peace,
+    /// Allies.
+    Alliance,
+    /// `lord` (a polity index) is suzerain of the other.
+    Vassal {
+        /// Polity index of the suzerain.
+        lord: u16,
+    },
+    /// At war since month offset `since`, started by polity index `initiator`.
+    War {
+        /// Polity index of the initiator.
+        initiator: u16,
+        /// Month offset at which this war began.
+        since: u32,
+    },
+    /// A truce concluded at month offset `since`.
+    Truce {
+        /// Month offset of the truce.
+        since: u32,
+    },
+}
+
+impl DyadStatus {
+    /// Short lower-case word for traces: peace, alliance, vassal, war, truce.
+    pub fn word(self) -> &'static str {
+        match self {
+            DyadStatus::Peace => "peace",
+            DyadStatus::Alliance => "alliance",
+            DyadStatus::Vassal { .. } => "vassal",
+            DyadStatus::War { .. } => "war",
+            DyadStatus::Truce { .. } => "truce",
+        }
+    }
+}
+
+/// A scripted effect with polity ids resolved to indices.
+// The variant docs name the fields; they are plain polity indices and values.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompiledEffect {
+    /// Set contact of `a`–`b` both ways.
+    Contact { a: usize, b: usize, value: f64 },
+    /// Add to the trust of `of` in `toward`.
+    Trust { of: usize, toward: usize, delta: f64 },
+    /// Fear shock.
+    Fear { of: usize, toward: usize, amount: f64 },
+    /// A scripted hostile act.
+    HostileAct {
+        actor: usize,
+        victim: usize,
+        severity: f64,
+    },
+    /// Multiply strength.
+    Strength { polity: usize, factor: f64 },
+    /// Add to stability.
+    Stability { polity: usize, delta: f64 },
+    /// The polity ceases to exist.
+    Cease { polity: usize },
+}
+
+/// A scripted event with its window as month offsets from `start`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledEvent {
+    /// Event id.
+    pub id: String,
+    /// Chronicle text.
+    pub text: String,
+    /// First month offset of the window (may be negative if it starts before `start`).
+    pub first: i64,
+    /// Last month offset of the window.
+    pub last: i64,
+    /// Total probability over the window.
+    pub probability: f64,
+    /// The effects, in order.
+    pub effects: Vec<CompiledEffect>,
+}
+
+impl CompiledEvent {
+    /// The hazard at month offset `t`, given that the event has not fired yet: chosen so that
+    /// the firing month is uniform over the window and the total probability is `probability`.
+    #[inline]
+    pub fn hazard(&self, t: i64) -> f64 {
+        if t < self.first || t > self.last {
+            return 0.0;
+        }
+        let len = (self.last - self.first + 1) as f64;
+        let k = (t - self.first) as f64;
+        let remaining = 1.0 - self.probability * k / len;
+        if remaining <= 0.0 {
+            1.0
+        } else {
+            (self.probability / len / remaining).min(1.0)
+        }
+    }
+}
+
+/// The compiled, immutable model shared by all runs of a batch.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Scenario name.
+    pub name: String,
+    /// Number of polities.
+    pub n: usize,
+    /// Polity ids.
+    pub ids: Vec<String>,
+    /// Polity display names.
+    pub names: Vec<String>,
+    /// First month.
+    pub start: Month,
+    /// Number of simulated months (`end − start + 1`).
+    pub months: u32,
+    /// Mechanism switches.
+    pub mechanisms: Mechanisms,
+    /// Rules of war and talks.
+    pub rules: Rules,
+    /// Draw schedule.
+    pub schedule: DrawSchedule,
+    /// Unordered pairs `(a, b)` with `a < b`, in order.
+    pub dyads: Vec<(usize, usize)>,
+    /// `dyad_of[i * n + j]`: index of the unordered pair of `i` and `j`.
+    pub dyad_of: Vec<usize>,
+    /// `ordered_of[i * n + j]`: index of the ordered pair among the `n(n−1)` ordered pairs.
+    pub ordered_of: Vec<usize>,
+
+    /// Strength at `start`.
+    pub strength: Vec<f64>,
+    /// Potential.
+    pub potential: Vec<f64>,
+    /// Mobilization at `start`.
+    pub mobilization: Vec<f64>,
+    /// Mobilization lag in months (1 when the mechanism is off).
+    pub mobilization_lag: Vec<f64>,
+    /// Stability at `start` (1 when instability is off).
+    pub stability: Vec<f64>,
+    /// Fear gain k (0 when the fear spiral is off).
+    pub fear_gain: Vec<f64>,
+    /// Fear decay a.
+    pub fear_decay: Vec<f64>,
+    /// Noise amplitude: a uniform on `[−√3σ, √3σ]` has standard deviation σ.
+    pub noise_amplitude: Vec<f64>,
+    /// Trust recovery rate.
+    pub trust_recovery: Vec<f64>,
+    /// War threshold.
+    pub war_threshold: Vec<f64>,
+    /// War propensity.
+    pub war_propensity: Vec<f64>,
+    /// Readiness (0 when the mobilization lag mechanism is off).
+    pub war_readiness: Vec<f64>,
+    /// Greed (0 when off).
+    pub greed: Vec<f64>,
+    /// `1 − isolation` (1 when off).
+    pub openness: Vec<f64>,
+    /// Status rigidity (0 when off).
+    pub rigidity: Vec<f64>,
+    /// Talk propensity.
+    pub talk_propensity: Vec<f64>,
+    /// Vassal propensity (0 when alliances are off).
+    pub vassal_propensity: Vec<f64>,
+    /// Alliance propensity (0 when alliances are off).
+    pub alliance_propensity: Vec<f64>,
+    /// Breach propensity.
+    pub breach_propensity: Vec<f64>,
+    /// Provocation trust loss.
+    pub provocation_trust_loss: Vec<f64>,
+    /// Provocation fear shock.
+    pub provocation_fear: Vec<f64>,
+
+    /// Contact at `start` (raw, before isolation).
+    pub contact: Vec<f64>,
+    /// Trust at `start`; trust recovers toward it.
+    pub trust: Vec<f64>,
+    /// Fear at `start`.
+    pub fear: Vec<f64>,
+    /// Grievance g.
+    pub grievance: Vec<f64>,
+    /// Provocation rate × (1 − restraint) (0 when provocations are off).
+    pub provocation_rate: Vec<f64>,
+    /// `1 − restraint` (1 when off).
+    pub unrestrained: Vec<f64>,
+    /// Provocation text for the chronicle.
+    pub provocation_text: Vec<String>,
+
+    /// Status of each unordered pair at `start`.
+    pub status: Vec<DyadStatus>,
+    /// Scripted events (empty when the mechanism is off).
+    pub events: Vec<CompiledEvent>,
+}
+
+fn by_flag(values: Vec<f64>, on: bool, off: f64) -> Vec<f64> {
+    if on {
+        values
+    } else {
+        vec![off; values.len()]
+    }
+}
+
+impl Model {
+    /// Compile a scenario. The scenario must have passed [`crate::scenario::validate`]: ids are
+    /// looked up without further checks.
+    pub fn compile(sc: &Scenario) -> Model {
+        let n = sc.polities.len();
+        let ids: Vec<String> = sc.polities.iter().map(|p| p.id.clone()).collect();
+        let idx = |id: &str| ids.iter().position(|x| x == id).unwrap_or(0);
+        let mech = sc.mechanisms;
+        let col =
+            |f: fn(&crate::scenario::Polity) -> f64| -> Vec<f64> { sc.polities.iter().map(f).collect() };
+
+        let mut dyads = Vec::new();
+        let mut dyad_of = vec![usize::MAX; n * n];
+        for a in 0..n {
+            for b in a + 1..n {
+                dyad_of[a * n + b] = dyads.len();
+                dyad_of[b * n + a] = dyads.len();
+                dyads.push((a, b));
+            }
+        }
+        let mut ordered_of = vec![usize::MAX; n * n];
+        let mut q = 0;
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    ordered_of[i * n + j] = q;
+                    q += 1;
+                }
+            }
+        }
+
+        let mut contact = vec![0.0; n * n];
+        let mut trust = vec![0.5; n * n];
+        let mut fear = vec![0.0; n * n];
+        let mut grievance = vec![0.0; n * n];
+        let mut provocation_rate = vec![0.0; n * n];
+        let mut unrestrained = vec![1.0; n * n];
+        let mut provocation_text = vec![String::new(); n * n];
+        for r in &sc.relations {
+            let p = idx(&r.from) * n + idx(&r.to);
+            contact[p] = r.contact;
+            trust[p] = r.trust;
+            fear[p] = r.fear;
+            grievance[p] = r.grievance;
+            let keep = if mech.restraint { 1.0 - r.restraint } else { 1.0 };
+            unrestrained[p] = keep;
+            provocation_rate[p] = if mech.provocations {
+                r.provocation_rate * keep
+            } else {
+                0.0
+            };
+            provocation_text[p] = r.provocation_text.clone();
+        }
+
+        let mut status = vec![DyadStatus::Peace; dyads.len()];
+        for s in &sc.statuses {
+            let (a, b) = (idx(&s.a), idx(&s.b));
+            status[dyad_of[a * n + b]] = match &s.status {
+                Status::Peace => DyadStatus::Peace,
+                Status::Alliance if mech.alliances => DyadStatus::Alliance,
+                Status::Vassal(v) if mech.alliances => DyadStatus::Vassal {
+                    lord: idx(&v.lord) as u16,
+                },
+                Status::Alliance | Status::Vassal(_) => DyadStatus::Peace,
+                Status::War(w) => DyadStatus::War {
+                    initiator: idx(&w.initiator) as u16,
+                    since: 0,
+                },
+                Status::Truce => DyadStatus::Truce { since: 0 },
+            };
+        }
+
+        let events = if mech.events {
+            sc.events
+                .iter()
+                .map(|e| CompiledEvent {
+                    id: e.id.clone(),
+                    text: e.text.clone(),
+                    first: sc.start.months_until(e.from),
+                    last: sc.start.months_until(e.to.unwrap_or(e.from)),
+                    probability: e.probability,
+                    effects: e
+                        .effects
+                        .iter()
+                        .filter_map(|f| compile_effect(f, &idx, mech))
+                        .collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        Model {
+            name: sc.name.clone(),
+            n,
+            ids: ids.clone(),
+            names: sc.polities.iter().map(|p| p.name.clone()).collect(),
+            start: sc.start,
+            months: (sc.start.months_until(sc.end) + 1) as u32,
+            mechanisms: mech,
+            rules: sc.rules,
+            // The schedule counts every scripted event of the file, on or off, so that the
+            // `events` switch does not shift the other slots.
+            schedule: DrawSchedule::new(n, sc.events.len()),
+            dyads,
+            dyad_of,
+            ordered_of,
+            strength: col(|p| p.strength),
+            potential: col(|p| p.potential),
+            mobilization: col(|p| p.mobilization),
+            mobilization_lag: by_flag(col(|p| p.mobilization_lag), mech.mobilization_lag, 1.0),
+            stability: by_flag(col(|p| p.stability), mech.instability, 1.0),
+            fear_gain: by_flag(col(|p| p.fear_gain), mech.fear_spiral, 0.0),
+            fear_decay: col(|p| p.fear_decay),
+            noise_amplitude: col(|p| p.fear_noise * 3f64.sqrt()),
+            trust_recovery: col(|p| p.trust_recovery),
+            war_threshold: col(|p| p.war_threshold),
+            war_propensity: col(|p| p.war_propensity),
+            war_readiness: by_flag(col(|p| p.war_readiness), mech.mobilization_lag, 0.0),
+            greed: by_flag(col(|p| p.greed), mech.greed, 0.0),
+            openness: by_flag(col(|p| 1.0 - p.isolation), mech.isolation, 1.0),
+            rigidity: by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0),
+            talk_propensity: col(|p| p.talk_propensity),
+            vassal_propensity: by_flag(col(|p| p.vassal_propensity), mech.alliances, 0.0),
+            alliance_propensity: by_flag(col(|p| p.alliance_propensity), mech.alliances, 0.0),
+            breach_propensity: col(|p| p.breach_propensity),
+            provocation_trust_loss: col(|p| p.provocation_trust_loss),
+            provocation_fear: col(|p| p.provocation_fear),
+            contact,
+            trust,
+            fear,
+            grievance,
+            provocation_rate,
+            unrestrained,
+            provocation_text,
+            status,
+            events,
+        }
+    }
+
+    /// The month at offset `t` from `start`.
+    pub fn month(&self, t: u32) -> Month {
+        self.start.plus(t)
+    }
+
+    /// ChaCha8 64-bit words one run draws.
+    pub fn words_per_run(&self) -> u64 {
+        self.schedule.words_per_month() as u64 * u64::from(self.months)
+    }
+}
+
+fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) -> Option<CompiledEffect> {
+    Some(match f {
+        Effect::Contact(c) => CompiledEffect::Contact {
+            a: idx(&c.a),
+            b: idx(&c.b),
+            value: c.value,
+        },
+        Effect::Trust(t) => CompiledEffect::Trust {
+            of: idx(&t.of),
+            toward: idx(&t.toward),
+            delta: t.delta,
+        },
+        Effect::Fear(x) => CompiledEffect::Fear {
+            of: idx(&x.of),
+            toward: idx(&x.toward),
+            amount: x.amount,
+        },
+        Effect::HostileAct(h) if mech.provocations => CompiledEffect::HostileAct {
+            actor: idx(&h.actor),
+            victim: idx(&h.victim),
+            severity: h.severity,
+        },
+        Effect::HostileAct(_) => return None,
+        Effect::Strength(s) => CompiledEffect::Strength {
+            polity: idx(&s.polity),
+            factor: s.factor,
+        },
+        Effect::Stability(s) if mech.instability => CompiledEffect::Stability {
+            polity: idx(&s.polity),
+            delta: s.delta,
+        },
+        Effect::Stability(_) => return None,
+        Effect::Cease(c) => CompiledEffect::Cease {
+            polity: idx(&c.polity),
+        },
+    })
+}

@@ -1,0 +1,84 @@
+//! The seeded Monte Carlo batch: runs in parallel with rayon, folded into one [`Tally`].
+//!
+//! Runs are cut into fixed chunks of [`CHUNK_RUNS`] run indices; each chunk is simulated by one
+//! worker with a reused [`Workspace`] and folded into a chunk tally, and chunk tallies are merged
+//! by integer addition. The result is the same whatever the number of threads.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::engine::{simulate, Silent, Workspace};
+use crate::model::Model;
+use crate::tally::Tally;
+
+/// Run indices per unit of parallel work.
+pub const CHUNK_RUNS: u64 = 256;
+
+/// A batch: which runs of which model under which seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// Master seed.
+    pub seed: u64,
+    /// Run indices `first_run .. first_run + runs`.
+    pub first_run: u64,
+    /// Number of runs.
+    pub runs: u64,
+}
+
+impl Batch<'_> {
+    /// Simulate every run of the batch on the current rayon pool. `progress` is called from the
+    /// worker threads with the number of runs just finished.
+    pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> Tally {
+        let chunks = self.runs.div_ceil(CHUNK_RUNS);
+        let end = self.first_run + self.runs;
+        (0..chunks)
+            .into_par_iter()
+            .map_init(
+                || Workspace::new(self.model),
+                |ws, c| {
+                    let mut tally = Tally::new(self.model);
+                    let lo = self.first_run + c * CHUNK_RUNS;
+                    let hi = (lo + CHUNK_RUNS).min(end);
+                    for r in lo..hi {
+                        simulate(self.model, self.seed, r, ws, &mut Silent);
+                        tally.add(&ws.outcome);
+                    }
+                    progress(hi - lo);
+                    tally
+                },
+            )
+            .reduce_with(|mut a, b| {
+                a.merge(&b);
+                a
+            })
+            .unwrap_or_else(|| Tally::new(self.model))
+    }
+
+    /// Simulate on a dedicated pool of `threads` threads (0 = rayon's default).
+    pub fn run_with_threads(
+        &self,
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Tally, rayon::ThreadPoolBuildError> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        Ok(pool.install(|| self.run(progress)))
+    }
+}
+
+/// A progress counter that can be shared by worker threads.
+#[derive(Debug, Default)]
+pub struct RunCounter(AtomicU64);
+
+impl RunCounter {
+    /// Add finished runs.
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Runs finished so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}

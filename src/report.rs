@@ -1,0 +1,270 @@
+//! Results of a batch: `summary.json`, `onset_curve.csv` and the terminal table.
+//!
+//! Everything here is computed from the integer counts of a [`Tally`], so the files are
+//! byte-identical whatever the thread count. No timing or date of the run itself is written.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Month;
+use crate::model::Model;
+use crate::scenario::Mechanisms;
+use crate::stats::{wilson, Z95};
+use crate::tally::{DyadTally, Tally, MOBILIZATION_UNIT};
+
+/// `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Runs.
+    pub runs: u64,
+    /// First month.
+    pub start: Month,
+    /// Last month.
+    pub end: Month,
+    /// Mechanism switches in force.
+    pub mechanisms: Mechanisms,
+    /// One entry per unordered pair, in scenario order.
+    pub dyads: Vec<DyadSummary>,
+    /// One entry per polity.
+    pub polities: Vec<PolitySummary>,
+}
+
+/// Results for one unordered pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DyadSummary {
+    /// First polity id.
+    pub a: String,
+    /// Second polity id.
+    pub b: String,
+    /// Share of runs with a war onset in the pair by `end`.
+    pub war_probability: f64,
+    /// Wilson 95% interval of `war_probability`.
+    pub ci95: [f64; 2],
+    /// Median month of first onset among runs that had one (lower median), or null.
+    pub median_onset: Option<Month>,
+    /// Year → number of runs whose first onset fell in that year (years without onsets left out).
+    pub onset_by_year: BTreeMap<String, u64>,
+    /// Polity id → number of first onsets it started.
+    pub initiator_counts: BTreeMap<String, u64>,
+    /// First onsets where the target's hostile acts in the 36 months before outnumbered the
+    /// initiator's.
+    pub provoked_first: u64,
+    /// Polity id → mean hostile acts against the other in the 36 months before the first onset
+    /// (over runs with an onset).
+    pub hostile_acts_before_onset: BTreeMap<String, f64>,
+    /// Polity id → mean hostile acts against the other per run.
+    pub hostile_acts_per_run: BTreeMap<String, f64>,
+    /// Polity id → mean mobilization at the first onset (over runs with an onset).
+    pub mobilization_at_onset: BTreeMap<String, f64>,
+    /// Polity id → first onsets at which it was not fully mobilized (below 0.99).
+    pub unready_at_onset: BTreeMap<String, u64>,
+    /// Mean number of wars begun per run (first onsets and breaches).
+    pub wars_per_run: f64,
+    /// Mean months at war per run.
+    pub months_at_war_per_run: f64,
+    /// Mean talks opened per run.
+    pub talks_per_run: f64,
+    /// Mean truces concluded per run.
+    pub truces_per_run: f64,
+    /// Mean truces broken per run.
+    pub truces_broken_per_run: f64,
+    /// Lord's id → runs in which the other became its vassal.
+    pub vassalage: BTreeMap<String, u64>,
+    /// Runs in which the pair allied.
+    pub alliance_runs: u64,
+}
+
+/// Results for one polity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolitySummary {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Share of runs in which it ceased to exist.
+    pub ceased_probability: f64,
+    /// Wilson 95% interval.
+    pub ci95: [f64; 2],
+}
+
+fn per_run(x: u64, runs: u64) -> f64 {
+    if runs == 0 {
+        0.0
+    } else {
+        x as f64 / runs as f64
+    }
+}
+
+/// Lower median month offset of first onsets, if any.
+pub fn median_onset(t: &DyadTally) -> Option<u32> {
+    if t.war_runs == 0 {
+        return None;
+    }
+    let mut cum = 0;
+    for (m, &c) in t.onsets_by_month.iter().enumerate() {
+        cum += c;
+        if 2 * cum >= t.war_runs {
+            return Some(m as u32);
+        }
+    }
+    None
+}
+
+impl Summary {
+    /// Build the summary of `tally` for `model` under `seed`.
+    pub fn new(model: &Model, seed: u64, tally: &Tally) -> Summary {
+        let runs = tally.runs;
+        let dyads = model
+            .dyads
+            .iter()
+            .zip(&tally.dyads)
+            .map(|(&(a, b), t)| {
+                let ids = [&model.ids[a], &model.ids[b]];
+                let by_side = |f: &dyn Fn(usize) -> f64| -> BTreeMap<String, f64> {
+                    (0..2).map(|k| (ids[k].clone(), f(k))).collect()
+                };
+                let by_side_u = |v: [u64; 2]| -> BTreeMap<String, u64> {
+                    (0..2).map(|k| (ids[k].clone(), v[k])).collect()
+                };
+                let mut onset_by_year = BTreeMap::new();
+                for (m, &c) in t.onsets_by_month.iter().enumerate() {
+                    if c > 0 {
+                        *onset_by_year
+                            .entry(model.month(m as u32).year().to_string())
+                            .or_insert(0) += c;
+                    }
+                }
+                let (lo, hi) = wilson(t.war_runs, runs, Z95);
+                DyadSummary {
+                    a: ids[0].clone(),
+                    b: ids[1].clone(),
+                    war_probability: per_run(t.war_runs, runs),
+                    ci95: [lo, hi],
+                    median_onset: median_onset(t).map(|m| model.month(m)),
+                    onset_by_year,
+                    initiator_counts: by_side_u(t.initiator),
+                    provoked_first: t.provoked_first,
+                    hostile_acts_before_onset: by_side(&|k| per_run(t.acts_before_onset[k], t.war_runs)),
+                    hostile_acts_per_run: by_side(&|k| per_run(t.acts[k], runs)),
+                    mobilization_at_onset: by_side(&|k| {
+                        per_run(t.mobilization_at_onset[k], t.war_runs) * MOBILIZATION_UNIT
+                    }),
+                    unready_at_onset: by_side_u(t.unready_at_onset),
+                    wars_per_run: per_run(t.wars, runs),
+                    months_at_war_per_run: per_run(t.months_at_war, runs),
+                    talks_per_run: per_run(t.talks, runs),
+                    truces_per_run: per_run(t.truces, runs),
+                    truces_broken_per_run: per_run(t.truces_broken, runs),
+                    vassalage: by_side_u(t.vassal_lord),
+                    alliance_runs: t.alliance_runs,
+                }
+            })
+            .collect();
+        let polities = (0..model.n)
+            .map(|i| {
+                let (lo, hi) = wilson(tally.ceased[i], runs, Z95);
+                PolitySummary {
+                    id: model.ids[i].clone(),
+                    name: model.names[i].clone(),
+                    ceased_probability: per_run(tally.ceased[i], runs),
+                    ci95: [lo, hi],
+                }
+            })
+            .collect();
+        Summary {
+            scenario: model.name.clone(),
+            seed,
+            runs,
+            start: model.start,
+            end: model.month(model.months - 1),
+            mechanisms: model.mechanisms,
+            dyads,
+            polities,
+        }
+    }
+
+    /// `summary.json` text (pretty-printed, newline-terminated).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The table printed by `run`: pairs that fought in some run first, by probability.
+    pub fn table(&self) -> String {
+        let mut rows: Vec<&DyadSummary> = self.dyads.iter().collect();
+        rows.sort_by(|x, y| y.war_probability.total_cmp(&x.war_probability));
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<16} {:>9}  {:<17} {:<12} first strike",
+            "pair",
+            format!("P(war by {})", self.end),
+            "  95% CI (Wilson)",
+            "median onset"
+        );
+        let mut quiet = Vec::new();
+        for d in rows {
+            let pair = format!("{}–{}", d.a, d.b);
+            if d.war_probability == 0.0 {
+                quiet.push(pair);
+                continue;
+            }
+            let total: u64 = d.initiator_counts.values().sum();
+            let shares: Vec<String> = [&d.a, &d.b]
+                .iter()
+                .map(|id| {
+                    let c = d.initiator_counts.get(*id).copied().unwrap_or(0);
+                    format!("{id} {:.1}%", 100.0 * per_run(c, total))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "{:<16} {:>18.4}  [{:.4}, {:.4}] {:<12} {}",
+                pair,
+                d.war_probability,
+                d.ci95[0],
+                d.ci95[1],
+                d.median_onset
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                shares.join(" · ")
+            );
+        }
+        if !quiet.is_empty() {
+            let _ = writeln!(out, "no war in any of {} runs: {}", self.runs, quiet.join(", "));
+        }
+        out
+    }
+}
+
+/// `onset_curve.csv`: one row per pair and month, the cumulative probability of a first onset
+/// by the end of that month with its Wilson 95% interval.
+pub fn onset_curve_csv(model: &Model, tally: &Tally) -> String {
+    let mut out = String::from("a,b,month,onsets,cumulative_probability,ci_low,ci_high\n");
+    for (&(a, b), t) in model.dyads.iter().zip(&tally.dyads) {
+        let mut cum = 0;
+        for (m, &c) in t.onsets_by_month.iter().enumerate() {
+            cum += c;
+            let (lo, hi) = wilson(cum, tally.runs, Z95);
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{}",
+                model.ids[a],
+                model.ids[b],
+                model.month(m as u32),
+                c,
+                per_run(cum, tally.runs),
+                lo,
+                hi
+            );
+        }
+    }
+    out
+}

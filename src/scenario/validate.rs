@@ -1,0 +1,487 @@
+//! Range and reference checks on a parsed scenario. Every problem is reported, not only the
+//! first.
+
+use std::collections::HashSet;
+
+use super::schema::*;
+
+/// Most polities a scenario may name (the engine's pair state grows with the square).
+pub const MAX_POLITIES: usize = 128;
+/// Most `pairs × months` cells a scenario may ask for (the onset histogram of one tally has one
+/// counter per pair and month; this keeps it under 32 MiB).
+pub const MAX_DYAD_MONTHS: u64 = 4 << 20;
+/// Longest horizon, in months (1,000 years).
+pub const MAX_MONTHS: i64 = 12_000;
+/// Most runs one batch may ask for.
+pub const MAX_RUNS: u64 = 1 << 40;
+
+/// One problem found by [`validate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Field path with polity and event ids, as `--set` writes it (`polities.song.strength`).
+    pub path: String,
+    /// Field path as in the file (`polities[1].strength`), for locating it.
+    pub source_path: String,
+    /// What is wrong, with the allowed range.
+    pub message: String,
+}
+
+struct Checker {
+    found: Vec<Violation>,
+}
+
+impl Checker {
+    fn push(&mut self, path: String, source_path: String, message: String) {
+        self.found.push(Violation {
+            path,
+            source_path,
+            message,
+        });
+    }
+
+    fn range(&mut self, path: &str, src: &str, value: f64, lo: f64, hi: f64, unit: &str) {
+        if !(lo..=hi).contains(&value) {
+            self.push(
+                path.to_string(),
+                src.to_string(),
+                format!("{value} is out of range (allowed: {lo} ..= {hi}{unit})"),
+            );
+        }
+    }
+
+    fn positive(&mut self, path: &str, src: &str, value: f64, hi: f64) {
+        if !(value > 0.0 && value <= hi) {
+            self.push(
+                path.to_string(),
+                src.to_string(),
+                format!("{value} is out of range (allowed: greater than 0, at most {hi})"),
+            );
+        }
+    }
+
+    fn polity(&mut self, ids: &HashSet<&str>, path: &str, src: &str, id: &str) -> bool {
+        if ids.contains(id) {
+            return true;
+        }
+        let mut known: Vec<&str> = ids.iter().copied().collect();
+        known.sort_unstable();
+        self.push(
+            path.to_string(),
+            src.to_string(),
+            format!("unknown polity id `{id}` (known: {})", known.join(", ")),
+        );
+        false
+    }
+}
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Check ranges, ids and references; return every problem found (empty when valid).
+pub fn validate(sc: &Scenario) -> Vec<Violation> {
+    let mut c = Checker { found: Vec::new() };
+
+    let name_ok = !sc.name.is_empty()
+        && !sc.name.starts_with('.')
+        && sc.name.len() <= 100
+        && sc
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if !name_ok {
+        c.push(
+            "name".into(),
+            "name".into(),
+            format!(
+                "`{}` is not a usable name: 1 to 100 of A-Z a-z 0-9 _ - . not starting with `.` (it names the output folder)",
+                sc.name
+            ),
+        );
+    }
+    let months = sc.start.months_until(sc.end);
+    if months <= 0 {
+        c.push(
+            "end".into(),
+            "end".into(),
+            format!("end {} must be after start {}", sc.end, sc.start),
+        );
+    } else if months >= MAX_MONTHS {
+        c.push(
+            "end".into(),
+            "end".into(),
+            format!(
+                "the span {} .. {} is too long (at most {MAX_MONTHS} months)",
+                sc.start, sc.end
+            ),
+        );
+    }
+    if !(1..=MAX_RUNS).contains(&sc.runs) {
+        c.push(
+            "runs".into(),
+            "runs".into(),
+            format!("{} is out of range (allowed: 1 ..= {MAX_RUNS})", sc.runs),
+        );
+    }
+
+    let r = &sc.rules;
+    c.range(
+        "rules.war_fear_shock",
+        "rules.war_fear_shock",
+        r.war_fear_shock,
+        0.0,
+        10.0,
+        "",
+    );
+    c.range(
+        "rules.talks_success",
+        "rules.talks_success",
+        r.talks_success,
+        0.0,
+        1.0,
+        "",
+    );
+    c.range(
+        "rules.truce_months",
+        "rules.truce_months",
+        f64::from(r.truce_months),
+        1.0,
+        1200.0,
+        " months",
+    );
+    c.range(
+        "rules.truce_trust_gain",
+        "rules.truce_trust_gain",
+        r.truce_trust_gain,
+        0.0,
+        1.0,
+        "",
+    );
+    c.range(
+        "rules.alliance_exit_trust",
+        "rules.alliance_exit_trust",
+        r.alliance_exit_trust,
+        0.0,
+        1.0,
+        "",
+    );
+
+    if sc.polities.len() < 2 || sc.polities.len() > MAX_POLITIES {
+        c.push(
+            "polities".into(),
+            "polities".into(),
+            format!(
+                "{} polities given (allowed: 2 ..= {MAX_POLITIES})",
+                sc.polities.len()
+            ),
+        );
+    }
+    let n = sc.polities.len() as u64;
+    if months > 0 && n >= 2 && n * (n - 1) / 2 * (months as u64 + 1) > MAX_DYAD_MONTHS {
+        c.push(
+            "polities".into(),
+            "polities".into(),
+            format!(
+                "{} pairs over {} months is too large (pairs × months at most {MAX_DYAD_MONTHS})",
+                n * (n - 1) / 2,
+                months + 1
+            ),
+        );
+    }
+
+    let mut ids = HashSet::new();
+    for (k, p) in sc.polities.iter().enumerate() {
+        let src = format!("polities[{k}]");
+        let path = if is_id(&p.id) {
+            format!("polities.{}", p.id)
+        } else {
+            src.clone()
+        };
+        if !is_id(&p.id) {
+            c.push(
+                format!("{path}.id"),
+                format!("{src}.id"),
+                format!("`{}` is not an id: use [a-z0-9_]+", p.id),
+            );
+        } else if !ids.insert(p.id.as_str()) {
+            c.push(
+                format!("{path}.id"),
+                format!("{src}.id"),
+                format!("duplicate polity id `{}`", p.id),
+            );
+        }
+        let f = |field: &str| (format!("{path}.{field}"), format!("{src}.{field}"));
+        let checks: [(&str, f64, f64, f64, &str); 19] = [
+            ("mobilization", p.mobilization, 0.0, 1.0, ""),
+            ("mobilization_lag", p.mobilization_lag, 0.0, 120.0, " months"),
+            ("stability", p.stability, 0.0, 1.0, ""),
+            ("fear_gain", p.fear_gain, 0.0, 10.0, " per month"),
+            ("fear_decay", p.fear_decay, 0.0, 1.0, " per month"),
+            ("fear_noise", p.fear_noise, 0.0, 1.0, ""),
+            ("trust_recovery", p.trust_recovery, 0.0, 1.0, " per month"),
+            ("war_threshold", p.war_threshold, 0.0, 10.0, ""),
+            ("war_propensity", p.war_propensity, 0.0, 1.0, " per month"),
+            ("war_readiness", p.war_readiness, 0.0, 1.0, ""),
+            ("greed", p.greed, 0.0, 1.0, " per month"),
+            ("isolation", p.isolation, 0.0, 1.0, ""),
+            ("status_rigidity", p.status_rigidity, 0.0, 1.0, ""),
+            ("talk_propensity", p.talk_propensity, 0.0, 1.0, " per month"),
+            ("vassal_propensity", p.vassal_propensity, 0.0, 1.0, " per month"),
+            (
+                "alliance_propensity",
+                p.alliance_propensity,
+                0.0,
+                1.0,
+                " per month",
+            ),
+            ("breach_propensity", p.breach_propensity, 0.0, 1.0, " per month"),
+            ("provocation_trust_loss", p.provocation_trust_loss, 0.0, 1.0, ""),
+            ("provocation_fear", p.provocation_fear, 0.0, 10.0, ""),
+        ];
+        for (field, v, lo, hi, unit) in checks.iter() {
+            let (a, b) = f(field);
+            c.range(&a, &b, *v, *lo, *hi, unit);
+        }
+        let (a, b) = f("strength");
+        c.positive(&a, &b, p.strength, 1e6);
+        let (a, b) = f("potential");
+        c.positive(&a, &b, p.potential, 1e6);
+    }
+
+    let mut seen_rel = HashSet::new();
+    for (k, r) in sc.relations.iter().enumerate() {
+        let src = format!("relations[{k}]");
+        let from_ok = c.polity(&ids, &format!("{src}.from"), &format!("{src}.from"), &r.from);
+        let to_ok = c.polity(&ids, &format!("{src}.to"), &format!("{src}.to"), &r.to);
+        let path = if from_ok && to_ok {
+            format!("relations.{}.{}", r.from, r.to)
+        } else {
+            src.clone()
+        };
+        if from_ok && to_ok {
+            if r.from == r.to {
+                c.push(
+                    path.clone(),
+                    src.clone(),
+                    "a polity has no relation to itself".into(),
+                );
+            } else if !seen_rel.insert((r.from.as_str(), r.to.as_str())) {
+                c.push(
+                    path.clone(),
+                    src.clone(),
+                    format!("duplicate relation {} → {}", r.from, r.to),
+                );
+            }
+        }
+        for (field, v) in [
+            ("contact", r.contact),
+            ("trust", r.trust),
+            ("grievance", r.grievance),
+            ("provocation_rate", r.provocation_rate),
+            ("restraint", r.restraint),
+        ] {
+            c.range(
+                &format!("{path}.{field}"),
+                &format!("{src}.{field}"),
+                v,
+                0.0,
+                1.0,
+                "",
+            );
+        }
+        c.range(
+            &format!("{path}.fear"),
+            &format!("{src}.fear"),
+            r.fear,
+            0.0,
+            10.0,
+            "",
+        );
+    }
+
+    let mut seen_pair = HashSet::new();
+    for (k, s) in sc.statuses.iter().enumerate() {
+        let src = format!("statuses[{k}]");
+        let a_ok = c.polity(&ids, &format!("{src}.a"), &format!("{src}.a"), &s.a);
+        let b_ok = c.polity(&ids, &format!("{src}.b"), &format!("{src}.b"), &s.b);
+        if !(a_ok && b_ok) {
+            continue;
+        }
+        if s.a == s.b {
+            c.push(
+                format!("{src}.b"),
+                format!("{src}.b"),
+                "a status needs two different polities".into(),
+            );
+            continue;
+        }
+        let key = if s.a < s.b {
+            (s.a.as_str(), s.b.as_str())
+        } else {
+            (s.b.as_str(), s.a.as_str())
+        };
+        if !seen_pair.insert(key) {
+            c.push(
+                src.clone(),
+                src.clone(),
+                format!("duplicate status for {} – {}", s.a, s.b),
+            );
+        }
+        let member = |who: &str| who == s.a || who == s.b;
+        match &s.status {
+            Status::Vassal(v) if !member(&v.lord) => c.push(
+                format!("{src}.status.lord"),
+                format!("{src}.status.lord"),
+                format!("lord `{}` must be `{}` or `{}`", v.lord, s.a, s.b),
+            ),
+            Status::War(w) if !member(&w.initiator) => c.push(
+                format!("{src}.status.initiator"),
+                format!("{src}.status.initiator"),
+                format!("initiator `{}` must be `{}` or `{}`", w.initiator, s.a, s.b),
+            ),
+            _ => {}
+        }
+    }
+
+    let mut event_ids = HashSet::new();
+    for (k, e) in sc.events.iter().enumerate() {
+        let src = format!("events[{k}]");
+        let path = if is_id(&e.id) {
+            format!("events.{}", e.id)
+        } else {
+            src.clone()
+        };
+        if !is_id(&e.id) {
+            c.push(
+                format!("{path}.id"),
+                format!("{src}.id"),
+                format!("`{}` is not an id: use [a-z0-9_]+", e.id),
+            );
+        } else if !event_ids.insert(e.id.as_str()) {
+            c.push(
+                format!("{path}.id"),
+                format!("{src}.id"),
+                format!("duplicate event id `{}`", e.id),
+            );
+        }
+        c.range(
+            &format!("{path}.probability"),
+            &format!("{src}.probability"),
+            e.probability,
+            0.0,
+            1.0,
+            "",
+        );
+        let to = e.to.unwrap_or(e.from);
+        if to < e.from {
+            c.push(
+                format!("{path}.to"),
+                format!("{src}.to"),
+                format!("window ends ({to}) before it begins ({})", e.from),
+            );
+        } else if to < sc.start || e.from > sc.end {
+            c.push(
+                format!("{path}.from"),
+                format!("{src}.from"),
+                format!(
+                    "window {} ..= {to} lies outside the scenario ({} ..= {})",
+                    e.from, sc.start, sc.end
+                ),
+            );
+        }
+        for (x, effect) in e.effects.iter().enumerate() {
+            let ep = format!("{path}.effects[{x}]");
+            let es = format!("{src}.effects[{x}]");
+            let ids_ok = |c: &mut Checker, field: &str, id: &str| {
+                c.polity(&ids, &format!("{ep}.{field}"), &format!("{es}.{field}"), id)
+            };
+            match effect {
+                Effect::Contact(x) => {
+                    ids_ok(&mut c, "a", &x.a);
+                    ids_ok(&mut c, "b", &x.b);
+                    c.range(
+                        &format!("{ep}.value"),
+                        &format!("{es}.value"),
+                        x.value,
+                        0.0,
+                        1.0,
+                        "",
+                    );
+                }
+                Effect::Trust(x) => {
+                    ids_ok(&mut c, "of", &x.of);
+                    ids_ok(&mut c, "toward", &x.toward);
+                    c.range(
+                        &format!("{ep}.delta"),
+                        &format!("{es}.delta"),
+                        x.delta,
+                        -1.0,
+                        1.0,
+                        "",
+                    );
+                }
+                Effect::Fear(x) => {
+                    ids_ok(&mut c, "of", &x.of);
+                    ids_ok(&mut c, "toward", &x.toward);
+                    c.range(
+                        &format!("{ep}.amount"),
+                        &format!("{es}.amount"),
+                        x.amount,
+                        -10.0,
+                        10.0,
+                        "",
+                    );
+                }
+                Effect::HostileAct(x) => {
+                    ids_ok(&mut c, "actor", &x.actor);
+                    ids_ok(&mut c, "victim", &x.victim);
+                    c.range(
+                        &format!("{ep}.severity"),
+                        &format!("{es}.severity"),
+                        x.severity,
+                        0.0,
+                        10.0,
+                        "",
+                    );
+                }
+                Effect::Strength(x) => {
+                    ids_ok(&mut c, "polity", &x.polity);
+                    c.positive(&format!("{ep}.factor"), &format!("{es}.factor"), x.factor, 100.0);
+                }
+                Effect::Stability(x) => {
+                    ids_ok(&mut c, "polity", &x.polity);
+                    c.range(
+                        &format!("{ep}.delta"),
+                        &format!("{es}.delta"),
+                        x.delta,
+                        -1.0,
+                        1.0,
+                        "",
+                    );
+                }
+                Effect::Cease(x) => {
+                    ids_ok(&mut c, "polity", &x.polity);
+                }
+            }
+            let pair = match effect {
+                Effect::Contact(x) => Some((&x.a, &x.b)),
+                Effect::Trust(x) => Some((&x.of, &x.toward)),
+                Effect::Fear(x) => Some((&x.of, &x.toward)),
+                Effect::HostileAct(x) => Some((&x.actor, &x.victim)),
+                _ => None,
+            };
+            if let Some((a, b)) = pair {
+                if a == b {
+                    c.push(
+                        ep.clone(),
+                        es.clone(),
+                        "an effect between a polity and itself".into(),
+                    );
+                }
+            }
+        }
+    }
+    c.found
+}

@@ -1,0 +1,44 @@
+//! Interval estimates for proportions.
+
+/// The 0.975 quantile of the standard normal distribution (two-sided 95%).
+pub const Z95: f64 = 1.959_963_984_540_054;
+/// The 0.995 quantile of the standard normal distribution (two-sided 99%).
+pub const Z99: f64 = 2.575_829_303_548_901;
+
+/// Wilson score interval for `successes` out of `trials` at normal quantile `z`.
+///
+/// Returns `(0, 1)` when `trials` is 0. The interval always lies inside `[0, 1]` and contains the
+/// point estimate.
+pub fn wilson(successes: u64, trials: u64, z: f64) -> (f64, f64) {
+    if trials == 0 {
+        return (0.0, 1.0);
+    }
+    let n = trials as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        // 50 of 100 at 95%: 0.4038 .. 0.5962 (Wilson 1927; any textbook table).
+        let (lo, hi) = wilson(50, 100, Z95);
+        assert!(
+            (lo - 0.4038).abs() < 1e-4 && (hi - 0.5962).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10, Z95);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.2775).abs() < 1e-4);
+        assert_eq!(wilson(0, 0, Z95), (0.0, 1.0));
+        let (lo, hi) = wilson(10, 10, Z95);
+        assert!(hi == 1.0 && lo > 0.72);
+    }
+}

@@ -1,0 +1,159 @@
+//! Streaming aggregation: integer counts of run outcomes.
+//!
+//! Runs are folded into a [`Tally`] as they finish; the raw runs are never kept, so memory does
+//! not grow with the number of runs. All fields are integers (mobilization is summed in
+//! millionths), so merging tallies in any order gives the same totals: results do not depend on
+//! the thread count or on how runs were split.
+
+use crate::model::Model;
+use crate::outcome::{RunOutcome, NEVER};
+
+/// Mobilization at onset is summed in units of 10⁻⁶.
+pub const MOBILIZATION_UNIT: f64 = 1e-6;
+/// A side counts as fully mobilized at onset from this level up.
+pub const FULLY_MOBILIZED: f32 = 0.99;
+
+/// Counts for one unordered pair `a < b` (side 0 = a, side 1 = b).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DyadTally {
+    /// Runs with a war onset in the pair by the end.
+    pub war_runs: u64,
+    /// First onsets by month offset.
+    pub onsets_by_month: Vec<u64>,
+    /// First onsets started by each side.
+    pub initiator: [u64; 2],
+    /// First onsets where the target's hostile acts in the 36 months before outnumbered the
+    /// initiator's (the initiator had been provoked more than it provoked).
+    pub provoked_first: u64,
+    /// Hostile acts of each side in the 36 months before the first onset, summed over runs.
+    pub acts_before_onset: [u64; 2],
+    /// Hostile acts of each side over whole runs.
+    pub acts: [u64; 2],
+    /// Mobilization of each side at first onset, summed in millionths.
+    pub mobilization_at_onset: [u64; 2],
+    /// First onsets at which each side was not fully mobilized.
+    pub unready_at_onset: [u64; 2],
+    /// Wars begun (first onsets and breaches).
+    pub wars: u64,
+    /// Months at war.
+    pub months_at_war: u64,
+    /// Talks opened.
+    pub talks: u64,
+    /// Truces concluded.
+    pub truces: u64,
+    /// Truces broken.
+    pub truces_broken: u64,
+    /// Runs in which each side became the other's lord.
+    pub vassal_lord: [u64; 2],
+    /// Runs in which the pair allied.
+    pub alliance_runs: u64,
+}
+
+/// Counts over a batch of runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// Runs folded in.
+    pub runs: u64,
+    /// Per unordered pair.
+    pub dyads: Vec<DyadTally>,
+    /// Per polity: runs in which it ceased to exist.
+    pub ceased: Vec<u64>,
+}
+
+impl Tally {
+    /// An empty tally for `model`.
+    pub fn new(model: &Model) -> Tally {
+        let months = model.months as usize;
+        Tally {
+            runs: 0,
+            dyads: (0..model.dyads.len())
+                .map(|_| DyadTally {
+                    war_runs: 0,
+                    onsets_by_month: vec![0; months],
+                    initiator: [0; 2],
+                    provoked_first: 0,
+                    acts_before_onset: [0; 2],
+                    acts: [0; 2],
+                    mobilization_at_onset: [0; 2],
+                    unready_at_onset: [0; 2],
+                    wars: 0,
+                    months_at_war: 0,
+                    talks: 0,
+                    truces: 0,
+                    truces_broken: 0,
+                    vassal_lord: [0; 2],
+                    alliance_runs: 0,
+                })
+                .collect(),
+            ceased: vec![0; model.n],
+        }
+    }
+
+    /// Fold one run in.
+    pub fn add(&mut self, run: &RunOutcome) {
+        self.runs += 1;
+        for (t, o) in self.dyads.iter_mut().zip(&run.dyads) {
+            if o.first_onset != NEVER {
+                let s = o.initiator as usize;
+                t.war_runs += 1;
+                t.onsets_by_month[o.first_onset as usize] += 1;
+                t.initiator[s] += 1;
+                if o.acts_before_onset[1 - s] > o.acts_before_onset[s] {
+                    t.provoked_first += 1;
+                }
+                for k in 0..2 {
+                    t.acts_before_onset[k] += u64::from(o.acts_before_onset[k]);
+                    let m = f64::from(o.mobilization_at_onset[k]).clamp(0.0, 1.0);
+                    t.mobilization_at_onset[k] += (m / MOBILIZATION_UNIT).round() as u64;
+                    if o.mobilization_at_onset[k] < FULLY_MOBILIZED {
+                        t.unready_at_onset[k] += 1;
+                    }
+                }
+            }
+            for k in 0..2 {
+                t.acts[k] += u64::from(o.acts[k]);
+            }
+            t.wars += u64::from(o.wars);
+            t.months_at_war += u64::from(o.months_at_war);
+            t.talks += u64::from(o.talks);
+            t.truces += u64::from(o.truces);
+            t.truces_broken += u64::from(o.truces_broken);
+            if o.vassal_lord > 0 {
+                t.vassal_lord[usize::from(o.vassal_lord - 1)] += 1;
+            }
+            t.alliance_runs += u64::from(o.alliance_formed);
+        }
+        for (c, &m) in self.ceased.iter_mut().zip(&run.ceased) {
+            *c += u64::from(m != NEVER);
+        }
+    }
+
+    /// Add another tally of the same model.
+    pub fn merge(&mut self, other: &Tally) {
+        self.runs += other.runs;
+        for (t, o) in self.dyads.iter_mut().zip(&other.dyads) {
+            t.war_runs += o.war_runs;
+            for (x, y) in t.onsets_by_month.iter_mut().zip(&o.onsets_by_month) {
+                *x += y;
+            }
+            for k in 0..2 {
+                t.initiator[k] += o.initiator[k];
+                t.acts_before_onset[k] += o.acts_before_onset[k];
+                t.acts[k] += o.acts[k];
+                t.mobilization_at_onset[k] += o.mobilization_at_onset[k];
+                t.unready_at_onset[k] += o.unready_at_onset[k];
+                t.vassal_lord[k] += o.vassal_lord[k];
+            }
+            t.provoked_first += o.provoked_first;
+            t.wars += o.wars;
+            t.months_at_war += o.months_at_war;
+            t.talks += o.talks;
+            t.truces += o.truces;
+            t.truces_broken += o.truces_broken;
+            t.alliance_runs += o.alliance_runs;
+        }
+        for (c, o) in self.ceased.iter_mut().zip(&other.ceased) {
+            *c += o;
+        }
+    }
+}
