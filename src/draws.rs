@@ -88,19 +88,24 @@ impl RunStream {
     }
 
     /// Fill `month` with the uniforms of the next month, as raw 32-bit integers.
+    ///
+    /// The month always consumes whole 64-bit words: uniform `2k` is the low half of word `k`
+    /// and uniform `2k + 1` its high half, exactly as if each word were drawn with `next_u64`
+    /// (a test checks this). The words are copied out of ChaCha's block buffer in one
+    /// `fill_bytes` call into `scratch` (8 bytes per word, reused by the caller so that no run
+    /// allocates), which is much cheaper than one call per word.
+    ///
+    /// # Panics
+    /// If `scratch` is not exactly 8 bytes per word of `month` (a programming error).
     #[inline]
-    pub fn fill_month(&mut self, month: &mut [u32]) {
-        let mut chunks = month.chunks_exact_mut(2);
-        for pair in &mut chunks {
-            let w = self.rng.next_u64();
-            pair[0] = w as u32;
-            pair[1] = (w >> 32) as u32;
+    pub fn fill_month(&mut self, scratch: &mut [u8], month: &mut [u32]) {
+        let words = month.len().div_ceil(2);
+        assert_eq!(scratch.len(), 8 * words, "scratch must hold the month's words");
+        self.rng.fill_bytes(scratch);
+        for (u, b) in month.iter_mut().zip(scratch.chunks_exact(4)) {
+            *u = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         }
-        if let [last] = chunks.into_remainder() {
-            // The odd slot still consumes a whole word, so the layout is a whole number of words.
-            *last = self.rng.next_u64() as u32;
-        }
-        self.words_drawn += month.len().div_ceil(2) as u64;
+        self.words_drawn += words as u64;
     }
 
     /// How many 64-bit words this stream has produced.
@@ -148,13 +153,36 @@ mod tests {
     }
 
     #[test]
+    fn month_is_the_halves_of_next_u64_words() {
+        let mut month = vec![0u32; 2 * 37 + 1];
+        let mut scratch = vec![0u8; 8 * 38];
+        let mut stream = RunStream::new(7, 3);
+        stream.fill_month(&mut scratch, &mut month);
+        stream.fill_month(&mut scratch, &mut month);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        rng.set_stream(3);
+        for _ in 0..38 {
+            rng.next_u64();
+        }
+        for k in 0..38 {
+            let w = rng.next_u64();
+            assert_eq!(month[2 * k], w as u32);
+            if 2 * k + 1 < month.len() {
+                assert_eq!(month[2 * k + 1], (w >> 32) as u32);
+            }
+        }
+        assert_eq!(stream.words_drawn(), 76);
+    }
+
+    #[test]
     fn streams_differ_and_repeat() {
         let mut a = vec![0u32; 7];
         let mut b = vec![0u32; 7];
-        RunStream::new(1, 0).fill_month(&mut a);
-        RunStream::new(1, 0).fill_month(&mut b);
+        let mut scratch = vec![0u8; 32];
+        RunStream::new(1, 0).fill_month(&mut scratch, &mut a);
+        RunStream::new(1, 0).fill_month(&mut scratch, &mut b);
         assert_eq!(a, b);
-        RunStream::new(1, 1).fill_month(&mut b);
+        RunStream::new(1, 1).fill_month(&mut scratch, &mut b);
         assert_ne!(a, b);
     }
 }

@@ -19,7 +19,7 @@
 use crate::draws::{uniform, RunStream};
 use crate::fear;
 use crate::hazard::{self, WarMotive};
-use crate::model::{CompiledEffect, DyadStatus, Model};
+use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
 use crate::outcome::{RunOutcome, NEVER};
 
 /// Hostile acts are remembered over this many months (the onset month included).
@@ -108,6 +108,8 @@ impl Observer for Silent {}
 pub struct Workspace {
     n: usize,
     uniforms: Vec<u32>,
+    draw_bytes: Vec<u8>,
+    acts_since: Vec<u32>,
     strength: Vec<f64>,
     ratio: Vec<f64>,
     mobilization: Vec<f64>,
@@ -134,6 +136,8 @@ impl Workspace {
         Workspace {
             n,
             uniforms: vec![0; model.schedule.uniforms_per_month()],
+            draw_bytes: vec![0; 8 * model.schedule.words_per_month()],
+            acts_since: vec![0; n * n],
             strength: vec![0.0; n],
             ratio: vec![0.0; n * n],
             mobilization: vec![0.0; n],
@@ -163,6 +167,7 @@ impl Workspace {
         self.trust.copy_from_slice(&m.trust);
         self.shock.fill(0.0);
         self.acts_bits.fill(0);
+        self.acts_since.fill(0);
         self.status.copy_from_slice(&m.status);
         self.fired.fill(false);
         self.outcome.reset();
@@ -227,10 +232,7 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
     ws.reset(model);
     let mut stream = RunStream::new(seed, run);
     for t in 0..model.months {
-        stream.fill_month(&mut ws.uniforms);
-        for bits in ws.acts_bits.iter_mut() {
-            *bits = (*bits << 1) & ACTS_MASK;
-        }
+        stream.fill_month(&mut ws.draw_bytes, &mut ws.uniforms);
         scripted_events(model, ws, t, obs);
         fear_spiral(model, ws, t, obs);
         decisions(model, ws, t, obs);
@@ -347,6 +349,22 @@ fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut
     obs.happening(t, Happening::Ceased { polity: x });
 }
 
+impl Workspace {
+    /// The hostile acts of ordered pair `p` in the 36 months up to month `t`, as a bit mask
+    /// (bit 0 = month `t`). The mask is shifted lazily, only when it is read or written.
+    #[inline]
+    fn acts_window(&mut self, p: usize, t: u32) -> &mut u64 {
+        let age = t - self.acts_since[p];
+        self.acts_bits[p] = if age >= ACTS_WINDOW_MONTHS {
+            0
+        } else {
+            (self.acts_bits[p] << age) & ACTS_MASK
+        };
+        self.acts_since[p] = t;
+        &mut self.acts_bits[p]
+    }
+}
+
 /// Side of polity `i` in unordered pair `(a, b)`: 0 for `a`, 1 for `b`.
 #[inline(always)]
 fn side(a: usize, i: usize) -> usize {
@@ -371,7 +389,7 @@ fn hostile_act<O: Observer>(
     let loss = (m.provocation_trust_loss[victim] * severity).min(1.0);
     ws.trust[seen] = before * (1.0 - loss);
     ws.shock[seen] += m.provocation_fear[victim] * severity;
-    ws.acts_bits[actor * n + victim] |= 1;
+    *ws.acts_window(actor * n + victim, t) |= 1;
     let d = m.dyad_of[actor * n + victim];
     let s = side(m.dyads[d].0, actor);
     ws.outcome.dyads[d].acts[s] += 1;
@@ -389,45 +407,66 @@ fn hostile_act<O: Observer>(
 
 fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
     let n = m.n;
-    let provocations = m.mechanisms.provocations;
+    // Hostile acts first: an act of j against i touches only how i sees j (its trust and a
+    // fear shock), so the fear updates below never depend on the order of pairs.
+    for pv in &m.provokers {
+        if !ws.active[pv.actor] || !ws.active[pv.victim] {
+            continue;
+        }
+        if matches!(ws.status[pv.dyad], DyadStatus::War { .. }) {
+            continue;
+        }
+        let rate = m.provocation_rate[pv.actor * n + pv.victim] * ws.contact_eff[pv.actor * n + pv.victim];
+        if uniform(ws.uniforms[m.schedule.provocation(pv.q)]) < rate {
+            hostile_act(m, ws, t, pv.actor, pv.victim, 1.0, false, obs);
+        }
+    }
+    // The fear spiral, row by row: row i is how i sees everyone. Rows are read as slices so
+    // the loop carries no index arithmetic.
+    let noise_slots = &ws.uniforms[m.schedule.noise(0)..m.schedule.noise(0) + n * (n - 1)];
     for i in 0..n {
         if !ws.active[i] {
             continue;
         }
+        let row = i * n..(i + 1) * n;
+        let fear_row = &mut ws.fear[row.clone()];
+        let trust_row = &mut ws.trust[row.clone()];
+        let shock_row = &mut ws.shock[row.clone()];
+        let contact_row = &ws.contact_eff[row.clone()];
+        let ratio_row = &ws.ratio[row.clone()];
+        let trust0_row = &m.trust[row.clone()];
+        let grievance_row = &m.grievance[row];
+        let mut noise = noise_slots[i * (n - 1)..(i + 1) * (n - 1)].iter();
+        let (k, a, amplitude, recovery) = (
+            m.fear_gain[i],
+            m.fear_decay[i],
+            m.noise_amplitude[i],
+            m.trust_recovery[i],
+        );
         let mut total = 0.0;
         for j in 0..n {
-            if j == i || !ws.active[j] {
+            if j == i {
                 continue;
             }
-            let p = i * n + j;
-            // The hostile act of j against i touches only how i sees j, so handling it here
-            // keeps the update independent of the order of pairs.
-            if provocations {
-                let back = j * n + i;
-                let rate = m.provocation_rate[back] * ws.contact_eff[back];
-                if rate > 0.0
-                    && !matches!(ws.status[m.dyad_of[p]], DyadStatus::War { .. })
-                    && uniform(ws.uniforms[m.schedule.provocation(m.ordered_of[back])]) < rate
-                {
-                    hostile_act(m, ws, t, j, i, 1.0, false, obs);
-                }
+            let raw = noise.next().copied().unwrap_or(0);
+            if !ws.active[j] {
+                continue;
             }
-            let trust = ws.trust[p] + m.trust_recovery[i] * (m.trust[p] - ws.trust[p]);
-            ws.trust[p] = trust;
-            let threat = fear::threat(ws.contact_eff[p], ws.ratio[p], ws.mobilization[j], trust);
-            let u = uniform(ws.uniforms[m.schedule.noise(m.ordered_of[p])]);
-            let noise = m.noise_amplitude[i] * (2.0 * u - 1.0);
+            let trust = trust_row[j] + recovery * (trust0_row[j] - trust_row[j]);
+            trust_row[j] = trust;
+            let threat = fear::threat(contact_row[j], ratio_row[j], ws.mobilization[j], trust);
+            let centred = f64::from(raw) * (2.0 / 4_294_967_296.0) - (1.0 - 1.0 / 4_294_967_296.0);
             let f = fear::next_fear(
-                ws.fear[p],
-                m.fear_gain[i],
+                fear_row[j],
+                k,
                 threat,
-                m.fear_decay[i],
-                m.grievance[p],
-                noise,
-                ws.shock[p],
+                a,
+                grievance_row[j],
+                amplitude * centred,
+                shock_row[j],
             );
-            ws.shock[p] = 0.0;
-            ws.fear[p] = f;
+            shock_row[j] = 0.0;
+            fear_row[j] = f;
             total += f;
         }
         ws.target[i] = fear::mobilization_target(total);
@@ -441,14 +480,20 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) 
 }
 
 fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
-    let n = m.n;
-    for (d, &(a, b)) in m.dyads.iter().enumerate() {
+    for (d, ix) in m.dyad_index.iter().enumerate() {
+        let DyadIndex {
+            a,
+            b,
+            ab,
+            ba,
+            q_ab,
+            q_ba,
+        } = *ix;
         if !ws.active[a] || !ws.active[b] {
             continue;
         }
-        let (ab, ba) = (a * n + b, b * n + a);
-        let u_ab = uniform(ws.uniforms[m.schedule.decision(m.ordered_of[ab])]);
-        let u_ba = uniform(ws.uniforms[m.schedule.decision(m.ordered_of[ba])]);
+        let u_ab = uniform(ws.uniforms[m.schedule.decision(q_ab)]);
+        let u_ba = uniform(ws.uniforms[m.schedule.decision(q_ba)]);
         match ws.status[d] {
             DyadStatus::Peace => {
                 let h_ab = war_hazard(m, ws, a, b);
@@ -528,6 +573,10 @@ fn first_to_act(u0: f64, p0: f64, u1: f64, p1: f64) -> Option<usize> {
 #[inline(always)]
 fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
     let p = i * m.n + j;
+    // Quick exit for the common case: fear below the threshold and no greed.
+    if ws.fear[p] <= m.war_threshold[i] && m.greed[i] <= 0.0 {
+        return 0.0;
+    }
     let willing = if m.mechanisms.instability {
         ws.stability[i] / (1.0 + f64::from(ws.wars[i]))
     } else {
@@ -574,14 +623,16 @@ fn begin_war<O: Observer>(
     };
     ws.wars[i] += 1;
     ws.wars[j] += 1;
+    let first = ws.outcome.dyads[d].first_onset == NEVER;
+    let (x, y) = m.dyads[d];
+    let acts_xy = ws.acts_window(x * n + y, t).count_ones().min(255) as u8;
+    let acts_yx = ws.acts_window(y * n + x, t).count_ones().min(255) as u8;
     let out = &mut ws.outcome.dyads[d];
     out.wars = out.wars.saturating_add(1);
-    if out.first_onset == NEVER {
+    if first {
         out.first_onset = t;
         out.initiator = side(a, i) as u8;
-        let (x, y) = m.dyads[d];
-        let acts = |from: usize, to: usize| ws.acts_bits[from * n + to].count_ones().min(255) as u8;
-        out.acts_before_onset = [acts(x, y), acts(y, x)];
+        out.acts_before_onset = [acts_xy, acts_yx];
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }
     let shock = m.rules.war_fear_shock;
@@ -616,6 +667,11 @@ fn ties<O: Observer>(
 ) {
     let n = m.n;
     for (i, j, rest) in [(a, b, rest_ab), (b, a, rest_ba)] {
+        // Both tie probabilities are bounded by the propensities: skip the work when the draw
+        // lies above that bound (most months).
+        if rest >= m.alliance_propensity[i] + m.vassal_propensity[i] {
+            continue;
+        }
         let p = i * n + j;
         let mut ally = 0.0;
         if m.alliance_propensity[i] > 0.0 && ws.contact_eff[p] > 0.0 {

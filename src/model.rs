@@ -109,6 +109,36 @@ impl CompiledEvent {
     }
 }
 
+/// Indices of one unordered pair `a < b`, precomputed for the monthly loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DyadIndex {
+    /// First polity.
+    pub a: usize,
+    /// Second polity.
+    pub b: usize,
+    /// `a * n + b`: how `a` sees `b`.
+    pub ab: usize,
+    /// `b * n + a`: how `b` sees `a`.
+    pub ba: usize,
+    /// Ordered-pair index of `a → b` (for draw slots).
+    pub q_ab: usize,
+    /// Ordered-pair index of `b → a`.
+    pub q_ba: usize,
+}
+
+/// An ordered pair that may commit hostile acts (positive provocation rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provoker {
+    /// Who commits them.
+    pub actor: usize,
+    /// Against whom.
+    pub victim: usize,
+    /// Ordered-pair index of `actor → victim` (its draw slot).
+    pub q: usize,
+    /// Unordered pair index.
+    pub dyad: usize,
+}
+
 /// The compiled, immutable model shared by all runs of a batch.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -136,6 +166,10 @@ pub struct Model {
     pub dyad_of: Vec<usize>,
     /// `ordered_of[i * n + j]`: index of the ordered pair among the `n(n−1)` ordered pairs.
     pub ordered_of: Vec<usize>,
+    /// Precomputed indices of each unordered pair, in `dyads` order.
+    pub dyad_index: Vec<DyadIndex>,
+    /// Ordered pairs with a positive provocation rate (empty when provocations are off).
+    pub provokers: Vec<Provoker>,
 
     /// Strength at `start`.
     pub strength: Vec<f64>,
@@ -301,6 +335,31 @@ impl Model {
             Vec::new()
         };
 
+        let dyad_index = dyads
+            .iter()
+            .map(|&(a, b)| DyadIndex {
+                a,
+                b,
+                ab: a * n + b,
+                ba: b * n + a,
+                q_ab: ordered_of[a * n + b],
+                q_ba: ordered_of[b * n + a],
+            })
+            .collect();
+        let mut provokers = Vec::new();
+        for actor in 0..n {
+            for victim in 0..n {
+                let p = actor * n + victim;
+                if actor != victim && provocation_rate[p] > 0.0 {
+                    provokers.push(Provoker {
+                        actor,
+                        victim,
+                        q: ordered_of[p],
+                        dyad: dyad_of[p],
+                    });
+                }
+            }
+        }
         Model {
             name: sc.name.clone(),
             n,
@@ -316,6 +375,8 @@ impl Model {
             dyads,
             dyad_of,
             ordered_of,
+            dyad_index,
+            provokers,
             strength: col(|p| p.strength),
             potential: col(|p| p.potential),
             mobilization: col(|p| p.mobilization),
