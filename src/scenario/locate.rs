@@ -247,8 +247,8 @@ mod tests {
         let src = "// comment\n(\n  name: \"x\",\n  polities: [\n    (id: \"a\", strength: 1.0),\n    (id: \"b\", /* c */ strength: -2),\n  ],\n  events: [(effects: [Contact(a: \"a\", value: 3)])],\n)";
         let pos = positions(src);
         assert_eq!(pos.get("name"), Some(&(3, 9)));
-        assert_eq!(pos.get("polities[1].strength"), Some(&(6, 31)));
-        assert_eq!(pos.get("events[0].effects[0].value"), Some(&(8, 41)));
+        assert_eq!(pos.get("polities[1].strength"), Some(&(6, 33)));
+        assert_eq!(pos.get("events[0].effects[0].value"), Some(&(8, 46)));
         assert_eq!(nearest(&pos, "polities[1].missing"), Some((6, 5)));
     }
 }
