@@ -203,10 +203,10 @@ impl Summary {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<16} {:>9}  {:<17} {:<12} first strike",
+            "{:<16} {:>18}  {:<17} {:<13} first strike",
             "pair",
             format!("P(war by {})", self.end),
-            "  95% CI (Wilson)",
+            "95% CI (Wilson)",
             "median onset"
         );
         let mut quiet = Vec::new();
@@ -226,7 +226,7 @@ impl Summary {
                 .collect();
             let _ = writeln!(
                 out,
-                "{:<16} {:>18.4}  [{:.4}, {:.4}] {:<12} {}",
+                "{:<16} {:>18.4}  [{:.4}, {:.4}]  {:<13} {}",
                 pair,
                 d.war_probability,
                 d.ci95[0],

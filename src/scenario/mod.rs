@@ -88,6 +88,7 @@ pub struct LoadedScenario {
     /// The file it came from, as given.
     pub file: String,
     source: String,
+    overridden: Vec<String>,
 }
 
 impl LoadedScenario {
@@ -115,6 +116,7 @@ impl LoadedScenario {
             scenario,
             file: file.to_string(),
             source: source.to_string(),
+            overridden: Vec::new(),
         })
     }
 
@@ -136,6 +138,7 @@ impl LoadedScenario {
         for o in overrides {
             self.scenario = apply_override(&self.scenario, o)
                 .map_err(|message| ScenarioError::one("--set", None, &o.path, message))?;
+            self.overridden.push(o.path.clone());
         }
         Ok(())
     }
@@ -149,11 +152,23 @@ impl LoadedScenario {
         let positions = locate::positions(&self.source);
         let mut problems: Vec<Problem> = found
             .into_iter()
-            .map(|v| Problem {
-                file: self.file.clone(),
-                position: locate::nearest(&positions, &v.source_path),
-                path: v.path,
-                message: v.message,
+            .map(|v| {
+                // A value given by --set is reported as such, not at the file's old value.
+                if self.overridden.contains(&v.path) {
+                    Problem {
+                        file: "--set".into(),
+                        position: None,
+                        path: v.path,
+                        message: v.message,
+                    }
+                } else {
+                    Problem {
+                        file: self.file.clone(),
+                        position: locate::nearest(&positions, &v.source_path),
+                        path: v.path,
+                        message: v.message,
+                    }
+                }
             })
             .collect();
         problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
