@@ -103,6 +103,21 @@ pub trait Observer {
 pub struct Silent;
 impl Observer for Silent {}
 
+/// How polity *i* sees polity *j* during a run (`pairs[i * n + j]`), kept together so that the
+/// monthly loop reads one cache line per pair.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct PairState {
+    fear: f64,
+    trust: f64,
+    shock: f64,
+    /// Raw contact, before isolation.
+    contact: f64,
+    /// Contact after both sides' isolation policies.
+    contact_eff: f64,
+    /// `strength_j / strength_i`.
+    ratio: f64,
+}
+
 /// The mutable state of one run, reused across runs by one worker thread.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -111,17 +126,12 @@ pub struct Workspace {
     draw_bytes: Vec<u8>,
     acts_since: Vec<u32>,
     strength: Vec<f64>,
-    ratio: Vec<f64>,
     mobilization: Vec<f64>,
     target: Vec<f64>,
     stability: Vec<f64>,
     active: Vec<bool>,
     wars: Vec<u16>,
-    contact: Vec<f64>,
-    contact_eff: Vec<f64>,
-    fear: Vec<f64>,
-    trust: Vec<f64>,
-    shock: Vec<f64>,
+    pairs: Vec<PairState>,
     acts_bits: Vec<u64>,
     status: Vec<DyadStatus>,
     fired: Vec<bool>,
@@ -139,17 +149,12 @@ impl Workspace {
             draw_bytes: vec![0; 8 * model.schedule.words_per_month()],
             acts_since: vec![0; n * n],
             strength: vec![0.0; n],
-            ratio: vec![0.0; n * n],
             mobilization: vec![0.0; n],
             target: vec![0.0; n],
             stability: vec![0.0; n],
             active: vec![true; n],
             wars: vec![0; n],
-            contact: vec![0.0; n * n],
-            contact_eff: vec![0.0; n * n],
-            fear: vec![0.0; n * n],
-            trust: vec![0.0; n * n],
-            shock: vec![0.0; n * n],
+            pairs: vec![PairState::default(); n * n],
             acts_bits: vec![0; n * n],
             status: vec![DyadStatus::Peace; model.dyads.len()],
             fired: vec![false; model.events.len()],
@@ -162,10 +167,16 @@ impl Workspace {
         self.mobilization.copy_from_slice(&m.mobilization);
         self.stability.copy_from_slice(&m.stability);
         self.active.fill(true);
-        self.contact.copy_from_slice(&m.contact);
-        self.fear.copy_from_slice(&m.fear);
-        self.trust.copy_from_slice(&m.trust);
-        self.shock.fill(0.0);
+        for (p, st) in self.pairs.iter_mut().enumerate() {
+            *st = PairState {
+                fear: m.fear[p],
+                trust: m.trust[p],
+                shock: 0.0,
+                contact: m.contact[p],
+                contact_eff: 0.0,
+                ratio: 0.0,
+            };
+        }
         self.acts_bits.fill(0);
         self.acts_since.fill(0);
         self.status.copy_from_slice(&m.status);
@@ -190,14 +201,14 @@ impl Workspace {
     fn refresh_strength(&mut self, i: usize) {
         let n = self.n;
         for j in 0..n {
-            self.ratio[i * n + j] = self.strength[j] / self.strength[i];
-            self.ratio[j * n + i] = self.strength[i] / self.strength[j];
+            self.pairs[i * n + j].ratio = self.strength[j] / self.strength[i];
+            self.pairs[j * n + i].ratio = self.strength[i] / self.strength[j];
         }
     }
 
     fn refresh_contact(&mut self, m: &Model, i: usize, j: usize) {
         let p = i * self.n + j;
-        self.contact_eff[p] = self.contact[p] * m.openness[i] * m.openness[j];
+        self.pairs[p].contact_eff = self.pairs[p].contact * m.openness[i] * m.openness[j];
     }
 
     /// Number of polities.
@@ -206,11 +217,11 @@ impl Workspace {
     }
     /// Fear of `i` of `j`.
     pub fn fear(&self, i: usize, j: usize) -> f64 {
-        self.fear[i * self.n + j]
+        self.pairs[i * self.n + j].fear
     }
     /// Trust of `i` in `j`.
     pub fn trust(&self, i: usize, j: usize) -> f64 {
-        self.trust[i * self.n + j]
+        self.pairs[i * self.n + j].trust
     }
     /// Mobilization of `i`.
     pub fn mobilization(&self, i: usize) -> f64 {
@@ -242,6 +253,9 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
 }
 
 fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+    if i64::from(t) < m.events_span.0 || i64::from(t) > m.events_span.1 {
+        return;
+    }
     for (e, ev) in m.events.iter().enumerate() {
         if ws.fired[e] {
             continue;
@@ -263,9 +277,9 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
     let live = |ws: &Workspace, a: usize, b: usize| ws.active[a] && ws.active[b];
     match *effect {
         CompiledEffect::Contact { a, b, value } if live(ws, a, b) => {
-            let before = ws.contact[a * n + b];
-            ws.contact[a * n + b] = value;
-            ws.contact[b * n + a] = value;
+            let before = ws.pairs[a * n + b].contact;
+            ws.pairs[a * n + b].contact = value;
+            ws.pairs[b * n + a].contact = value;
             ws.refresh_contact(m, a, b);
             ws.refresh_contact(m, b, a);
             obs.happening(
@@ -280,20 +294,20 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
         }
         CompiledEffect::Trust { of, toward, delta } if live(ws, of, toward) => {
             let p = of * n + toward;
-            let before = ws.trust[p];
-            ws.trust[p] = (before + delta).clamp(0.0, 1.0);
+            let before = ws.pairs[p].trust;
+            ws.pairs[p].trust = (before + delta).clamp(0.0, 1.0);
             obs.happening(
                 t,
                 Happening::Trust {
                     of,
                     toward,
                     before,
-                    after: ws.trust[p],
+                    after: ws.pairs[p].trust,
                 },
             );
         }
         CompiledEffect::Fear { of, toward, amount } if live(ws, of, toward) => {
-            ws.shock[of * n + toward] += amount;
+            ws.pairs[of * n + toward].shock += amount;
             obs.happening(t, Happening::FearShock { of, toward, amount });
         }
         CompiledEffect::HostileAct {
@@ -385,10 +399,10 @@ fn hostile_act<O: Observer>(
 ) {
     let n = m.n;
     let seen = victim * n + actor;
-    let before = ws.trust[seen];
+    let before = ws.pairs[seen].trust;
     let loss = (m.provocation_trust_loss[victim] * severity).min(1.0);
-    ws.trust[seen] = before * (1.0 - loss);
-    ws.shock[seen] += m.provocation_fear[victim] * severity;
+    ws.pairs[seen].trust = before * (1.0 - loss);
+    ws.pairs[seen].shock += m.provocation_fear[victim] * severity;
     *ws.acts_window(actor * n + victim, t) |= 1;
     let d = m.dyad_of[actor * n + victim];
     let s = side(m.dyads[d].0, actor);
@@ -400,7 +414,7 @@ fn hostile_act<O: Observer>(
             victim,
             scripted,
             trust_before: before,
-            trust_after: ws.trust[seen],
+            trust_after: ws.pairs[seen].trust,
         },
     );
 }
@@ -416,27 +430,27 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) 
         if matches!(ws.status[pv.dyad], DyadStatus::War { .. }) {
             continue;
         }
-        let rate = m.provocation_rate[pv.actor * n + pv.victim] * ws.contact_eff[pv.actor * n + pv.victim];
+        let rate =
+            m.provocation_rate[pv.actor * n + pv.victim] * ws.pairs[pv.actor * n + pv.victim].contact_eff;
         if uniform(ws.uniforms[m.schedule.provocation(pv.q)]) < rate {
             hostile_act(m, ws, t, pv.actor, pv.victim, 1.0, false, obs);
         }
     }
-    // The fear spiral, row by row: row i is how i sees everyone. Rows are read as slices so
-    // the loop carries no index arithmetic.
+    // The fear spiral, row by row: row i is how i sees everyone. Rows are walked as slices
+    // zipped together, so the loop carries no index arithmetic or bounds checks.
     let noise_slots = &ws.uniforms[m.schedule.noise(0)..m.schedule.noise(0) + n * (n - 1)];
     for i in 0..n {
         if !ws.active[i] {
             continue;
         }
-        let row = i * n..(i + 1) * n;
-        let fear_row = &mut ws.fear[row.clone()];
-        let trust_row = &mut ws.trust[row.clone()];
-        let shock_row = &mut ws.shock[row.clone()];
-        let contact_row = &ws.contact_eff[row.clone()];
-        let ratio_row = &ws.ratio[row.clone()];
-        let trust0_row = &m.trust[row.clone()];
-        let grievance_row = &m.grievance[row];
-        let mut noise = noise_slots[i * (n - 1)..(i + 1) * (n - 1)].iter();
+        let base = i * n;
+        // Re-slicing to exactly n (or n − 1) elements lets the compiler drop bounds checks.
+        let pairs = &mut ws.pairs[base..base + n];
+        let trust0 = &m.trust[base..base + n];
+        let grievance = &m.grievance[base..base + n];
+        let mobilization = &ws.mobilization[..n];
+        let active = &ws.active[..n];
+        let noise = &noise_slots[i * (n - 1)..(i + 1) * (n - 1)];
         let (k, a, amplitude, recovery) = (
             m.fear_gain[i],
             m.fear_decay[i],
@@ -444,30 +458,27 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) 
             m.trust_recovery[i],
         );
         let mut total = 0.0;
-        for j in 0..n {
-            if j == i {
-                continue;
+        let mut update = |j: usize, raw: u32| {
+            if !active[j] {
+                return;
             }
-            let raw = noise.next().copied().unwrap_or(0);
-            if !ws.active[j] {
-                continue;
-            }
-            let trust = trust_row[j] + recovery * (trust0_row[j] - trust_row[j]);
-            trust_row[j] = trust;
-            let threat = fear::threat(contact_row[j], ratio_row[j], ws.mobilization[j], trust);
+            let st = &mut pairs[j];
+            let trust = st.trust + recovery * (trust0[j] - st.trust);
+            st.trust = trust;
+            let threat = fear::threat(st.contact_eff, st.ratio, mobilization[j], trust);
+            // A uniform on (-1, 1) from the raw draw: 2u - 1 with u = (raw + 1/2) / 2^32.
             let centred = f64::from(raw) * (2.0 / 4_294_967_296.0) - (1.0 - 1.0 / 4_294_967_296.0);
-            let f = fear::next_fear(
-                fear_row[j],
-                k,
-                threat,
-                a,
-                grievance_row[j],
-                amplitude * centred,
-                shock_row[j],
-            );
-            shock_row[j] = 0.0;
-            fear_row[j] = f;
+            let f = fear::next_fear(st.fear, k, threat, a, grievance[j], amplitude * centred, st.shock);
+            st.shock = 0.0;
+            st.fear = f;
             total += f;
+        };
+        // The noise slots of row i skip the diagonal: j < i uses slot j, j > i slot j − 1.
+        for (j, &raw) in noise[..i].iter().enumerate() {
+            update(j, raw);
+        }
+        for (j, &raw) in noise[i..].iter().enumerate() {
+            update(i + 1 + j, raw);
         }
         ws.target[i] = fear::mobilization_target(total);
     }
@@ -492,10 +503,20 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
         if !ws.active[a] || !ws.active[b] {
             continue;
         }
-        let u_ab = uniform(ws.uniforms[m.schedule.decision(q_ab)]);
-        let u_ba = uniform(ws.uniforms[m.schedule.decision(q_ba)]);
+        let raw_ab = ws.uniforms[m.schedule.decision(q_ab)];
+        let raw_ba = ws.uniforms[m.schedule.decision(q_ba)];
         match ws.status[d] {
             DyadStatus::Peace => {
+                // Most months at peace nothing can happen: fear below both thresholds, no greed,
+                // and both draws above any tie probability. Check that first, on the raw draws.
+                if ws.pairs[ab].fear <= m.war_floor[a]
+                    && ws.pairs[ba].fear <= m.war_floor[b]
+                    && raw_ab >= m.tie_bound[a]
+                    && raw_ba >= m.tie_bound[b]
+                {
+                    continue;
+                }
+                let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
                 let h_ab = war_hazard(m, ws, a, b);
                 let h_ba = war_hazard(m, ws, b, a);
                 if let Some(first) = first_to_act(u_ab, h_ab, u_ba, h_ba) {
@@ -507,13 +528,14 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
             }
             DyadStatus::Alliance | DyadStatus::Vassal { .. } => {
                 let exit = m.rules.alliance_exit_trust;
-                if ws.trust[ab] < exit || ws.trust[ba] < exit {
+                if ws.pairs[ab].trust < exit || ws.pairs[ba].trust < exit {
                     ws.status[d] = DyadStatus::Peace;
                     obs.happening(t, Happening::TieDissolved { a, b });
                 }
             }
             DyadStatus::War { since, .. } => {
                 if m.mechanisms.truces {
+                    let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
                     let months = t - since;
                     let p_a = hazard::talks_hazard(m.talk_propensity[a], months, ws.stability[a]);
                     let p_b = hazard::talks_hazard(m.talk_propensity[b], months, ws.stability[b]);
@@ -530,16 +552,17 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
                             ws.wars[a] -= 1;
                             ws.wars[b] -= 1;
                             let gain = m.rules.truce_trust_gain;
-                            ws.trust[ab] = (ws.trust[ab] + gain).min(1.0);
-                            ws.trust[ba] = (ws.trust[ba] + gain).min(1.0);
+                            ws.pairs[ab].trust = (ws.pairs[ab].trust + gain).min(1.0);
+                            ws.pairs[ba].trust = (ws.pairs[ba].trust + gain).min(1.0);
                         }
                         obs.happening(t, Happening::Talks { seeker, other, truce });
                     }
                 }
             }
             DyadStatus::Truce { since } => {
-                let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.trust[ab], m.rigidity[a]);
-                let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.trust[ba], m.rigidity[b]);
+                let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
+                let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.pairs[ab].trust, m.rigidity[a]);
+                let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.pairs[ba].trust, m.rigidity[b]);
                 if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
                     let (i, j) = if first == 0 { (a, b) } else { (b, a) };
                     let out = &mut ws.outcome.dyads[d];
@@ -551,6 +574,8 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
                 }
             }
         }
+        // Months at war are counted at the end of the month (the onset month counts, the month
+        // of a truce does not). The quick path above only skips pairs that stay at peace.
         if let DyadStatus::War { .. } = ws.status[d] {
             ws.outcome.dyads[d].months_at_war += 1;
         }
@@ -574,7 +599,7 @@ fn first_to_act(u0: f64, p0: f64, u1: f64, p1: f64) -> Option<usize> {
 fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
     let p = i * m.n + j;
     // Quick exit for the common case: fear below the threshold and no greed.
-    if ws.fear[p] <= m.war_threshold[i] && m.greed[i] <= 0.0 {
+    if ws.pairs[p].fear <= m.war_threshold[i] && m.greed[i] <= 0.0 {
         return 0.0;
     }
     let willing = if m.mechanisms.instability {
@@ -583,7 +608,7 @@ fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
         1.0
     };
     let motive = WarMotive {
-        fear: ws.fear[p],
+        fear: ws.pairs[p].fear,
         threshold: m.war_threshold[i],
         propensity: m.war_propensity[i],
         greed: m.greed[i],
@@ -591,7 +616,7 @@ fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
             ws.strength[i] * ws.mobilization[i],
             ws.strength[j] * ws.mobilization[j],
         ),
-        contact: ws.contact_eff[p],
+        contact: ws.pairs[p].contact_eff,
         ready: if ws.mobilization[i] >= m.war_readiness[i] {
             1.0
         } else {
@@ -616,7 +641,7 @@ fn begin_war<O: Observer>(
 ) {
     let n = m.n;
     let (a, _) = m.dyads[d];
-    let fear_before = ws.fear[i * n + j];
+    let fear_before = ws.pairs[i * n + j].fear;
     ws.status[d] = DyadStatus::War {
         initiator: i as u16,
         since: t,
@@ -636,9 +661,9 @@ fn begin_war<O: Observer>(
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }
     let shock = m.rules.war_fear_shock;
-    ws.fear[i * n + j] += shock;
-    ws.fear[j * n + i] += shock;
-    ws.trust[j * n + i] = 0.0;
+    ws.pairs[i * n + j].fear += shock;
+    ws.pairs[j * n + i].fear += shock;
+    ws.pairs[j * n + i].trust = 0.0;
     obs.happening(
         t,
         Happening::WarBegins {
@@ -674,14 +699,14 @@ fn ties<O: Observer>(
         }
         let p = i * n + j;
         let mut ally = 0.0;
-        if m.alliance_propensity[i] > 0.0 && ws.contact_eff[p] > 0.0 {
+        if m.alliance_propensity[i] > 0.0 && ws.pairs[p].contact_eff > 0.0 {
             let mut common: f64 = 0.0;
             for k in 0..n {
                 if k != i && k != j && ws.active[k] {
-                    common = common.max(ws.fear[i * n + k].min(ws.fear[j * n + k]));
+                    common = common.max(ws.pairs[i * n + k].fear.min(ws.pairs[j * n + k].fear));
                 }
             }
-            ally = hazard::alliance_hazard(m.alliance_propensity[i], common, ws.trust[p]);
+            ally = hazard::alliance_hazard(m.alliance_propensity[i], common, ws.pairs[p].trust);
         }
         if rest < ally {
             ws.status[d] = DyadStatus::Alliance;
@@ -689,10 +714,10 @@ fn ties<O: Observer>(
             obs.happening(t, Happening::AllianceFormed { a, b });
             return;
         }
-        let vassal = if ws.contact_eff[p] > 0.0 {
+        let vassal = if ws.pairs[p].contact_eff > 0.0 {
             hazard::vassal_hazard(
                 m.vassal_propensity[i],
-                ws.fear[p],
+                ws.pairs[p].fear,
                 m.rigidity[i],
                 ws.strength[i],
                 ws.strength[j],

@@ -229,6 +229,14 @@ pub struct Model {
     /// Provocation text for the chronicle.
     pub provocation_text: Vec<String>,
 
+    /// Per polity: fear at or below which it cannot start a war (its `war_threshold`, or −1
+    /// when it has greed, which needs no fear). Used for a quick exit in the monthly decisions.
+    pub war_floor: Vec<f64>,
+    /// Per polity: raw 32-bit draws at or above this value cannot make it ally or accept
+    /// vassalage (a bound on both probabilities together).
+    pub tie_bound: Vec<u32>,
+    /// First and last month offsets covered by any scripted event window.
+    pub events_span: (i64, i64),
     /// Status of each unordered pair at `start`.
     pub status: Vec<DyadStatus>,
     /// Scripted events (empty when the mechanism is off).
@@ -360,6 +368,33 @@ impl Model {
                 }
             }
         }
+        let greed = by_flag(col(|p| p.greed), mech.greed, 0.0);
+        let war_threshold = col(|p| p.war_threshold);
+        let war_floor = war_threshold
+            .iter()
+            .zip(&greed)
+            .map(|(&thr, &g)| if g > 0.0 { -1.0 } else { thr })
+            .collect();
+        let vassal_propensity = by_flag(col(|p| p.vassal_propensity), mech.alliances, 0.0);
+        let alliance_propensity = by_flag(col(|p| p.alliance_propensity), mech.alliances, 0.0);
+        let tie_bound = vassal_propensity
+            .iter()
+            .zip(&alliance_propensity)
+            .map(|(&v, &a)| {
+                // uniform(raw) = (raw + 0.5) / 2^32 < v + a needs raw < (v + a) * 2^32; round up.
+                let bound = ((v + a) * 4_294_967_296.0).ceil();
+                if mech.alliances && bound > 0.0 {
+                    bound.min(f64::from(u32::MAX)) as u32
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let events_span = events
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), e: &CompiledEvent| {
+                (lo.min(e.first), hi.max(e.last))
+            });
         Model {
             name: sc.name.clone(),
             n,
@@ -386,15 +421,18 @@ impl Model {
             fear_decay: col(|p| p.fear_decay),
             noise_amplitude: col(|p| p.fear_noise * 3f64.sqrt()),
             trust_recovery: col(|p| p.trust_recovery),
-            war_threshold: col(|p| p.war_threshold),
+            war_threshold,
             war_propensity: col(|p| p.war_propensity),
             war_readiness: by_flag(col(|p| p.war_readiness), mech.mobilization_lag, 0.0),
-            greed: by_flag(col(|p| p.greed), mech.greed, 0.0),
+            greed,
             openness: by_flag(col(|p| 1.0 - p.isolation), mech.isolation, 1.0),
             rigidity: by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0),
             talk_propensity: col(|p| p.talk_propensity),
-            vassal_propensity: by_flag(col(|p| p.vassal_propensity), mech.alliances, 0.0),
-            alliance_propensity: by_flag(col(|p| p.alliance_propensity), mech.alliances, 0.0),
+            vassal_propensity,
+            alliance_propensity,
+            war_floor,
+            tie_bound,
+            events_span,
             breach_propensity: col(|p| p.breach_propensity),
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
             provocation_fear: col(|p| p.provocation_fear),

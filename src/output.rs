@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write results to {dir}: {source}")]
+#[error("cannot write results to {dir}")]
 pub struct OutputError {
     /// The output folder.
     pub dir: String,

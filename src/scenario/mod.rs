@@ -107,7 +107,12 @@ impl LoadedScenario {
             Ok(s) => s,
             Err(e) => {
                 let path = e.path().to_string();
-                let path = if path == "." { String::new() } else { path };
+                // serde_path_to_error writes `.` for the root and `?` where it lost track.
+                let path = if path == "." || path == "?" {
+                    String::new()
+                } else {
+                    path
+                };
                 return Err(spanned(de.span_error(e.into_inner()), &path));
             }
         };
