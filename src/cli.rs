@@ -3,7 +3,8 @@
 //! This module only parses arguments, loads scenarios and writes files; the model lives in the
 //! rest of the library.
 
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -120,6 +121,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Write to standard output; a closed pipe (`jinsong … | head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(a) => run(a),
@@ -179,12 +191,16 @@ fn run(a: RunArgs) -> Result<()> {
     staging.write("onset_curve.csv", onset_curve_csv(&model, &tally).as_bytes())?;
     let dir = staging.commit()?;
     if !a.quiet {
-        println!(
-            "{}: {} runs, seed {}, {} .. {}",
-            summary.scenario, runs, seed, summary.start, summary.end
-        );
-        print!("{}", summary.table());
-        println!("wrote {}/summary.json and onset_curve.csv", dir.display());
+        emit(&format!(
+            "{}: {} runs, seed {}, {} .. {}\n{}wrote {}/summary.json and onset_curve.csv\n",
+            summary.scenario,
+            runs,
+            seed,
+            summary.start,
+            summary.end,
+            summary.table(),
+            dir.display()
+        ))?;
     }
     Ok(())
 }
@@ -208,9 +224,16 @@ fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
 fn check(a: CheckArgs) -> Result<()> {
     let loaded = load(Some(&a.scenario), &a.set)?;
     let sc = &loaded.scenario;
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{}: scenario `{}`, {} .. {}, seed {}, {} runs",
-        loaded.file, sc.name, sc.start, sc.end, sc.seed, sc.runs
+        a.scenario.display(),
+        sc.name,
+        sc.start,
+        sc.end,
+        sc.seed,
+        sc.runs
     );
     let off: Vec<&str> = crate::scenario::Mechanisms::NAMES
         .iter()
@@ -220,7 +243,8 @@ fn check(a: CheckArgs) -> Result<()> {
             m.switch_mut(n).is_some_and(|s| !*s)
         })
         .collect();
-    println!(
+    let _ = writeln!(
+        out,
         "mechanisms: all on{}",
         if off.is_empty() {
             String::new()
@@ -229,24 +253,27 @@ fn check(a: CheckArgs) -> Result<()> {
         }
     );
     for p in &sc.polities {
-        println!(
+        let _ = writeln!(
+        out,
             "polity {:<8} {:<14} strength {:.2} potential {:.2} mobilization {:.2} lag {} stability {:.2} fear_gain {} fear_decay {} war_threshold {} war_propensity {} greed {} isolation {} rigidity {}",
             p.id, p.name, p.strength, p.potential, p.mobilization, p.mobilization_lag, p.stability,
             p.fear_gain, p.fear_decay, p.war_threshold, p.war_propensity, p.greed, p.isolation, p.status_rigidity
         );
     }
     for r in &sc.relations {
-        println!(
+        let _ = writeln!(
+        out,
             "relation {:>8} → {:<8} contact {:.2} trust {:.2} fear {:.2} grievance {} provocation_rate {} restraint {}",
             r.from, r.to, r.contact, r.trust, r.fear, r.grievance, r.provocation_rate, r.restraint
         );
     }
     for s in &sc.statuses {
-        println!("status {}–{}: {:?}", s.a, s.b, s.status);
+        let _ = writeln!(out, "status {}–{}: {:?}", s.a, s.b, s.status);
     }
     for e in &sc.events {
         let to = e.to.unwrap_or(e.from);
-        println!(
+        let _ = writeln!(
+            out,
             "event {:<18} {} ..= {} p={} effects={}",
             e.id,
             e.from,
@@ -255,13 +282,14 @@ fn check(a: CheckArgs) -> Result<()> {
             e.effects.len()
         );
     }
-    println!(
+    let _ = writeln!(
+        out,
         "ok: {} polities, {} relations, {} events",
         sc.polities.len(),
         sc.relations.len(),
         sc.events.len()
     );
-    Ok(())
+    emit(&out)
 }
 
 fn trace(a: TraceArgs) -> Result<()> {
@@ -291,11 +319,10 @@ fn trace(a: TraceArgs) -> Result<()> {
     staging.write("outcome.json", json.as_bytes())?;
     let dir = staging.commit()?;
     if !a.quiet {
-        print!("{text}");
-        println!(
-            "wrote {}/chronicle.txt, trace.csv and outcome.json",
+        emit(&format!(
+            "{text}wrote {}/chronicle.txt, trace.csv and outcome.json\n",
             dir.display()
-        );
+        ))?;
     }
     Ok(())
 }

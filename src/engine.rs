@@ -22,9 +22,12 @@ use crate::hazard::{self, WarMotive};
 use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
 use crate::outcome::{RunOutcome, NEVER};
 
-/// Hostile acts are remembered over this many months (the onset month included).
+/// The window over which `summary.json` counts hostile acts before an onset (the onset month
+/// included), as HISTORY.md's third pattern does.
 pub const ACTS_WINDOW_MONTHS: u32 = 36;
 const ACTS_MASK: u64 = (1 << ACTS_WINDOW_MONTHS) - 1;
+/// Hostile acts are remembered over this many months: one bit per month in a `u64`.
+pub const ACTS_HISTORY_MONTHS: u32 = 64;
 
 /// Something that happened in a run, told to an [`Observer`]. Indices are polity indices.
 // The variant docs name the fields; they are plain polity indices and values.
@@ -364,15 +367,16 @@ fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut
 }
 
 impl Workspace {
-    /// The hostile acts of ordered pair `p` in the 36 months up to month `t`, as a bit mask
-    /// (bit 0 = month `t`). The mask is shifted lazily, only when it is read or written.
+    /// The hostile acts of ordered pair `p` in the 64 months up to month `t`, as a bit mask
+    /// (bit 0 = month `t`, bit k = month `t − k`). The mask is shifted lazily, only when it is
+    /// read or written.
     #[inline]
     fn acts_window(&mut self, p: usize, t: u32) -> &mut u64 {
         let age = t - self.acts_since[p];
-        self.acts_bits[p] = if age >= ACTS_WINDOW_MONTHS {
+        self.acts_bits[p] = if age >= ACTS_HISTORY_MONTHS {
             0
         } else {
-            (self.acts_bits[p] << age) & ACTS_MASK
+            self.acts_bits[p] << age
         };
         self.acts_since[p] = t;
         &mut self.acts_bits[p]
@@ -650,14 +654,17 @@ fn begin_war<O: Observer>(
     ws.wars[j] += 1;
     let first = ws.outcome.dyads[d].first_onset == NEVER;
     let (x, y) = m.dyads[d];
-    let acts_xy = ws.acts_window(x * n + y, t).count_ones().min(255) as u8;
-    let acts_yx = ws.acts_window(y * n + x, t).count_ones().min(255) as u8;
+    let history_xy = *ws.acts_window(x * n + y, t);
+    let history_yx = *ws.acts_window(y * n + x, t);
+    let acts_xy = (history_xy & ACTS_MASK).count_ones() as u8;
+    let acts_yx = (history_yx & ACTS_MASK).count_ones() as u8;
     let out = &mut ws.outcome.dyads[d];
     out.wars = out.wars.saturating_add(1);
     if first {
         out.first_onset = t;
         out.initiator = side(a, i) as u8;
         out.acts_before_onset = [acts_xy, acts_yx];
+        out.acts_history_at_onset = [history_xy, history_yx];
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }
     let shock = m.rules.war_fear_shock;

@@ -16,6 +16,9 @@ pub struct DyadOutcome {
     /// Hostile acts of each side against the other in the 36 months up to the first onset
     /// (the onset month included).
     pub acts_before_onset: [u8; 2],
+    /// Hostile acts of each side against the other in the 64 months up to the first onset, one
+    /// bit per month: bit 0 is the onset month, bit k the month k months before it.
+    pub acts_history_at_onset: [u64; 2],
     /// Mobilization of each side at the first onset.
     pub mobilization_at_onset: [f32; 2],
     /// Hostile acts of each side against the other over the whole run.
@@ -42,6 +45,7 @@ impl DyadOutcome {
         first_onset: NEVER,
         initiator: 0,
         acts_before_onset: [0; 2],
+        acts_history_at_onset: [0; 2],
         mobilization_at_onset: [0.0; 2],
         acts: [0; 2],
         wars: 0,

@@ -22,6 +22,26 @@ pub const BASELINE_RON: &str = include_str!("../../scenarios/baseline.ron");
 /// The name under which the embedded baseline is reported in errors.
 pub const BASELINE_FILE: &str = "<embedded>/scenarios/baseline.ron";
 
+/// A scenario written as a change to another: `(base: "../baseline.ron", name: "…", set: […])`.
+///
+/// Counterfactuals are variants, so that they cannot drift from the scenario they change. The
+/// base path is relative to the variant file. Variants of variants are allowed (up to a depth of
+/// 8).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// The scenario this one changes, relative to this file.
+    pub base: String,
+    /// The variant's name (names its output folder).
+    pub name: String,
+    /// What the variant claims or removes.
+    #[serde(default)]
+    pub description: String,
+    /// Overrides, in `--set` syntax, applied in order.
+    #[serde(default)]
+    pub set: Vec<String>,
+}
+
 /// One problem in a scenario, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -125,11 +145,48 @@ impl LoadedScenario {
         })
     }
 
-    /// Read and parse a file. Does not validate.
+    /// Read and parse a file: a scenario, or a [`Variant`] of one (its base is read, validated
+    /// and changed by the variant's overrides). Does not validate a plain scenario.
     pub fn read(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+        Self::read_at_depth(path, 0)
+    }
+
+    fn read_at_depth(path: &Path, depth: usize) -> Result<LoadedScenario, ScenarioError> {
         let file = path.display().to_string();
         let source = std::fs::read_to_string(path)
             .map_err(|e| ScenarioError::one(&file, None, "", format!("cannot read the scenario: {e}")))?;
+        if let Ok(variant) = ron::Options::default().from_str::<Variant>(&source) {
+            if depth >= 8 {
+                return Err(ScenarioError::one(
+                    &file,
+                    None,
+                    "base",
+                    "variants nest deeper than 8".into(),
+                ));
+            }
+            let base_path = path.parent().unwrap_or(Path::new(".")).join(&variant.base);
+            let mut base = Self::read_at_depth(&base_path, depth + 1)?;
+            base.validate()?;
+            let mut overrides = Vec::new();
+            for (k, text) in variant.set.iter().enumerate() {
+                let o = text
+                    .parse::<Override>()
+                    .map_err(|message| ScenarioError::one(&file, None, &format!("set[{k}]"), message))?;
+                overrides.push(o);
+            }
+            for o in &overrides {
+                base.scenario = apply_override(&base.scenario, o).map_err(|message| {
+                    ScenarioError::one(&file, None, &format!("set: {}", o.path), message)
+                })?;
+                base.overridden.push(o.path.clone());
+            }
+            base.scenario.name = variant.name;
+            if !variant.description.is_empty() {
+                base.scenario.description = variant.description;
+            }
+            // Problems found later are in the base file's text, except overridden values.
+            return Ok(base);
+        }
         Self::parse(&file, &source)
     }
 
