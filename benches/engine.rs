@@ -1,1 +1,149 @@
-fn main() {}
+//! Engine benchmarks (issue 2, "Performance"):
+//!
+//! - `baseline_one_run`: one run of the embedded baseline on one thread, with a reused
+//!   [`Workspace`] and a new run index each iteration;
+//! - `chacha_draws_equivalent`: the time it takes just to draw as many ChaCha8 `u64` words as
+//!   one run draws (building the seeded generator and setting its stream included, as a run
+//!   does), the floor a run is compared with (target: a run within 2× of it);
+//! - `chacha_fill_bytes_equivalent`: the same words drawn the way the engine draws them, one
+//!   `fill_bytes` call per month (for comparison only);
+//! - `batch_10k_runs/threads_1` and `batch_10k_runs/threads_N`: a batch of 10,000 runs on a
+//!   dedicated pool of 1 and of all available threads; criterion prints runs/s (target:
+//!   ≥ 20,000 runs/s on one thread, two threads ≥ 1.8× one).
+//!
+//! Run with `cargo bench --bench engine`. Sample sizes are kept small so the whole file takes
+//! a few minutes on two cores.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use jinsong::engine::{simulate, Silent, Workspace};
+use jinsong::model::Model;
+use jinsong::montecarlo::Batch;
+use jinsong::scenario::LoadedScenario;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Runs in one batch of `batch_10k_runs`.
+const BATCH_RUNS: u64 = 10_000;
+
+fn baseline_model() -> (Model, u64) {
+    let loaded = LoadedScenario::baseline().expect("the embedded baseline parses");
+    loaded.validate().expect("the embedded baseline is valid");
+    let seed = loaded.scenario.seed;
+    (Model::compile(&loaded.scenario), seed)
+}
+
+/// Draw `words` ChaCha8 words from stream `run` of `seed`, the way a run does, and fold them
+/// so that none can be optimised away.
+#[inline(never)]
+fn draw_words(seed: u64, run: u64, words: u64) -> u64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(run);
+    let mut acc = 0u64;
+    for _ in 0..words {
+        acc = acc.rotate_left(1) ^ rng.next_u64();
+    }
+    acc
+}
+
+fn engine_benches(c: &mut Criterion) {
+    let (model, seed) = baseline_model();
+    let words = model.words_per_run();
+    let mut ws = Workspace::new(&model);
+
+    // The bench compares a run with exactly the words it draws: check the count once.
+    let drawn = simulate(&model, seed, 0, &mut ws, &mut Silent);
+    assert_eq!(drawn, words, "simulate() must draw model.words_per_run() words");
+    eprintln!(
+        "baseline: {} polities, {} months, {} ChaCha8 u64 words per run ({} per month)",
+        model.n,
+        model.months,
+        words,
+        model.schedule.words_per_month()
+    );
+
+    let mut group = c.benchmark_group("engine");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Elements(1));
+
+    let mut run = 0u64;
+    group.bench_function("baseline_one_run", |b| {
+        b.iter(|| {
+            run = run.wrapping_add(1);
+            black_box(simulate(
+                black_box(&model),
+                black_box(seed),
+                run,
+                &mut ws,
+                &mut Silent,
+            ));
+            black_box(&ws.outcome);
+        })
+    });
+
+    let mut run = 0u64;
+    group.bench_function(format!("chacha_draws_equivalent/{words}_words"), |b| {
+        b.iter(|| {
+            run = run.wrapping_add(1);
+            black_box(draw_words(black_box(seed), run, black_box(words)))
+        })
+    });
+
+    // The engine itself copies each month's words out of ChaCha's block buffer with one
+    // `fill_bytes` call (src/draws.rs); this is the same number of words drawn that way.
+    let month_bytes = 8 * model.schedule.words_per_month();
+    let months = model.months;
+    let mut buf = vec![0u8; month_bytes];
+    let mut run = 0u64;
+    group.bench_function(format!("chacha_fill_bytes_equivalent/{words}_words"), |b| {
+        b.iter(|| {
+            run = run.wrapping_add(1);
+            let mut rng = ChaCha8Rng::seed_from_u64(black_box(seed));
+            rng.set_stream(run);
+            for _ in 0..months {
+                rng.fill_bytes(&mut buf);
+                black_box(&buf);
+            }
+        })
+    });
+    group.finish();
+
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut group = c.benchmark_group("batch_10k_runs");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(12))
+        .throughput(Throughput::Elements(BATCH_RUNS));
+    let mut thread_counts = vec![1];
+    if all > 1 {
+        thread_counts.push(all);
+    }
+    for threads in thread_counts {
+        group.bench_function(format!("threads_{threads}"), |b| {
+            b.iter(|| {
+                let batch = Batch {
+                    model: &model,
+                    seed,
+                    first_run: 0,
+                    runs: BATCH_RUNS,
+                };
+                let tally = batch
+                    .run_with_threads(threads, &|_| {})
+                    .expect("thread pool builds");
+                assert_eq!(tally.runs, BATCH_RUNS);
+                black_box(tally)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine_benches);
+criterion_main!(benches);

@@ -541,8 +541,11 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
                 if m.mechanisms.truces {
                     let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
                     let months = t - since;
-                    let p_a = hazard::talks_hazard(m.talk_propensity[a], months, ws.stability[a]);
-                    let p_b = hazard::talks_hazard(m.talk_propensity[b], months, ws.stability[b]);
+                    let (pot_a, pot_b) = (m.potential[a], m.potential[b]);
+                    let p_a =
+                        hazard::talks_hazard(m.talk_propensity[a], months, ws.stability[a], pot_a, pot_b);
+                    let p_b =
+                        hazard::talks_hazard(m.talk_propensity[b], months, ws.stability[b], pot_b, pot_a);
                     if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
                         let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
                         let success =

@@ -11,6 +11,7 @@
 //! ready_i       = 1 if m_i ≥ war_readiness_i else 0                        (mobilization_lag on)
 //! willing_i     = stability_i / (1 + other wars of i)                       (instability on)
 //! talks_i       = talk_propensity_i · months_at_war / (months_at_war + 6) · (2 − stability_i)
+//!                 · 2·potential_j / (potential_i + potential_j)
 //! talks succeed with talks_success · (1 − rigidity_i) · (1 − rigidity_j)
 //! breach_i      = breach_propensity_i · (1 − trust_ij) · (1 + rigidity_i)
 //! alliance_ij   = alliance_propensity_i · min(1, max_k min(fear_ik, fear_jk)) · trust_ij
@@ -60,11 +61,24 @@ pub fn advantage(power_i: f64, power_j: f64) -> f64 {
     }
 }
 
-/// The monthly probability that *i* seeks talks while at war.
+/// The monthly probability that *i* seeks talks with *j* while at war.
+///
+/// War weariness grows with the months at war (half its full weight after 6 months), unrest at
+/// home adds to it, and a side facing an enemy with larger `potential` (the resources that decide
+/// a long war) seeks talks sooner: the factor `2·P_j / (P_i + P_j)` is 1 between equals, near 2
+/// facing a far richer enemy and near 0 facing a far poorer one. Kim: Jin, "not certain that
+/// they would succeed" against Song's "very vast" resources, kept returning to talks.
 #[inline]
-pub fn talks_hazard(talk_propensity: f64, months_at_war: u32, stability: f64) -> f64 {
+pub fn talks_hazard(
+    talk_propensity: f64,
+    months_at_war: u32,
+    stability: f64,
+    potential_i: f64,
+    potential_j: f64,
+) -> f64 {
     let m = f64::from(months_at_war);
-    (talk_propensity * m / (m + 6.0) * (2.0 - stability)).min(1.0)
+    let outmatched = 2.0 * potential_j / (potential_i + potential_j);
+    (talk_propensity * m / (m + 6.0) * (2.0 - stability) * outmatched).min(1.0)
 }
 
 /// The probability that opened talks end in a truce.
@@ -168,8 +182,12 @@ mod tests {
 
     #[test]
     fn hazards_are_probabilities() {
-        assert!(talks_hazard(1.0, 1000, 0.0) <= 1.0);
-        assert_eq!(talks_hazard(0.5, 0, 1.0), 0.0);
+        assert!(talks_hazard(1.0, 1000, 0.0, 1.0, 5.0) <= 1.0);
+        assert_eq!(talks_hazard(0.5, 0, 1.0, 1.0, 1.0), 0.0);
+        // Between equals after 6 months at peace at home: half the propensity.
+        assert!((talks_hazard(0.5, 6, 1.0, 2.0, 2.0) - 0.25).abs() < 1e-12);
+        // The poorer side seeks talks more than the richer one.
+        assert!(talks_hazard(0.2, 12, 1.0, 1.0, 5.0) > talks_hazard(0.2, 12, 1.0, 5.0, 1.0));
         assert!(breach_hazard(1.0, 0.0, 1.0) <= 1.0);
         assert_eq!(vassal_hazard(0.5, 1.0, 0.0, 1.0, 1.5), 0.0);
         assert!((vassal_hazard(0.5, 1.0, 0.0, 1.0, 2.0) - 0.5).abs() < 1e-12);

@@ -100,12 +100,9 @@ impl CompiledEvent {
         }
         let len = (self.last - self.first + 1) as f64;
         let k = (t - self.first) as f64;
+        // k < len and probability ≤ 1, so remaining > 0.
         let remaining = 1.0 - self.probability * k / len;
-        if remaining <= 0.0 {
-            1.0
-        } else {
-            (self.probability / len / remaining).min(1.0)
-        }
+        (self.probability / len / remaining).min(1.0)
     }
 }
 

@@ -13,8 +13,9 @@ pub struct DyadOutcome {
     pub first_onset: u32,
     /// Side (0 = a, 1 = b) that started the first war.
     pub initiator: u8,
-    /// Hostile acts of each side against the other in the 36 months up to the first onset
-    /// (the onset month included).
+    /// Months with hostile acts of each side against the other in the 36 months up to the first
+    /// onset (the onset month included). A random act happens at most once a month per ordered
+    /// pair, so this is the number of acts unless a scripted act falls in the same month.
     pub acts_before_onset: [u8; 2],
     /// Hostile acts of each side against the other in the 64 months up to the first onset, one
     /// bit per month: bit 0 is the onset month, bit k the month k months before it.

@@ -43,7 +43,7 @@ pub struct Scenario {
     /// Default master seed (`--seed` overrides).
     #[serde(default = "default_seed")]
     pub seed: u64,
-    /// Default number of runs (`--runs` overrides), 1 ..= 10^9.
+    /// Default number of runs (`--runs` overrides), 1 ..= 2^40.
     #[serde(default = "default_runs")]
     pub runs: u64,
     /// Which mechanisms of MODEL.md are on. Every switch defaults to `true`.
@@ -70,8 +70,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mechanisms {
-    /// The Richardson fear spiral (fear_gain · threat feeds fear). Off: fear only decays and
-    /// takes shocks.
+    /// The Richardson fear spiral (fear_gain · threat feeds fear). Off: `fear_gain` is 0, so fear
+    /// only decays and takes grievance, noise and shocks.
     #[serde(default = "yes")]
     pub fear_spiral: bool,
     /// Stochastic hostile acts short of war (and the hostile-act effects of scripted events).
@@ -90,7 +90,8 @@ pub struct Mechanisms {
     /// Isolation policies lower contact (`Polity::isolation`). Off: isolation is 0.
     #[serde(default = "yes")]
     pub isolation: bool,
-    /// Status rigidity makes talks fail and truces break. Off: rigidity is 0.
+    /// Status rigidity makes talks fail, truces break and vassalage less acceptable. Off:
+    /// rigidity is 0.
     #[serde(default = "yes")]
     pub status_rigidity: bool,
     /// Instability and other fronts damp the will to start a war. Off: stability 1, no
@@ -101,8 +102,8 @@ pub struct Mechanisms {
     /// pairs are treated as at peace and none form.
     #[serde(default = "yes")]
     pub alliances: bool,
-    /// Wars can end in talks and truces, and truces can be breached. Off: a war lasts until a
-    /// side ceases to exist or the scenario ends.
+    /// Wars can end in talks and truces. Off: no talks are held, so a war lasts until a side
+    /// ceases to exist or the scenario ends (a truce given in `statuses` still runs its course).
     #[serde(default = "yes")]
     pub truces: bool,
     /// Opportunistic aggression from advantage (`Polity::greed`). Off: greed is 0.
@@ -218,7 +219,8 @@ pub struct Polity {
     pub name: String,
     /// Fighting power at full mobilization, relative units, > 0 (≤ 10^6).
     pub strength: f64,
-    /// Resources that decide a long war, relative units, > 0 (≤ 10^6).
+    /// Resources that decide a long war, relative units, > 0 (≤ 10^6): the side facing the richer
+    /// enemy seeks talks sooner (see `hazard::talks_hazard`).
     pub potential: f64,
     /// Mobilization level at `start`, 0 ..= 1.
     #[serde(default)]
@@ -241,7 +243,8 @@ pub struct Polity {
     /// Fear above which a preventive war is considered, 0 ..= 10.
     #[serde(default)]
     pub war_threshold: f64,
-    /// Monthly war hazard per unit of fear above `war_threshold`, 0 ..= 1.
+    /// Monthly war hazard per unit of fear above `war_threshold`, 0 ..= 1. (Fear itself is built
+    /// through contact, so this term needs no contact factor of its own.)
     #[serde(default)]
     pub war_propensity: f64,
     /// Mobilization needed before this polity can start a war, 0 ..= 1.
