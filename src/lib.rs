@@ -17,9 +17,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attribution;
 pub mod calendar;
+pub mod calibrate;
 pub mod chronicle;
 pub mod cli;
+pub mod compare;
 pub mod draws;
 pub mod engine;
 pub mod fear;
@@ -28,7 +31,9 @@ pub mod model;
 pub mod montecarlo;
 pub mod outcome;
 pub mod output;
+pub mod patterns;
 pub mod report;
 pub mod scenario;
+pub mod score;
 pub mod stats;
 pub mod tally;

@@ -1,4 +1,5 @@
-//! The command line: `jinsong run`, `check` and `trace`.
+//! The command line: `jinsong run`, `check` and `trace` here; `score`, `calibrate`, `compare`
+//! and `attribute` in [`hypothesis`].
 //!
 //! This module only parses arguments, loads scenarios and writes files; the model lives in the
 //! rest of the library.
@@ -12,6 +13,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub mod hypothesis;
 
 use crate::chronicle::{Chronicle, TracedOutcome};
 use crate::engine::{simulate, Workspace};
@@ -39,6 +42,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Tell one run as a dated chronicle and write its monthly state.
     Trace(TraceArgs),
+    /// Share of runs matching each historical pattern, and all jointly, for each scenario.
+    Score(hypothesis::ScoreArgs),
+    /// Search free parameters for the highest joint match with the patterns.
+    Calibrate(hypothesis::CalibrateArgs),
+    /// Paired comparison of P(first war onset in a pair by a date) across scenarios.
+    Compare(hypothesis::CompareArgs),
+    /// Shapley attribution of a war-onset probability to mechanisms.
+    Attribute(hypothesis::AttributeArgs),
 }
 
 /// Options shared by commands that read a scenario.
@@ -122,7 +133,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Write to standard output; a closed pipe (`jinsong … | head`) is not an error.
-fn emit(text: &str) -> Result<()> {
+pub(crate) fn emit(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -137,6 +148,10 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => run(a),
         Command::Check(a) => check(a),
         Command::Trace(a) => trace(a),
+        Command::Score(a) => hypothesis::score(a),
+        Command::Calibrate(a) => hypothesis::calibrate_command(a),
+        Command::Compare(a) => hypothesis::compare_command(a),
+        Command::Attribute(a) => hypothesis::attribute_command(a),
     }
 }
 
@@ -205,7 +220,8 @@ fn run(a: RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
+/// A progress bar on stderr for long batches on a terminal; hidden otherwise.
+pub(crate) fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
     if quiet || runs < 20_000 || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

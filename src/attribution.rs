@@ -1,0 +1,746 @@
+//! `jinsong attribute`: split the change in war probability between mechanisms with Shapley
+//! values, and say who struck first and who provoked first.
+//!
+//! # The game
+//!
+//! For k named mechanisms (1 ≤ k ≤ [`MAX_MECHANISMS`]) every combination S ⊆ {0, …, k−1} (a
+//! bit mask: bit i is `mechanisms[i]`) is a model: the switches in S on, the other named switches
+//! off, every other switch as in the scenario. Run *r* of every combination uses the same random
+//! stream *r* (common random numbers). The run's payoff is v_r(S) = 1 when the pair's first war
+//! onset falls at a month offset ≤ `by` under combination S, else 0.
+//!
+//! # Shapley values
+//!
+//! Per run, the Shapley value of mechanism i is
+//! φ_i(r) = Σ_{S ⊆ N∖{i}} |S|!·(k−|S|−1)!/k! · (v_r(S ∪ {i}) − v_r(S)).
+//! It is accumulated as the integer k!·φ_i(r) ([`ShapleyKernel::scaled`]), so that sums over
+//! runs are exact and do not depend on how runs are split between threads. The reported value is
+//! φ_i = Σ_r k!·φ_i(r) / (k!·N), the Shapley value of the game S ↦ P(S) (Shapley values are
+//! linear in the game). By efficiency, Σ_i k!·φ_i(r) = k!·(v_r(N) − v_r(∅)) in every run, so the
+//! values add up to P(all on) − P(all off) exactly in integers, and to rounding in the floats.
+//!
+//! # Interval
+//!
+//! A streaming Poisson bootstrap with [`BOOTSTRAP_REPLICATES`] = 200 replicates: run *r* gets,
+//! for each replicate b, a weight w_rb ~ Poisson(1) drawn by inversion from its own uniform, from
+//! the dedicated stream `ChaCha8Rng::seed_from_u64(seed ^ `[`BOOTSTRAP_SALT`]`)` with
+//! `set_stream(r)` (so the weights depend only on (seed, r)). Each replicate keeps the integer sums
+//! Σ_r w_rb and Σ_r w_rb·k!·φ_i(r); its estimate of φ_i is their ratio over k!. The `ci95` is the
+//! 2.5% and 97.5% percentiles of the replicate estimates (linear interpolation between order
+//! statistics, Hyndman–Fan type 7), over the replicates whose total weight is positive. Memory
+//! does not grow with the number of runs.
+//!
+//! # Cost
+//!
+//! 2^k simulations per run, each stopped after the month `by` ([`crate::compare::truncate`]).
+//! The 2^k models are compiled once; each worker thread keeps one workspace per combination and
+//! allocates nothing per run.
+//!
+//! # Who struck first, who provoked first
+//!
+//! From the all-on combination: among runs with a first onset in the pair by `by`, how many each
+//! side started (`initiators`), and how many of those onsets came after the target had committed
+//! more hostile acts against the initiator than the initiator against the target in the 36 months
+//! up to the onset (`provoked_first`, the same rule as `summary.json`). Shares carry Wilson 95%
+//! intervals.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Month;
+use crate::compare::{check_dyad, truncate, DyadError, DyadIds};
+use crate::draws::uniform;
+use crate::engine::{simulate, Silent, Workspace};
+use crate::model::Model;
+use crate::outcome::NEVER;
+use crate::scenario::{validate, Mechanisms, Scenario};
+use crate::stats::{wilson, Z95};
+
+/// The most mechanisms `attribute` accepts (2^10 = 1024 combinations per run).
+pub const MAX_MECHANISMS: usize = 10;
+/// Poisson bootstrap replicates.
+pub const BOOTSTRAP_REPLICATES: usize = 200;
+/// Mixed into the seed of the bootstrap weights' stream ("SHAPLEY!" in ASCII, roughly), so that
+/// the weights never reuse the simulation's numbers.
+pub const BOOTSTRAP_SALT: u64 = 0x5348_4150_4c45_5921;
+/// Run indices per unit of parallel work (fixed, so results do not depend on the thread count).
+pub const ATTRIBUTION_CHUNK_RUNS: u64 = 16;
+
+/// Why an attribution cannot be run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttributionError {
+    /// No mechanism named.
+    #[error("--mechanisms: name at least one mechanism (valid: {valid})")]
+    NoMechanisms {
+        /// The valid names, comma-separated.
+        valid: String,
+    },
+    /// More than [`MAX_MECHANISMS`] mechanisms.
+    #[error(
+        "--mechanisms: {count} mechanisms named, at most {MAX_MECHANISMS} allowed (all 2^k \
+         combinations are simulated)"
+    )]
+    TooManyMechanisms {
+        /// How many were named.
+        count: usize,
+    },
+    /// A name that is not a mechanism switch.
+    #[error("--mechanisms: `{name}` is not a mechanism (valid: {valid})")]
+    UnknownMechanism {
+        /// The unknown name.
+        name: String,
+        /// The valid names, comma-separated.
+        valid: String,
+    },
+    /// A mechanism named twice.
+    #[error("--mechanisms: `{name}` is named twice")]
+    DuplicateMechanism {
+        /// The repeated name.
+        name: String,
+    },
+    /// Zero runs.
+    #[error("--runs: 0 is out of range (allowed: 1 or more)")]
+    NoRuns,
+    /// The scenario does not validate.
+    #[error("scenario `{scenario}` is invalid:\n{problems}")]
+    InvalidScenario {
+        /// Scenario name.
+        scenario: String,
+        /// One line per problem: `path: message`.
+        problems: String,
+    },
+    /// A bad pair or date.
+    #[error(transparent)]
+    Dyad(#[from] DyadError),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapley arithmetic
+// ---------------------------------------------------------------------------------------------
+
+/// Shapley values of the k-player game `v`, indexed by coalition bit mask (bit i = player i, so
+/// `v.len()` is 2^k): φ_i = Σ_{S ∌ i} |S|!(k−|S|−1)!/k! · (v(S ∪ {i}) − v(S)).
+///
+/// # Panics
+/// If `k` is 0 or above 20, or `v.len() != 2^k`.
+pub fn shapley_from_values(k: usize, v: &[f64]) -> Vec<f64> {
+    let kernel = ShapleyKernel::new(k);
+    assert_eq!(v.len(), 1 << k, "a {k}-player game has 2^{k} coalition values");
+    let f = kernel.factorial as f64;
+    (0..k)
+        .map(|i| {
+            let bit = 1usize << i;
+            (0..v.len())
+                .filter(|s| s & bit == 0)
+                .map(|s| kernel.weights[s.count_ones() as usize] as f64 / f * (v[s | bit] - v[s]))
+                .sum()
+        })
+        .collect()
+}
+
+/// The integer Shapley arithmetic of a k-player game: k!·φ_i with the integer weights
+/// |S|!·(k−|S|−1)!.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapleyKernel {
+    k: usize,
+    /// `weights[s] = s!·(k−s−1)!` for coalitions of size `s < k`.
+    weights: Vec<i64>,
+    factorial: i64,
+}
+
+impl ShapleyKernel {
+    /// The kernel for `k` players.
+    ///
+    /// # Panics
+    /// If `k` is 0 or above 20 (20! is the largest factorial in an `i64`).
+    pub fn new(k: usize) -> ShapleyKernel {
+        assert!(
+            (1..=20).contains(&k),
+            "Shapley values need 1 to 20 players, not {k}"
+        );
+        let fact = |n: usize| (1..=n as i64).product::<i64>();
+        ShapleyKernel {
+            k,
+            weights: (0..k).map(|s| fact(s) * fact(k - s - 1)).collect(),
+            factorial: fact(k),
+        }
+    }
+
+    /// Number of players.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// k!, the scale of [`ShapleyKernel::scaled`].
+    pub fn factorial(&self) -> i64 {
+        self.factorial
+    }
+
+    /// Write k!·φ_i of the integer game `v` (indexed by coalition bit mask, length 2^k) into
+    /// `out[i]`. Exact; allocates nothing. By efficiency, `out` sums to k!·(v(N) − v(∅)).
+    ///
+    /// # Panics
+    /// If `v.len() != 2^k` or `out.len() != k`.
+    pub fn scaled(&self, v: &[i64], out: &mut [i64]) {
+        assert_eq!(
+            v.len(),
+            1 << self.k,
+            "a {}-player game has 2^{} coalition values",
+            self.k,
+            self.k
+        );
+        assert_eq!(out.len(), self.k, "one Shapley value per player");
+        out.fill(0);
+        // A run in which no switch changes the outcome (most runs) gives zeros.
+        if v.iter().all(|&x| x == v[0]) {
+            return;
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            let bit = 1usize << i;
+            let mut acc = 0i64;
+            for s in (0..v.len()).filter(|s| s & bit == 0) {
+                let diff = v[s | bit] - v[s];
+                if diff != 0 {
+                    acc += self.weights[s.count_ones() as usize] * diff;
+                }
+            }
+            *o = acc;
+        }
+    }
+}
+
+/// The `q`-quantile (0 ≤ q ≤ 1) of `sorted` by linear interpolation between order statistics
+/// (Hyndman–Fan type 7, the default of R and NumPy). `None` when `sorted` is empty.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Poisson(1) cumulative probabilities P(W ≤ w) for w = 0, 1, …; a uniform above the last one
+/// (probability < 1e-16) gives the last index + 1.
+fn poisson1_cdf() -> [f64; 19] {
+    let mut cdf = [0.0; 19];
+    let mut p = (-1.0f64).exp();
+    let mut acc = 0.0;
+    for (w, c) in cdf.iter_mut().enumerate() {
+        if w > 0 {
+            p /= w as f64;
+        }
+        acc += p;
+        *c = acc;
+    }
+    cdf
+}
+
+/// A Poisson(1) draw by inversion of the uniform `u`.
+#[inline]
+fn poisson1(cdf: &[f64; 19], u: f64) -> i64 {
+    cdf.iter().position(|&c| u <= c).unwrap_or(cdf.len()) as i64
+}
+
+// ---------------------------------------------------------------------------------------------
+// The results
+// ---------------------------------------------------------------------------------------------
+
+/// A probability with its Wilson 95% interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Probability {
+    /// Share of runs with a first war onset in the pair by `by`.
+    pub probability: f64,
+    /// Wilson 95% interval.
+    pub ci95: [f64; 2],
+    /// Runs with an onset by `by` (not written).
+    #[serde(skip)]
+    pub successes: u64,
+}
+
+impl Probability {
+    fn of(successes: u64, runs: u64) -> Probability {
+        let (lo, hi) = wilson(successes, runs, Z95);
+        Probability {
+            probability: successes as f64 / runs as f64,
+            ci95: [lo, hi],
+            successes,
+        }
+    }
+}
+
+/// One mechanism's Shapley value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MechanismShare {
+    /// The switch name.
+    pub mechanism: String,
+    /// Its Shapley value for P(first onset by `by`) (probability points, may be negative).
+    pub shapley: f64,
+    /// Poisson-bootstrap 95% percentile interval.
+    pub ci95: [f64; 2],
+    /// k!·Σ_r φ(r), the exact integer sum behind `shapley` (not written).
+    #[serde(skip)]
+    pub scaled_sum: i64,
+}
+
+/// A count among first onsets and its share, with a Wilson 95% interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    /// Number of first onsets.
+    pub count: u64,
+    /// `count / onsets`, or null when there was no onset.
+    pub share: Option<f64>,
+    /// Wilson 95% interval of the share (`[0, 1]` when there was no onset).
+    pub ci95: [f64; 2],
+}
+
+impl Share {
+    fn of(count: u64, onsets: u64) -> Share {
+        let (lo, hi) = wilson(count, onsets, Z95);
+        Share {
+            count,
+            share: (onsets > 0).then(|| count as f64 / onsets as f64),
+            ci95: [lo, hi],
+        }
+    }
+}
+
+/// Who struck first: `{"onsets": N, "by_polity": {id: {"count", "share", "ci95"}}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Initiators {
+    /// Runs with a first onset in the pair by `by`, all mechanisms on.
+    pub onsets: u64,
+    /// Polity id → first onsets it started, and their share of `onsets`.
+    pub by_polity: BTreeMap<String, Share>,
+}
+
+/// Who provoked first: `{"onsets", "count", "share", "ci95", "by_initiator"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvokedFirst {
+    /// Runs with a first onset in the pair by `by`, all mechanisms on.
+    pub onsets: u64,
+    /// Onsets where the target's hostile acts against the initiator in the 36 months up to the
+    /// onset outnumbered the initiator's against the target.
+    pub count: u64,
+    /// `count / onsets`, or null when there was no onset.
+    pub share: Option<f64>,
+    /// Wilson 95% interval of the share.
+    pub ci95: [f64; 2],
+    /// Initiator's id → its first onsets that had been provoked in this sense, and their share of
+    /// that initiator's first onsets.
+    pub by_initiator: BTreeMap<String, Share>,
+}
+
+/// The result of [`attribute`]; serialises to `attribution.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// The pair, `"a,b"` in the order given.
+    pub dyad: DyadIds,
+    /// Last month counted (inclusive).
+    pub by: Month,
+    /// P(first onset by `by`) with every named mechanism on.
+    pub all_on: Probability,
+    /// P(first onset by `by`) with every named mechanism off.
+    pub all_off: Probability,
+    /// Each named mechanism's Shapley value, in the order named.
+    pub mechanisms: Vec<MechanismShare>,
+    /// Who struck first, all mechanisms on.
+    pub initiators: Initiators,
+    /// Who provoked first, all mechanisms on.
+    pub provoked_first: ProvokedFirst,
+    /// Scenario name (not written).
+    #[serde(skip)]
+    pub scenario: String,
+    /// Runs (not written).
+    #[serde(skip)]
+    pub runs: u64,
+    /// Master seed (not written).
+    #[serde(skip)]
+    pub seed: u64,
+    /// k! (not written).
+    #[serde(skip)]
+    pub factorial: i64,
+    /// Runs with an onset by `by` under each combination, indexed by bit mask (not written).
+    #[serde(skip)]
+    pub combination_successes: Vec<u64>,
+}
+
+/// Integer sums of one chunk of runs.
+#[derive(Debug, Clone)]
+struct AttrTally {
+    /// Per combination: runs with an onset by `by`.
+    successes: Vec<u64>,
+    /// Per mechanism: Σ_r k!·φ_i(r).
+    phi: Vec<i64>,
+    /// Per replicate: Σ_r w_rb.
+    boot_weight: Vec<i64>,
+    /// Per replicate and mechanism (`b * k + i`): Σ_r w_rb·k!·φ_i(r).
+    boot_phi: Vec<i64>,
+    /// All on: first onsets by `by`, by initiator side.
+    initiator: [u64; 2],
+    /// All on: provoked first onsets, by initiator side.
+    provoked: [u64; 2],
+}
+
+impl AttrTally {
+    fn new(k: usize) -> AttrTally {
+        AttrTally {
+            successes: vec![0; 1 << k],
+            phi: vec![0; k],
+            boot_weight: vec![0; BOOTSTRAP_REPLICATES],
+            boot_phi: vec![0; BOOTSTRAP_REPLICATES * k],
+            initiator: [0; 2],
+            provoked: [0; 2],
+        }
+    }
+
+    fn merge(mut self, o: AttrTally) -> AttrTally {
+        let add_u = |a: &mut Vec<u64>, b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        let add_i = |a: &mut Vec<i64>, b: &[i64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add_u(&mut self.successes, &o.successes);
+        add_i(&mut self.phi, &o.phi);
+        add_i(&mut self.boot_weight, &o.boot_weight);
+        add_i(&mut self.boot_phi, &o.boot_phi);
+        for s in 0..2 {
+            self.initiator[s] += o.initiator[s];
+            self.provoked[s] += o.provoked[s];
+        }
+        self
+    }
+}
+
+/// Per-worker state: one workspace per combination and the per-run scratch.
+struct Worker {
+    workspaces: Vec<Workspace>,
+    v: Vec<i64>,
+    phi: Vec<i64>,
+    weights: Vec<i64>,
+}
+
+/// Check the mechanism names: 1 to [`MAX_MECHANISMS`], each a switch of
+/// [`Mechanisms::NAMES`], none twice.
+pub fn check_mechanisms(mechanisms: &[&str]) -> Result<(), AttributionError> {
+    let valid = || Mechanisms::NAMES.join(", ");
+    if mechanisms.is_empty() {
+        return Err(AttributionError::NoMechanisms { valid: valid() });
+    }
+    if mechanisms.len() > MAX_MECHANISMS {
+        return Err(AttributionError::TooManyMechanisms {
+            count: mechanisms.len(),
+        });
+    }
+    for (i, name) in mechanisms.iter().enumerate() {
+        if !Mechanisms::NAMES.contains(name) {
+            return Err(AttributionError::UnknownMechanism {
+                name: name.to_string(),
+                valid: valid(),
+            });
+        }
+        if mechanisms[..i].contains(name) {
+            return Err(AttributionError::DuplicateMechanism {
+                name: name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The scenario under combination `mask`: `mechanisms[i]` on iff bit i of `mask` is set.
+pub fn combination(scenario: &Scenario, mechanisms: &[&str], mask: usize) -> Scenario {
+    let mut sc = scenario.clone();
+    for (i, name) in mechanisms.iter().enumerate() {
+        if let Some(switch) = sc.mechanisms.switch_mut(name) {
+            *switch = mask & (1 << i) != 0;
+        }
+    }
+    sc
+}
+
+/// Shapley attribution of P(first war onset in `dyad` at a month offset ≤ `by`) to the named
+/// `mechanisms` of `scenario`, over runs `0..runs` under `seed` on common random numbers, with
+/// the initiator and provoked-first shares of the all-on combination. See the module
+/// documentation for the formulas. Runs on the current rayon pool; `progress` is called from the
+/// worker threads with the number of run indices just finished (each covers all 2^k
+/// combinations).
+pub fn attribute(
+    scenario: &Scenario,
+    mechanisms: &[&str],
+    dyad: (usize, usize),
+    by: u32,
+    seed: u64,
+    runs: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Attribution, AttributionError> {
+    check_mechanisms(mechanisms)?;
+    let problems = validate(scenario);
+    if !problems.is_empty() {
+        return Err(AttributionError::InvalidScenario {
+            scenario: scenario.name.clone(),
+            problems: problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        });
+    }
+    let k = mechanisms.len();
+    let combos = 1usize << k;
+    let all_on = combos - 1;
+    let mut models: Vec<Model> = (0..combos)
+        .map(|mask| Model::compile(&combination(scenario, mechanisms, mask)))
+        .collect();
+    let d = check_dyad(&models[0], dyad, by)?;
+    if runs == 0 {
+        return Err(AttributionError::NoRuns);
+    }
+    // Nothing after `by` matters: stop there (see `compare::truncate`).
+    for m in &mut models {
+        *m = truncate(m, by);
+    }
+    let kernel = ShapleyKernel::new(k);
+    let cdf = poisson1_cdf();
+
+    let chunks = runs.div_ceil(ATTRIBUTION_CHUNK_RUNS);
+    let tally = (0..chunks)
+        .into_par_iter()
+        .map_init(
+            || Worker {
+                workspaces: models.iter().map(Workspace::new).collect(),
+                v: vec![0; combos],
+                phi: vec![0; k],
+                weights: vec![0; BOOTSTRAP_REPLICATES],
+            },
+            |w, c| {
+                let mut t = AttrTally::new(k);
+                let lo = c * ATTRIBUTION_CHUNK_RUNS;
+                let hi = (lo + ATTRIBUTION_CHUNK_RUNS).min(runs);
+                for r in lo..hi {
+                    run_once(&models, d, by, seed, r, w, &kernel, &cdf, &mut t);
+                }
+                progress(hi - lo);
+                t
+            },
+        )
+        .reduce(|| AttrTally::new(k), AttrTally::merge);
+
+    // Results from the integer sums.
+    let fact = kernel.factorial();
+    let denom = fact as f64 * runs as f64;
+    let mut replicate_means = vec![Vec::with_capacity(BOOTSTRAP_REPLICATES); k];
+    for b in 0..BOOTSTRAP_REPLICATES {
+        let wsum = tally.boot_weight[b];
+        if wsum <= 0 {
+            continue;
+        }
+        for (i, means) in replicate_means.iter_mut().enumerate() {
+            means.push(tally.boot_phi[b * k + i] as f64 / (fact as f64 * wsum as f64));
+        }
+    }
+    let mechanisms_out = mechanisms
+        .iter()
+        .zip(&tally.phi)
+        .zip(&mut replicate_means)
+        .map(|((name, &sum), means)| {
+            let shapley = sum as f64 / denom;
+            means.sort_by(f64::total_cmp);
+            let ci95 = match (quantile_sorted(means, 0.025), quantile_sorted(means, 0.975)) {
+                (Some(lo), Some(hi)) => [lo, hi],
+                _ => [shapley, shapley],
+            };
+            MechanismShare {
+                mechanism: name.to_string(),
+                shapley,
+                ci95,
+                scaled_sum: sum,
+            }
+        })
+        .collect();
+
+    let model = &models[all_on];
+    let (a, b) = model.dyads[d];
+    let sides = [model.ids[a].clone(), model.ids[b].clone()];
+    let onsets = tally.initiator[0] + tally.initiator[1];
+    let provoked = tally.provoked[0] + tally.provoked[1];
+    let (plo, phi) = wilson(provoked, onsets, Z95);
+    let by_polity = (0..2)
+        .map(|s| (sides[s].clone(), Share::of(tally.initiator[s], onsets)))
+        .collect();
+    let by_initiator = (0..2)
+        .map(|s| (sides[s].clone(), Share::of(tally.provoked[s], tally.initiator[s])))
+        .collect();
+
+    Ok(Attribution {
+        dyad: DyadIds([model.ids[dyad.0].clone(), model.ids[dyad.1].clone()]),
+        by: model.start.plus(by),
+        all_on: Probability::of(tally.successes[all_on], runs),
+        all_off: Probability::of(tally.successes[0], runs),
+        mechanisms: mechanisms_out,
+        initiators: Initiators { onsets, by_polity },
+        provoked_first: ProvokedFirst {
+            onsets,
+            count: provoked,
+            share: (onsets > 0).then(|| provoked as f64 / onsets as f64),
+            ci95: [plo, phi],
+            by_initiator,
+        },
+        scenario: scenario.name.clone(),
+        runs,
+        seed,
+        factorial: fact,
+        combination_successes: tally.successes,
+    })
+}
+
+/// Simulate run `r` under every combination and fold it into `t`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn run_once(
+    models: &[Model],
+    d: usize,
+    by: u32,
+    seed: u64,
+    r: u64,
+    w: &mut Worker,
+    kernel: &ShapleyKernel,
+    cdf: &[f64; 19],
+    t: &mut AttrTally,
+) {
+    let all_on = models.len() - 1;
+    for (mask, (m, ws)) in models.iter().zip(w.workspaces.iter_mut()).enumerate() {
+        simulate(m, seed, r, ws, &mut Silent);
+        let o = &ws.outcome.dyads[d];
+        let x = o.first_onset != NEVER && o.first_onset <= by;
+        w.v[mask] = i64::from(x);
+        t.successes[mask] += u64::from(x);
+        if x && mask == all_on {
+            let s = usize::from(o.initiator.min(1));
+            t.initiator[s] += 1;
+            if o.acts_before_onset[1 - s] > o.acts_before_onset[s] {
+                t.provoked[s] += 1;
+            }
+        }
+    }
+    kernel.scaled(&w.v, &mut w.phi);
+    for (acc, &p) in t.phi.iter_mut().zip(&w.phi) {
+        *acc += p;
+    }
+
+    // Poisson(1) bootstrap weights of this run, from their own stream.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ BOOTSTRAP_SALT);
+    rng.set_stream(r);
+    for wt in w.weights.iter_mut() {
+        *wt = poisson1(cdf, uniform(rng.next_u32()));
+    }
+    for (acc, &wt) in t.boot_weight.iter_mut().zip(&w.weights) {
+        *acc += wt;
+    }
+    if w.phi.iter().any(|&p| p != 0) {
+        let k = w.phi.len();
+        for (row, &wt) in t.boot_phi.chunks_exact_mut(k).zip(&w.weights) {
+            if wt != 0 {
+                for (acc, &p) in row.iter_mut().zip(&w.phi) {
+                    *acc += wt * p;
+                }
+            }
+        }
+    }
+}
+
+impl Attribution {
+    /// `attribution.json`, pretty-printed, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+
+    /// A table for the terminal.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let [a, b] = &self.dyad.0;
+        let _ = writeln!(
+            out,
+            "Shapley attribution of P(first war onset {a}–{b} by {}) in `{}`: {} runs, seed {}, \
+             {} combinations on common random numbers",
+            self.by,
+            self.scenario,
+            self.runs,
+            self.seed,
+            self.combination_successes.len()
+        );
+        let p = |x: &Probability| format!("{:.4} [{:.4}, {:.4}]", x.probability, x.ci95[0], x.ci95[1]);
+        let _ = writeln!(out, "all on:  {}", p(&self.all_on));
+        let _ = writeln!(out, "all off: {}", p(&self.all_off));
+        let width = self
+            .mechanisms
+            .iter()
+            .map(|m| m.mechanism.len())
+            .max()
+            .unwrap_or(0)
+            .max("mechanism".len());
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>8}  {:>18}",
+            "mechanism", "Shapley", "bootstrap 95% CI"
+        );
+        let mut total = 0.0;
+        for m in &self.mechanisms {
+            total += m.shapley;
+            let ci = format!("[{:+.4}, {:+.4}]", m.ci95[0], m.ci95[1]);
+            let _ = writeln!(out, "{:<width$}  {:>+8.4}  {:>18}", m.mechanism, m.shapley, ci);
+        }
+        let _ = writeln!(out, "{:<width$}  {:>+8.4}  (= all on − all off)", "sum", total);
+        let share = |s: Option<f64>| s.map_or("–".to_string(), |x| format!("{:.1}%", 100.0 * x));
+        let _ = write!(out, "struck first (of {} onsets):", self.initiators.onsets);
+        for (id, s) in &self.initiators.by_polity {
+            let _ = write!(out, " {id} {} ({})", s.count, share(s.share));
+        }
+        out.push('\n');
+        let pf = &self.provoked_first;
+        let _ = writeln!(
+            out,
+            "provoked first (target's hostile acts in the 36 months before outnumbered the \
+             initiator's): {} of {} ({}, 95% CI [{:.3}, {:.3}])",
+            pf.count,
+            pf.onsets,
+            share(pf.share),
+            pf.ci95[0],
+            pf.ci95[1]
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_inversion_has_mean_one() {
+        let cdf = poisson1_cdf();
+        // Integrate the inverse CDF over a fine grid of uniforms.
+        let n = 1_000_000;
+        let mean: f64 = (0..n)
+            .map(|j| poisson1(&cdf, (j as f64 + 0.5) / n as f64) as f64)
+            .sum::<f64>()
+            / n as f64;
+        assert!((mean - 1.0).abs() < 1e-4, "{mean}");
+        assert_eq!(poisson1(&cdf, 0.3), 0);
+        assert_eq!(poisson1(&cdf, 0.5), 1);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v: Vec<f64> = (0..=100).map(f64::from).collect();
+        assert_eq!(quantile_sorted(&v, 0.025), Some(2.5));
+        assert_eq!(quantile_sorted(&v, 0.5), Some(50.0));
+        assert_eq!(quantile_sorted(&[], 0.5), None);
+    }
+}

@@ -1,0 +1,415 @@
+//! The hypothesis commands: `score`, `calibrate`, `compare` and `attribute`.
+//!
+//! Like the rest of the CLI, this only reads arguments and files and writes results; the
+//! statistics live in `patterns`, `score`, `calibrate`, `compare` and `attribution`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+
+use super::{emit, load, progress_bar};
+use crate::attribution::attribute;
+use crate::calendar::Month;
+use crate::calibrate::{calibrate, FreeParameter, Search};
+use crate::compare::compare;
+use crate::model::Model;
+use crate::output::Staging;
+use crate::patterns::PatternSet;
+use crate::score::{count_matches, ScoreReport};
+
+/// The pattern file used when `--patterns` is not given.
+pub const DEFAULT_PATTERNS: &str = "scenarios/patterns/history.ron";
+
+/// Options shared by the hypothesis commands.
+#[derive(Debug, Args)]
+pub struct BatchOptions {
+    /// Runs per scenario (or per evaluation, or per combination).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    runs: u64,
+    /// Master seed: run r of every scenario uses stream r of this seed.
+    #[arg(long, value_name = "S", default_value_t = 1125)]
+    seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "T")]
+    threads: Option<usize>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl BatchOptions {
+    fn check(&self) -> Result<()> {
+        if self.runs == 0 {
+            bail!("--runs: 0 is out of range (allowed: 1 or more)");
+        }
+        if self.threads == Some(0) {
+            bail!("--threads: 0 is out of range (allowed: 1 or more)");
+        }
+        Ok(())
+    }
+
+    fn pool(&self) -> Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.unwrap_or(0))
+            .build()
+            .context("cannot start the worker threads")
+    }
+
+    fn out_or(&self, default: &str) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| Path::new("output").join(default))
+    }
+}
+
+/// `jinsong score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Scenario files (RON) to score.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Pattern file (RON).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_PATTERNS)]
+    patterns: PathBuf,
+    #[command(flatten)]
+    batch: BatchOptions,
+}
+
+/// `jinsong calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Scenario file (RON) to calibrate.
+    scenario: PathBuf,
+    /// Pattern file (RON).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_PATTERNS)]
+    patterns: PathBuf,
+    /// A free parameter and its range: PATH=LO..HI (repeatable).
+    #[arg(long = "free", value_name = "PATH=LO..HI", required = true)]
+    free: Vec<String>,
+    /// Evaluations in all (half a Latin hypercube, half local search).
+    #[arg(long, value_name = "K", default_value_t = 40)]
+    budget: usize,
+    /// Where to write the calibrated scenario (a variant of SCENARIO). Default:
+    /// <out>/<name>_calibrated.ron.
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    #[command(flatten)]
+    batch: BatchOptions,
+}
+
+/// Which pair and by when: shared by `compare` and `attribute`.
+#[derive(Debug, Args)]
+pub struct OutcomeArgs {
+    /// The pair whose first war onset is the outcome: A,B (polity ids).
+    #[arg(long, value_name = "A,B", default_value = "jin,song")]
+    dyad: String,
+    /// The outcome is a first onset by the end of this month (default: the scenario's end).
+    #[arg(long, value_name = "YYYY-MM")]
+    by: Option<String>,
+}
+
+/// `jinsong compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (RON); differences are taken from the first.
+    #[arg(required = true, num_args = 2..)]
+    scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    outcome: OutcomeArgs,
+    #[command(flatten)]
+    batch: BatchOptions,
+}
+
+/// `jinsong attribute`.
+#[derive(Debug, Args)]
+pub struct AttributeArgs {
+    /// Scenario file (RON). Default: the embedded baseline.
+    scenario: Option<PathBuf>,
+    /// Mechanisms to switch on and off, comma-separated (1 to 10 of them).
+    #[arg(long, value_name = "A,B,…", required = true)]
+    mechanisms: String,
+    #[command(flatten)]
+    outcome: OutcomeArgs,
+    #[command(flatten)]
+    batch: BatchOptions,
+}
+
+/// Resolve `--dyad` and `--by` against a model.
+fn outcome_of(args: &OutcomeArgs, model: &Model, file: &str) -> Result<((usize, usize), u32)> {
+    let (a, b) = args
+        .dyad
+        .split_once(',')
+        .ok_or_else(|| anyhow!("--dyad: `{}` is not A,B (e.g. jin,song)", args.dyad))?;
+    let find = |id: &str| {
+        model.ids.iter().position(|x| x == id.trim()).ok_or_else(|| {
+            anyhow!(
+                "--dyad: {file} has no polity `{}` (its polities: {})",
+                id.trim(),
+                model.ids.join(", ")
+            )
+        })
+    };
+    let (i, j) = (find(a)?, find(b)?);
+    if i == j {
+        bail!("--dyad: a pair needs two different polities");
+    }
+    let last = model.months - 1;
+    let by = match &args.by {
+        None => last,
+        Some(text) => {
+            let month: Month = text.parse().map_err(|e| anyhow!("--by: {e}"))?;
+            let offset = model.start.months_until(month);
+            if offset < 0 || offset > i64::from(last) {
+                bail!(
+                    "--by: {month} lies outside {file}'s span ({} ..= {})",
+                    model.start,
+                    model.month(last)
+                );
+            }
+            offset as u32
+        }
+    };
+    Ok(((i, j), by))
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// `jinsong score`.
+pub fn score(a: ScoreArgs) -> Result<()> {
+    a.batch.check()?;
+    let patterns_file = shown(&a.patterns);
+    let patterns = PatternSet::read(&a.patterns)?;
+    // Load, validate and compile everything before any output folder is touched.
+    let mut jobs = Vec::new();
+    for path in &a.scenarios {
+        let loaded = load(Some(path), &[])?;
+        let model = Model::compile(&loaded.scenario);
+        let compiled = patterns.compile(&patterns_file, &model)?;
+        jobs.push((model, compiled));
+    }
+    let staging = Staging::prepare(&a.batch.out_or("score"))?;
+    let pool = a.batch.pool()?;
+    let bar = progress_bar(a.batch.runs * jobs.len() as u64, a.batch.quiet);
+    let mut results = Vec::new();
+    for (model, compiled) in &jobs {
+        let counts =
+            pool.install(|| count_matches(model, compiled, a.batch.seed, 0, a.batch.runs, &|n| bar.inc(n)));
+        results.push((model.name.clone(), counts));
+    }
+    bar.finish_and_clear();
+    let names = jobs.first().map(|(_, c)| c.names()).unwrap_or_default();
+    let report = ScoreReport::new(&names, &results);
+    staging.write("scores.json", report.to_json().as_bytes())?;
+    staging.write("scores.csv", report.to_csv().as_bytes())?;
+    let dir = staging.commit()?;
+    if !a.batch.quiet {
+        emit(&format!(
+            "patterns: {patterns_file}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv\n",
+            a.batch.runs,
+            a.batch.seed,
+            report.table(),
+            dir.display()
+        ))?;
+    }
+    Ok(())
+}
+
+/// The path of `target` relative to the folder `from` (both as given or relative to the
+/// working directory), for the `base` of a written variant.
+fn relative_to(target: &Path, from: &Path) -> Result<String> {
+    let target =
+        std::fs::canonicalize(target).with_context(|| format!("cannot resolve {}", target.display()))?;
+    let from = std::fs::canonicalize(from).with_context(|| format!("cannot resolve {}", from.display()))?;
+    let t: Vec<_> = target.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in common..f.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    Ok(rel.to_string_lossy().replace('\\', "/"))
+}
+
+/// `jinsong calibrate`.
+pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
+    a.batch.check()?;
+    let patterns_file = shown(&a.patterns);
+    let patterns = PatternSet::read(&a.patterns)?;
+    let loaded = load(Some(&a.scenario), &[])?;
+    let model = Model::compile(&loaded.scenario);
+    patterns.compile(&patterns_file, &model)?;
+    let free = a
+        .free
+        .iter()
+        .map(|s| s.parse::<FreeParameter>().map_err(|e| anyhow!("--free: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let name = format!("{}_calibrated", loaded.scenario.name);
+    let out = a.batch.out_or(&format!("calibrate-{}", loaded.scenario.name));
+    let write = a.write.clone().unwrap_or_else(|| out.join(format!("{name}.ron")));
+    if write.is_dir() {
+        bail!("--write: {} is a folder; give a file name", write.display());
+    }
+    let search = Search {
+        budget: a.budget,
+        runs: a.batch.runs,
+        seed: a.batch.seed,
+    };
+    crate::calibrate::check_free(&loaded.scenario, &free, search)?;
+    let staging = Staging::prepare(&out)?;
+    let pool = a.batch.pool()?;
+    let bar = progress_bar(a.budget as u64 * a.batch.runs, a.batch.quiet);
+    let runs = a.batch.runs;
+    let result = pool.install(|| {
+        calibrate(
+            &loaded.scenario,
+            (&patterns, &patterns_file),
+            &free,
+            search,
+            &|_| bar.inc(runs),
+        )
+    });
+    bar.finish_and_clear();
+    let calibration = result?;
+    staging.write("calibration.csv", calibration.to_csv().as_bytes())?;
+    let dir = staging.commit()?;
+
+    let write_dir = match write.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&write_dir).with_context(|| format!("cannot create {}", write_dir.display()))?;
+    let base = relative_to(&a.scenario, &write_dir)?;
+    let command = format!(
+        "jinsong calibrate {} --patterns {patterns_file} {} --budget {} --runs {} --seed {}",
+        a.scenario.display(),
+        a.free
+            .iter()
+            .map(|f| format!("--free {f}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        a.budget,
+        a.batch.runs,
+        a.batch.seed
+    );
+    let text = calibration.variant_file(&base, &name, &command);
+    let tmp = write_dir.join(format!(".{name}.ron.partial-{}", std::process::id()));
+    std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &write).with_context(|| format!("cannot write {}", write.display()))?;
+    if !a.batch.quiet {
+        let best = calibration.best();
+        emit(&format!(
+            "{}: best joint match {}/{} after {} evaluations: {}\nwrote {} and {}/calibration.csv\n",
+            loaded.scenario.name,
+            best.joint,
+            best.runs,
+            calibration.evaluations.len(),
+            calibration.overrides().join(" "),
+            write.display(),
+            dir.display()
+        ))?;
+    }
+    Ok(())
+}
+
+/// `jinsong compare`.
+pub fn compare_command(a: CompareArgs) -> Result<()> {
+    a.batch.check()?;
+    let mut models = Vec::new();
+    for path in &a.scenarios {
+        let loaded = load(Some(path), &[])?;
+        models.push((shown(path), Model::compile(&loaded.scenario)));
+    }
+    let (first_file, first) = &models[0];
+    for (file, m) in &models[1..] {
+        if m.ids != first.ids {
+            bail!(
+                "{file}: polities [{}] differ from {first_file}'s [{}]; compare needs the same polities in the same order",
+                m.ids.join(", "),
+                first.ids.join(", ")
+            );
+        }
+        if m.start != first.start || m.months != first.months {
+            bail!(
+                "{file}: its span {} ..= {} differs from {first_file}'s {} ..= {}",
+                m.start,
+                m.month(m.months - 1),
+                first.start,
+                first.month(first.months - 1)
+            );
+        }
+    }
+    let (dyad, by) = outcome_of(&a.outcome, first, first_file)?;
+    let models: Vec<Model> = models.into_iter().map(|(_, m)| m).collect();
+    let staging = Staging::prepare(&a.batch.out_or("compare"))?;
+    let pool = a.batch.pool()?;
+    let bar = progress_bar(a.batch.runs * models.len() as u64, a.batch.quiet);
+    let k = models.len() as u64;
+    let comparison =
+        pool.install(|| compare(&models, dyad, by, a.batch.seed, a.batch.runs, &|n| bar.inc(n * k)))?;
+    bar.finish_and_clear();
+    staging.write("compare.json", comparison.to_json().as_bytes())?;
+    let dir = staging.commit()?;
+    if !a.batch.quiet {
+        emit(&format!(
+            "{}wrote {}/compare.json\n",
+            comparison.table(),
+            dir.display()
+        ))?;
+    }
+    Ok(())
+}
+
+/// `jinsong attribute`.
+pub fn attribute_command(a: AttributeArgs) -> Result<()> {
+    a.batch.check()?;
+    let loaded = load(a.scenario.as_deref(), &[])?;
+    let file = a
+        .scenario
+        .as_deref()
+        .map(shown)
+        .unwrap_or_else(|| loaded.file.clone());
+    let mechanisms: Vec<&str> = a
+        .mechanisms
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    crate::attribution::check_mechanisms(&mechanisms)?;
+    let model = Model::compile(&loaded.scenario);
+    let (dyad, by) = outcome_of(&a.outcome, &model, &file)?;
+    let staging = Staging::prepare(&a.batch.out_or(&format!("attribute-{}", loaded.scenario.name)))?;
+    let pool = a.batch.pool()?;
+    let combos = 1u64 << mechanisms.len();
+    let bar = progress_bar(a.batch.runs * combos, a.batch.quiet);
+    let attribution = pool.install(|| {
+        attribute(
+            &loaded.scenario,
+            &mechanisms,
+            dyad,
+            by,
+            a.batch.seed,
+            a.batch.runs,
+            &|n| bar.inc(n * combos),
+        )
+    })?;
+    bar.finish_and_clear();
+    staging.write("attribution.json", attribution.to_json().as_bytes())?;
+    let dir = staging.commit()?;
+    if !a.batch.quiet {
+        emit(&format!(
+            "{}wrote {}/attribution.json\n",
+            attribution.table(),
+            dir.display()
+        ))?;
+    }
+    Ok(())
+}

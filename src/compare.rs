@@ -1,0 +1,576 @@
+//! `jinsong compare`: the probability of a first war onset in one pair by a date, in several
+//! scenarios run on common random numbers, and each scenario's paired difference from the first.
+//!
+//! # What is compared
+//!
+//! The outcome of run *r* in scenario *s* is X_s(r) = 1 when the pair's first war onset falls at
+//! a month offset ≤ `by` (that is, in or before the month `by`), else 0. Run *r* of every scenario
+//! is `simulate(model_s, seed, r, …)`: the same random stream *r* (common random numbers), so the
+//! runs are paired and a scenario compared with itself differs in no run.
+//!
+//! # Estimates
+//!
+//! With N runs, x_s successes in scenario s, and for s > 0 the discordant pairs
+//! n10 = #{r : X_s(r) = 1, X_0(r) = 0} and n01 = #{r : X_s(r) = 0, X_0(r) = 1}:
+//!
+//! * probability p_s = x_s / N with its Wilson 95% score interval ([`crate::stats::wilson`]);
+//! * difference d = p_s − p_0 = (n10 − n01) / N;
+//! * paired 95% interval: the normal (Wald) interval of the mean of the per-run differences
+//!   D(r) = X_s(r) − X_0(r) ∈ {−1, 0, 1}: var = ((n10 + n01)/N − d²)/N (the plug-in variance of
+//!   D over N, since D² = 1 exactly on discordant pairs), interval d ± z·√var with
+//!   z = [`Z95`], clipped to [−1, 1]. Without discordant pairs it is exactly [0, 0];
+//! * p-value: the two-sided exact McNemar test, i.e. the exact binomial test of
+//!   n10 ~ Bin(n10 + n01, ½): p = min(1, 2·P(B ≤ min(n10, n01))). It is computed in log space for
+//!   every n10 + n01 (no normal approximation, no mid-p), and is exactly 1 when |n10 − n01| ≤ 1
+//!   (in particular when there are no discordant pairs). Below about 1e-308 it underflows to 0.
+//!
+//! Everything is computed from integer counts folded over fixed chunks of run indices, so the
+//! result does not depend on the number of threads.
+//!
+//! Runs stop after the month `by` ([`truncate`]): the monthly loop is causal and every month
+//! draws a fixed number of random numbers, so whether and how the first onset happened by `by`
+//! does not depend on the months after it (a test checks this against full-length runs).
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::calendar::Month;
+use crate::engine::{simulate, Silent, Workspace};
+use crate::model::Model;
+use crate::montecarlo::CHUNK_RUNS;
+use crate::outcome::NEVER;
+use crate::stats::{wilson, Z95};
+
+/// Why scenarios cannot be compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompareError {
+    /// No scenario was given.
+    #[error("compare needs at least one scenario")]
+    NoScenarios,
+    /// Zero runs.
+    #[error("--runs: 0 is out of range (allowed: 1 or more)")]
+    NoRuns,
+    /// A scenario's polities differ from the first scenario's.
+    #[error(
+        "scenario `{scenario}` has the polities [{found}], but the first scenario `{first}` has \
+         [{expected}]: compared scenarios must have the same polity ids in the same order"
+    )]
+    Polities {
+        /// The offending scenario.
+        scenario: String,
+        /// The first scenario.
+        first: String,
+        /// Ids of the first scenario, comma-separated.
+        expected: String,
+        /// Ids of the offending scenario, comma-separated.
+        found: String,
+    },
+    /// A scenario's simulated span differs from the first scenario's.
+    #[error(
+        "scenario `{scenario}` runs {found}, but the first scenario `{first}` runs {expected}: \
+         compared scenarios must have the same start and end"
+    )]
+    Span {
+        /// The offending scenario.
+        scenario: String,
+        /// The first scenario.
+        first: String,
+        /// Span of the first scenario, `start..end`.
+        expected: String,
+        /// Span of the offending scenario.
+        found: String,
+    },
+    /// The pair is not two distinct polities of the scenarios.
+    #[error(transparent)]
+    Dyad(#[from] DyadError),
+}
+
+/// A badly chosen pair or date, shared by `compare` and `attribute`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DyadError {
+    /// A polity index beyond the scenario's polities.
+    #[error("--dyad: polity index {index} is out of range (the scenario has {polities} polities)")]
+    OutOfRange {
+        /// The index given.
+        index: usize,
+        /// Number of polities.
+        polities: usize,
+    },
+    /// Both sides are the same polity.
+    #[error("--dyad: `{id},{id}` is not a pair: name two different polities")]
+    SamePolity {
+        /// The polity id.
+        id: String,
+    },
+    /// `--dyad` is not written `a,b`.
+    #[error("--dyad: `{text}` is not a pair: expected two polity ids, e.g. `jin,song`")]
+    Syntax {
+        /// The text given.
+        text: String,
+    },
+    /// A polity id that the scenario does not have.
+    #[error("--dyad: `{id}` is not a polity of the scenario (polities: {valid})")]
+    UnknownPolity {
+        /// The id given.
+        id: String,
+        /// The scenario's ids, comma-separated.
+        valid: String,
+    },
+    /// The date is before the first simulated month.
+    #[error("--by: {by} is before the first simulated month {start}")]
+    ByBeforeStart {
+        /// The date given.
+        by: Month,
+        /// The first simulated month.
+        start: Month,
+    },
+    /// The date is after the last simulated month.
+    #[error("--by: {by} is after the last simulated month {end}")]
+    ByAfterEnd {
+        /// The date given.
+        by: Month,
+        /// The last simulated month.
+        end: Month,
+    },
+}
+
+/// The polity indices of `--dyad a,b` in `model` (in the order written).
+pub fn resolve_dyad(model: &Model, text: &str) -> Result<(usize, usize), DyadError> {
+    let syntax = || DyadError::Syntax {
+        text: text.to_string(),
+    };
+    let (a, b) = text.split_once(',').ok_or_else(syntax)?;
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() || b.is_empty() || b.contains(',') {
+        return Err(syntax());
+    }
+    let find = |id: &str| {
+        model
+            .ids
+            .iter()
+            .position(|x| x == id)
+            .ok_or_else(|| DyadError::UnknownPolity {
+                id: id.to_string(),
+                valid: model.ids.join(", "),
+            })
+    };
+    let (i, j) = (find(a)?, find(b)?);
+    if i == j {
+        return Err(DyadError::SamePolity { id: a.to_string() });
+    }
+    Ok((i, j))
+}
+
+/// The month offset of `--by` in `model` (0 = `start`); it must lie in the simulated span.
+pub fn by_offset(model: &Model, by: Month) -> Result<u32, DyadError> {
+    let offset = model.start.months_until(by);
+    let end = model.start.plus(model.months.saturating_sub(1));
+    if offset < 0 {
+        return Err(DyadError::ByBeforeStart {
+            by,
+            start: model.start,
+        });
+    }
+    if offset >= i64::from(model.months) {
+        return Err(DyadError::ByAfterEnd { by, end });
+    }
+    Ok(offset as u32)
+}
+
+/// `model` simulated only up to month offset `by` (inclusive): what happens by `by` is the same
+/// as in a full-length run, since month *t* depends only on months ≤ *t* and every month draws
+/// the same numbers from the run's stream. A `by` beyond the end leaves the model as it is.
+pub fn truncate(model: &Model, by: u32) -> Model {
+    let mut m = model.clone();
+    m.months = m.months.min(by.saturating_add(1));
+    m
+}
+
+/// Check that `dyad` names two distinct polities of `model` and that `by` lies in its span.
+pub(crate) fn check_dyad(model: &Model, dyad: (usize, usize), by: u32) -> Result<usize, DyadError> {
+    for index in [dyad.0, dyad.1] {
+        if index >= model.n {
+            return Err(DyadError::OutOfRange {
+                index,
+                polities: model.n,
+            });
+        }
+    }
+    if dyad.0 == dyad.1 {
+        return Err(DyadError::SamePolity {
+            id: model.ids[dyad.0].clone(),
+        });
+    }
+    if model.months == 0 || by >= model.months {
+        return Err(DyadError::ByAfterEnd {
+            by: model.start.plus(by),
+            end: model.start.plus(model.months.saturating_sub(1)),
+        });
+    }
+    Ok(model.dyad_of[dyad.0 * model.n + dyad.1])
+}
+
+/// A pair of polity ids, written `"jin,song"` in JSON (the `--dyad` syntax, in the order given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DyadIds(pub [String; 2]);
+
+impl std::fmt::Display for DyadIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{}", self.0[0], self.0[1])
+    }
+}
+
+impl Serialize for DyadIds {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DyadIds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.split_once(',') {
+            Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains(',') => {
+                Ok(DyadIds([a.to_string(), b.to_string()]))
+            }
+            _ => Err(serde::de::Error::custom(format!(
+                "`{text}` is not a pair: expected \"a,b\""
+            ))),
+        }
+    }
+}
+
+/// One scenario's probability in `compare.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioProbability {
+    /// Scenario name.
+    pub scenario: String,
+    /// Share of runs with a first war onset in the pair by `by`.
+    pub probability: f64,
+    /// Wilson 95% interval of `probability`.
+    pub ci95: [f64; 2],
+    /// Runs with an onset by `by` (not written).
+    #[serde(skip)]
+    pub successes: u64,
+}
+
+/// One scenario's paired difference from the first scenario in `compare.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// Scenario name.
+    pub scenario: String,
+    /// `p_s − p_0`.
+    pub difference: f64,
+    /// Paired 95% normal interval of the difference (see the module documentation).
+    pub ci95: [f64; 2],
+    /// Two-sided exact McNemar p-value.
+    pub p_value: f64,
+    /// Runs with an onset in this scenario but not in the first (not written).
+    #[serde(skip)]
+    pub n10: u64,
+    /// Runs with an onset in the first scenario but not in this one (not written).
+    #[serde(skip)]
+    pub n01: u64,
+}
+
+/// The result of [`compare`]; serialises to `compare.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The pair, `"a,b"` in the order given.
+    pub dyad: DyadIds,
+    /// Last month counted (inclusive).
+    pub by: Month,
+    /// Every scenario in the order given.
+    pub scenarios: Vec<ScenarioProbability>,
+    /// Every scenario after the first, compared with the first.
+    pub differences: Vec<Difference>,
+    /// Runs per scenario (not written).
+    #[serde(skip)]
+    pub runs: u64,
+    /// Master seed (not written).
+    #[serde(skip)]
+    pub seed: u64,
+}
+
+/// Integer counts of a comparison: per scenario successes; per scenario s > 0 the discordant
+/// pairs with scenario 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CompareTally {
+    successes: Vec<u64>,
+    n10: Vec<u64>,
+    n01: Vec<u64>,
+}
+
+impl CompareTally {
+    fn new(k: usize) -> CompareTally {
+        CompareTally {
+            successes: vec![0; k],
+            n10: vec![0; k],
+            n01: vec![0; k],
+        }
+    }
+
+    fn merge(mut self, other: CompareTally) -> CompareTally {
+        for (a, b) in [
+            (&mut self.successes, &other.successes),
+            (&mut self.n10, &other.n10),
+            (&mut self.n01, &other.n01),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self
+    }
+}
+
+/// Check that every model has the polity ids, start and length of the first.
+fn check_models(models: &[Model]) -> Result<(), CompareError> {
+    let first = models.first().ok_or(CompareError::NoScenarios)?;
+    let span = |m: &Model| format!("{}..{}", m.start, m.start.plus(m.months.saturating_sub(1)));
+    for m in &models[1..] {
+        if m.ids != first.ids {
+            return Err(CompareError::Polities {
+                scenario: m.name.clone(),
+                first: first.name.clone(),
+                expected: first.ids.join(","),
+                found: m.ids.join(","),
+            });
+        }
+        if m.start != first.start || m.months != first.months {
+            return Err(CompareError::Span {
+                scenario: m.name.clone(),
+                first: first.name.clone(),
+                expected: span(first),
+                found: span(m),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Compare the probability of a first war onset in `dyad` (polity indices) at a month offset
+/// ≤ `by` across `models`, each simulated for runs `0..runs` under `seed` on common random
+/// numbers. Runs on the current rayon pool; `progress` is called from the worker threads with the
+/// number of run indices just finished (each run index covers every scenario).
+///
+/// All models must have the same polity ids in the same order, the same start and the same
+/// number of months; the error names the first scenario that differs.
+pub fn compare(
+    models: &[Model],
+    dyad: (usize, usize),
+    by: u32,
+    seed: u64,
+    runs: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Comparison, CompareError> {
+    check_models(models)?;
+    let first = &models[0];
+    let d = check_dyad(first, dyad, by)?;
+    if runs == 0 {
+        return Err(CompareError::NoRuns);
+    }
+    let full = models;
+    let models: Vec<Model> = full.iter().map(|m| truncate(m, by)).collect();
+    let models = &models[..];
+    let k = models.len();
+    let chunks = runs.div_ceil(CHUNK_RUNS);
+    let tally = (0..chunks)
+        .into_par_iter()
+        .map_init(
+            || models.iter().map(Workspace::new).collect::<Vec<_>>(),
+            |wss, c| {
+                let mut t = CompareTally::new(k);
+                let lo = c * CHUNK_RUNS;
+                let hi = (lo + CHUNK_RUNS).min(runs);
+                for r in lo..hi {
+                    let mut x0 = false;
+                    for (s, (m, ws)) in models.iter().zip(wss.iter_mut()).enumerate() {
+                        simulate(m, seed, r, ws, &mut Silent);
+                        let onset = ws.outcome.dyads[d].first_onset;
+                        let x = onset != NEVER && onset <= by;
+                        t.successes[s] += u64::from(x);
+                        if s == 0 {
+                            x0 = x;
+                        } else {
+                            t.n10[s] += u64::from(x && !x0);
+                            t.n01[s] += u64::from(!x && x0);
+                        }
+                    }
+                }
+                progress(hi - lo);
+                t
+            },
+        )
+        .reduce(|| CompareTally::new(k), CompareTally::merge);
+
+    let scenarios = models
+        .iter()
+        .zip(&tally.successes)
+        .map(|(m, &x)| {
+            let (lo, hi) = wilson(x, runs, Z95);
+            ScenarioProbability {
+                scenario: m.name.clone(),
+                probability: x as f64 / runs as f64,
+                ci95: [lo, hi],
+                successes: x,
+            }
+        })
+        .collect();
+    let differences = (1..k)
+        .map(|s| {
+            let (n10, n01) = (tally.n10[s], tally.n01[s]);
+            let (difference, ci95) = paired_difference(n10, n01, runs);
+            Difference {
+                scenario: models[s].name.clone(),
+                difference,
+                ci95,
+                p_value: mcnemar_exact(n10, n01),
+                n10,
+                n01,
+            }
+        })
+        .collect();
+    Ok(Comparison {
+        dyad: DyadIds([first.ids[dyad.0].clone(), first.ids[dyad.1].clone()]),
+        by: first.start.plus(by),
+        scenarios,
+        differences,
+        runs,
+        seed,
+    })
+}
+
+/// The paired difference `(n10 − n01)/n` and its 95% normal interval with variance
+/// `((n10 + n01)/n − d²)/n`, clipped to [−1, 1]. Exactly `(0, [0, 0])` when `n10 = n01 = 0`.
+///
+/// # Panics
+/// If `n` is 0 or smaller than `n10 + n01`.
+pub fn paired_difference(n10: u64, n01: u64, n: u64) -> (f64, [f64; 2]) {
+    assert!(n > 0 && n10 + n01 <= n, "discordant pairs must fit in n > 0 runs");
+    let nf = n as f64;
+    let d = (n10 as f64 - n01 as f64) / nf;
+    let var = (((n10 + n01) as f64 / nf - d * d) / nf).max(0.0);
+    let half = Z95 * var.sqrt();
+    (d, [(d - half).max(-1.0), (d + half).min(1.0)])
+}
+
+/// Two-sided exact McNemar p-value: `min(1, 2·P(B ≤ min(n10, n01)))` with
+/// `B ~ Binomial(n10 + n01, ½)`, summed in log space so that it is exact (to rounding) for any
+/// number of discordant pairs. Exactly 1 when `|n10 − n01| ≤ 1`.
+pub fn mcnemar_exact(n10: u64, n01: u64) -> f64 {
+    // |n10 − n01| ≤ 1: the tail is at least half of a symmetric distribution (exactly half
+    // when the difference is 1), so p is exactly 1.
+    if n10.abs_diff(n01) <= 1 {
+        return 1.0;
+    }
+    let n = n10 + n01;
+    let k = n10.min(n01);
+    // log C(n, k) by the recurrence C(n, i+1) = C(n, i)·(n−i)/(i+1).
+    let mut top = 0.0f64;
+    for i in 0..k {
+        top += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
+    }
+    // k < n/2, so the terms shrink going down from i = k: sum C(n, i)/C(n, k) for i = k, k−1, …
+    // with C(n, i−1)/C(n, i) = i/(n−i+1), until they no longer change the sum.
+    let (mut sum, mut term) = (1.0f64, 1.0f64);
+    let mut i = k;
+    while i > 0 {
+        term *= i as f64 / (n - i + 1) as f64;
+        sum += term;
+        if term < sum * 1e-18 {
+            break;
+        }
+        i -= 1;
+    }
+    let log_tail = top + sum.ln() - n as f64 * std::f64::consts::LN_2;
+    (2.0 * log_tail.exp()).min(1.0)
+}
+
+impl Comparison {
+    /// `compare.json`, pretty-printed, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+
+    /// A table for the terminal.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "P(first war onset {}–{} by {}), {} runs per scenario, seed {}, common random numbers",
+            self.dyad.0[0], self.dyad.0[1], self.by, self.runs, self.seed
+        );
+        let width = self
+            .scenarios
+            .iter()
+            .map(|s| s.scenario.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("scenario".len());
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>11}  {:>16}  {:>11}  {:>18}  {:>7}",
+            "scenario", "probability", "95% CI", "difference", "paired 95% CI", "p-value"
+        );
+        for (i, s) in self.scenarios.iter().enumerate() {
+            let ci = format!("[{:.4}, {:.4}]", s.ci95[0], s.ci95[1]);
+            let _ = write!(out, "{:<width$}  {:>11.4}  {:>16}", s.scenario, s.probability, ci);
+            match i.checked_sub(1).map(|j| self.differences.get(j)) {
+                None => {
+                    let _ = write!(out, "  {:>11}", "(reference)");
+                }
+                Some(Some(d)) => {
+                    let ci = format!("[{:+.4}, {:+.4}]", d.ci95[0], d.ci95[1]);
+                    let _ = write!(
+                        out,
+                        "  {:>+11.4}  {:>18}  {:>7}",
+                        d.difference,
+                        ci,
+                        format_p(d.p_value)
+                    );
+                }
+                Some(None) => {}
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A p-value for a table: 4 decimals, or `<1e-4`.
+pub(crate) fn format_p(p: f64) -> String {
+    if p < 1e-4 {
+        "<1e-4".to_string()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mcnemar_small_cases() {
+        // n = 5, k = 0: 2 · 1/32.
+        assert!((mcnemar_exact(5, 0) - 2.0 / 32.0).abs() < 1e-15);
+        // n = 10, k = 2: 2 · (1 + 10 + 45)/1024.
+        assert!((mcnemar_exact(2, 8) - 2.0 * 56.0 / 1024.0).abs() < 1e-14);
+        assert_eq!(mcnemar_exact(0, 0), 1.0);
+        assert_eq!(mcnemar_exact(7, 7), 1.0);
+        assert_eq!(mcnemar_exact(4, 5), 1.0);
+        // Large n does not underflow to NaN.
+        let p = mcnemar_exact(50_000, 51_000);
+        assert!(p > 0.0 && p < 0.01, "{p}");
+    }
+
+    #[test]
+    fn paired_interval_without_discordance_is_a_point() {
+        assert_eq!(paired_difference(0, 0, 100), (0.0, [0.0, 0.0]));
+    }
+}

@@ -1,0 +1,422 @@
+//! Scoring scenarios against historical patterns: the share of runs that match each pattern and
+//! all of them jointly, with intervals, and the ranking of scenarios (`jinsong score`).
+//!
+//! Counting is parallel and deterministic like [`crate::montecarlo`]: runs are cut into fixed
+//! chunks of [`CHUNK_RUNS`] run indices, each simulated by a worker with a reused workspace and
+//! pattern tracker, and the chunk counts are merged by integer addition, so the counts are the
+//! same whatever the number of threads. Everything reported is computed from those counts.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::engine::{simulate, Workspace};
+use crate::model::Model;
+use crate::montecarlo::CHUNK_RUNS;
+use crate::patterns::CompiledPatterns;
+use crate::stats::{wilson, Z95};
+
+/// How many runs matched each pattern, and all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternCounts {
+    /// Runs counted.
+    pub runs: u64,
+    /// Per pattern, in pattern-file order: runs in which it held.
+    pub matched: Vec<u64>,
+    /// Runs in which every pattern held.
+    pub joint: u64,
+}
+
+impl PatternCounts {
+    /// No runs yet, for `patterns` patterns.
+    pub fn new(patterns: usize) -> PatternCounts {
+        PatternCounts {
+            runs: 0,
+            matched: vec![0; patterns],
+            joint: 0,
+        }
+    }
+
+    /// Count one run whose matches are `bits` (bit *k*: pattern *k* held).
+    pub fn add(&mut self, bits: u64) {
+        self.runs += 1;
+        for (k, m) in self.matched.iter_mut().enumerate() {
+            *m += (bits >> k) & 1;
+        }
+        let all = match self.matched.len() {
+            n if n >= 64 => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        if bits & all == all {
+            self.joint += 1;
+        }
+    }
+
+    /// Add the counts of `other` (integer addition: the order of merges does not matter).
+    pub fn merge(&mut self, other: &PatternCounts) {
+        self.runs += other.runs;
+        if self.matched.len() < other.matched.len() {
+            self.matched.resize(other.matched.len(), 0);
+        }
+        for (m, o) in self.matched.iter_mut().zip(&other.matched) {
+            *m += o;
+        }
+        self.joint += other.joint;
+    }
+}
+
+/// Simulate runs `first_run .. first_run + runs` of `model` under master seed `seed` on the
+/// current rayon pool and count the pattern matches. Run *r* is `simulate(model, seed, r, …)`,
+/// the same run as in `jinsong run`, so scenarios scored with the same seed are compared on
+/// common random numbers. `progress` is called from the worker threads with the number of runs
+/// just finished. The result is identical for any number of threads.
+///
+/// # Panics
+/// If `patterns` was compiled for a model with other polities, start or length
+/// ([`CompiledPatterns::fits`]).
+pub fn count_matches(
+    model: &Model,
+    patterns: &CompiledPatterns,
+    seed: u64,
+    first_run: u64,
+    runs: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> PatternCounts {
+    assert!(
+        patterns.fits(model),
+        "patterns compiled for another model than `{}`",
+        model.name
+    );
+    let k = patterns.names().len();
+    let chunks = runs.div_ceil(CHUNK_RUNS);
+    let end = first_run + runs;
+    (0..chunks)
+        .into_par_iter()
+        .map_init(
+            || (Workspace::new(model), patterns.tracker()),
+            |(ws, tracker), c| {
+                let mut counts = PatternCounts::new(k);
+                let lo = first_run + c * CHUNK_RUNS;
+                let hi = (lo + CHUNK_RUNS).min(end);
+                for r in lo..hi {
+                    simulate(model, seed, r, ws, tracker);
+                    counts.add(tracker.matches(&ws.outcome));
+                }
+                progress(hi - lo);
+                counts
+            },
+        )
+        .reduce_with(|mut a, b| {
+            a.merge(&b);
+            a
+        })
+        .unwrap_or_else(|| PatternCounts::new(k))
+}
+
+/// A share of runs with its Wilson 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rate {
+    /// Runs that matched (not written to `scores.json`, which gives `runs` per scenario).
+    #[serde(skip)]
+    pub matched: u64,
+    /// `matched / runs` (0 when there were no runs).
+    pub rate: f64,
+    /// Wilson 95% score interval.
+    pub ci95: [f64; 2],
+}
+
+impl Rate {
+    /// `matched` of `runs`.
+    pub fn new(matched: u64, runs: u64) -> Rate {
+        let (lo, hi) = wilson(matched, runs, Z95);
+        Rate {
+            matched,
+            rate: if runs == 0 {
+                0.0
+            } else {
+                matched as f64 / runs as f64
+            },
+            ci95: [lo, hi],
+        }
+    }
+}
+
+/// Per-pattern rates in pattern-file order, written as a JSON object whose keys keep that order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternRates(pub Vec<(String, Rate)>);
+
+impl Serialize for PatternRates {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, rate) in &self.0 {
+            map.serialize_entry(name, rate)?;
+        }
+        map.end()
+    }
+}
+
+/// One scenario's scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioScore {
+    /// Scenario name.
+    pub scenario: String,
+    /// Runs scored.
+    pub runs: u64,
+    /// Rate of each pattern.
+    pub patterns: PatternRates,
+    /// Rate of runs matching every pattern.
+    pub joint: Rate,
+}
+
+/// The ratio of the best scenario's joint match rate to another's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JointRatio {
+    /// The best scenario (first in the ranking).
+    pub best: String,
+    /// The scenario compared with it.
+    pub scenario: String,
+    /// `rate(best) / rate(scenario)`; null when a scenario has no runs.
+    pub ratio: Option<f64>,
+    /// Katz 95% interval of the ratio; null when a scenario has no runs.
+    pub ci95: Option<[f64; 2]>,
+    /// Whether 0.5 was added to each cell because a joint count was 0 (see [`rate_ratio`]).
+    pub zero_corrected: bool,
+}
+
+/// A ratio of two proportions with its interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatioEstimate {
+    /// Point estimate.
+    pub ratio: f64,
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+    /// Whether the 0.5 correction was applied.
+    pub corrected: bool,
+}
+
+/// The ratio `(x1/n1) / (x2/n2)` of two independent binomial proportions with the Katz
+/// log interval at normal quantile `z` (Katz, Baptista, Azen & Pike 1978):
+/// `exp(ln RR ± z·√(1/x1 − 1/n1 + 1/x2 − 1/n2))`.
+///
+/// When either count is 0 the ratio or its log is infinite; then 0.5 is added to each of the
+/// four cells (successes and failures of both groups: `x → x + 0.5`, `n → n + 1`) and both the
+/// estimate and the interval are computed from the corrected counts, and `corrected` says so.
+/// The corrected estimate is a conventional finite stand-in, not an unbiased one: read the
+/// interval, which is wide when counts are small. Returns `None` when a group has no trials.
+pub fn rate_ratio(x1: u64, n1: u64, x2: u64, n2: u64, z: f64) -> Option<RatioEstimate> {
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    let corrected = x1 == 0 || x2 == 0;
+    let c = if corrected { 0.5 } else { 0.0 };
+    let (x1, n1, x2, n2) = (
+        x1 as f64 + c,
+        n1 as f64 + 2.0 * c,
+        x2 as f64 + c,
+        n2 as f64 + 2.0 * c,
+    );
+    let ratio = (x1 / n1) / (x2 / n2);
+    let se = (1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2).max(0.0).sqrt();
+    Some(RatioEstimate {
+        ratio,
+        low: ratio * (-z * se).exp(),
+        high: ratio * (z * se).exp(),
+        corrected,
+    })
+}
+
+/// `scores.json`, `scores.csv` and the terminal table of `jinsong score`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreReport {
+    /// Pattern names, in pattern-file order.
+    pub patterns: Vec<String>,
+    /// Scenarios ranked by joint match rate, highest first (ties by name).
+    pub scenarios: Vec<ScenarioScore>,
+    /// The best scenario against each other one, in ranking order.
+    pub ratios: Vec<JointRatio>,
+}
+
+impl ScoreReport {
+    /// Build the report from each scenario's counts. `results[i].1.matched` must have one entry
+    /// per pattern (missing entries count as 0).
+    pub fn new(patterns: &[String], results: &[(String, PatternCounts)]) -> ScoreReport {
+        let mut order: Vec<usize> = (0..results.len()).collect();
+        // Joint rate x/n compared exactly by cross-multiplication (no rounding), highest first;
+        // a scenario with no runs ranks as rate 0.
+        let key = |i: usize| {
+            let c = &results[i].1;
+            (u128::from(c.joint), u128::from(c.runs.max(1)))
+        };
+        order.sort_by(|&i, &j| {
+            let ((xi, ni), (xj, nj)) = (key(i), key(j));
+            (xj * ni)
+                .cmp(&(xi * nj))
+                .then_with(|| results[i].0.cmp(&results[j].0))
+        });
+        let scenarios: Vec<ScenarioScore> = order
+            .iter()
+            .map(|&i| {
+                let (name, c) = &results[i];
+                ScenarioScore {
+                    scenario: name.clone(),
+                    runs: c.runs,
+                    patterns: PatternRates(
+                        patterns
+                            .iter()
+                            .enumerate()
+                            .map(|(k, p)| {
+                                (
+                                    p.clone(),
+                                    Rate::new(c.matched.get(k).copied().unwrap_or(0), c.runs),
+                                )
+                            })
+                            .collect(),
+                    ),
+                    joint: Rate::new(c.joint, c.runs),
+                }
+            })
+            .collect();
+        let ratios = match scenarios.split_first() {
+            None => Vec::new(),
+            Some((best, rest)) => rest
+                .iter()
+                .map(|s| {
+                    let r = rate_ratio(best.joint.matched, best.runs, s.joint.matched, s.runs, Z95);
+                    JointRatio {
+                        best: best.scenario.clone(),
+                        scenario: s.scenario.clone(),
+                        ratio: r.map(|r| r.ratio),
+                        ci95: r.map(|r| [r.low, r.high]),
+                        zero_corrected: r.is_some_and(|r| r.corrected),
+                    }
+                })
+                .collect(),
+        };
+        ScoreReport {
+            patterns: patterns.to_vec(),
+            scenarios,
+            ratios,
+        }
+    }
+
+    /// `scores.json` text (pretty-printed, newline-terminated, no timings).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// `scores.csv`: one row per scenario (in ranking order) and pattern, then a `joint` row.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("scenario,pattern,matched,runs,rate,ci_low,ci_high\n");
+        for s in &self.scenarios {
+            let rows = s.patterns.0.iter().map(|(n, r)| (n.as_str(), r));
+            for (pattern, r) in rows.chain(std::iter::once(("joint", &s.joint))) {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{}",
+                    csv_field(&s.scenario),
+                    csv_field(pattern),
+                    r.matched,
+                    s.runs,
+                    r.rate,
+                    r.ci95[0],
+                    r.ci95[1]
+                );
+            }
+        }
+        out
+    }
+
+    /// The table printed by `jinsong score`: one row per pattern, then the joint match and the
+    /// ratio of the best joint rate to each scenario's; one column per scenario, best first.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        if self.scenarios.is_empty() {
+            return out;
+        }
+        let cell = |r: &Rate| format!("{:.4} [{:.4}, {:.4}]", r.rate, r.ci95[0], r.ci95[1]);
+        let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+        for (k, p) in self.patterns.iter().enumerate() {
+            rows.push((
+                p.clone(),
+                self.scenarios
+                    .iter()
+                    .map(|s| s.patterns.0.get(k).map_or_else(|| "-".into(), |(_, r)| cell(r)))
+                    .collect(),
+            ));
+        }
+        rows.push((
+            "joint".into(),
+            self.scenarios.iter().map(|s| cell(&s.joint)).collect(),
+        ));
+        let mut ratio_row = vec!["1 (best)".to_string()];
+        for r in &self.ratios {
+            ratio_row.push(match (r.ratio, r.ci95) {
+                (Some(x), Some([lo, hi])) => {
+                    format!(
+                        "{x:.3} [{lo:.3}, {hi:.3}]{}",
+                        if r.zero_corrected { " *" } else { "" }
+                    )
+                }
+                _ => "-".into(),
+            });
+        }
+        rows.push(("best/this joint".into(), ratio_row));
+        let head: Vec<String> = self
+            .scenarios
+            .iter()
+            .map(|s| format!("{} ({} runs)", s.scenario, s.runs))
+            .collect();
+        let first = rows
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .chain(std::iter::once("pattern".len()))
+            .max()
+            .unwrap_or(7);
+        let widths: Vec<usize> = (0..self.scenarios.len())
+            .map(|c| {
+                rows.iter()
+                    .map(|(_, cells)| cells[c].chars().count())
+                    .chain(std::iter::once(head[c].chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |out: &mut String, name: &str, cells: &[String]| {
+            let mut row = format!("{name:<first$}");
+            for (c, w) in cells.iter().zip(&widths) {
+                let _ = write!(row, "  {c:<w$}");
+            }
+            let _ = writeln!(out, "{}", row.trim_end());
+        };
+        line(&mut out, "pattern", &head);
+        for (name, cells) in &rows {
+            line(&mut out, name, cells);
+        }
+        let _ = writeln!(
+            out,
+            "rates are shares of runs with Wilson 95% intervals; best/this is the ratio of joint rates with a Katz 95% interval"
+        );
+        if self.ratios.iter().any(|r| r.zero_corrected) {
+            let _ = writeln!(
+                out,
+                "* a joint count was 0: 0.5 added to each cell before taking the ratio"
+            );
+        }
+        out
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
