@@ -222,32 +222,7 @@ fn problem(file: &str, position: Option<(usize, usize)>, path: &str, message: St
 impl PatternSet {
     /// Parse RON `text` that came from `file` (the file name is only used in errors).
     pub fn parse(file: &str, text: &str) -> Result<PatternSet, ScenarioError> {
-        let options = ron::Options::default().with_default_extension(
-            ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
-        );
-        let spanned = |e: ron::error::SpannedError, path: &str| ScenarioError {
-            problems: vec![problem(
-                file,
-                Some((e.span.start.line, e.span.start.col)),
-                path,
-                e.code.to_string(),
-            )],
-        };
-        let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| spanned(e, ""))?;
-        let parsed: PatternFile = match serde_path_to_error::deserialize(&mut de) {
-            Ok(p) => p,
-            Err(e) => {
-                let path = e.path().to_string();
-                // serde_path_to_error writes `.` for the root and `?` where it lost track.
-                let path = if path == "." || path == "?" {
-                    String::new()
-                } else {
-                    path
-                };
-                return Err(spanned(de.span_error(e.into_inner()), &path));
-            }
-        };
-        de.end().map_err(|e| spanned(de.span_error(e), ""))?;
+        let parsed: PatternFile = crate::scenario::parse_ron(file, text)?;
         Ok(PatternSet {
             patterns: parsed.patterns,
             source: text.to_string(),

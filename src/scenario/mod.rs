@@ -42,6 +42,35 @@ pub struct Variant {
     pub set: Vec<String>,
 }
 
+/// Parse a RON document of type `T` that came from `file`, the way every input file of jinsong is
+/// read: the `unwrap_variant_newtypes` and `implicit_some` extensions on, and a syntax or type
+/// error reported with the file, its `line:column` and the field path.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
+    );
+    let spanned = |e: ron::error::SpannedError, path: &str| {
+        let pos = (e.span.start.line, e.span.start.col);
+        ScenarioError::one(file, Some(pos), path, e.code.to_string())
+    };
+    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| spanned(e, ""))?;
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            // serde_path_to_error writes `.` for the root and `?` where it lost track.
+            let path = if path == "." || path == "?" {
+                String::new()
+            } else {
+                path
+            };
+            return Err(spanned(de.span_error(e.into_inner()), &path));
+        }
+    };
+    de.end().map_err(|e| spanned(de.span_error(e), ""))?;
+    Ok(value)
+}
+
 /// One problem in a scenario, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -114,29 +143,7 @@ pub struct LoadedScenario {
 impl LoadedScenario {
     /// Parse RON `source` that came from `file`. Does not validate.
     pub fn parse(file: &str, source: &str) -> Result<LoadedScenario, ScenarioError> {
-        let options = ron::Options::default().with_default_extension(
-            ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
-        );
-        let spanned = |e: ron::error::SpannedError, path: &str| {
-            let pos = (e.span.start.line, e.span.start.col);
-            ScenarioError::one(file, Some(pos), path, e.code.to_string())
-        };
-        let mut de =
-            ron::Deserializer::from_str_with_options(source, &options).map_err(|e| spanned(e, ""))?;
-        let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
-            Ok(s) => s,
-            Err(e) => {
-                let path = e.path().to_string();
-                // serde_path_to_error writes `.` for the root and `?` where it lost track.
-                let path = if path == "." || path == "?" {
-                    String::new()
-                } else {
-                    path
-                };
-                return Err(spanned(de.span_error(e.into_inner()), &path));
-            }
-        };
-        de.end().map_err(|e| spanned(de.span_error(e), ""))?;
+        let scenario: Scenario = parse_ron(file, source)?;
         Ok(LoadedScenario {
             scenario,
             file: file.to_string(),
