@@ -43,9 +43,7 @@ pub struct BatchOptions {
 
 impl BatchOptions {
     fn check(&self) -> Result<()> {
-        if self.runs == 0 {
-            bail!("--runs: 0 is out of range (allowed: 1 or more)");
-        }
+        super::check_runs(self.runs)?;
         if self.threads == Some(0) {
             bail!("--threads: 0 is out of range (allowed: 1 or more)");
         }

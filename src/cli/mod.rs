@@ -132,6 +132,15 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `--runs` must be within the same range as a scenario's `runs`.
+pub(crate) fn check_runs(runs: u64) -> Result<()> {
+    let max = crate::scenario::MAX_RUNS;
+    if !(1..=max).contains(&runs) {
+        bail!("--runs: {runs} is out of range (allowed: 1 ..= {max})");
+    }
+    Ok(())
+}
+
 /// Write to standard output; a closed pipe (`jinsong … | head`) is not an error.
 pub(crate) fn emit(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -175,9 +184,7 @@ fn run(a: RunArgs) -> Result<()> {
     let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
     let sc = &loaded.scenario;
     let runs = a.runs.unwrap_or(sc.runs);
-    if runs == 0 {
-        bail!("--runs: 0 is out of range (allowed: 1 or more)");
-    }
+    check_runs(runs)?;
     if a.threads == Some(0) {
         bail!("--threads: 0 is out of range (allowed: 1 or more)");
     }

@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub use overrides::{apply_override, leaf_paths, Override};
 pub use schema::*;
-pub use validate::{validate, MAX_DYAD_MONTHS, MAX_POLITIES};
+pub use validate::{validate, MAX_DYAD_MONTHS, MAX_POLITIES, MAX_RUNS};
 
 /// The baseline scenario compiled into the binary (`scenarios/baseline.ron`).
 pub const BASELINE_RON: &str = include_str!("../../scenarios/baseline.ron");
