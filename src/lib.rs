@@ -20,6 +20,7 @@
 pub mod attribution;
 pub mod calendar;
 pub mod calibrate;
+pub mod charts;
 pub mod chronicle;
 pub mod cli;
 pub mod compare;

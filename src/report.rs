@@ -52,6 +52,10 @@ pub struct DyadSummary {
     pub onset_by_year: BTreeMap<String, u64>,
     /// Polity id → number of first onsets it started.
     pub initiator_counts: BTreeMap<String, u64>,
+    /// Year → polity id → number of first onsets it started in that year (years without onsets
+    /// left out). Absent from files written before it existed.
+    #[serde(default)]
+    pub initiator_by_year: BTreeMap<String, BTreeMap<String, u64>>,
     /// First onsets where the target's hostile acts in the 36 months before outnumbered the
     /// initiator's.
     pub provoked_first: u64,
@@ -140,6 +144,17 @@ impl Summary {
                             .or_insert(0) += c;
                     }
                 }
+                let mut initiator_by_year: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+                for (m, c) in t.initiator_by_month.iter().enumerate() {
+                    if c[0] + c[1] > 0 {
+                        let year = initiator_by_year
+                            .entry(model.month(m as u32).year().to_string())
+                            .or_default();
+                        for (id, n) in ids.iter().zip(c) {
+                            *year.entry((*id).clone()).or_insert(0) += n;
+                        }
+                    }
+                }
                 let (lo, hi) = wilson(t.war_runs, runs, Z95);
                 DyadSummary {
                     a: ids[0].clone(),
@@ -149,6 +164,7 @@ impl Summary {
                     median_onset: median_onset(t).map(|m| model.month(m)),
                     onset_by_year,
                     initiator_counts: by_side_u(t.initiator),
+                    initiator_by_year,
                     provoked_first: t.provoked_first,
                     hostile_acts_before_onset: by_side(&|k| per_run(t.acts_before_onset[k], t.war_runs)),
                     hostile_acts_per_run: by_side(&|k| per_run(t.acts[k], runs)),

@@ -22,6 +22,8 @@ pub struct DyadTally {
     pub onsets_by_month: Vec<u64>,
     /// First onsets started by each side.
     pub initiator: [u64; 2],
+    /// First onsets by month offset and by the side that started them.
+    pub initiator_by_month: Vec<[u64; 2]>,
     /// First onsets where the target's hostile acts in the 36 months before outnumbered the
     /// initiator's (the initiator had been provoked more than it provoked).
     pub provoked_first: u64,
@@ -71,6 +73,7 @@ impl Tally {
                     war_runs: 0,
                     onsets_by_month: vec![0; months],
                     initiator: [0; 2],
+                    initiator_by_month: vec![[0; 2]; months],
                     provoked_first: 0,
                     acts_before_onset: [0; 2],
                     acts: [0; 2],
@@ -98,6 +101,7 @@ impl Tally {
                 t.war_runs += 1;
                 t.onsets_by_month[o.first_onset as usize] += 1;
                 t.initiator[s] += 1;
+                t.initiator_by_month[o.first_onset as usize][s] += 1;
                 if o.acts_before_onset[1 - s] > o.acts_before_onset[s] {
                     t.provoked_first += 1;
                 }
@@ -135,6 +139,10 @@ impl Tally {
             t.war_runs += o.war_runs;
             for (x, y) in t.onsets_by_month.iter_mut().zip(&o.onsets_by_month) {
                 *x += y;
+            }
+            for (x, y) in t.initiator_by_month.iter_mut().zip(&o.initiator_by_month) {
+                x[0] += y[0];
+                x[1] += y[1];
             }
             for k in 0..2 {
                 t.initiator[k] += o.initiator[k];

@@ -1,4 +1,4 @@
-//! The command line: `jinsong run`, `check` and `trace` here; `score`, `calibrate`, `compare`
+//! The command line: `jinsong run`, `check`, `trace` and `plot` here; `score`, `calibrate`, `compare`
 //! and `attribute` in [`hypothesis`].
 //!
 //! This module only parses arguments, loads scenarios and writes files; the model lives in the
@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub mod hypothesis;
 
+use crate::charts::{load_run_results, parse_onset_curve, render_run_charts, ChartOptions};
 use crate::chronicle::{Chronicle, TracedOutcome};
 use crate::engine::{simulate, Workspace};
 use crate::model::Model;
@@ -50,6 +51,8 @@ pub enum Command {
     Compare(hypothesis::CompareArgs),
     /// Shapley attribution of a war-onset probability to mechanisms.
     Attribute(hypothesis::AttributeArgs),
+    /// Re-draw the charts of a finished `run` folder from its summary.json and onset_curve.csv.
+    Plot(PlotArgs),
 }
 
 /// Options shared by commands that read a scenario.
@@ -83,6 +86,40 @@ pub struct RunArgs {
     /// No progress bar and no table.
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw charts (only summary.json and onset_curve.csv).
+    #[arg(long)]
+    no_charts: bool,
+    #[command(flatten)]
+    charts: ChartArgs,
+}
+
+/// How charts are drawn (`run`, `plot`).
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Chart formats, comma-separated: svg, png.
+    #[arg(long, value_name = "LIST", default_value = "svg,png")]
+    format: String,
+    /// Chart size in pixels (SVG: user units), WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1200x750")]
+    size: String,
+    /// Leave titles off the charts (journals put them in captions).
+    #[arg(long)]
+    no_title: bool,
+}
+
+impl ChartArgs {
+    fn options(&self) -> Result<ChartOptions> {
+        Ok(ChartOptions::parse(&self.format, &self.size, self.no_title)?)
+    }
+}
+
+/// `jinsong plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A finished `run` output folder (with summary.json and onset_curve.csv).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    charts: ChartArgs,
 }
 
 /// `jinsong check`.
@@ -161,6 +198,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Calibrate(a) => hypothesis::calibrate_command(a),
         Command::Compare(a) => hypothesis::compare_command(a),
         Command::Attribute(a) => hypothesis::attribute_command(a),
+        Command::Plot(a) => plot(a),
     }
 }
 
@@ -189,6 +227,7 @@ fn run(a: RunArgs) -> Result<()> {
         bail!("--threads: 0 is out of range (allowed: 1 or more)");
     }
     let seed = a.seed.unwrap_or(sc.seed);
+    let chart_options = a.charts.options()?;
     let out = a
         .out
         .clone()
@@ -210,11 +249,35 @@ fn run(a: RunArgs) -> Result<()> {
 
     let summary = Summary::new(&model, seed, &tally);
     staging.write("summary.json", summary.to_json().as_bytes())?;
-    staging.write("onset_curve.csv", onset_curve_csv(&model, &tally).as_bytes())?;
+    let curve = onset_curve_csv(&model, &tally);
+    staging.write("onset_curve.csv", curve.as_bytes())?;
+    let mut charts = Vec::new();
+    if !a.no_charts {
+        // A chart that cannot be drawn is a warning: the numbers above are still written.
+        match parse_onset_curve(&curve) {
+            Ok(rows) => {
+                for (file, result) in render_run_charts(&summary, &rows, &chart_options) {
+                    match result.map_err(anyhow::Error::from).and_then(|bytes| {
+                        staging.write(&file, &bytes)?;
+                        Ok(())
+                    }) {
+                        Ok(()) => charts.push(file),
+                        Err(e) => eprintln!("warning: {e:#}"),
+                    }
+                }
+            }
+            Err(e) => eprintln!("warning: no charts: onset_curve.csv: {e}"),
+        }
+    }
     let dir = staging.commit()?;
     if !a.quiet {
+        let charts = if charts.is_empty() {
+            String::new()
+        } else {
+            format!("; charts {}", charts.join(", "))
+        };
         emit(&format!(
-            "{}: {} runs, seed {}, {} .. {}\n{}wrote {}/summary.json and onset_curve.csv\n",
+            "{}: {} runs, seed {}, {} .. {}\n{}wrote {}/summary.json and onset_curve.csv{charts}\n",
             summary.scenario,
             runs,
             seed,
@@ -225,6 +288,23 @@ fn run(a: RunArgs) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+fn plot(a: PlotArgs) -> Result<()> {
+    let opts = a.charts.options()?;
+    let (summary, rows) = load_run_results(&a.dir)?;
+    // Draw everything before writing anything.
+    let mut drawn = Vec::new();
+    for (file, result) in render_run_charts(&summary, &rows, &opts) {
+        drawn.push((file, result?));
+    }
+    let staging = Staging::prepare(&a.dir)?;
+    for (file, bytes) in &drawn {
+        staging.write(file, bytes)?;
+    }
+    let dir = staging.commit()?;
+    let names: Vec<&str> = drawn.iter().map(|(f, _)| f.as_str()).collect();
+    emit(&format!("wrote {}/{}\n", dir.display(), names.join(", ")))
 }
 
 /// A progress bar on stderr for long batches on a terminal; hidden otherwise.
