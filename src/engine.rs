@@ -6,10 +6,12 @@
 //!
 //! 1. **scripted events** whose window contains the month may fire (their effects apply now;
 //!    fear shocks enter this month's fear update);
-//! 2. for every active ordered pair *i → j*: the **hostile act** of *j* against *i* (if any)
-//!    lowers *i*'s trust in *j* and adds a fear shock; *i*'s trust recovers toward its initial
-//!    level; then the **fear spiral** of [`crate::fear`] updates `fear_ij`;
-//! 3. every polity moves its **mobilization** toward `min(1, Σ_j fear_ij)`;
+//! 2. every ordered pair with a positive provocation rate, not at war, may commit a **hostile
+//!    act**: the victim's trust in the actor drops and it takes a fear shock;
+//! 3. for every active ordered pair *i → j*: *i*'s trust in *j* recovers toward its initial
+//!    level, then the **fear spiral** of [`crate::fear`] updates `fear_ij` from last month's
+//!    mobilization (a synchronous update: the order of pairs never matters); then every polity
+//!    moves its **mobilization** toward `min(1, Σ_j fear_ij)`;
 //! 4. every unordered pair takes its **decision** for its status (war onset from peace, talks
 //!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::hazard`];
 //! 5. months at war are counted and the observer sees the month's end.
