@@ -12,6 +12,12 @@ use crate::engine::{Happening, Observer, Workspace};
 use crate::model::Model;
 use crate::outcome::{RunOutcome, NEVER};
 
+/// The header line of `trace.csv`.
+pub const TRACE_HEADER: &str = "month,polity,other,fear,trust,mobilization,status";
+
+/// The header line of `events.csv`.
+pub const EVENTS_HEADER: &str = "month,kind,label";
+
 /// Collects the chronicle lines and the `trace.csv` rows of one run.
 pub struct Chronicle<'m> {
     model: &'m Model,
@@ -19,6 +25,9 @@ pub struct Chronicle<'m> {
     pub lines: Vec<String>,
     /// `trace.csv` text.
     pub csv: String,
+    /// `events.csv` text: the months of scripted events (`event`, by id) and of war onsets
+    /// (`war`, `initiator→target`), for the `trace` chart.
+    pub events: String,
     open_event: Option<(u32, usize)>,
 }
 
@@ -28,7 +37,8 @@ impl<'m> Chronicle<'m> {
         Chronicle {
             model,
             lines: Vec::new(),
-            csv: String::from("month,polity,other,fear,trust,mobilization,status\n"),
+            csv: format!("{TRACE_HEADER}\n"),
+            events: format!("{EVENTS_HEADER}\n"),
             open_event: None,
         }
     }
@@ -68,6 +78,19 @@ impl<'m> Chronicle<'m> {
 
 impl Observer for Chronicle<'_> {
     fn happening(&mut self, t: u32, what: Happening) {
+        let month = self.model.month(t);
+        match what {
+            Happening::Event { event } => {
+                let _ = writeln!(self.events, "{month},event,{}", self.model.events[event].id);
+            }
+            Happening::WarBegins {
+                initiator, target, ..
+            } => {
+                let (a, b) = (&self.model.ids[initiator], &self.model.ids[target]);
+                let _ = writeln!(self.events, "{month},war,{a}→{b}");
+            }
+            _ => {}
+        }
         match what {
             Happening::Event { event } => {
                 let ev = &self.model.events[event];

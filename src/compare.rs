@@ -292,7 +292,24 @@ pub struct Comparison {
     /// Master seed (not written).
     #[serde(skip)]
     pub seed: u64,
+    /// First-onset months of the pair per scenario, up to `by` (not written to `compare.json`;
+    /// see [`Comparison::curves_csv`]). `None` when read back from `compare.json`.
+    #[serde(skip)]
+    pub onset_months: Option<OnsetMonths>,
 }
+
+/// Per scenario, the number of runs whose first onset in the pair fell in each month from the
+/// start to `by`: exact integers, merged in a fixed order, so the same at any thread count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnsetMonths {
+    /// The month of index 0 (the scenarios' start).
+    pub start: Month,
+    /// `counts[s][m]`: runs of scenario `s` whose first onset fell in month `start + m`.
+    pub counts: Vec<Vec<u64>>,
+}
+
+/// The header line of `compare_curves.csv`.
+pub const CURVES_HEADER: &str = "scenario,month,onsets,cumulative_probability";
 
 /// Integer counts of a comparison: per scenario successes; per scenario s > 0 the discordant
 /// pairs with scenario 0.
@@ -301,14 +318,17 @@ struct CompareTally {
     successes: Vec<u64>,
     n10: Vec<u64>,
     n01: Vec<u64>,
+    /// Per scenario, first onsets per month offset `0..=by`.
+    months: Vec<Vec<u64>>,
 }
 
 impl CompareTally {
-    fn new(k: usize) -> CompareTally {
+    fn new(k: usize, by: u32) -> CompareTally {
         CompareTally {
             successes: vec![0; k],
             n10: vec![0; k],
             n01: vec![0; k],
+            months: vec![vec![0; by as usize + 1]; k],
         }
     }
 
@@ -318,6 +338,11 @@ impl CompareTally {
             (&mut self.n10, &other.n10),
             (&mut self.n01, &other.n01),
         ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.months.iter_mut().zip(&other.months) {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
             }
@@ -382,7 +407,7 @@ pub fn compare(
         .map_init(
             || models.iter().map(Workspace::new).collect::<Vec<_>>(),
             |wss, c| {
-                let mut t = CompareTally::new(k);
+                let mut t = CompareTally::new(k, by);
                 let lo = c * CHUNK_RUNS;
                 let hi = (lo + CHUNK_RUNS).min(runs);
                 for r in lo..hi {
@@ -392,6 +417,9 @@ pub fn compare(
                         let onset = ws.outcome.dyads[d].first_onset;
                         let x = onset != NEVER && onset <= by;
                         t.successes[s] += u64::from(x);
+                        if x {
+                            t.months[s][onset as usize] += 1;
+                        }
                         if s == 0 {
                             x0 = x;
                         } else {
@@ -404,7 +432,7 @@ pub fn compare(
                 t
             },
         )
-        .reduce(|| CompareTally::new(k), CompareTally::merge);
+        .reduce(|| CompareTally::new(k, by), CompareTally::merge);
 
     let scenarios = models
         .iter()
@@ -440,6 +468,10 @@ pub fn compare(
         differences,
         runs,
         seed,
+        onset_months: Some(OnsetMonths {
+            start: first.start,
+            counts: tally.months,
+        }),
     })
 }
 
@@ -490,6 +522,29 @@ pub fn mcnemar_exact(n10: u64, n01: u64) -> f64 {
 }
 
 impl Comparison {
+    /// `compare_curves.csv`: per scenario and month up to `by`, the first onsets in the pair
+    /// that month and the share of runs with a first onset by its end. Only the header when the
+    /// monthly counts are not known (a comparison read back from `compare.json`).
+    pub fn curves_csv(&self) -> String {
+        let mut out = format!("{CURVES_HEADER}\n");
+        let Some(om) = &self.onset_months else {
+            return out;
+        };
+        for (sc, counts) in self.scenarios.iter().zip(&om.counts) {
+            let mut cum = 0u64;
+            for (m, &c) in counts.iter().enumerate() {
+                cum += c;
+                let p = if self.runs == 0 {
+                    0.0
+                } else {
+                    cum as f64 / self.runs as f64
+                };
+                let _ = writeln!(out, "{},{},{c},{p}", sc.scenario, om.start.plus(m as u32));
+            }
+        }
+        out
+    }
+
     /// `compare.json`, pretty-printed, with a final newline.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{simulate, Workspace};
 use crate::model::Model;
@@ -116,7 +116,7 @@ pub fn count_matches(
 }
 
 /// A share of runs with its Wilson 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     /// Runs that matched (not written to `scores.json`, which gives `runs` per scenario).
     #[serde(skip)]
@@ -147,6 +147,26 @@ impl Rate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternRates(pub Vec<(String, Rate)>);
 
+impl<'de> Deserialize<'de> for PatternRates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Ordered;
+        impl<'de> serde::de::Visitor<'de> for Ordered {
+            type Value = PatternRates;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of pattern names and rates")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<PatternRates, A::Error> {
+                let mut out = Vec::new();
+                while let Some((name, rate)) = map.next_entry::<String, Rate>()? {
+                    out.push((name, rate));
+                }
+                Ok(PatternRates(out))
+            }
+        }
+        d.deserialize_map(Ordered)
+    }
+}
+
 impl Serialize for PatternRates {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
@@ -158,7 +178,7 @@ impl Serialize for PatternRates {
 }
 
 /// One scenario's scores.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioScore {
     /// Scenario name.
     pub scenario: String,
@@ -171,7 +191,7 @@ pub struct ScenarioScore {
 }
 
 /// The ratio of the best scenario's joint match rate to another's.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JointRatio {
     /// The best scenario (first in the ranking).
     pub best: String,
@@ -230,7 +250,7 @@ pub fn rate_ratio(x1: u64, n1: u64, x2: u64, n2: u64, z: f64) -> Option<RatioEst
 }
 
 /// `scores.json`, `scores.csv` and the terminal table of `jinsong score`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreReport {
     /// Pattern names, in pattern-file order.
     pub patterns: Vec<String>,

@@ -6,10 +6,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use jinsong::attribution::Attribution;
 use jinsong::charts::{
-    load_run_results, onset_curves, onset_years, parse_formats, parse_size, ChartOptions, CurveRow, Format,
+    attribution, compare_curves, compare_forest, load_run_results, onset_curves, onset_years,
+    parse_compare_curves, parse_formats, parse_size, parse_trace, parse_trace_events, scores, trace,
+    ChartOptions, CompareCurveRow, CurveRow, Format,
 };
+use jinsong::compare::Comparison;
 use jinsong::report::Summary;
+use jinsong::score::{PatternCounts, ScoreReport};
 use tempfile::TempDir;
 
 const SMALL: &str = include_str!("data/small.ron");
@@ -360,4 +365,416 @@ fn plot_on_missing_or_corrupted_results_names_the_file_and_writes_nothing() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("summary.json"));
     assert!(!dir.join("nowhere").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// attribute → attribution, score → scores
+// ---------------------------------------------------------------------------------------------
+
+/// A small fixed attribution: three mechanisms, one negative.
+fn fixed_attribution() -> Attribution {
+    serde_json::from_str(
+        r#"{
+  "dyad": "jin,song", "by": "1142-12",
+  "all_on": {"probability": 0.9, "ci95": [0.88, 0.92]},
+  "all_off": {"probability": 0.1, "ci95": [0.08, 0.12]},
+  "mechanisms": [
+    {"mechanism": "fear_spiral", "shapley": 0.5, "ci95": [0.45, 0.55]},
+    {"mechanism": "provocations", "shapley": 0.35, "ci95": [0.3, 0.4]},
+    {"mechanism": "mobilization_lag", "shapley": -0.05, "ci95": [-0.08, -0.02]}
+  ],
+  "initiators": {"onsets": 900, "by_polity": {"jin": {"count": 900, "share": 1.0, "ci95": [0.99, 1.0]}}},
+  "provoked_first": {"onsets": 900, "count": 450, "share": 0.5, "ci95": [0.47, 0.53], "by_initiator": {}},
+  "scenario": "fixture", "runs": 1000, "seed": 7, "factorial": 6,
+  "combination_successes": [100, 200, 300, 400, 500, 600, 700, 900]
+}"#,
+    )
+    .expect("the fixed attribution parses")
+}
+
+/// A small fixed score report: two scenarios, three patterns.
+fn fixed_scores() -> ScoreReport {
+    let names: Vec<String> = ["onset_window", "jin_strikes", "song_unready"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let counts = |m: [u64; 3], joint| PatternCounts {
+        runs: 100,
+        matched: m.to_vec(),
+        joint,
+    };
+    ScoreReport::new(
+        &names,
+        &[
+            ("baseline".to_string(), counts([30, 96, 67], 25)),
+            ("no_shared_border".to_string(), counts([0, 1, 1], 0)),
+        ],
+    )
+}
+
+#[test]
+fn attribution_and_scores_render_png_at_size_and_not_blank() {
+    let a = fixed_attribution();
+    let s = fixed_scores();
+    for (w, h) in [(1200, 750), (640, 480)] {
+        let opts = options(w, h, true);
+        for bytes in [
+            attribution(&a, Format::Png, &opts).unwrap(),
+            scores(&s, Format::Png, &opts).unwrap(),
+        ] {
+            let (dw, dh, colours) = decode_png(&bytes);
+            assert_eq!((dw, dh), (w, h));
+            assert!(colours > 1, "the PNG is blank");
+        }
+    }
+}
+
+#[test]
+fn attribution_and_scores_svg_name_their_rows_and_axes() {
+    let opts = options(1200, 750, true);
+    let svg = String::from_utf8(attribution(&fixed_attribution(), Format::Svg, &opts).unwrap()).unwrap();
+    assert_well_formed_xml(&svg);
+    for m in [
+        "fear_spiral",
+        "provocations",
+        "mobilization_lag",
+        "Mechanism",
+        "Shapley value",
+        "All mechanisms on: P = 0.900",
+    ] {
+        assert!(svg.contains(m), "attribution names {m}");
+    }
+    assert!(
+        svg.contains("Shapley attribution of P(first war onset jin–song by 1142-12)"),
+        "title"
+    );
+    let untitled = String::from_utf8(
+        attribution(&fixed_attribution(), Format::Svg, &options(1200, 750, false)).unwrap(),
+    )
+    .unwrap();
+    assert!(!untitled.contains("Shapley attribution of"));
+    assert!(
+        untitled.contains("all off: P = 0.100"),
+        "all on/off stay without the title"
+    );
+
+    let svg = String::from_utf8(scores(&fixed_scores(), Format::Svg, &opts).unwrap()).unwrap();
+    assert_well_formed_xml(&svg);
+    for m in [
+        "baseline",
+        "no_shared_border",
+        "onset_window",
+        "jin_strikes",
+        "song_unready",
+        "all jointly",
+        "Scenario",
+        "Pattern",
+        "0.960",
+        "0.250",
+    ] {
+        assert!(svg.contains(m), "scores names {m}");
+    }
+}
+
+#[test]
+fn attribute_and_score_draw_their_charts_and_plot_redraws_them() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    fs::write(dir.join("p.ron"), PATTERNS).unwrap();
+    ok(
+        dir,
+        &[
+            "attribute",
+            "small.ron",
+            "--mechanisms",
+            "fear_spiral,provocations",
+            "--dyad",
+            "a,b",
+            "--runs",
+            "100",
+            "--out",
+            "attr",
+            "--quiet",
+            "--size",
+            "800x500",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "attribute",
+            "small.ron",
+            "--mechanisms",
+            "fear_spiral,provocations",
+            "--dyad",
+            "a,b",
+            "--runs",
+            "100",
+            "--out",
+            "attr2",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
+    assert!(dir.join("attr/attribution.svg").is_file());
+    assert!(!dir.join("attr2/attribution.png").exists());
+    ok(dir, &["plot", "attr2", "--size", "800x500"]);
+    for f in ["attribution.svg", "attribution.png"] {
+        assert_eq!(
+            fs::read(dir.join("attr").join(f)).unwrap(),
+            fs::read(dir.join("attr2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    ok(
+        dir,
+        &[
+            "score",
+            "small.ron",
+            "--patterns",
+            "p.ron",
+            "--runs",
+            "100",
+            "--out",
+            "sc",
+            "--quiet",
+            "--format",
+            "png",
+            "--no-title",
+        ],
+    );
+    assert!(dir.join("sc/scores.png").is_file());
+    assert!(!dir.join("sc/scores.svg").exists());
+    let (w, h, _) = decode_png(&fs::read(dir.join("sc/scores.png")).unwrap());
+    assert_eq!((w, h), (1200, 750));
+
+    // A corrupted result file is named, and nothing is written.
+    fs::write(dir.join("sc/scores.json"), "{\"patterns\": 3}").unwrap();
+    let before = listing(dir);
+    let out = jinsong(dir, &["plot", "sc"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("scores.json") && stderr.contains("not a valid score report"),
+        "{stderr}"
+    );
+    assert_eq!(listing(dir), before);
+}
+
+/// A pattern file for the small fixture.
+const PATTERNS: &str = r#"(patterns: [
+    (name: "alpha_beta_fight", description: "Alpha and Beta fight",
+     rule: OnsetWithin(a: "a", b: "b", from: "1200-01", to: "1209-12")),
+])"#;
+
+// ---------------------------------------------------------------------------------------------
+// compare → compare_forest, compare_curves
+// ---------------------------------------------------------------------------------------------
+
+/// A small fixed comparison of three scenarios and its monthly curves.
+fn fixed_comparison() -> (Comparison, Vec<CompareCurveRow>) {
+    let c: Comparison = serde_json::from_str(
+        r#"{"dyad": "jin,song", "by": "1126-12",
+  "scenarios": [
+    {"scenario": "baseline", "probability": 0.6, "ci95": [0.55, 0.65]},
+    {"scenario": "song_fast", "probability": 0.3, "ci95": [0.25, 0.35]},
+    {"scenario": "no_pingzhou", "probability": 0.65, "ci95": [0.6, 0.7]}
+  ],
+  "differences": [
+    {"scenario": "song_fast", "difference": -0.3, "ci95": [-0.35, -0.25], "p_value": 0.0001},
+    {"scenario": "no_pingzhou", "difference": 0.05, "ci95": [-0.01, 0.11], "p_value": 0.2}
+  ]}"#,
+    )
+    .expect("the fixed comparison parses");
+    let mut csv = String::from("scenario,month,onsets,cumulative_probability\n");
+    for (s, p) in [("baseline", 0.6), ("song_fast", 0.3), ("no_pingzhou", 0.65)] {
+        for m in 0..24u32 {
+            let month = format!("{}-{:02}", 1125 + m / 12, m % 12 + 1);
+            csv.push_str(&format!("{s},{month},1,{}\n", p * f64::from(m + 1) / 24.0));
+        }
+    }
+    (c, parse_compare_curves(&csv).unwrap())
+}
+
+#[test]
+fn compare_charts_render_png_at_size_and_svg_names_scenarios() {
+    let (c, rows) = fixed_comparison();
+    for (w, h) in [(1200, 750), (640, 480)] {
+        let opts = options(w, h, true);
+        for bytes in [
+            compare_forest(&c, Format::Png, &opts).unwrap(),
+            compare_curves(&c, &rows, Format::Png, &opts).unwrap(),
+        ] {
+            let (dw, dh, colours) = decode_png(&bytes);
+            assert_eq!((dw, dh), (w, h));
+            assert!(colours > 1, "the PNG is blank");
+        }
+    }
+    let opts = options(1200, 750, true);
+    let forest = String::from_utf8(compare_forest(&c, Format::Svg, &opts).unwrap()).unwrap();
+    let curves = String::from_utf8(compare_curves(&c, &rows, Format::Svg, &opts).unwrap()).unwrap();
+    for svg in [&forest, &curves] {
+        assert_well_formed_xml(svg);
+        for s in ["baseline", "song_fast", "no_pingzhou"] {
+            assert!(svg.contains(s), "names {s}");
+        }
+    }
+    assert!(forest.contains("Scenario") && forest.contains("P(first war onset by 1126-12)"));
+    assert!(forest.contains("Difference in probability from baseline"));
+    assert!(curves.contains("Cumulative probability of first war onset") && curves.contains("Date (year CE"));
+}
+
+#[test]
+fn compare_writes_curves_and_charts_and_plot_redraws_them() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    fs::write(
+        dir.join("other.ron"),
+        SMALL.replacen("name: \"small\"", "name: \"other\"", 1),
+    )
+    .unwrap();
+    let args = [
+        "compare",
+        "small.ron",
+        "other.ron",
+        "--dyad",
+        "a,b",
+        "--runs",
+        "200",
+        "--quiet",
+    ];
+    let mut a = args.to_vec();
+    a.extend(["--out", "c1", "--size", "800x500"]);
+    ok(dir, &a);
+    let mut b = args.to_vec();
+    b.extend(["--out", "c2", "--no-charts", "--threads", "1"]);
+    ok(dir, &b);
+    // Same numbers at any thread count, and the curve ends at the probability by the date.
+    for f in ["compare.json", "compare_curves.csv"] {
+        assert_eq!(
+            fs::read(dir.join("c1").join(f)).unwrap(),
+            fs::read(dir.join("c2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let c: Comparison =
+        serde_json::from_str(&fs::read_to_string(dir.join("c1/compare.json")).unwrap()).unwrap();
+    let rows = parse_compare_curves(&fs::read_to_string(dir.join("c1/compare_curves.csv")).unwrap()).unwrap();
+    for s in &c.scenarios {
+        let last = rows.iter().rfind(|r| r.scenario == s.scenario).unwrap();
+        assert_eq!(last.month, c.by);
+        assert!((last.cumulative_probability - s.probability).abs() < 1e-12);
+    }
+    assert!(!dir.join("c2/compare_forest.svg").exists());
+    ok(dir, &["plot", "c2", "--size", "800x500"]);
+    for f in [
+        "compare_forest.svg",
+        "compare_forest.png",
+        "compare_curves.svg",
+        "compare_curves.png",
+    ] {
+        assert_eq!(
+            fs::read(dir.join("c1").join(f)).unwrap(),
+            fs::read(dir.join("c2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    fs::remove_file(dir.join("c2/compare_curves.csv")).unwrap();
+    let before = listing(dir);
+    let out = jinsong(dir, &["plot", "c2"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("compare_curves.csv"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(listing(dir), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// trace → trace
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn trace_chart_renders_and_names_polities_events_and_axes() {
+    let mut csv = String::from("month,polity,other,fear,trust,mobilization,status\n");
+    for m in 0..36u32 {
+        let month = format!("{}-{:02}", 1200 + m / 12, m % 12 + 1);
+        let f = f64::from(m) / 36.0;
+        csv.push_str(&format!("{month},a,b,{f},0.5,{},peace\n", f / 2.0));
+        csv.push_str(&format!("{month},b,a,{},0.4,0.2,peace\n", 1.0 - f));
+    }
+    let rows = parse_trace(&csv).unwrap();
+    let events =
+        parse_trace_events("month,kind,label\n1200-06,event,border\n1201-03,event,insult\n1202-01,war,a→b\n")
+            .unwrap();
+    for (w, h) in [(1200, 750), (640, 480)] {
+        let (dw, dh, colours) =
+            decode_png(&trace(&rows, &events, Format::Png, &options(w, h, true)).unwrap());
+        assert_eq!((dw, dh), (w, h));
+        assert!(colours > 1);
+    }
+    let svg =
+        String::from_utf8(trace(&rows, &events, Format::Svg, &options(1200, 750, true)).unwrap()).unwrap();
+    assert_well_formed_xml(&svg);
+    for s in [
+        "border",
+        "insult",
+        "mobilization",
+        "Date (year CE",
+        "Level",
+        ">\na\n",
+        ">\nb\n",
+    ] {
+        assert!(svg.contains(s), "names {s}");
+    }
+}
+
+#[test]
+fn trace_command_draws_and_plot_redraws() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    ok(
+        dir,
+        &[
+            "trace",
+            "small.ron",
+            "--out",
+            "t1",
+            "--quiet",
+            "--size",
+            "800x500",
+        ],
+    );
+    ok(
+        dir,
+        &["trace", "small.ron", "--out", "t2", "--quiet", "--no-charts"],
+    );
+    assert!(dir.join("t1/events.csv").is_file());
+    assert!(!dir.join("t2/trace.png").exists());
+    ok(dir, &["plot", "t2", "--size", "800x500"]);
+    for f in ["trace.svg", "trace.png"] {
+        assert_eq!(
+            fs::read(dir.join("t1").join(f)).unwrap(),
+            fs::read(dir.join("t2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    fs::write(
+        dir.join("t2/events.csv"),
+        "month,kind,label\nnot-a-month,event,x\n",
+    )
+    .unwrap();
+    let before = listing(dir);
+    let out = jinsong(dir, &["plot", "t2"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("events.csv") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    assert_eq!(listing(dir), before);
 }

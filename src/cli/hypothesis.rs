@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 
-use super::{emit, load, progress_bar};
+use super::{charts_note, emit, load, progress_bar, write_charts, DrawArgs};
 use crate::attribution::attribute;
 use crate::calendar::Month;
 use crate::calibrate::{calibrate, FreeParameter, Search};
+use crate::charts::{
+    parse_compare_curves, render_attribution_charts, render_compare_charts, render_score_charts,
+};
 use crate::compare::compare;
 use crate::model::Model;
 use crate::output::Staging;
@@ -75,6 +78,8 @@ pub struct ScoreArgs {
     patterns: PathBuf,
     #[command(flatten)]
     batch: BatchOptions,
+    #[command(flatten)]
+    draw: DrawArgs,
 }
 
 /// `jinsong calibrate`.
@@ -120,6 +125,8 @@ pub struct CompareArgs {
     outcome: OutcomeArgs,
     #[command(flatten)]
     batch: BatchOptions,
+    #[command(flatten)]
+    draw: DrawArgs,
 }
 
 /// `jinsong attribute`.
@@ -134,6 +141,8 @@ pub struct AttributeArgs {
     outcome: OutcomeArgs,
     #[command(flatten)]
     batch: BatchOptions,
+    #[command(flatten)]
+    draw: DrawArgs,
 }
 
 /// Resolve `--dyad` and `--by` against a model.
@@ -181,6 +190,7 @@ fn shown(path: &Path) -> String {
 /// `jinsong score`.
 pub fn score(a: ScoreArgs) -> Result<()> {
     a.batch.check()?;
+    let chart_options = a.draw.options()?;
     let patterns_file = shown(&a.patterns);
     let patterns = PatternSet::read(&a.patterns)?;
     // Load, validate and compile everything before any output folder is touched.
@@ -205,14 +215,19 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     let report = ScoreReport::new(&names, &results);
     staging.write("scores.json", report.to_json().as_bytes())?;
     staging.write("scores.csv", report.to_csv().as_bytes())?;
+    let charts = match &chart_options {
+        Some(opts) => write_charts(&staging, render_score_charts(&report, opts)),
+        None => Vec::new(),
+    };
     let dir = staging.commit()?;
     if !a.batch.quiet {
         emit(&format!(
-            "patterns: {patterns_file}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv\n",
+            "patterns: {patterns_file}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv{}\n",
             a.batch.runs,
             a.batch.seed,
             report.table(),
-            dir.display()
+            dir.display(),
+            charts_note(&charts)
         ))?;
     }
     Ok(())
@@ -321,6 +336,7 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
 /// `jinsong compare`.
 pub fn compare_command(a: CompareArgs) -> Result<()> {
     a.batch.check()?;
+    let chart_options = a.draw.options()?;
     let mut models = Vec::new();
     for path in &a.scenarios {
         let loaded = load(Some(path), &[])?;
@@ -355,12 +371,22 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
         pool.install(|| compare(&models, dyad, by, a.batch.seed, a.batch.runs, &|n| bar.inc(n * k)))?;
     bar.finish_and_clear();
     staging.write("compare.json", comparison.to_json().as_bytes())?;
+    let curves = comparison.curves_csv();
+    staging.write("compare_curves.csv", curves.as_bytes())?;
+    let mut charts = Vec::new();
+    if let Some(opts) = &chart_options {
+        match parse_compare_curves(&curves) {
+            Ok(rows) => charts = write_charts(&staging, render_compare_charts(&comparison, &rows, opts)),
+            Err(e) => eprintln!("warning: no charts: compare_curves.csv: {e}"),
+        }
+    }
     let dir = staging.commit()?;
     if !a.batch.quiet {
         emit(&format!(
-            "{}wrote {}/compare.json\n",
+            "{}wrote {}/compare.json and compare_curves.csv{}\n",
             comparison.table(),
-            dir.display()
+            dir.display(),
+            charts_note(&charts)
         ))?;
     }
     Ok(())
@@ -369,6 +395,7 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
 /// `jinsong attribute`.
 pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     a.batch.check()?;
+    let chart_options = a.draw.options()?;
     let loaded = load(a.scenario.as_deref(), &[])?;
     let file = a
         .scenario
@@ -401,12 +428,17 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     })?;
     bar.finish_and_clear();
     staging.write("attribution.json", attribution.to_json().as_bytes())?;
+    let charts = match &chart_options {
+        Some(opts) => write_charts(&staging, render_attribution_charts(&attribution, opts)),
+        None => Vec::new(),
+    };
     let dir = staging.commit()?;
     if !a.batch.quiet {
         emit(&format!(
-            "{}wrote {}/attribution.json\n",
+            "{}wrote {}/attribution.json{}\n",
             attribution.table(),
-            dir.display()
+            dir.display(),
+            charts_note(&charts)
         ))?;
     }
     Ok(())

@@ -16,7 +16,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub mod hypothesis;
 
-use crate::charts::{load_run_results, parse_onset_curve, render_run_charts, ChartOptions};
+use crate::charts::{
+    parse_onset_curve, parse_trace, parse_trace_events, render_folder, render_run_charts,
+    render_trace_charts, ChartOptions, Rendered,
+};
 use crate::chronicle::{Chronicle, TracedOutcome};
 use crate::engine::{simulate, Workspace};
 use crate::model::Model;
@@ -51,7 +54,7 @@ pub enum Command {
     Compare(hypothesis::CompareArgs),
     /// Shapley attribution of a war-onset probability to mechanisms.
     Attribute(hypothesis::AttributeArgs),
-    /// Re-draw the charts of a finished `run` folder from its summary.json and onset_curve.csv.
+    /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute) from its saved results.
     Plot(PlotArgs),
 }
 
@@ -86,14 +89,56 @@ pub struct RunArgs {
     /// No progress bar and no table.
     #[arg(long, short)]
     quiet: bool,
-    /// Do not draw charts (only summary.json and onset_curve.csv).
+    #[command(flatten)]
+    draw: DrawArgs,
+}
+
+/// Whether and how a computing command draws its charts (`run`, `trace`, `score`, `compare`,
+/// `attribute`).
+#[derive(Debug, Args)]
+pub struct DrawArgs {
+    /// Do not draw charts (only the numeric results).
     #[arg(long)]
     no_charts: bool,
     #[command(flatten)]
     charts: ChartArgs,
 }
 
-/// How charts are drawn (`run`, `plot`).
+impl DrawArgs {
+    /// The chart options, or `None` with `--no-charts`; bad `--format`/`--size` are errors
+    /// (checked before anything runs).
+    pub(crate) fn options(&self) -> Result<Option<ChartOptions>> {
+        let opts = self.charts.options()?;
+        Ok((!self.no_charts).then_some(opts))
+    }
+}
+
+/// Write drawn charts into `staging`; a chart that cannot be drawn or written is a warning, so
+/// the numeric results already staged are never lost. Returns the files written.
+pub(crate) fn write_charts(staging: &Staging, rendered: Rendered) -> Vec<String> {
+    let mut written = Vec::new();
+    for (file, result) in rendered {
+        match result.map_err(anyhow::Error::from).and_then(|bytes| {
+            staging.write(&file, &bytes)?;
+            Ok(())
+        }) {
+            Ok(()) => written.push(file),
+            Err(e) => eprintln!("warning: {e:#}"),
+        }
+    }
+    written
+}
+
+/// `; charts a.svg, a.png` for the closing message (empty when none were drawn).
+pub(crate) fn charts_note(files: &[String]) -> String {
+    if files.is_empty() {
+        String::new()
+    } else {
+        format!("; charts {}", files.join(", "))
+    }
+}
+
+/// How charts are drawn: `--format`, `--size`, `--no-title` (every command that draws, and `plot`).
 #[derive(Debug, Args)]
 pub struct ChartArgs {
     /// Chart formats, comma-separated: svg, png.
@@ -116,7 +161,7 @@ impl ChartArgs {
 /// `jinsong plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
-    /// A finished `run` output folder (with summary.json and onset_curve.csv).
+    /// A finished output folder (of run, trace, score, compare or attribute).
     pub dir: PathBuf,
     #[command(flatten)]
     charts: ChartArgs,
@@ -149,6 +194,8 @@ pub struct TraceArgs {
     /// Do not print the chronicle.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    draw: DrawArgs,
 }
 
 /// Entry point of the binary: run the command and turn errors into a message and exit status 1.
@@ -227,7 +274,7 @@ fn run(a: RunArgs) -> Result<()> {
         bail!("--threads: 0 is out of range (allowed: 1 or more)");
     }
     let seed = a.seed.unwrap_or(sc.seed);
-    let chart_options = a.charts.options()?;
+    let chart_options = a.draw.options()?;
     let out = a
         .out
         .clone()
@@ -252,30 +299,15 @@ fn run(a: RunArgs) -> Result<()> {
     let curve = onset_curve_csv(&model, &tally);
     staging.write("onset_curve.csv", curve.as_bytes())?;
     let mut charts = Vec::new();
-    if !a.no_charts {
-        // A chart that cannot be drawn is a warning: the numbers above are still written.
+    if let Some(opts) = &chart_options {
         match parse_onset_curve(&curve) {
-            Ok(rows) => {
-                for (file, result) in render_run_charts(&summary, &rows, &chart_options) {
-                    match result.map_err(anyhow::Error::from).and_then(|bytes| {
-                        staging.write(&file, &bytes)?;
-                        Ok(())
-                    }) {
-                        Ok(()) => charts.push(file),
-                        Err(e) => eprintln!("warning: {e:#}"),
-                    }
-                }
-            }
+            Ok(rows) => charts = write_charts(&staging, render_run_charts(&summary, &rows, opts)),
             Err(e) => eprintln!("warning: no charts: onset_curve.csv: {e}"),
         }
     }
     let dir = staging.commit()?;
     if !a.quiet {
-        let charts = if charts.is_empty() {
-            String::new()
-        } else {
-            format!("; charts {}", charts.join(", "))
-        };
+        let charts = charts_note(&charts);
         emit(&format!(
             "{}: {} runs, seed {}, {} .. {}\n{}wrote {}/summary.json and onset_curve.csv{charts}\n",
             summary.scenario,
@@ -292,12 +324,8 @@ fn run(a: RunArgs) -> Result<()> {
 
 fn plot(a: PlotArgs) -> Result<()> {
     let opts = a.charts.options()?;
-    let (summary, rows) = load_run_results(&a.dir)?;
     // Draw everything before writing anything.
-    let mut drawn = Vec::new();
-    for (file, result) in render_run_charts(&summary, &rows, &opts) {
-        drawn.push((file, result?));
-    }
+    let drawn = render_folder(&a.dir, &opts)?;
     let staging = Staging::prepare(&a.dir)?;
     for (file, bytes) in &drawn {
         staging.write(file, bytes)?;
@@ -399,6 +427,7 @@ fn trace(a: TraceArgs) -> Result<()> {
     let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
     let sc = &loaded.scenario;
     let seed = a.seed.unwrap_or(sc.seed);
+    let chart_options = a.draw.options()?;
     let out = a.out.clone().unwrap_or_else(|| {
         Path::new("output")
             .join(&sc.name)
@@ -420,11 +449,21 @@ fn trace(a: TraceArgs) -> Result<()> {
     let mut json = serde_json::to_string_pretty(&outcome).context("cannot encode outcome.json")?;
     json.push('\n');
     staging.write("outcome.json", json.as_bytes())?;
+    staging.write("events.csv", chronicle.events.as_bytes())?;
+    let mut charts = Vec::new();
+    if let Some(opts) = &chart_options {
+        match parse_trace(&chronicle.csv).and_then(|rows| Ok((rows, parse_trace_events(&chronicle.events)?)))
+        {
+            Ok((rows, events)) => charts = write_charts(&staging, render_trace_charts(&rows, &events, opts)),
+            Err(e) => eprintln!("warning: no charts: trace.csv: {e}"),
+        }
+    }
     let dir = staging.commit()?;
     if !a.quiet {
         emit(&format!(
-            "{text}wrote {}/chronicle.txt, trace.csv and outcome.json\n",
-            dir.display()
+            "{text}wrote {}/chronicle.txt, trace.csv, events.csv and outcome.json{}\n",
+            dir.display(),
+            charts_note(&charts)
         ))?;
     }
     Ok(())

@@ -285,16 +285,7 @@ pub fn parse_onset_curve(text: &str) -> Result<Vec<CurveRow>, String> {
 
 /// Read `summary.json` and `onset_curve.csv` from a finished `run` folder.
 pub fn load_run_results(dir: &Path) -> Result<(Summary, Vec<CurveRow>), ChartError> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        let file = path.display().to_string();
-        std::fs::read_to_string(&path)
-            .map(|t| (file.clone(), t))
-            .map_err(|e| ChartError::Input {
-                file,
-                problem: format!("cannot read it ({e})"),
-            })
-    };
+    let read = |name: &str| read_result(dir, name);
     let (file, text) = read("summary.json")?;
     let summary: Summary = serde_json::from_str(&text).map_err(|e| ChartError::Input {
         file: file.clone(),
@@ -329,24 +320,134 @@ pub fn render_run_charts(
     rows: &[CurveRow],
     opts: &ChartOptions,
 ) -> Vec<(String, Result<Vec<u8>, ChartError>)> {
+    render_each(&RUN_CHARTS, opts, |name, format| match name {
+        "onset_curves" => onset_curves(summary, rows, format, opts),
+        _ => onset_years(summary, format, opts),
+    })
+}
+
+/// The output of a batch of charts: (file name, bytes or why it could not be drawn).
+pub type Rendered = Vec<(String, Result<Vec<u8>, ChartError>)>;
+
+/// Draw each named chart in each format of `opts` with `draw(name, format)`, in a fixed order;
+/// a panic inside the drawing library is caught and reported as an error.
+fn render_each(
+    names: &[&str],
+    opts: &ChartOptions,
+    draw: impl Fn(&str, Format) -> Result<Vec<u8>, ChartError>,
+) -> Rendered {
     let mut out = Vec::new();
-    for name in RUN_CHARTS {
+    for &name in names {
         for &format in &opts.formats {
             let file = format!("{name}.{}", format.extension());
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match name {
-                "onset_curves" => onset_curves(summary, rows, format, opts),
-                _ => onset_years(summary, format, opts),
-            }))
-            .unwrap_or_else(|_| {
-                Err(ChartError::Draw {
-                    chart: file.clone(),
-                    problem: "the drawing library panicked".into(),
-                })
-            });
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(name, format)))
+                .unwrap_or_else(|_| {
+                    Err(ChartError::Draw {
+                        chart: file.clone(),
+                        problem: "the drawing library panicked".into(),
+                    })
+                });
             out.push((file, result));
         }
     }
     out
+}
+
+/// Read a result file of `dir` as text; the error names the file.
+fn read_result(dir: &Path, name: &str) -> Result<(String, String), ChartError> {
+    let path = dir.join(name);
+    let file = path.display().to_string();
+    std::fs::read_to_string(&path)
+        .map(|t| (file.clone(), t))
+        .map_err(|e| ChartError::Input {
+            file,
+            problem: format!("cannot read it ({e})"),
+        })
+}
+
+/// Read and decode a JSON result file of `dir`; `what` says what it should be ("a summary").
+fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, what: &str) -> Result<T, ChartError> {
+    let (file, text) = read_result(dir, name)?;
+    serde_json::from_str(&text).map_err(|e| ChartError::Input {
+        file,
+        problem: format!("not a valid {what} ({e})"),
+    })
+}
+
+/// Re-draw every chart of a finished output folder from the result files found in it:
+/// `summary.json`/`onset_curve.csv` (run), `attribution.json` (attribute), `scores.json`
+/// (score), `compare.json`/`compare_curves.csv` (compare) and `trace.csv`/`events.csv` (trace). Every chart is drawn before anything is returned, so a missing or corrupted file
+/// (named in the error) means nothing is written. A folder with none of these files is an error
+/// naming `summary.json`.
+pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let has = |name: &str| dir.join(name).exists();
+    let mut rendered: Rendered = Vec::new();
+    let mut found = false;
+    if has("summary.json") || has("onset_curve.csv") {
+        found = true;
+        let (summary, rows) = load_run_results(dir)?;
+        rendered.extend(render_run_charts(&summary, &rows, opts));
+    }
+    if has("attribution.json") {
+        found = true;
+        let a: crate::attribution::Attribution = read_json(dir, "attribution.json", "attribution")?;
+        rendered.extend(render_attribution_charts(&a, opts));
+    }
+    if has("scores.json") {
+        found = true;
+        let s: crate::score::ScoreReport = read_json(dir, "scores.json", "score report")?;
+        rendered.extend(render_score_charts(&s, opts));
+    }
+    if has("compare.json") || has("compare_curves.csv") {
+        found = true;
+        let c: crate::compare::Comparison = read_json(dir, "compare.json", "comparison")?;
+        let (file, text) = read_result(dir, "compare_curves.csv")?;
+        let rows = parse_compare_curves(&text).map_err(|problem| ChartError::Input {
+            file: file.clone(),
+            problem,
+        })?;
+        if let Some(r) = rows
+            .iter()
+            .find(|r| !c.scenarios.iter().any(|s| s.scenario == r.scenario))
+        {
+            return Err(ChartError::Input {
+                file,
+                problem: format!(
+                    "scenario `{}` is not in compare.json (are the files from the same comparison?)",
+                    r.scenario
+                ),
+            });
+        }
+        rendered.extend(render_compare_charts(&c, &rows, opts));
+    }
+    if has("trace.csv") || has("events.csv") {
+        found = true;
+        let parse = |name: &str| {
+            let (file, text) = read_result(dir, name)?;
+            Ok::<_, ChartError>((file, text))
+        };
+        let (file, text) = parse("trace.csv")?;
+        let rows = parse_trace(&text).map_err(|problem| ChartError::Input { file, problem })?;
+        let events = if has("events.csv") {
+            let (file, text) = parse("events.csv")?;
+            parse_trace_events(&text).map_err(|problem| ChartError::Input { file, problem })?
+        } else {
+            Vec::new()
+        };
+        rendered.extend(render_trace_charts(&rows, &events, opts));
+    }
+    if !found {
+        return Err(ChartError::Input {
+            file: dir.join("summary.json").display().to_string(),
+            problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv) is there \
+                      either: is this a finished output folder?"
+                .into(),
+        });
+    }
+    rendered
+        .into_iter()
+        .map(|(file, r)| r.map(|bytes| (file, bytes)))
+        .collect()
 }
 
 /// Draw `$draw(&root)` on a white canvas of the requested format and return the file's bytes.
@@ -759,3 +860,17 @@ impl FromStr for Format {
         }
     }
 }
+
+mod compare;
+mod hypothesis;
+mod trace;
+pub use compare::{
+    compare_curves, compare_forest, parse_compare_curves, render_compare_charts, CompareCurveRow,
+    COMPARE_CHARTS,
+};
+pub use hypothesis::{
+    attribution, render_attribution_charts, render_score_charts, scores, ATTRIBUTION_CHARTS, SCORE_CHARTS,
+};
+pub use trace::{
+    parse_trace, parse_trace_events, render_trace_charts, trace, TraceEvent, TraceRow, TRACE_CHARTS,
+};

@@ -1,0 +1,326 @@
+//! Charts of the hypothesis commands: `attribution` (from `attribute`) and `scores` (from
+//! `score`).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{encode_png, register_fonts, GRID, PALETTE};
+use super::{
+    err, err_dbg, legend_width, render_each, titled, ChartError, ChartOptions, Drawn, Format, Rendered, GREY,
+};
+use crate::attribution::Attribution;
+use crate::score::ScoreReport;
+
+/// The charts of `attribute`, by name without extension.
+pub const ATTRIBUTION_CHARTS: [&str; 1] = ["attribution"];
+
+/// The charts of `score`, by name without extension.
+pub const SCORE_CHARTS: [&str; 1] = ["scores"];
+
+/// Draw every chart of `attribute` in every format of `opts`.
+pub fn render_attribution_charts(a: &Attribution, opts: &ChartOptions) -> Rendered {
+    render_each(&ATTRIBUTION_CHARTS, opts, |_, format| {
+        attribution(a, format, opts)
+    })
+}
+
+/// Draw every chart of `score` in every format of `opts`.
+pub fn render_score_charts(s: &ScoreReport, opts: &ChartOptions) -> Rendered {
+    render_each(&SCORE_CHARTS, opts, |_, format| scores(s, format, opts))
+}
+
+/// `attribution`: each mechanism's Shapley value for P(first war onset by the date) with its
+/// bootstrap 95% interval, sorted (largest on top), with a zero line; the probabilities with
+/// every mechanism on and off are given under the title.
+pub fn attribution(a: &Attribution, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
+    let chart = format!("attribution.{format}");
+    render!(format, opts, chart, |root| draw_attribution(root, a, opts))
+}
+
+/// `scores`: the share of runs matching each pattern, and all of them jointly, for each
+/// scenario, as a heat map with the rates written in the cells.
+pub fn scores(s: &ScoreReport, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
+    let chart = format!("scores.{format}");
+    render!(format, opts, chart, |root| draw_scores(root, s, opts))
+}
+
+/// Text centred on a point.
+fn centred(opts: &ChartOptions, pt: f64) -> TextStyle<'static> {
+    opts.font(pt).pos(Pos::new(HPos::Center, VPos::Center))
+}
+
+/// The label of category `v` (an integer position) among `names`, empty between them.
+pub(super) fn category(names: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    names.get(i as usize).cloned().unwrap_or_default()
+}
+
+/// Pixels for a tick label column whose longest label has `chars` characters at size `pt`.
+pub(super) fn text_width(opts: &ChartOptions, pt: f64, chars: usize) -> u32 {
+    (opts.font_px(pt) * 0.62 * chars as f64).round() as u32
+}
+
+fn draw_attribution<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    a: &Attribution,
+    opts: &ChartOptions,
+) -> Drawn {
+    let [da, db] = &a.dyad.0;
+    let area = titled(
+        root,
+        opts,
+        &format!("Shapley attribution of P(first war onset {da}–{db} by {})", a.by),
+    )?;
+    // Largest value on top: plotters counts y upwards, so sort ascending.
+    let mut rows: Vec<_> = a.mechanisms.iter().collect();
+    rows.sort_by(|x, y| {
+        x.shapley
+            .total_cmp(&y.shapley)
+            .then_with(|| y.mechanism.cmp(&x.mechanism))
+    });
+    let names: Vec<String> = rows.iter().map(|m| m.mechanism.clone()).collect();
+    let n = rows.len().max(1);
+    let lo = rows
+        .iter()
+        .map(|m| m.ci95[0].min(m.shapley))
+        .fold(0.0f64, f64::min);
+    let hi = rows
+        .iter()
+        .map(|m| m.ci95[1].max(m.shapley))
+        .fold(0.0f64, f64::max);
+    let pad = ((hi - lo) * 0.08).max(0.01);
+    let (x0, x1) = (lo - pad, hi + pad);
+    let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let p = |x: &crate::attribution::Probability| {
+        format!("{:.3} [{:.3}, {:.3}]", x.probability, x.ci95[0], x.ci95[1])
+    };
+    // Only what attribution.json keeps, so that `plot` redraws the same chart.
+    let subtitle = format!(
+        "All mechanisms on: P = {}; all off: P = {} (Wilson 95% intervals)",
+        p(&a.all_on),
+        p(&a.all_off)
+    );
+    let mut chart = ChartBuilder::on(&area)
+        .margin(opts.px(16.0))
+        .margin_right(opts.px(40.0))
+        .caption(subtitle, opts.font(17.0))
+        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
+        .y_label_area_size(text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0))
+        .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
+        .map_err(err_dbg)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_labels(9)
+        .y_labels(n)
+        .x_label_formatter(&|v| {
+            if v.abs() < 1e-9 {
+                "0".into()
+            } else {
+                format!("{v:+.2}")
+            }
+        })
+        .y_label_formatter(&|v| category(&names, *v))
+        .x_desc(format!(
+            "Shapley value (change in probability of first war onset by {}, with bootstrap 95% interval)",
+            a.by
+        ))
+        .y_desc("Mechanism")
+        .label_style(opts.font(16.0))
+        .axis_desc_style(opts.font(19.0))
+        .draw()
+        .map_err(err_dbg)?;
+    let half = 0.32;
+    chart
+        .draw_series(rows.iter().enumerate().map(|(i, m)| {
+            let y = i as f64;
+            let colour = if m.shapley >= 0.0 { PALETTE[0] } else { PALETTE[1] };
+            Rectangle::new(
+                [(0.0, y - half), (m.shapley, y + half)],
+                colour.mix(0.85).filled(),
+            )
+        }))
+        .map_err(err_dbg)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+            BLACK.stroke_width(opts.px(1.5)),
+        ))
+        .map_err(err_dbg)?;
+    let whisker = BLACK.stroke_width(opts.px(2.0));
+    for (i, m) in rows.iter().enumerate() {
+        let y = i as f64;
+        let [l, h] = m.ci95;
+        chart
+            .draw_series(LineSeries::new([(l, y), (h, y)], whisker))
+            .map_err(err_dbg)?;
+        for x in [l, h] {
+            chart
+                .draw_series(LineSeries::new([(x, y - 0.12), (x, y + 0.12)], whisker))
+                .map_err(err_dbg)?;
+        }
+    }
+    Ok(())
+}
+
+/// A sequential colour for a rate in [0, 1]: white to Okabe–Ito blue.
+fn heat(rate: f64) -> RGBColor {
+    let t = rate.clamp(0.0, 1.0);
+    let RGBColor(r, g, b) = PALETTE[0];
+    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
+    RGBColor(mix(r), mix(g), mix(b))
+}
+
+fn draw_scores<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: &ScoreReport,
+    opts: &ChartOptions,
+) -> Drawn {
+    let runs = s.scenarios.first().map_or(0, |x| x.runs);
+    let area = titled(
+        root,
+        opts,
+        &format!("Match with the historical patterns ({runs} runs per scenario)"),
+    )?;
+    // Rows: patterns top to bottom in file order, then the joint match; columns: scenarios.
+    let mut rows: Vec<String> = s.patterns.clone();
+    rows.push("all jointly".to_string());
+    let nr = rows.len();
+    let nc = s.scenarios.len().max(1);
+    // y counts upwards: row r (from the top) sits at nr - 1 - r.
+    let y_names: Vec<String> = rows.iter().rev().cloned().collect();
+    let x_names: Vec<String> = s.scenarios.iter().map(|x| x.scenario.clone()).collect();
+    let longest = rows.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+    let (w, _) = area.dim_in_pixel();
+    let (plot, legend) = area.split_horizontally(w - legend_width(opts, 12));
+    let y_area = text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0);
+    // Scenario names wider than their column go on two staggered lines.
+    let (pw, _) = plot.dim_in_pixel();
+    let column = f64::from(pw.saturating_sub(y_area + 2 * opts.px(16.0))) / nc as f64;
+    let widest = x_names.iter().map(|x| x.chars().count()).max().unwrap_or(0);
+    let stagger = f64::from(text_width(opts, 16.0, widest)) > column * 0.92;
+    let x_area = opts.label_area(16.0, 19.0, if stagger { 2.2 } else { 1.4 });
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(opts.px(16.0))
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(-0.5..nc as f64 - 0.5, -0.5..nr as f64 - 0.5)
+        .map_err(err_dbg)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(nc)
+        .y_labels(nr)
+        .x_label_formatter(&|v| {
+            if stagger {
+                String::new()
+            } else {
+                category(&x_names, *v)
+            }
+        })
+        .y_label_formatter(&|v| category(&y_names, *v))
+        .x_desc("Scenario")
+        .y_desc("Pattern")
+        .label_style(opts.font(16.0))
+        .axis_desc_style(opts.font(19.0))
+        .draw()
+        .map_err(err_dbg)?;
+    let text_pt = if nc > 6 { 13.0 } else { 17.0 };
+    for (c, sc) in s.scenarios.iter().enumerate() {
+        let mut rates: Vec<f64> = sc.patterns.0.iter().map(|(_, r)| r.rate).collect();
+        rates.push(sc.joint.rate);
+        for (r, &rate) in rates.iter().enumerate() {
+            let (x, y) = (c as f64, (nr - 1 - r) as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    heat(rate).filled(),
+                )))
+                .map_err(err_dbg)?;
+            let ink = if rate > 0.55 { WHITE } else { BLACK };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{rate:.3}"),
+                    (x, y),
+                    centred(opts, text_pt).color(&ink),
+                )))
+                .map_err(err_dbg)?;
+        }
+    }
+    if stagger {
+        let line = opts.font_px(16.0).round() as i32 + opts.px(4.0) as i32;
+        for (c, label) in x_names.iter().enumerate() {
+            let (px, py) = chart.plotting_area().map_coordinate(&(c as f64, -0.5));
+            let y = py + opts.px(8.0) as i32 + if c % 2 == 1 { line } else { 0 };
+            root.draw(&Text::new(
+                label.clone(),
+                (px, y),
+                opts.font(16.0).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(err_dbg)?;
+        }
+    }
+    // Cell borders and a heavier line above the joint row.
+    for c in 0..=nc {
+        let x = c as f64 - 0.5;
+        chart
+            .draw_series(LineSeries::new(
+                [(x, -0.5), (x, nr as f64 - 0.5)],
+                WHITE.stroke_width(opts.px(2.0)),
+            ))
+            .map_err(err_dbg)?;
+    }
+    for r in 0..=nr {
+        let y = r as f64 - 0.5;
+        let style = if r == 1 {
+            BLACK.stroke_width(opts.px(2.5))
+        } else {
+            WHITE.stroke_width(opts.px(2.0))
+        };
+        chart
+            .draw_series(LineSeries::new([(-0.5, y), (nc as f64 - 0.5, y)], style))
+            .map_err(err_dbg)?;
+    }
+    // A colour scale beside the map.
+    let x0 = opts.px(14.0) as i32;
+    let mut y = opts.px(20.0) as i32;
+    legend
+        .draw(&Text::new("Match rate".to_string(), (x0, y), opts.font(18.0)))
+        .map_err(err_dbg)?;
+    y += opts.px(30.0) as i32;
+    let sw = opts.px(22.0) as i32;
+    for k in 0..=5 {
+        let v = f64::from(k) / 5.0;
+        legend
+            .draw(&Rectangle::new([(x0, y), (x0 + sw, y + sw)], heat(v).filled()))
+            .map_err(err_dbg)?;
+        legend
+            .draw(&Rectangle::new(
+                [(x0, y), (x0 + sw, y + sw)],
+                GREY.stroke_width(1),
+            ))
+            .map_err(err_dbg)?;
+        legend
+            .draw(&Text::new(
+                format!("{v:.1}"),
+                (x0 + sw + opts.px(8.0) as i32, y + 2),
+                opts.font(16.0),
+            ))
+            .map_err(err_dbg)?;
+        y += sw + opts.px(6.0) as i32;
+    }
+    legend
+        .draw(&Text::new(
+            "share of runs".to_string(),
+            (x0, y + opts.px(8.0) as i32),
+            opts.font(15.0).color(&GREY),
+        ))
+        .map_err(err_dbg)?;
+    Ok(())
+}
