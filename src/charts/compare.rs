@@ -30,26 +30,8 @@ pub struct CompareCurveRow {
 
 /// Parse the text of `compare_curves.csv`; the error says which line is wrong and why.
 pub fn parse_compare_curves(text: &str) -> Result<Vec<CompareCurveRow>, String> {
-    let mut lines = text.lines();
-    match lines.next() {
-        Some(h) if h.trim_end() == CURVES_HEADER => {}
-        Some(h) => {
-            return Err(format!(
-                "line 1: expected the header `{CURVES_HEADER}`, found `{h}`"
-            ))
-        }
-        None => return Err("the file is empty (expected a header and rows)".into()),
-    }
     let mut rows = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let n = i + 2;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.trim_end().split(',').collect();
-        if f.len() != 4 {
-            return Err(format!("line {n}: expected 4 fields, found {}", f.len()));
-        }
+    for (n, f) in super::csv_records(text, CURVES_HEADER, 4)? {
         rows.push(CompareCurveRow {
             scenario: f[0].to_string(),
             month: f[1]

@@ -235,28 +235,39 @@ pub struct CurveRow {
 /// The header line of `onset_curve.csv`.
 pub const CURVE_HEADER: &str = "a,b,month,onsets,cumulative_probability,ci_low,ci_high";
 
-/// Parse the text of `onset_curve.csv`; the error says which line is wrong and why.
-pub fn parse_onset_curve(text: &str) -> Result<Vec<CurveRow>, String> {
+/// The data lines of a CSV `text` whose first line must be `header`: `(line number, fields)`
+/// for each non-empty line, each split on commas into exactly `width` fields. Errors name the
+/// line and what is wrong. Every result file that `plot` reads back goes through here.
+pub(crate) fn csv_records<'a>(
+    text: &'a str,
+    header: &str,
+    width: usize,
+) -> Result<Vec<(usize, Vec<&'a str>)>, String> {
     let mut lines = text.lines();
     match lines.next() {
-        Some(h) if h.trim_end() == CURVE_HEADER => {}
-        Some(h) => {
-            return Err(format!(
-                "line 1: expected the header `{CURVE_HEADER}`, found `{h}`"
-            ))
-        }
+        Some(h) if h.trim_end() == header => {}
+        Some(h) => return Err(format!("line 1: expected the header `{header}`, found `{h}`")),
         None => return Err("the file is empty (expected a header and rows)".into()),
     }
-    let mut rows = Vec::new();
+    let mut records = Vec::new();
     for (i, line) in lines.enumerate() {
         let n = i + 2;
         if line.trim().is_empty() {
             continue;
         }
         let f: Vec<&str> = line.trim_end().split(',').collect();
-        if f.len() != 7 {
-            return Err(format!("line {n}: expected 7 fields, found {}", f.len()));
+        if f.len() != width {
+            return Err(format!("line {n}: expected {width} fields, found {}", f.len()));
         }
+        records.push((n, f));
+    }
+    Ok(records)
+}
+
+/// Parse the text of `onset_curve.csv`; the error says which line is wrong and why.
+pub fn parse_onset_curve(text: &str) -> Result<Vec<CurveRow>, String> {
+    let mut rows = Vec::new();
+    for (n, f) in csv_records(text, CURVE_HEADER, 7)? {
         let prob = |k: usize, name: &str| -> Result<f64, String> {
             match f[k].parse::<f64>() {
                 Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),

@@ -44,32 +44,10 @@ pub struct TraceEvent {
     pub label: String,
 }
 
-fn fields(line: &str, n: usize, k: usize) -> Result<Vec<&str>, String> {
-    let f: Vec<&str> = line.trim_end().split(',').collect();
-    if f.len() != k {
-        return Err(format!("line {n}: expected {k} fields, found {}", f.len()));
-    }
-    Ok(f)
-}
-
-fn header(text: &str, expected: &str) -> Result<(), String> {
-    match text.lines().next() {
-        Some(h) if h.trim_end() == expected => Ok(()),
-        Some(h) => Err(format!("line 1: expected the header `{expected}`, found `{h}`")),
-        None => Err("the file is empty (expected a header and rows)".into()),
-    }
-}
-
 /// Parse the text of `trace.csv`; the error says which line is wrong and why.
 pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
-    header(text, TRACE_HEADER)?;
     let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f = fields(line, n, 7)?;
+    for (n, f) in super::csv_records(text, TRACE_HEADER, 7)? {
         let num = |k: usize, name: &str| -> Result<f64, String> {
             f[k].parse::<f64>()
                 .ok()
@@ -92,14 +70,8 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
 
 /// Parse the text of `events.csv`; the error says which line is wrong and why.
 pub fn parse_trace_events(text: &str) -> Result<Vec<TraceEvent>, String> {
-    header(text, EVENTS_HEADER)?;
     let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f = fields(line, n, 3)?;
+    for (n, f) in super::csv_records(text, EVENTS_HEADER, 3)? {
         if f[1] != "event" && f[1] != "war" {
             return Err(format!("line {n}: kind `{}` is neither event nor war", f[1]));
         }
