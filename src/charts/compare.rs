@@ -5,9 +5,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::hypothesis::{category, text_width};
-use super::{date_label, err, err_dbg, legend_width, render_each, side_legend, titled, year_of};
 use super::{
     encode_png, register_fonts, ChartError, ChartOptions, Drawn, Format, Rendered, GREY, GRID, PALETTE,
+};
+use super::{
+    err, err_dbg, legend_width, probability_by_date, render_each, side_legend, signed_tick, titled, year_of,
 };
 use crate::calendar::Month;
 use crate::compare::{Comparison, CURVES_HEADER};
@@ -190,13 +192,7 @@ fn draw_forest<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .x_labels(6)
         .y_labels(n)
-        .x_label_formatter(&|v| {
-            if v.abs() < 1e-9 {
-                "0".into()
-            } else {
-                format!("{v:+.2}")
-            }
-        })
+        .x_label_formatter(&signed_tick)
         .y_label_formatter(&|_| String::new())
         .x_desc(format!("Difference in probability from {first}"))
         .label_style(opts.font(16.0))
@@ -262,26 +258,7 @@ fn draw_curves<DB: DrawingBackend>(
         .map(|r| r.cumulative_probability)
         .fold(0.0f64, f64::max);
     let top = if top <= 0.0 { 1.0 } else { (top * 1.1).min(1.0) };
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(opts.px(16.0))
-        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
-        .y_label_area_size(opts.label_area(16.0, 19.0, 1.9))
-        .build_cartesian_2d(x0..x1, 0.0..top)
-        .map_err(err_dbg)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .x_labels(10)
-        .y_labels(11)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| format!("{v:.2}"))
-        .x_desc("Date (year CE, end of month)")
-        .y_desc("Cumulative probability of first war onset")
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
+    let mut chart = probability_by_date(&plot, opts, x0..x1, top, 2)?;
     for (i, s) in c.scenarios.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let points: Vec<(f64, f64)> = rows

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{encode_png, register_fonts, GRID, PALETTE};
+use super::{encode_png, register_fonts, signed_tick, GRID, PALETTE};
 use super::{
     err, err_dbg, legend_width, render_each, titled, ChartError, ChartOptions, Drawn, Format, Rendered, GREY,
 };
@@ -119,13 +119,7 @@ fn draw_attribution<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .x_labels(9)
         .y_labels(n)
-        .x_label_formatter(&|v| {
-            if v.abs() < 1e-9 {
-                "0".into()
-            } else {
-                format!("{v:+.2}")
-            }
-        })
+        .x_label_formatter(&signed_tick)
         .y_label_formatter(&|v| category(&names, *v))
         .x_desc(format!(
             "Shapley value (change in probability of first war onset by {}, with bootstrap 95% interval)",

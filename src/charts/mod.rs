@@ -565,6 +565,55 @@ fn year_of(m: Month) -> f64 {
 }
 
 /// A date tick: `1125` at January, `1125-07` otherwise.
+/// Axes for a cumulative probability over calendar dates (`onset_curves`, `compare_curves`):
+/// dates on x, probability from 0 to `top` on y with `y_digits` decimals, the shared grid and
+/// axis labels. Returns the chart to draw series on.
+fn probability_by_date<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, plotters::coord::Shift>,
+    opts: &ChartOptions,
+    x: std::ops::Range<f64>,
+    top: f64,
+    y_digits: usize,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let mut chart = ChartBuilder::on(plot)
+        .margin(opts.px(16.0))
+        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
+        .y_label_area_size(opts.label_area(16.0, 19.0, 1.9))
+        .build_cartesian_2d(x, 0.0..top)
+        .map_err(err_dbg)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_labels(10)
+        .y_labels(11)
+        .x_label_formatter(&|v| date_label(*v))
+        .y_label_formatter(&|v| format!("{v:.y_digits$}"))
+        .x_desc("Date (year CE, end of month)")
+        .y_desc("Cumulative probability of first war onset")
+        .label_style(opts.font(16.0))
+        .axis_desc_style(opts.font(19.0))
+        .draw()
+        .map_err(err_dbg)?;
+    Ok(chart)
+}
+
+/// A tick label for a signed value (a difference or a Shapley value): `0`, or `+0.12`/`−0.12`.
+fn signed_tick(v: &f64) -> String {
+    if v.abs() < 1e-9 {
+        "0".into()
+    } else {
+        format!("{v:+.2}")
+    }
+}
+
 fn date_label(v: f64) -> String {
     let m = (v * 12.0).round() as i64;
     let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
@@ -682,26 +731,7 @@ fn draw_onset_curves<DB: DrawingBackend>(
 
     let x0 = year_of(summary.start);
     let x1 = year_of(summary.end) + 1.0 / 12.0;
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(opts.px(16.0))
-        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
-        .y_label_area_size(opts.label_area(16.0, 19.0, 1.9))
-        .build_cartesian_2d(x0..x1, 0.0..1.0)
-        .map_err(err_dbg)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .x_labels(10)
-        .y_labels(11)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .x_desc("Date (year CE, end of month)")
-        .y_desc("Cumulative probability of first war onset")
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
+    let mut chart = probability_by_date(&plot, opts, x0..x1, 1.0, 1)?;
 
     for (i, d) in pairs.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
