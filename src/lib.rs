@@ -35,6 +35,7 @@ pub mod output;
 pub mod patterns;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod score;
 pub mod stats;
 pub mod tally;
