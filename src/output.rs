@@ -97,3 +97,35 @@ impl Drop for Staging {
         }
     }
 }
+
+/// Write one file atomically: the bytes go to a temporary file beside `path` (`.NAME.tmp-PID`),
+/// which is flushed to disk and then renamed over `path`. A reader (or a process killed at any
+/// moment) sees either the old file or the new one, never a part. On error the temporary file
+/// is removed and `path` is left as it was.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+    use std::io::Write as _;
+    let err = |source| OutputError {
+        dir: path.display().to_string(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| err(io::Error::other("the path has no file name")))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(contents)?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}

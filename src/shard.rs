@@ -36,7 +36,9 @@ impl Shard {
     /// Build a shard, checking `1 ≤ index ≤ count ≤ MAX_SHARDS`.
     pub fn new(index: u64, count: u64) -> Result<Shard, String> {
         if !(1..=MAX_SHARDS).contains(&count) {
-            return Err(format!("shard count {count} is out of range (allowed: 1 ..= {MAX_SHARDS})"));
+            return Err(format!(
+                "shard count {count} is out of range (allowed: 1 ..= {MAX_SHARDS})"
+            ));
         }
         if !(1..=count).contains(&index) {
             return Err(format!("shard {index}/{count}: K must be in 1 ..= {count}"));
