@@ -6,7 +6,8 @@
 //!   one run draws (building the seeded generator and setting its stream included, as a run
 //!   does), the floor a run is compared with (target: a run within 2× of it);
 //! - `chacha_fill_bytes_equivalent`: the same words drawn the way the engine draws them, one
-//!   `fill_bytes` call per month (for comparison only);
+//!   `fill_bytes` call per month (the engine's `fill` of a month's `u32`s is one `fill_bytes`
+//!   into them; for comparison only);
 //! - `batch_10k_runs/threads_1` and `batch_10k_runs/threads_N`: a batch of 10,000 runs on a
 //!   dedicated pool of 1 and of all available threads; criterion prints runs/s (target:
 //!   ≥ 20,000 runs/s on one thread, two threads ≥ 1.8× one).
@@ -95,7 +96,8 @@ fn engine_benches(c: &mut Criterion) {
     });
 
     // The engine itself copies each month's words out of ChaCha's block buffer with one
-    // `fill_bytes` call (src/draws.rs); this is the same number of words drawn that way.
+    // `fill` call, a `fill_bytes` into the month's `u32`s (src/draws.rs); this is the same
+    // number of words drawn that way.
     let month_bytes = 8 * model.schedule.words_per_month();
     let months = model.months;
     let mut buf = vec![0u8; month_bytes];

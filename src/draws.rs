@@ -10,7 +10,7 @@
 //! the rest of the run sees: scenarios that differ in one word are compared on common random
 //! numbers.
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The slot layout of one month for a scenario with `n` polities and `events` events.
@@ -91,19 +91,17 @@ impl RunStream {
     ///
     /// The month always consumes whole 64-bit words: uniform `2k` is the low half of word `k`
     /// and uniform `2k + 1` its high half, exactly as if each word were drawn with `next_u64`
-    /// (a test checks this). The words are copied out of ChaCha's block buffer in one
-    /// `fill_bytes` call into `scratch` (8 bytes per word, reused by the caller so that no run
-    /// allocates), which is much cheaper than one call per word.
-    ///
-    /// # Panics
-    /// If `scratch` is not exactly 8 bytes per word of `month` (a programming error).
+    /// (a test checks this). The even part of the month is copied out of ChaCha's block buffer
+    /// in one `fill` call straight into `month` (ChaCha's output is a stream of 32-bit words,
+    /// low half first), which is much cheaper than one call per word; an odd last uniform takes
+    /// the low half of one more word.
     #[inline]
-    pub fn fill_month(&mut self, scratch: &mut [u8], month: &mut [u32]) {
+    pub fn fill_month(&mut self, month: &mut [u32]) {
         let words = month.len().div_ceil(2);
-        assert_eq!(scratch.len(), 8 * words, "scratch must hold the month's words");
-        self.rng.fill_bytes(scratch);
-        for (u, b) in month.iter_mut().zip(scratch.chunks_exact(4)) {
-            *u = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let (even, odd) = month.split_at_mut(month.len() & !1);
+        self.rng.fill(even);
+        if let Some(last) = odd.first_mut() {
+            *last = self.rng.next_u64() as u32;
         }
         self.words_drawn += words as u64;
     }
@@ -154,11 +152,11 @@ mod tests {
 
     #[test]
     fn month_is_the_halves_of_next_u64_words() {
+        // An odd month (the last uniform is the low half of a whole word) and an even one.
         let mut month = vec![0u32; 2 * 37 + 1];
-        let mut scratch = vec![0u8; 8 * 38];
         let mut stream = RunStream::new(7, 3);
-        stream.fill_month(&mut scratch, &mut month);
-        stream.fill_month(&mut scratch, &mut month);
+        stream.fill_month(&mut month);
+        stream.fill_month(&mut month);
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         rng.set_stream(3);
         for _ in 0..38 {
@@ -178,11 +176,10 @@ mod tests {
     fn streams_differ_and_repeat() {
         let mut a = vec![0u32; 7];
         let mut b = vec![0u32; 7];
-        let mut scratch = vec![0u8; 32];
-        RunStream::new(1, 0).fill_month(&mut scratch, &mut a);
-        RunStream::new(1, 0).fill_month(&mut scratch, &mut b);
+        RunStream::new(1, 0).fill_month(&mut a);
+        RunStream::new(1, 0).fill_month(&mut b);
         assert_eq!(a, b);
-        RunStream::new(1, 1).fill_month(&mut scratch, &mut b);
+        RunStream::new(1, 1).fill_month(&mut b);
         assert_ne!(a, b);
     }
 }

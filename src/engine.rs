@@ -108,8 +108,9 @@ pub trait Observer {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// How polity *i* sees polity *j* during a run (`pairs[i * n + j]`), kept together so that the
-/// monthly loop reads one cache line per pair.
+/// How polity *i* sees polity *j* during a run, kept together so that the monthly loop reads
+/// one cache line per pair. Pairs are stored by ordered-pair index `q` (see [`ordered`]), the
+/// order of their noise slots: row *i* is `pairs[i(n−1)..(i+1)(n−1)]`, the diagonal left out.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct PairState {
     fear: f64,
@@ -121,6 +122,32 @@ struct PairState {
     contact_eff: f64,
     /// `strength_j / strength_i`.
     ratio: f64,
+    /// `contact_eff · ratio`, the constant part of the threat (see [`fear::threat_exposed`]),
+    /// refreshed whenever a contact or a strength changes.
+    exposure: f64,
+    /// Initial trust (the model's), toward which trust recovers.
+    trust0: f64,
+    /// Grievance (the model's).
+    grievance: f64,
+    /// *i*'s fear gain, fear decay, noise amplitude and trust recovery (the model's), copied
+    /// here so that the fear spiral reads everything about a pair from one place.
+    gain: f64,
+    decay: f64,
+    amplitude: f64,
+    recovery: f64,
+    /// *i*, the polity that sees.
+    sees: usize,
+    /// *j*, the polity seen.
+    seen: usize,
+    /// Whether both polities still exist.
+    live: bool,
+}
+
+/// Index of ordered pair *i → j* (`i ≠ j`) among the `n(n−1)` ordered pairs, row-major with
+/// the diagonal left out: the same index as `Model::ordered_of[i * n + j]`.
+#[inline(always)]
+fn ordered(n: usize, i: usize, j: usize) -> usize {
+    i * (n - 1) + j - usize::from(j > i)
 }
 
 /// The mutable state of one run, reused across runs by one worker thread.
@@ -128,7 +155,6 @@ struct PairState {
 pub struct Workspace {
     n: usize,
     uniforms: Vec<u32>,
-    draw_bytes: Vec<u8>,
     acts_since: Vec<u32>,
     strength: Vec<f64>,
     mobilization: Vec<f64>,
@@ -151,7 +177,6 @@ impl Workspace {
         Workspace {
             n,
             uniforms: vec![0; model.schedule.uniforms_per_month()],
-            draw_bytes: vec![0; 8 * model.schedule.words_per_month()],
             acts_since: vec![0; n * n],
             strength: vec![0.0; n],
             mobilization: vec![0.0; n],
@@ -159,7 +184,7 @@ impl Workspace {
             stability: vec![0.0; n],
             active: vec![true; n],
             wars: vec![0; n],
-            pairs: vec![PairState::default(); n * n],
+            pairs: vec![PairState::default(); n * n.saturating_sub(1)],
             acts_bits: vec![0; n * n],
             status: vec![DyadStatus::Peace; model.dyads.len()],
             fired: vec![false; model.events.len()],
@@ -172,14 +197,26 @@ impl Workspace {
         self.mobilization.copy_from_slice(&m.mobilization);
         self.stability.copy_from_slice(&m.stability);
         self.active.fill(true);
-        for (p, st) in self.pairs.iter_mut().enumerate() {
-            *st = PairState {
+        let n = self.n;
+        for (i, j) in (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))) {
+            let p = i * n + j;
+            self.pairs[ordered(n, i, j)] = PairState {
                 fear: m.fear[p],
                 trust: m.trust[p],
                 shock: 0.0,
                 contact: m.contact[p],
                 contact_eff: 0.0,
                 ratio: 0.0,
+                exposure: 0.0,
+                trust0: m.trust[p],
+                grievance: m.grievance[p],
+                gain: m.fear_gain[i],
+                decay: m.fear_decay[i],
+                amplitude: m.noise_amplitude[i],
+                recovery: m.trust_recovery[i],
+                sees: i,
+                seen: j,
+                live: true,
             };
         }
         self.acts_bits.fill(0);
@@ -195,38 +232,63 @@ impl Workspace {
                 self.wars[b] += 1;
             }
         }
-        for i in 0..self.n {
+        for i in 0..n {
             self.refresh_strength(i);
-            for j in 0..self.n {
+            for j in (0..n).filter(|&j| j != i) {
                 self.refresh_contact(m, i, j);
             }
         }
     }
 
+    /// Pair `q` of `i → j`.
+    #[inline(always)]
+    fn pair(&self, i: usize, j: usize) -> &PairState {
+        &self.pairs[ordered(self.n, i, j)]
+    }
+
+    /// Pair `q` of `i → j`, mutably.
+    #[inline(always)]
+    fn pair_mut(&mut self, i: usize, j: usize) -> &mut PairState {
+        &mut self.pairs[ordered(self.n, i, j)]
+    }
+
     fn refresh_strength(&mut self, i: usize) {
         let n = self.n;
-        for j in 0..n {
-            self.pairs[i * n + j].ratio = self.strength[j] / self.strength[i];
-            self.pairs[j * n + i].ratio = self.strength[i] / self.strength[j];
+        for j in (0..n).filter(|&j| j != i) {
+            let ratio_ij = self.strength[j] / self.strength[i];
+            let ratio_ji = self.strength[i] / self.strength[j];
+            let ij = self.pair_mut(i, j);
+            ij.ratio = ratio_ij;
+            ij.exposure = ij.contact_eff * ij.ratio;
+            let ji = self.pair_mut(j, i);
+            ji.ratio = ratio_ji;
+            ji.exposure = ji.contact_eff * ji.ratio;
         }
     }
 
     fn refresh_contact(&mut self, m: &Model, i: usize, j: usize) {
-        let p = i * self.n + j;
-        self.pairs[p].contact_eff = self.pairs[p].contact * m.openness[i] * m.openness[j];
+        let st = self.pair_mut(i, j);
+        st.contact_eff = st.contact * m.openness[i] * m.openness[j];
+        st.exposure = st.contact_eff * st.ratio;
     }
 
     /// Number of polities.
     pub fn polities(&self) -> usize {
         self.n
     }
-    /// Fear of `i` of `j`.
+    /// Fear of `i` of `j` (0 when `i == j`: a polity does not fear itself).
     pub fn fear(&self, i: usize, j: usize) -> f64 {
-        self.pairs[i * self.n + j].fear
+        if i == j {
+            return 0.0;
+        }
+        self.pair(i, j).fear
     }
-    /// Trust of `i` in `j`.
+    /// Trust of `i` in `j` (0 when `i == j`: not a pair).
     pub fn trust(&self, i: usize, j: usize) -> f64 {
-        self.pairs[i * self.n + j].trust
+        if i == j {
+            return 0.0;
+        }
+        self.pair(i, j).trust
     }
     /// Mobilization of `i`.
     pub fn mobilization(&self, i: usize) -> f64 {
@@ -248,7 +310,7 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
     ws.reset(model);
     let mut stream = RunStream::new(seed, run);
     for t in 0..model.months {
-        stream.fill_month(&mut ws.draw_bytes, &mut ws.uniforms);
+        stream.fill_month(&mut ws.uniforms);
         scripted_events(model, ws, t, obs);
         fear_spiral(model, ws, t, obs);
         decisions(model, ws, t, obs);
@@ -278,13 +340,12 @@ fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut
 }
 
 fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &CompiledEffect, obs: &mut O) {
-    let n = m.n;
     let live = |ws: &Workspace, a: usize, b: usize| ws.active[a] && ws.active[b];
     match *effect {
         CompiledEffect::Contact { a, b, value } if live(ws, a, b) => {
-            let before = ws.pairs[a * n + b].contact;
-            ws.pairs[a * n + b].contact = value;
-            ws.pairs[b * n + a].contact = value;
+            let before = ws.pair(a, b).contact;
+            ws.pair_mut(a, b).contact = value;
+            ws.pair_mut(b, a).contact = value;
             ws.refresh_contact(m, a, b);
             ws.refresh_contact(m, b, a);
             obs.happening(
@@ -298,21 +359,22 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
             );
         }
         CompiledEffect::Trust { of, toward, delta } if live(ws, of, toward) => {
-            let p = of * n + toward;
-            let before = ws.pairs[p].trust;
-            ws.pairs[p].trust = (before + delta).clamp(0.0, 1.0);
+            let st = ws.pair_mut(of, toward);
+            let before = st.trust;
+            st.trust = (before + delta).clamp(0.0, 1.0);
+            let after = st.trust;
             obs.happening(
                 t,
                 Happening::Trust {
                     of,
                     toward,
                     before,
-                    after: ws.pairs[p].trust,
+                    after,
                 },
             );
         }
         CompiledEffect::Fear { of, toward, amount } if live(ws, of, toward) => {
-            ws.pairs[of * n + toward].shock += amount;
+            ws.pair_mut(of, toward).shock += amount;
             obs.happening(t, Happening::FearShock { of, toward, amount });
         }
         CompiledEffect::HostileAct {
@@ -355,6 +417,10 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
 fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut O) {
     ws.active[x] = false;
     ws.outcome.ceased[x] = t;
+    for y in (0..m.n).filter(|&y| y != x) {
+        ws.pair_mut(x, y).live = false;
+        ws.pair_mut(y, x).live = false;
+    }
     for (d, &(a, b)) in m.dyads.iter().enumerate() {
         if a != x && b != x {
             continue;
@@ -404,11 +470,13 @@ fn hostile_act<O: Observer>(
     obs: &mut O,
 ) {
     let n = m.n;
-    let seen = victim * n + actor;
-    let before = ws.pairs[seen].trust;
     let loss = (m.provocation_trust_loss[victim] * severity).min(1.0);
-    ws.pairs[seen].trust = before * (1.0 - loss);
-    ws.pairs[seen].shock += m.provocation_fear[victim] * severity;
+    let shock = m.provocation_fear[victim] * severity;
+    let seen = ws.pair_mut(victim, actor);
+    let before = seen.trust;
+    seen.trust = before * (1.0 - loss);
+    seen.shock += shock;
+    let after = seen.trust;
     *ws.acts_window(actor * n + victim, t) |= 1;
     let d = m.dyad_of[actor * n + victim];
     let s = side(m.dyads[d].0, actor);
@@ -420,78 +488,58 @@ fn hostile_act<O: Observer>(
             victim,
             scripted,
             trust_before: before,
-            trust_after: ws.pairs[seen].trust,
+            trust_after: after,
         },
     );
 }
 
 fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
-    let n = m.n;
     // Hostile acts first: an act of j against i touches only how i sees j (its trust and a
     // fear shock), so the fear updates below never depend on the order of pairs.
     for pv in &m.provokers {
-        if !ws.active[pv.actor] || !ws.active[pv.victim] {
+        let st = &ws.pairs[pv.q];
+        if !st.live || matches!(ws.status[pv.dyad], DyadStatus::War { .. }) {
             continue;
         }
-        if matches!(ws.status[pv.dyad], DyadStatus::War { .. }) {
-            continue;
-        }
-        let rate =
-            m.provocation_rate[pv.actor * n + pv.victim] * ws.pairs[pv.actor * n + pv.victim].contact_eff;
+        let rate = pv.rate * st.contact_eff;
         if uniform(ws.uniforms[m.schedule.provocation(pv.q)]) < rate {
             hostile_act(m, ws, t, pv.actor, pv.victim, 1.0, false, obs);
         }
     }
-    // The fear spiral, row by row: row i is how i sees everyone. Rows are walked as slices
-    // zipped together, so the loop carries no index arithmetic or bounds checks.
-    let noise_slots = &ws.uniforms[m.schedule.noise(0)..m.schedule.noise(0) + n * (n - 1)];
-    for i in 0..n {
-        if !ws.active[i] {
+    // The fear spiral, pair by pair in the order of their noise slots (row i, how i sees
+    // everyone else, is one run of pairs), with pairs and draws zipped together: no index
+    // arithmetic and no bounds checks but the mobilization of the polity seen. `target[i]`
+    // first sums i's fears, in the order of j. Pairs with a ceased polity are skipped.
+    ws.target.fill(0.0);
+    let noise = &ws.uniforms[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
+    let (mobilization, total) = (&ws.mobilization, &mut ws.target);
+    for (st, &raw) in ws.pairs.iter_mut().zip(noise) {
+        if !st.live {
             continue;
         }
-        let base = i * n;
-        // Re-slicing to exactly n (or n − 1) elements lets the compiler drop bounds checks.
-        let pairs = &mut ws.pairs[base..base + n];
-        let trust0 = &m.trust[base..base + n];
-        let grievance = &m.grievance[base..base + n];
-        let mobilization = &ws.mobilization[..n];
-        let active = &ws.active[..n];
-        let noise = &noise_slots[i * (n - 1)..(i + 1) * (n - 1)];
-        let (k, a, amplitude, recovery) = (
-            m.fear_gain[i],
-            m.fear_decay[i],
-            m.noise_amplitude[i],
-            m.trust_recovery[i],
+        let trust = st.trust + st.recovery * (st.trust0 - st.trust);
+        st.trust = trust;
+        let threat = fear::threat_exposed(st.exposure, mobilization[st.seen], trust);
+        // A uniform on (-1, 1) from the raw draw: 2u - 1 with u = (raw + 1/2) / 2^32.
+        let centred = f64::from(raw) * (2.0 / 4_294_967_296.0) - (1.0 - 1.0 / 4_294_967_296.0);
+        let f = fear::next_fear(
+            st.fear,
+            st.gain,
+            threat,
+            st.decay,
+            st.grievance,
+            st.amplitude * centred,
+            st.shock,
         );
-        let mut total = 0.0;
-        let mut update = |j: usize, raw: u32| {
-            if !active[j] {
-                return;
-            }
-            let st = &mut pairs[j];
-            let trust = st.trust + recovery * (trust0[j] - st.trust);
-            st.trust = trust;
-            let threat = fear::threat(st.contact_eff, st.ratio, mobilization[j], trust);
-            // A uniform on (-1, 1) from the raw draw: 2u - 1 with u = (raw + 1/2) / 2^32.
-            let centred = f64::from(raw) * (2.0 / 4_294_967_296.0) - (1.0 - 1.0 / 4_294_967_296.0);
-            let f = fear::next_fear(st.fear, k, threat, a, grievance[j], amplitude * centred, st.shock);
-            st.shock = 0.0;
-            st.fear = f;
-            total += f;
-        };
-        // The noise slots of row i skip the diagonal: j < i uses slot j, j > i slot j − 1.
-        for (j, &raw) in noise[..i].iter().enumerate() {
-            update(j, raw);
-        }
-        for (j, &raw) in noise[i..].iter().enumerate() {
-            update(i + 1 + j, raw);
-        }
-        ws.target[i] = fear::mobilization_target(total);
+        st.shock = 0.0;
+        st.fear = f;
+        total[st.sees] += f;
     }
-    for i in 0..n {
-        if ws.active[i] {
-            ws.mobilization[i] =
-                fear::next_mobilization(ws.mobilization[i], ws.target[i], m.mobilization_lag[i]);
+    let polities = ws.mobilization.iter_mut().zip(&mut ws.target).zip(&ws.active);
+    for (((mobilization, target), &active), &lag) in polities.zip(&m.mobilization_lag) {
+        if active {
+            *target = fear::mobilization_target(*target);
+            *mobilization = fear::next_mobilization(*mobilization, *target, lag);
         }
     }
 }
@@ -505,26 +553,29 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
             ba,
             q_ab,
             q_ba,
+            ..
         } = *ix;
-        if !ws.active[a] || !ws.active[b] {
+        // Both polities exist.
+        if !ws.pairs[q_ab].live {
             continue;
         }
-        let raw_ab = ws.uniforms[m.schedule.decision(q_ab)];
-        let raw_ba = ws.uniforms[m.schedule.decision(q_ba)];
+        let raw_ab = ws.uniforms[ix.decision_slots[0]];
+        let raw_ba = ws.uniforms[ix.decision_slots[1]];
         match ws.status[d] {
             DyadStatus::Peace => {
-                // Most months at peace nothing can happen: fear below both thresholds, no greed,
-                // and both draws above any tie probability. Check that first, on the raw draws.
-                if ws.pairs[ab].fear <= m.war_floor[a]
-                    && ws.pairs[ba].fear <= m.war_floor[b]
-                    && raw_ab >= m.tie_bound[a]
-                    && raw_ba >= m.tie_bound[b]
+                // Most months at peace nothing can happen: fear below both thresholds and both
+                // draws above any greed and tie probability (`Model::quiet_bound`). Check that
+                // first, on the raw draws.
+                if ws.pairs[q_ab].fear <= ix.war_threshold[0]
+                    && ws.pairs[q_ba].fear <= ix.war_threshold[1]
+                    && u64::from(raw_ab) >= ix.quiet_bound[0]
+                    && u64::from(raw_ba) >= ix.quiet_bound[1]
                 {
                     continue;
                 }
                 let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
-                let h_ab = war_hazard(m, ws, a, b);
-                let h_ba = war_hazard(m, ws, b, a);
+                let h_ab = war_hazard(m, ws, a, b, ab, q_ab);
+                let h_ba = war_hazard(m, ws, b, a, ba, q_ba);
                 if let Some(first) = first_to_act(u_ab, h_ab, u_ba, h_ba) {
                     let (i, j) = if first == 0 { (a, b) } else { (b, a) };
                     begin_war(m, ws, t, d, i, j, false, obs);
@@ -534,7 +585,7 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
             }
             DyadStatus::Alliance | DyadStatus::Vassal { .. } => {
                 let exit = m.rules.alliance_exit_trust;
-                if ws.pairs[ab].trust < exit || ws.pairs[ba].trust < exit {
+                if ws.pairs[q_ab].trust < exit || ws.pairs[q_ba].trust < exit {
                     ws.status[d] = DyadStatus::Peace;
                     obs.happening(t, Happening::TieDissolved { a, b });
                 }
@@ -543,11 +594,11 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
                 if m.mechanisms.truces {
                     let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
                     let months = t - since;
-                    let (pot_a, pot_b) = (m.potential[a], m.potential[b]);
+                    let [out_a, out_b] = ix.outmatched;
                     let p_a =
-                        hazard::talks_hazard(m.talk_propensity[a], months, ws.stability[a], pot_a, pot_b);
+                        hazard::talks_hazard_outmatched(m.talk_propensity[a], months, ws.stability[a], out_a);
                     let p_b =
-                        hazard::talks_hazard(m.talk_propensity[b], months, ws.stability[b], pot_b, pot_a);
+                        hazard::talks_hazard_outmatched(m.talk_propensity[b], months, ws.stability[b], out_b);
                     if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
                         let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
                         let success =
@@ -561,8 +612,8 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
                             ws.wars[a] -= 1;
                             ws.wars[b] -= 1;
                             let gain = m.rules.truce_trust_gain;
-                            ws.pairs[ab].trust = (ws.pairs[ab].trust + gain).min(1.0);
-                            ws.pairs[ba].trust = (ws.pairs[ba].trust + gain).min(1.0);
+                            ws.pairs[q_ab].trust = (ws.pairs[q_ab].trust + gain).min(1.0);
+                            ws.pairs[q_ba].trust = (ws.pairs[q_ba].trust + gain).min(1.0);
                         }
                         obs.happening(t, Happening::Talks { seeker, other, truce });
                     }
@@ -570,8 +621,8 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
             }
             DyadStatus::Truce { since } => {
                 let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
-                let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.pairs[ab].trust, m.rigidity[a]);
-                let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.pairs[ba].trust, m.rigidity[b]);
+                let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.pairs[q_ab].trust, m.rigidity[a]);
+                let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.pairs[q_ba].trust, m.rigidity[b]);
                 if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
                     let (i, j) = if first == 0 { (a, b) } else { (b, a) };
                     let out = &mut ws.outcome.dyads[d];
@@ -604,11 +655,13 @@ fn first_to_act(u0: f64, p0: f64, u1: f64, p1: f64) -> Option<usize> {
     }
 }
 
+/// The war hazard of *i* on *j*; `p = i·n + j` indexes the model's pair matrices and `q` the
+/// ordered pair.
 #[inline(always)]
-fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
-    let p = i * m.n + j;
+fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize) -> f64 {
+    let st = &ws.pairs[q];
     // Quick exit for the common case: fear below the threshold and no greed.
-    if ws.pairs[p].fear <= m.war_threshold[i] && m.greed[i] <= 0.0 {
+    if st.fear <= m.war_threshold[i] && m.greed[i] <= 0.0 {
         return 0.0;
     }
     let willing = if m.mechanisms.instability {
@@ -617,7 +670,7 @@ fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
         1.0
     };
     let motive = WarMotive {
-        fear: ws.pairs[p].fear,
+        fear: st.fear,
         threshold: m.war_threshold[i],
         propensity: m.war_propensity[i],
         greed: m.greed[i],
@@ -625,7 +678,7 @@ fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
             ws.strength[i] * ws.mobilization[i],
             ws.strength[j] * ws.mobilization[j],
         ),
-        contact: ws.pairs[p].contact_eff,
+        contact: st.contact_eff,
         ready: if ws.mobilization[i] >= m.war_readiness[i] {
             1.0
         } else {
@@ -650,7 +703,7 @@ fn begin_war<O: Observer>(
 ) {
     let n = m.n;
     let (a, _) = m.dyads[d];
-    let fear_before = ws.pairs[i * n + j].fear;
+    let fear_before = ws.pair(i, j).fear;
     ws.status[d] = DyadStatus::War {
         initiator: i as u16,
         since: t,
@@ -673,9 +726,9 @@ fn begin_war<O: Observer>(
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }
     let shock = m.rules.war_fear_shock;
-    ws.pairs[i * n + j].fear += shock;
-    ws.pairs[j * n + i].fear += shock;
-    ws.pairs[j * n + i].trust = 0.0;
+    ws.pair_mut(i, j).fear += shock;
+    ws.pair_mut(j, i).fear += shock;
+    ws.pair_mut(j, i).trust = 0.0;
     obs.happening(
         t,
         Happening::WarBegins {
@@ -709,13 +762,13 @@ fn ties<O: Observer>(
         if rest >= m.alliance_propensity[i] + m.vassal_propensity[i] {
             continue;
         }
-        let p = i * n + j;
+        let p = ordered(n, i, j);
         let mut ally = 0.0;
         if m.alliance_propensity[i] > 0.0 && ws.pairs[p].contact_eff > 0.0 {
             let mut common: f64 = 0.0;
             for k in 0..n {
                 if k != i && k != j && ws.active[k] {
-                    common = common.max(ws.pairs[i * n + k].fear.min(ws.pairs[j * n + k].fear));
+                    common = common.max(ws.pair(i, k).fear.min(ws.pair(j, k).fear));
                 }
             }
             ally = hazard::alliance_hazard(m.alliance_propensity[i], common, ws.pairs[p].trust);

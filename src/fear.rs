@@ -23,6 +23,16 @@ pub fn threat(contact: f64, strength_ratio: f64, mobilization_j: f64, trust: f64
     contact * strength_ratio * mobilization_j * (1.0 - trust)
 }
 
+/// [`threat`] with the pair's `exposure = contact · strength_ratio` already multiplied out.
+///
+/// The product is evaluated left to right, so `threat_exposed(c · r, m, t)` is bit for bit
+/// `threat(c, r, m, t)`; the engine keeps `exposure` per pair and refreshes it only when a
+/// contact or a strength changes.
+#[inline(always)]
+pub fn threat_exposed(exposure: f64, mobilization_j: f64, trust: f64) -> f64 {
+    exposure * mobilization_j * (1.0 - trust)
+}
+
 /// One month of fear: Richardson's `dx = k·y − a·x + g`, plus noise and shocks, floored at 0.
 #[inline(always)]
 pub fn next_fear(
@@ -87,5 +97,14 @@ mod tests {
         assert_eq!(threat(1.0, 2.0, 1.0, 1.0), 0.0);
         assert_eq!(threat(0.0, 2.0, 1.0, 0.0), 0.0);
         assert_eq!(threat(0.5, 2.0, 0.5, 0.5), 0.25);
+    }
+
+    #[test]
+    fn exposed_threat_is_the_same_product() {
+        let (c, r, m, t) = (0.3, 0.8 / 0.3, 0.7, 0.1);
+        assert_eq!(
+            threat_exposed(c * r, m, t).to_bits(),
+            threat(c, r, m, t).to_bits()
+        );
     }
 }

@@ -76,8 +76,20 @@ pub fn talks_hazard(
     potential_i: f64,
     potential_j: f64,
 ) -> f64 {
-    let m = f64::from(months_at_war);
     let outmatched = 2.0 * potential_j / (potential_i + potential_j);
+    talks_hazard_outmatched(talk_propensity, months_at_war, stability, outmatched)
+}
+
+/// [`talks_hazard`] with its factor `outmatched = 2·P_j / (P_i + P_j)` computed beforehand
+/// (once per pair, in [`crate::model::Model::compile`]): the same value, bit for bit.
+#[inline]
+pub fn talks_hazard_outmatched(
+    talk_propensity: f64,
+    months_at_war: u32,
+    stability: f64,
+    outmatched: f64,
+) -> f64 {
+    let m = f64::from(months_at_war);
     (talk_propensity * m / (m + 6.0) * (2.0 - stability) * outmatched).min(1.0)
 }
 

@@ -106,8 +106,8 @@ impl CompiledEvent {
     }
 }
 
-/// Indices of one unordered pair `a < b`, precomputed for the monthly loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Indices and constants of one unordered pair `a < b`, precomputed for the monthly loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DyadIndex {
     /// First polity.
     pub a: usize,
@@ -121,10 +121,19 @@ pub struct DyadIndex {
     pub q_ab: usize,
     /// Ordered-pair index of `b → a`.
     pub q_ba: usize,
+    /// Draw slots of the decisions of `a → b` and `b → a`.
+    pub decision_slots: [usize; 2],
+    /// `war_threshold` of `a` and of `b`.
+    pub war_threshold: [f64; 2],
+    /// [`Model::quiet_bound`] of `a` and of `b`.
+    pub quiet_bound: [u64; 2],
+    /// The talks factor `2·potential_j / (potential_i + potential_j)` of `a` (facing `b`) and
+    /// of `b` (facing `a`), see [`crate::hazard::talks_hazard`].
+    pub outmatched: [f64; 2],
 }
 
 /// An ordered pair that may commit hostile acts (positive provocation rate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Provoker {
     /// Who commits them.
     pub actor: usize,
@@ -134,6 +143,8 @@ pub struct Provoker {
     pub q: usize,
     /// Unordered pair index.
     pub dyad: usize,
+    /// Its provocation rate × (1 − restraint), `provocation_rate[actor * n + victim]`.
+    pub rate: f64,
 }
 
 /// The compiled, immutable model shared by all runs of a batch.
@@ -226,12 +237,16 @@ pub struct Model {
     /// Provocation text for the chronicle.
     pub provocation_text: Vec<String>,
 
-    /// Per polity: fear at or below which it cannot start a war (its `war_threshold`, or −1
-    /// when it has greed, which needs no fear). Used for a quick exit in the monthly decisions.
-    pub war_floor: Vec<f64>,
-    /// Per polity: raw 32-bit draws at or above this value cannot make it ally or accept
-    /// vassalage (a bound on both probabilities together).
-    pub tie_bound: Vec<u32>,
+    /// Per polity *i*, for the quick exit of the monthly decisions at peace: when *i*'s fear
+    /// of *j* is at most its `war_threshold` and its raw 32-bit decision draw is at least this
+    /// bound, *i* can neither start a war on *j* nor ally with or submit to *j* this month.
+    ///
+    /// Below the threshold the war hazard is at most `greed` (advantage, contact, readiness,
+    /// `1 − restraint` and willingness all lie in `[0, 1]` in a validated scenario), and the
+    /// tie probabilities together at most `alliance_propensity + vassal_propensity`; the bound
+    /// is their sum in units of 2⁻³², rounded up with a margin, so that skipping the month's
+    /// arithmetic is exact. A `u64` so that "never quiet" (above any draw) fits.
+    pub quiet_bound: Vec<u64>,
     /// First and last month offsets covered by any scripted event window.
     pub events_span: (i64, i64),
     /// Status of each unordered pair at `start`.
@@ -340,17 +355,6 @@ impl Model {
             Vec::new()
         };
 
-        let dyad_index = dyads
-            .iter()
-            .map(|&(a, b)| DyadIndex {
-                a,
-                b,
-                ab: a * n + b,
-                ba: b * n + a,
-                q_ab: ordered_of[a * n + b],
-                q_ba: ordered_of[b * n + a],
-            })
-            .collect();
         let mut provokers = Vec::new();
         for actor in 0..n {
             for victim in 0..n {
@@ -361,29 +365,54 @@ impl Model {
                         victim,
                         q: ordered_of[p],
                         dyad: dyad_of[p],
+                        rate: provocation_rate[p],
                     });
                 }
             }
         }
         let greed = by_flag(col(|p| p.greed), mech.greed, 0.0);
         let war_threshold = col(|p| p.war_threshold);
-        let war_floor = war_threshold
-            .iter()
-            .zip(&greed)
-            .map(|(&thr, &g)| if g > 0.0 { -1.0 } else { thr })
-            .collect();
         let vassal_propensity = by_flag(col(|p| p.vassal_propensity), mech.alliances, 0.0);
         let alliance_propensity = by_flag(col(|p| p.alliance_propensity), mech.alliances, 0.0);
-        let tie_bound = vassal_propensity
-            .iter()
-            .zip(&alliance_propensity)
-            .map(|(&v, &a)| {
-                // uniform(raw) = (raw + 0.5) / 2^32 < v + a needs raw < (v + a) * 2^32; round up.
-                let bound = ((v + a) * 4_294_967_296.0).ceil();
-                if mech.alliances && bound > 0.0 {
-                    bound.min(f64::from(u32::MAX)) as u32
+        let quiet_bound: Vec<u64> = (0..n)
+            .map(|i| {
+                // The engine computes the tie bound as `alliance + vassal` (and only calls for
+                // ties when alliances are on). With u = (raw + 1/2) / 2^32 ≥ ties + greed (in
+                // exact arithmetic), u ≥ war hazard and u − hazard ≥ ties, and rounding keeps
+                // both comparisons; the margin covers the rounding of the sum and the product.
+                let ties = if mech.alliances {
+                    alliance_propensity[i] + vassal_propensity[i]
+                } else {
+                    0.0
+                };
+                let bound = (ties + greed[i]) * 4_294_967_296.0 * (1.0 + 1e-9);
+                if bound > 0.0 {
+                    bound.ceil() as u64 + 1
                 } else {
                     0
+                }
+            })
+            .collect();
+        // The schedule counts every scripted event of the file, on or off, so that the
+        // `events` switch does not shift the other slots.
+        let schedule = DrawSchedule::new(n, sc.events.len());
+        let potential = col(|p| p.potential);
+        let outmatched = |i: usize, j: usize| 2.0 * potential[j] / (potential[i] + potential[j]);
+        let dyad_index = dyads
+            .iter()
+            .map(|&(a, b)| {
+                let (q_ab, q_ba) = (ordered_of[a * n + b], ordered_of[b * n + a]);
+                DyadIndex {
+                    a,
+                    b,
+                    ab: a * n + b,
+                    ba: b * n + a,
+                    q_ab,
+                    q_ba,
+                    decision_slots: [schedule.decision(q_ab), schedule.decision(q_ba)],
+                    war_threshold: [war_threshold[a], war_threshold[b]],
+                    quiet_bound: [quiet_bound[a], quiet_bound[b]],
+                    outmatched: [outmatched(a, b), outmatched(b, a)],
                 }
             })
             .collect();
@@ -401,16 +430,14 @@ impl Model {
             months: (sc.start.months_until(sc.end) + 1) as u32,
             mechanisms: mech,
             rules: sc.rules,
-            // The schedule counts every scripted event of the file, on or off, so that the
-            // `events` switch does not shift the other slots.
-            schedule: DrawSchedule::new(n, sc.events.len()),
+            schedule,
             dyads,
             dyad_of,
             ordered_of,
             dyad_index,
             provokers,
             strength: col(|p| p.strength),
-            potential: col(|p| p.potential),
+            potential,
             mobilization: col(|p| p.mobilization),
             mobilization_lag: by_flag(col(|p| p.mobilization_lag), mech.mobilization_lag, 1.0),
             stability: by_flag(col(|p| p.stability), mech.instability, 1.0),
@@ -427,8 +454,7 @@ impl Model {
             talk_propensity: col(|p| p.talk_propensity),
             vassal_propensity,
             alliance_propensity,
-            war_floor,
-            tie_bound,
+            quiet_bound,
             events_span,
             breach_propensity: col(|p| p.breach_propensity),
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
