@@ -377,20 +377,13 @@ impl Model {
         let quiet_bound: Vec<u64> = (0..n)
             .map(|i| {
                 // The engine computes the tie bound as `alliance + vassal` (and only calls for
-                // ties when alliances are on). With u = (raw + 1/2) / 2^32 ≥ ties + greed (in
-                // exact arithmetic), u ≥ war hazard and u − hazard ≥ ties, and rounding keeps
-                // both comparisons; the margin covers the rounding of the sum and the product.
+                // ties when alliances are on).
                 let ties = if mech.alliances {
                     alliance_propensity[i] + vassal_propensity[i]
                 } else {
                     0.0
                 };
-                let bound = (ties + greed[i]) * 4_294_967_296.0 * (1.0 + 1e-9);
-                if bound > 0.0 {
-                    bound.ceil() as u64 + 1
-                } else {
-                    0
-                }
+                quiet_draw_bound(greed[i], ties)
             })
             .collect();
         // The schedule counts every scripted event of the file, on or off, so that the
@@ -482,6 +475,19 @@ impl Model {
     }
 }
 
+/// The smallest raw 32-bit draw (as a `u64`) whose uniform `u = (raw + 1/2) / 2³²` is above
+/// `greed + ties` in exact arithmetic, with a margin. Then `u ≥ hazard` for any war hazard of
+/// at most `greed`, and `u − hazard ≥ ties` holds in exact arithmetic, so also after rounding
+/// (rounding is monotone and `ties` is a float): neither a war nor a tie can come of the draw.
+fn quiet_draw_bound(greed: f64, ties: f64) -> u64 {
+    let bound = (ties + greed) * 4_294_967_296.0 * (1.0 + 1e-9);
+    if bound > 0.0 {
+        bound.ceil() as u64 + 1
+    } else {
+        0
+    }
+}
+
 fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) -> Option<CompiledEffect> {
     Some(match f {
         Effect::Contact(c) => CompiledEffect::Contact {
@@ -518,4 +524,54 @@ fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) ->
             polity: idx(&c.polity),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draws::uniform;
+    use crate::hazard::{war_hazard, WarMotive};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The quick exit of the monthly decisions is exact: below the threshold, a draw at or
+        /// above the bound never starts a war and leaves at least the tie propensities above the
+        /// war hazard, whatever the greed, advantage, contact, restraint and willingness.
+        #[test]
+        fn a_quiet_draw_starts_neither_a_war_nor_a_tie(
+            greed in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            ally in prop_oneof![Just(0.0), 0.0..=0.5f64],
+            vassal in prop_oneof![Just(0.0), 0.0..=0.5f64],
+            advantage in prop_oneof![Just(1.0), 0.0..=1.0f64],
+            contact in prop_oneof![Just(1.0), 0.0..=1.0f64],
+            unrestrained in prop_oneof![Just(1.0), 0.0..=1.0f64],
+            willing in prop_oneof![Just(1.0), 0.0..=1.0f64],
+            below in prop_oneof![Just(0.0), 0.0..=2.0f64],
+            above in prop_oneof![Just(0u64), 0u64..=4096],
+        ) {
+            let ties = ally + vassal;
+            let raw = quiet_draw_bound(greed, ties) + above;
+            prop_assume!(raw <= u64::from(u32::MAX));
+            let u = uniform(raw as u32);
+            let h = war_hazard(&WarMotive {
+                fear: 0.7 - below,
+                threshold: 0.7,
+                propensity: 0.5,
+                greed,
+                advantage,
+                contact,
+                ready: 1.0,
+                unrestrained,
+                willing,
+            });
+            prop_assert!(u >= h, "war: u {} < h {}", u, h);
+            prop_assert!(u - h >= ally + vassal, "tie: u - h {} < {}", u - h, ties);
+        }
+    }
+
+    #[test]
+    fn without_greed_or_ties_every_draw_is_quiet() {
+        assert_eq!(quiet_draw_bound(0.0, 0.0), 0);
+        assert!(quiet_draw_bound(0.004, 0.0) > (0.004 * 4_294_967_296.0) as u64);
+    }
 }
