@@ -12,7 +12,9 @@
 //!
 //! With f_A, f_B, f_ABi the outputs and V the variance of the 2N outputs of A and B together:
 //!
-//! * first order (Saltelli 2010): S_i = (1/N) Σ_j f_B(j) · (f_ABi(j) − f_A(j)) / V;
+//! * first order (Saltelli 2010): S_i = (1/N) Σ_j (f_B(j) − f̄) · (f_ABi(j) − f_A(j)) / V, with f̄
+//!   the mean of the A and B outputs (centring leaves the estimator's expectation unchanged, since
+//!   E[f_ABi − f_A] = 0, and removes the part of its variance that grows with the mean);
 //! * total (Jansen 1999): ST_i = (1/2N) Σ_j (f_A(j) − f_ABi(j))² / V.
 //!
 //! # Intervals
@@ -106,7 +108,12 @@ fn estimate(y: &[f64], n: usize, k: usize, sample: &[usize]) -> Vec<(f64, f64)> 
             if var <= 0.0 {
                 return (0.0, 0.0);
             }
-            let s = sample.iter().map(|&j| fb[j] * (fab[j] - fa[j])).sum::<f64>() / m / var;
+            let s = sample
+                .iter()
+                .map(|&j| (fb[j] - mean) * (fab[j] - fa[j]))
+                .sum::<f64>()
+                / m
+                / var;
             let st = sample.iter().map(|&j| (fa[j] - fab[j]).powi(2)).sum::<f64>() / (2.0 * m) / var;
             (s, st)
         })
