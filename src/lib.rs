@@ -37,6 +37,8 @@ pub mod patterns;
 pub mod report;
 pub mod scenario;
 pub mod score;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
+pub mod sweep;
 pub mod tally;

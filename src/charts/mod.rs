@@ -387,7 +387,8 @@ fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, what: &str)
 
 /// Re-draw every chart of a finished output folder from the result files found in it:
 /// `summary.json`/`onset_curve.csv` (run), `attribution.json` (attribute), `scores.json`
-/// (score), `compare.json`/`compare_curves.csv` (compare) and `trace.csv`/`events.csv` (trace). Every chart is drawn before anything is returned, so a missing or corrupted file
+/// (score), `compare.json`/`compare_curves.csv` (compare), `trace.csv`/`events.csv` (trace),
+/// `sweep.csv` (sweep) and `sensitivity.json` (sensitivity). Every chart is drawn before anything is returned, so a missing or corrupted file
 /// (named in the error) means nothing is written. A folder with none of these files is an error
 /// naming `summary.json`.
 pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
@@ -447,10 +448,21 @@ pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec
         };
         rendered.extend(render_trace_charts(&rows, &events, opts));
     }
+    if has("sweep.csv") {
+        found = true;
+        let (file, text) = read_result(dir, "sweep.csv")?;
+        let table = parse_sweep_csv(&text).map_err(|problem| ChartError::Input { file, problem })?;
+        rendered.extend(render_sweep_charts(&table, opts));
+    }
+    if has("sensitivity.json") {
+        found = true;
+        let s: crate::sensitivity::Sensitivity = read_json(dir, "sensitivity.json", "sensitivity analysis")?;
+        rendered.extend(render_sensitivity_charts(&s, opts));
+    }
     if !found {
         return Err(ChartError::Input {
             file: dir.join("summary.json").display().to_string(),
-            problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv) is there \
+            problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv, sweep.csv, sensitivity.json) is there \
                       either: is this a finished output folder?"
                 .into(),
         });
@@ -904,6 +916,7 @@ impl FromStr for Format {
 
 mod compare;
 mod hypothesis;
+mod sweep;
 mod trace;
 pub use compare::{
     compare_curves, compare_forest, parse_compare_curves, render_compare_charts, CompareCurveRow,
@@ -911,6 +924,10 @@ pub use compare::{
 };
 pub use hypothesis::{
     attribution, render_attribution_charts, render_score_charts, scores, ATTRIBUTION_CHARTS, SCORE_CHARTS,
+};
+pub use sweep::{
+    parse_sweep_csv, render_sensitivity_charts, render_sweep_charts, sensitivity, sweep, SweepRow,
+    SweepTable, SENSITIVITY_CHARTS, SWEEP_CHARTS,
 };
 pub use trace::{
     parse_trace, parse_trace_events, render_trace_charts, trace, TraceEvent, TraceRow, TRACE_CHARTS,

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub mod hypothesis;
+pub mod study;
 
 use crate::charts::{
     parse_onset_curve, parse_trace, parse_trace_events, render_folder, render_run_charts,
@@ -54,7 +55,11 @@ pub enum Command {
     Compare(hypothesis::CompareArgs),
     /// Shapley attribution of a war-onset probability to mechanisms.
     Attribute(hypothesis::AttributeArgs),
-    /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute) from its saved results.
+    /// War-onset probabilities over a grid or Latin hypercube of parameter values.
+    Sweep(study::SweepArgs),
+    /// First-order and total Sobol indices of P(first war onset in a pair by a date).
+    Sensitivity(study::SensitivityArgs),
+    /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute, sweep, sensitivity) from its saved results.
     Plot(PlotArgs),
 }
 
@@ -245,6 +250,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Calibrate(a) => hypothesis::calibrate_command(a),
         Command::Compare(a) => hypothesis::compare_command(a),
         Command::Attribute(a) => hypothesis::attribute_command(a),
+        Command::Sweep(a) => study::sweep_command(a),
+        Command::Sensitivity(a) => study::sensitivity_command(a),
         Command::Plot(a) => plot(a),
     }
 }

@@ -1,0 +1,527 @@
+//! Charts of `sweep` (`sweep`: a line per pair for one varied parameter, a heat map for two) and
+//! of `sensitivity` (`sensitivity`: first-order and total indices with their intervals).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::hypothesis::{category, text_width};
+use super::{encode_png, register_fonts, GRID, PALETTE};
+use super::{err, err_dbg, legend_width, render_each, side_legend, titled, ChartError, ChartOptions};
+use super::{Drawn, Format, Rendered, GREY};
+use crate::sensitivity::Sensitivity;
+
+/// The charts of `sweep`, by name without extension.
+pub const SWEEP_CHARTS: [&str; 1] = ["sweep"];
+/// The charts of `sensitivity`, by name without extension.
+pub const SENSITIVITY_CHARTS: [&str; 1] = ["sensitivity"];
+
+/// The fixed columns of `sweep.csv` after the varied paths.
+const FIXED: [&str; 7] = [
+    "a",
+    "b",
+    "runs",
+    "war_runs",
+    "war_probability",
+    "ci_low",
+    "ci_high",
+];
+/// The columns added with `--by`.
+const BY: [&str; 5] = ["by", "by_runs", "by_probability", "by_ci_low", "by_ci_high"];
+
+/// One row of `sweep.csv`, with the probability that the charts show: the one by `--by` when
+/// the sweep had one, else the one by the end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// The varied values, as written.
+    pub values: Vec<String>,
+    /// First polity id.
+    pub a: String,
+    /// Second polity id.
+    pub b: String,
+    /// The probability shown.
+    pub probability: f64,
+    /// Its Wilson 95% interval.
+    pub ci: [f64; 2],
+}
+
+/// `sweep.csv` as read back for drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepTable {
+    /// The varied paths.
+    pub paths: Vec<String>,
+    /// `--by` as written, if the sweep had one.
+    pub by: Option<String>,
+    /// Runs per point.
+    pub runs: u64,
+    /// The rows in file order.
+    pub rows: Vec<SweepRow>,
+}
+
+/// Parse the text of `sweep.csv`; the error names the line and what is wrong.
+pub fn parse_sweep_csv(text: &str) -> Result<SweepTable, String> {
+    let header = text
+        .lines()
+        .next()
+        .ok_or("the file is empty (expected a header and rows)")?;
+    let cols: Vec<&str> = header.trim_end().split(',').collect();
+    let k = cols
+        .iter()
+        .position(|c| *c == "a")
+        .filter(|&k| k >= 1 && cols[k..].starts_with(&FIXED))
+        .ok_or_else(|| format!("line 1: `{header}` is not a sweep.csv header"))?;
+    let with_by = match &cols[k + FIXED.len()..] {
+        [] => false,
+        rest if rest == BY => true,
+        _ => return Err(format!("line 1: `{header}` is not a sweep.csv header")),
+    };
+    let paths: Vec<String> = cols[..k].iter().map(|c| c.to_string()).collect();
+    let mut table = SweepTable {
+        paths,
+        by: None,
+        runs: 0,
+        rows: Vec::new(),
+    };
+    for (n, f) in super::csv_records(text, header.trim_end(), cols.len())? {
+        let prob = |i: usize| -> Result<f64, String> {
+            match f[i].parse::<f64>() {
+                Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+                _ => Err(format!("line {n}: `{}` is not a probability in [0, 1]", f[i])),
+            }
+        };
+        table.runs = f[k + 2]
+            .parse()
+            .map_err(|_| format!("line {n}: runs `{}` is not a count", f[k + 2]))?;
+        let at = if with_by { k + FIXED.len() + 2 } else { k + 4 };
+        if with_by {
+            table.by = Some(f[k + FIXED.len()].to_string());
+        }
+        table.rows.push(SweepRow {
+            values: f[..k].iter().map(|v| v.to_string()).collect(),
+            a: f[k].to_string(),
+            b: f[k + 1].to_string(),
+            probability: prob(at)?,
+            ci: [prob(at + 1)?, prob(at + 2)?],
+        });
+    }
+    Ok(table)
+}
+
+/// Draw the sweep's chart in every format of `opts`: for one varied path, the probability
+/// against the value with its Wilson band, one line per pair that fought; for two varied paths
+/// forming a full grid, a heat map of one pair (the only one, or the one whose probability varies
+/// most). Other sweeps (three or more paths, or a scattered two-path sample) have no chart.
+pub fn render_sweep_charts(t: &SweepTable, opts: &ChartOptions) -> Rendered {
+    let drawable = match t.paths.len() {
+        1 => true,
+        2 => heat_grid(t).is_some(),
+        _ => false,
+    };
+    if !drawable {
+        return Vec::new();
+    }
+    render_each(&SWEEP_CHARTS, opts, |_, format| sweep(t, format, opts))
+}
+
+/// Draw the sensitivity chart in every format of `opts`.
+pub fn render_sensitivity_charts(s: &Sensitivity, opts: &ChartOptions) -> Rendered {
+    render_each(&SENSITIVITY_CHARTS, opts, |_, format| {
+        sensitivity(s, format, opts)
+    })
+}
+
+/// `sweep`: see [`render_sweep_charts`].
+pub fn sweep(t: &SweepTable, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
+    let chart = format!("sweep.{format}");
+    render!(format, opts, chart, |root| if t.paths.len() == 1 {
+        draw_line(root, t, opts)
+    } else {
+        draw_heat(root, t, opts)
+    })
+}
+
+/// `sensitivity`: first-order and total Sobol indices per parameter with bootstrap intervals.
+pub fn sensitivity(s: &Sensitivity, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
+    let chart = format!("sensitivity.{format}");
+    render!(format, opts, chart, |root| draw_sensitivity(root, s, opts))
+}
+
+fn outcome_words(t: &SweepTable) -> String {
+    match &t.by {
+        Some(by) => format!("P(first war onset by {by})"),
+        None => "P(war onset by the end)".into(),
+    }
+}
+
+/// Pairs in file order with the rows of each.
+fn by_pair(t: &SweepTable) -> Vec<((String, String), Vec<&SweepRow>)> {
+    let mut out: Vec<((String, String), Vec<&SweepRow>)> = Vec::new();
+    for r in &t.rows {
+        let key = (r.a.clone(), r.b.clone());
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rows)) => rows.push(r),
+            None => out.push((key, vec![r])),
+        }
+    }
+    out
+}
+
+/// The x position of each distinct value of column `c`: the numbers themselves when every
+/// value is a number, else positions 0, 1, … in order of first appearance (with their labels).
+fn axis(t: &SweepTable, c: usize) -> (Vec<String>, bool) {
+    let mut distinct: Vec<String> = Vec::new();
+    for r in &t.rows {
+        if !distinct.contains(&r.values[c]) {
+            distinct.push(r.values[c].clone());
+        }
+    }
+    let numeric = distinct.iter().all(|v| v.parse::<f64>().is_ok());
+    if numeric {
+        distinct.sort_by(|x, y| {
+            let (x, y) = (x.parse::<f64>().unwrap_or(0.0), y.parse::<f64>().unwrap_or(0.0));
+            x.total_cmp(&y)
+        });
+    }
+    (distinct, numeric)
+}
+
+fn draw_line<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &SweepTable,
+    opts: &ChartOptions,
+) -> Drawn {
+    let area = titled(
+        root,
+        opts,
+        &format!(
+            "{} against {} ({} runs per point)",
+            outcome_words(t),
+            t.paths[0],
+            t.runs
+        ),
+    )?;
+    let (values, numeric) = axis(t, 0);
+    let x_of = |v: &str| -> f64 {
+        if numeric {
+            v.parse().unwrap_or(0.0)
+        } else {
+            values.iter().position(|x| x == v).unwrap_or(0) as f64
+        }
+    };
+    let pairs: Vec<_> = by_pair(t)
+        .into_iter()
+        .filter(|(_, rows)| rows.iter().any(|r| r.probability > 0.0))
+        .collect();
+    let entries: Vec<(String, RGBColor)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, ((a, b), _))| (format!("{a}–{b}"), PALETTE[i % PALETTE.len()]))
+        .collect();
+    let (w, _) = area.dim_in_pixel();
+    let longest = entries.iter().map(|e| e.0.chars().count()).max().unwrap_or(0);
+    let (plot, legend) = area.split_horizontally(w - legend_width(opts, longest.max(20)));
+    side_legend(&legend, opts, "Pair", &entries)?;
+    let (x0, x1) = if numeric {
+        let lo = x_of(&values[0]);
+        let hi = x_of(&values[values.len() - 1]);
+        if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5, lo + 0.5)
+        }
+    } else {
+        (-0.5, values.len() as f64 - 0.5)
+    };
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(opts.px(16.0))
+        .margin_right(opts.px(30.0))
+        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
+        .y_label_area_size(opts.label_area(16.0, 19.0, 1.9))
+        .build_cartesian_2d(x0..x1, 0.0..1.0)
+        .map_err(err_dbg)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .y_labels(11)
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .x_desc(t.paths[0].clone())
+        .y_desc(outcome_words(t))
+        .label_style(opts.font(16.0))
+        .axis_desc_style(opts.font(19.0));
+    let names = values.clone();
+    let label = move |v: &f64| category(&names, *v);
+    if !numeric {
+        mesh.x_labels(values.len()).x_label_formatter(&label);
+    }
+    mesh.draw().map_err(err_dbg)?;
+    for (i, (_, rows)) in pairs.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let mut pts: Vec<(f64, &SweepRow)> = rows.iter().map(|r| (x_of(&r.values[0]), *r)).collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut band: Vec<(f64, f64)> = pts.iter().map(|(x, r)| (*x, r.ci[1])).collect();
+        band.extend(pts.iter().rev().map(|(x, r)| (*x, r.ci[0])));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))
+            .map_err(err_dbg)?;
+        chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|(x, r)| (*x, r.probability)),
+                colour.stroke_width(opts.px(2.5)),
+            ))
+            .map_err(err_dbg)?;
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|(x, r)| Circle::new((*x, r.probability), opts.px(3.5), colour.filled())),
+            )
+            .map_err(err_dbg)?;
+    }
+    let (_, lh) = legend.dim_in_pixel();
+    legend
+        .draw(&Text::new(
+            "Shaded: Wilson 95% interval".to_string(),
+            (opts.px(14.0) as i32, lh as i32 - opts.px(90.0) as i32),
+            opts.font(15.0).color(&GREY),
+        ))
+        .map_err(err_dbg)?;
+    Ok(())
+}
+
+/// The heat map's data when the two-path sweep is a full grid: (x values, y values, pair, the
+/// probability per (x, y)).
+type Grid = (Vec<String>, Vec<String>, (String, String), Vec<Vec<f64>>);
+
+fn heat_grid(t: &SweepTable) -> Option<Grid> {
+    let (xs, _) = axis(t, 0);
+    let (ys, _) = axis(t, 1);
+    let pairs = by_pair(t);
+    let spread = |rows: &Vec<&SweepRow>| {
+        let lo = rows.iter().map(|r| r.probability).fold(1.0, f64::min);
+        let hi = rows.iter().map(|r| r.probability).fold(0.0, f64::max);
+        hi - lo
+    };
+    let (pair, rows) = pairs.iter().fold(
+        None::<&((String, String), Vec<&SweepRow>)>,
+        |best, p| match best {
+            Some(b) if spread(&b.1) >= spread(&p.1) => Some(b),
+            _ => Some(p),
+        },
+    )?;
+    if rows.len() != xs.len() * ys.len() {
+        return None;
+    }
+    let mut grid = vec![vec![f64::NAN; ys.len()]; xs.len()];
+    for r in rows {
+        let i = xs.iter().position(|x| *x == r.values[0])?;
+        let j = ys.iter().position(|y| *y == r.values[1])?;
+        grid[i][j] = r.probability;
+    }
+    if grid.iter().flatten().any(|v| v.is_nan()) {
+        return None;
+    }
+    Some((xs, ys, pair.clone(), grid))
+}
+
+/// A sequential colour for a probability in [0, 1]: white to Okabe–Ito blue.
+fn heat(p: f64) -> RGBColor {
+    let t = p.clamp(0.0, 1.0);
+    let RGBColor(r, g, b) = PALETTE[0];
+    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
+    RGBColor(mix(r), mix(g), mix(b))
+}
+
+fn draw_heat<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &SweepTable,
+    opts: &ChartOptions,
+) -> Drawn {
+    let (xs, ys, (a, b), grid) = heat_grid(t).ok_or("the sweep is not a full two-way grid")?;
+    let area = titled(
+        root,
+        opts,
+        &format!("{a}–{b}: {} ({} runs per point)", outcome_words(t), t.runs),
+    )?;
+    let (w, _) = area.dim_in_pixel();
+    let (plot, legend) = area.split_horizontally(w - legend_width(opts, 14));
+    let (nx, ny) = (xs.len(), ys.len());
+    let longest = ys.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(opts.px(16.0))
+        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
+        .y_label_area_size(text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0))
+        .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
+        .map_err(err_dbg)?;
+    let step = |n: usize| n.div_ceil(11).max(1);
+    let (sx, sy) = (step(nx), step(ny));
+    let xl = |v: &f64| {
+        let i = v.round() as usize;
+        if i % sx == 0 {
+            category(&xs, *v)
+        } else {
+            String::new()
+        }
+    };
+    let yl = |v: &f64| {
+        let i = v.round() as usize;
+        if i % sy == 0 {
+            category(&ys, *v)
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(nx)
+        .y_labels(ny)
+        .x_label_formatter(&xl)
+        .y_label_formatter(&yl)
+        .x_desc(t.paths[0].clone())
+        .y_desc(t.paths[1].clone())
+        .label_style(opts.font(16.0))
+        .axis_desc_style(opts.font(19.0))
+        .draw()
+        .map_err(err_dbg)?;
+    let write_in = nx <= 12 && ny <= 12;
+    for (i, col) in grid.iter().enumerate() {
+        for (j, &p) in col.iter().enumerate() {
+            let (x, y) = (i as f64, j as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    heat(p).filled(),
+                )))
+                .map_err(err_dbg)?;
+            if write_in {
+                let ink = if p > 0.55 { WHITE } else { BLACK };
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{p:.2}"),
+                        (x, y),
+                        opts.font(14.0)
+                            .pos(Pos::new(HPos::Center, VPos::Center))
+                            .color(&ink),
+                    )))
+                    .map_err(err_dbg)?;
+            }
+        }
+    }
+    let x0 = opts.px(14.0) as i32;
+    let mut y = opts.px(20.0) as i32;
+    legend
+        .draw(&Text::new("Probability".to_string(), (x0, y), opts.font(18.0)))
+        .map_err(err_dbg)?;
+    y += opts.px(30.0) as i32;
+    let sw = opts.px(22.0) as i32;
+    for k in 0..=5 {
+        let v = f64::from(k) / 5.0;
+        legend
+            .draw(&Rectangle::new([(x0, y), (x0 + sw, y + sw)], heat(v).filled()))
+            .map_err(err_dbg)?;
+        legend
+            .draw(&Rectangle::new(
+                [(x0, y), (x0 + sw, y + sw)],
+                GREY.stroke_width(1),
+            ))
+            .map_err(err_dbg)?;
+        legend
+            .draw(&Text::new(
+                format!("{v:.1}"),
+                (x0 + sw + opts.px(8.0) as i32, y + 2),
+                opts.font(16.0),
+            ))
+            .map_err(err_dbg)?;
+        y += sw + opts.px(6.0) as i32;
+    }
+    Ok(())
+}
+
+fn draw_sensitivity<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: &Sensitivity,
+    opts: &ChartOptions,
+) -> Drawn {
+    let area = titled(
+        root,
+        opts,
+        &format!(
+            "Sobol indices of {} ({} base samples × {} runs)",
+            s.outcome, s.samples, s.runs
+        ),
+    )?;
+    let (w, _) = area.dim_in_pixel();
+    let entries = vec![
+        ("first order".to_string(), PALETTE[0]),
+        ("total".to_string(), PALETTE[1]),
+    ];
+    let (plot, legend) = area.split_horizontally(w - legend_width(opts, 14));
+    side_legend(&legend, opts, "Index", &entries)?;
+    // Largest total on top: plotters counts y upwards, so sort ascending.
+    let mut rows: Vec<_> = s.parameters.iter().collect();
+    rows.sort_by(|x, y| x.total.total_cmp(&y.total).then_with(|| y.path.cmp(&x.path)));
+    let names: Vec<String> = rows.iter().map(|p| p.path.clone()).collect();
+    let n = rows.len().max(1);
+    let lo = rows
+        .iter()
+        .map(|p| p.first_order_ci95[0].min(p.total_ci95[0]))
+        .fold(0.0f64, f64::min);
+    let hi = rows
+        .iter()
+        .map(|p| p.first_order_ci95[1].max(p.total_ci95[1]))
+        .fold(0.0f64, f64::max)
+        .max(0.1);
+    let pad = (hi - lo) * 0.05;
+    let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(opts.px(16.0))
+        .margin_right(opts.px(30.0))
+        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
+        .y_label_area_size(text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0))
+        .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
+        .map_err(err_dbg)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_labels(9)
+        .y_labels(n)
+        .x_label_formatter(&|v| format!("{v:.2}"))
+        .y_label_formatter(&|v| category(&names, *v))
+        .x_desc("Sobol index (share of the outcome's variance; bootstrap 95% interval)")
+        .y_desc("Parameter")
+        .label_style(opts.font(16.0))
+        .axis_desc_style(opts.font(19.0))
+        .draw()
+        .map_err(err_dbg)?;
+    let whisker = BLACK.stroke_width(opts.px(2.0));
+    for (i, p) in rows.iter().enumerate() {
+        for (k, (value, ci)) in [(p.first_order, p.first_order_ci95), (p.total, p.total_ci95)]
+            .into_iter()
+            .enumerate()
+        {
+            let y = i as f64 + if k == 0 { 0.17 } else { -0.17 };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.15), (value, y + 0.15)],
+                    PALETTE[k].mix(0.85).filled(),
+                )))
+                .map_err(err_dbg)?;
+            chart
+                .draw_series(LineSeries::new([(ci[0], y), (ci[1], y)], whisker))
+                .map_err(err_dbg)?;
+            for x in ci {
+                chart
+                    .draw_series(LineSeries::new([(x, y - 0.07), (x, y + 0.07)], whisker))
+                    .map_err(err_dbg)?;
+            }
+        }
+    }
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+            BLACK.stroke_width(opts.px(1.5)),
+        ))
+        .map_err(err_dbg)?;
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! The parameter studies: `sweep` and `sensitivity`.
+//!
+//! Like the rest of the CLI, this only reads arguments and writes files; the design, the counts
+//! and the estimators live in [`crate::sweep`] and [`crate::sensitivity`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+
+use super::{charts_note, check_runs, emit, load, progress_bar, write_charts, DrawArgs, ScenarioArgs};
+use crate::calendar::Month;
+use crate::charts::{parse_sweep_csv, render_sensitivity_charts, render_sweep_charts};
+use crate::compare::{by_offset, resolve_dyad};
+use crate::model::Model;
+use crate::output::Staging;
+use crate::part::{part_file_name, scenario_hash, Part, PART_FORMAT};
+use crate::sensitivity::{
+    check_ranges, outcome_moments, parameter_design, sobol_indices, ParameterIndices, SaltelliDesign,
+    Sensitivity, BOOTSTRAP,
+};
+use crate::shard::Shard;
+use crate::sweep::{design, Sample, Sweep, Values, Vary};
+
+/// Options shared by `sweep` and `sensitivity`.
+#[derive(Debug, Args)]
+pub struct StudyOptions {
+    /// Master seed: run r of every point uses stream r of this seed; it also seeds the design
+    /// (default: the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "T")]
+    threads: Option<usize>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl StudyOptions {
+    fn pool(&self) -> Result<rayon::ThreadPool> {
+        if self.threads == Some(0) {
+            bail!("--threads: 0 is out of range (allowed: 1 or more)");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.unwrap_or(0))
+            .build()
+            .context("cannot start the worker threads")
+    }
+}
+
+/// `jinsong sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// A varied parameter: PATH=LO..HI:STEPS (STEPS evenly spaced values, ends included),
+    /// PATH=LO..HI (for --sample lhs:N) or PATH=v1,v2,… (repeatable).
+    #[arg(long = "vary", value_name = "PATH=LO..HI:STEPS", required = true)]
+    vary: Vec<String>,
+    /// grid (every combination of the --vary values) or lhs:N (a Latin hypercube of N points).
+    #[arg(long, value_name = "grid|lhs:N", default_value = "grid")]
+    sample: String,
+    /// Runs per point (runs 0..N, the same at every point).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    runs: u64,
+    /// Count only this pair, A,B (default: every pair).
+    #[arg(long, value_name = "A,B")]
+    dyad: Option<String>,
+    /// Also count first onsets by the end of this month.
+    #[arg(long, value_name = "YYYY-MM")]
+    by: Option<String>,
+    /// Compute only shard K of N of the points and write part-K-of-N.json (merge the parts
+    /// with `jinsong merge`).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    #[command(flatten)]
+    study: StudyOptions,
+    #[command(flatten)]
+    draw: DrawArgs,
+}
+
+/// `jinsong sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// A parameter and its range: PATH=LO..HI (repeatable).
+    #[arg(long = "vary", value_name = "PATH=LO..HI", required = true)]
+    vary: Vec<String>,
+    /// Base samples N of the Saltelli design (N·(k + 2) evaluations for k parameters).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    samples: usize,
+    /// Runs per evaluation (runs 0..R, the same at every point).
+    #[arg(long, value_name = "R", default_value_t = 500)]
+    runs: u64,
+    /// Bootstrap replicates for the intervals.
+    #[arg(long, value_name = "B", default_value_t = BOOTSTRAP)]
+    bootstrap: usize,
+    /// The pair whose first war onset is the outcome: A,B.
+    #[arg(long, value_name = "A,B", default_value = "jin,song")]
+    dyad: String,
+    /// The outcome is a first onset by the end of this month (default: the scenario's end).
+    #[arg(long, value_name = "YYYY-MM")]
+    by: Option<String>,
+    #[command(flatten)]
+    study: StudyOptions,
+    #[command(flatten)]
+    draw: DrawArgs,
+}
+
+fn parse_varies(list: &[String]) -> Result<Vec<Vary>> {
+    list.iter()
+        .map(|s| s.parse::<Vary>().map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// The dyad index and its ids.
+fn dyad_of(model: &Model, text: &str) -> Result<(usize, (String, String))> {
+    let (i, j) = resolve_dyad(model, text)?;
+    let d = model.dyad_of[i * model.n + j];
+    let (a, b) = model.dyads[d];
+    Ok((d, (model.ids[a].clone(), model.ids[b].clone())))
+}
+
+fn by_of(model: &Model, text: &str) -> Result<(Month, u32)> {
+    let month: Month = text.parse().map_err(|e| anyhow!("--by: {e}"))?;
+    Ok((month, by_offset(model, month)?))
+}
+
+/// `jinsong sweep`.
+pub fn sweep_command(a: SweepArgs) -> Result<()> {
+    check_runs(a.runs)?;
+    let chart_options = a.draw.options()?;
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = &loaded.scenario;
+    let seed = a.study.seed.unwrap_or(sc.seed);
+    let varies = parse_varies(&a.vary)?;
+    let sample: Sample = a.sample.parse()?;
+    let design = design(&varies, sample, seed)?;
+    let model = Model::compile(sc);
+    let (dyads, pairs): (Vec<usize>, Vec<(String, String)>) = match &a.dyad {
+        Some(text) => {
+            let (d, ids) = dyad_of(&model, text)?;
+            (vec![d], vec![ids])
+        }
+        None => model
+            .dyads
+            .iter()
+            .enumerate()
+            .map(|(d, &(x, y))| (d, (model.ids[x].clone(), model.ids[y].clone())))
+            .unzip(),
+    };
+    let (by, by_offset) = match &a.by {
+        Some(text) => {
+            let (m, o) = by_of(&model, text)?;
+            (Some(m), Some(o))
+        }
+        None => (None, None),
+    };
+    let shard: Shard = match &a.shard {
+        Some(text) => text.parse().map_err(|e| anyhow!("--shard: {e}"))?,
+        None => Shard::WHOLE,
+    };
+    design.check(sc)?;
+    let points = design.points.len() as u64;
+    let sweep = Sweep {
+        design,
+        pairs,
+        dyads,
+        by,
+        by_offset,
+        runs: a.runs,
+        seed,
+        only_by: false,
+    };
+    let pool = a.study.pool()?;
+    let out = a
+        .study
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("sweep-{}", sc.name)));
+    let staging = Staging::prepare(&out)?;
+    let range = shard.range(points);
+    let bar = progress_bar((range.end - range.start) * a.runs, a.study.quiet);
+    let counts = pool.install(|| sweep.count(sc, range.clone(), &|n| bar.inc(n)))?;
+    bar.finish_and_clear();
+    if !shard.is_whole() {
+        let name = part_file_name(shard);
+        let part = Part {
+            format: PART_FORMAT.to_string(),
+            command: "sweep".to_string(),
+            shard,
+            scenario_hash: scenario_hash(&[sc]),
+            seed,
+            argv: std::env::args().collect(),
+            settings: serde_json::to_value(&sweep).context("cannot encode the sweep's settings")?,
+            counts,
+        };
+        let mut json = serde_json::to_string_pretty(&part).context("cannot encode the part")?;
+        json.push('\n');
+        staging.write(&name, json.as_bytes())?;
+        let dir = staging.commit()?;
+        if !a.study.quiet {
+            emit(&format!(
+                "sweep shard {shard}: points {}..{} of {points}, {} runs each, seed {seed}\nwrote {}/{name}\n",
+                range.start,
+                range.end,
+                a.runs,
+                dir.display()
+            ))?;
+        }
+        return Ok(());
+    }
+    let csv = sweep.csv(&counts);
+    staging.write("sweep.csv", csv.as_bytes())?;
+    let mut charts = Vec::new();
+    if let Some(opts) = &chart_options {
+        match parse_sweep_csv(&csv) {
+            Ok(table) => charts = write_charts(&staging, render_sweep_charts(&table, opts)),
+            Err(e) => eprintln!("warning: no charts: sweep.csv: {e}"),
+        }
+    }
+    let dir = staging.commit()?;
+    if !a.study.quiet {
+        emit(&format!(
+            "{}: {points} points × {} runs, seed {seed} (common random numbers)\nwrote {}/sweep.csv{}\n",
+            sc.name,
+            a.runs,
+            dir.display(),
+            charts_note(&charts)
+        ))?;
+    }
+    Ok(())
+}
+
+/// `jinsong sensitivity`.
+pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
+    check_runs(a.runs)?;
+    if !(2..=1_000_000).contains(&a.samples) {
+        bail!(
+            "--samples: {} is out of range (allowed: 2 ..= 1000000)",
+            a.samples
+        );
+    }
+    if !(1..=1_000_000).contains(&a.bootstrap) {
+        bail!(
+            "--bootstrap: {} is out of range (allowed: 1 ..= 1000000)",
+            a.bootstrap
+        );
+    }
+    let chart_options = a.draw.options()?;
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = &loaded.scenario;
+    let seed = a.study.seed.unwrap_or(sc.seed);
+    let varies = parse_varies(&a.vary)?;
+    check_ranges(&varies).map_err(|e| anyhow!(e))?;
+    let model = Model::compile(sc);
+    let (d, (ida, idb)) = dyad_of(&model, &a.dyad)?;
+    let (by, by_offset) = match &a.by {
+        Some(text) => by_of(&model, text)?,
+        None => (model.month(model.months - 1), model.months - 1),
+    };
+    let k = varies.len();
+    let unit = SaltelliDesign::new(a.samples, k, seed);
+    let design = parameter_design(&varies, &unit);
+    design.check(sc)?;
+    let evaluations = design.points.len();
+    let sweep = Sweep {
+        design,
+        pairs: vec![(ida.clone(), idb.clone())],
+        dyads: vec![d],
+        by: Some(by),
+        by_offset: Some(by_offset),
+        runs: a.runs,
+        seed,
+        only_by: true,
+    };
+    let pool = a.study.pool()?;
+    let out = a
+        .study
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("sensitivity-{}", sc.name)));
+    let staging = Staging::prepare(&out)?;
+    let bar = progress_bar(evaluations as u64 * a.runs, a.study.quiet);
+    let counts = pool.install(|| sweep.count(sc, 0..evaluations as u64, &|n| bar.inc(n)))?;
+    bar.finish_and_clear();
+    let y: Vec<f64> = counts
+        .points
+        .iter()
+        .map(|p| p.by_runs[0] as f64 / p.runs as f64)
+        .collect();
+    let indices = pool.install(|| sobol_indices(&y, a.samples, k, a.bootstrap, seed));
+    let (outcome_mean, outcome_variance) = outcome_moments(&y, a.samples);
+    let report = Sensitivity {
+        outcome: format!("P(first war onset {ida}–{idb} by {by})"),
+        scenario: sc.name.clone(),
+        dyad: format!("{ida},{idb}"),
+        by: by.to_string(),
+        samples: a.samples,
+        evaluations,
+        runs: a.runs,
+        seed,
+        design: "Saltelli (A, B, A_B^i) from a Latin hypercube in 2k dimensions".into(),
+        bootstrap: a.bootstrap,
+        outcome_mean,
+        outcome_variance,
+        parameters: varies
+            .iter()
+            .zip(indices)
+            .map(|(v, ix)| {
+                let (lo, hi) = match v.values {
+                    Values::Range { lo, hi, .. } => (lo, hi),
+                    Values::List(_) => (f64::NAN, f64::NAN),
+                };
+                ParameterIndices {
+                    path: v.path.clone(),
+                    lo,
+                    hi,
+                    first_order: ix.first_order,
+                    first_order_ci95: ix.first_order_ci95,
+                    total: ix.total,
+                    total_ci95: ix.total_ci95,
+                }
+            })
+            .collect(),
+    };
+    staging.write("sensitivity.json", report.to_json().as_bytes())?;
+    let charts = match &chart_options {
+        Some(opts) => write_charts(&staging, render_sensitivity_charts(&report, opts)),
+        None => Vec::new(),
+    };
+    let dir = staging.commit()?;
+    if !a.study.quiet {
+        emit(&format!(
+            "{}{evaluations} evaluations × {} runs, seed {seed}; bootstrap {} replicates\nwrote {}/sensitivity.json{}\n",
+            report.table(),
+            a.runs,
+            a.bootstrap,
+            dir.display(),
+            charts_note(&charts)
+        ))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! `jinsong sweep` through the real binary: points equal separate `run --set` results (common
+//! random numbers), `sweep.csv` is identical at 1 and 2 threads and across shards, bad input is
+//! refused before any run, and `plot` redraws the sweep's chart.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use jinsong::part::Part;
+use jinsong::report::Summary;
+use jinsong::sweep::{Sweep, SweepCounts};
+use tempfile::TempDir;
+
+fn jinsong(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jinsong"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("cannot start the jinsong binary")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = jinsong(dir, args);
+    assert!(
+        out.status.success(),
+        "jinsong {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn a_one_way_sweep_equals_separate_runs_with_set() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    ok(
+        dir,
+        &[
+            "sweep",
+            "--vary",
+            "polities.song.mobilization_lag=2..24:3",
+            "--runs",
+            "300",
+            "--seed",
+            "77",
+            "--out",
+            "sw",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    let csv = fs::read_to_string(dir.join("sw/sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "polities.song.mobilization_lag,a,b,runs,war_runs,war_probability,ci_low,ci_high"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let mut checked = 0;
+    for value in ["2", "13", "24"] {
+        let out = format!("run-{value}");
+        ok(
+            dir,
+            &[
+                "run",
+                "--set",
+                &format!("polities.song.mobilization_lag={value}"),
+                "--runs",
+                "300",
+                "--seed",
+                "77",
+                "--out",
+                &out,
+                "--no-charts",
+                "--quiet",
+            ],
+        );
+        let summary: Summary =
+            serde_json::from_str(&fs::read_to_string(dir.join(&out).join("summary.json")).unwrap()).unwrap();
+        let mine: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == value).collect();
+        assert_eq!(mine.len(), summary.dyads.len(), "one row per pair at {value}");
+        for (r, d) in mine.iter().zip(&summary.dyads) {
+            assert_eq!((r[1], r[2]), (d.a.as_str(), d.b.as_str()));
+            assert_eq!(r[3], "300");
+            let war_runs: u64 = r[4].parse().unwrap();
+            assert_eq!(
+                war_runs,
+                (d.war_probability * 300.0).round() as u64,
+                "{value} {}–{}",
+                d.a,
+                d.b
+            );
+            // The counts are equal; the printed probabilities may differ in the last bit.
+            let close = |k: usize, want: f64| (r[k].parse::<f64>().unwrap() - want).abs() < 1e-12;
+            assert!(
+                close(5, d.war_probability) && close(6, d.ci95[0]) && close(7, d.ci95[1]),
+                "{r:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, rows.len());
+    // The lag matters: not every point gives the same Jin–Song count (else the test is vacuous
+    // about which point is which).
+    let js: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[1] == "jin" && r[2] == "song")
+        .map(|r| r[4])
+        .collect();
+    assert!(js.windows(2).any(|w| w[0] != w[1]), "{js:?}");
+}
+
+#[test]
+fn sweep_csv_is_identical_at_1_and_2_threads_and_across_shards() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let args = |threads: &str, out: &str| -> Vec<String> {
+        [
+            "sweep",
+            "--vary",
+            "polities.song.mobilization_lag=2..24",
+            "--vary",
+            "relations.song.jin.provocation_rate=0..0.3",
+            "--sample",
+            "lhs:5",
+            "--runs",
+            "600",
+            "--by",
+            "1127-12",
+            "--threads",
+            threads,
+            "--out",
+            out,
+            "--quiet",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |threads: &str, out: &str, extra: &[&str]| {
+        let mut a = args(threads, out);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ok(dir, &a);
+    };
+    run("1", "t1", &[]);
+    run("2", "t2", &[]);
+    let one = fs::read(dir.join("t1/sweep.csv")).unwrap();
+    assert_eq!(one, fs::read(dir.join("t2/sweep.csv")).unwrap());
+    assert_eq!(String::from_utf8_lossy(&one).lines().count(), 1 + 5 * 10);
+    // A scattered two-way sample has no chart (only a line or a full grid is drawn).
+    assert!(!dir.join("t1/sweep.svg").exists());
+
+    // Shards 1/2 and 2/2 hold disjoint points; merged, they give the same sweep.csv.
+    run("2", "parts", &["--shard", "1/2"]);
+    run("1", "parts", &["--shard", "2/2"]);
+    let read = |name: &str| -> Part<SweepCounts> {
+        serde_json::from_str(&fs::read_to_string(dir.join("parts").join(name)).unwrap()).unwrap()
+    };
+    let (p1, p2) = (read("part-1-of-2.json"), read("part-2-of-2.json"));
+    assert_eq!(p1.command, "sweep");
+    assert_eq!(p1.settings, p2.settings);
+    assert_eq!(p1.scenario_hash, p2.scenario_hash);
+    assert_eq!((p1.counts.points.len(), p2.counts.points.len()), (2, 3));
+    let mut merged = p2.counts.clone();
+    merged.merge(&p1.counts);
+    let sweep: Sweep = serde_json::from_value(p1.settings).unwrap();
+    assert_eq!(sweep.csv(&merged).into_bytes(), one);
+}
+
+#[test]
+fn plot_redraws_the_sweep_chart() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    ok(
+        dir,
+        &[
+            "sweep",
+            "--vary",
+            "polities.song.mobilization_lag=2,24",
+            "--vary",
+            "mechanisms.provocations=true,false",
+            "--dyad",
+            "jin,song",
+            "--runs",
+            "100",
+            "--out",
+            "sw",
+            "--quiet",
+        ],
+    );
+    let svg = fs::read(dir.join("sw/sweep.svg")).unwrap();
+    fs::remove_file(dir.join("sw/sweep.svg")).unwrap();
+    ok(dir, &["plot", "sw", "--format", "svg"]);
+    assert_eq!(fs::read(dir.join("sw/sweep.svg")).unwrap(), svg);
+}
+
+/// A refused sweep: non-zero exit, one error line containing every `expect`, nothing written.
+fn refused(args: &[&str], expect: &[&str]) {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let mut all = vec!["sweep", "--runs", "10", "--out", "sw"];
+    all.extend_from_slice(args);
+    let out = jinsong(dir, &all);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{args:?}: `{err}` lacks `{e}`");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(fs::read_dir(dir).unwrap().count(), 0, "{args:?} wrote something");
+}
+
+#[test]
+fn bad_sweeps_are_refused_before_any_run() {
+    refused(
+        &["--vary", "polities.song.mobilisation_lag=2..24:3"],
+        &[
+            "polities.song.mobilisation_lag",
+            "nearest valid paths",
+            "polities.song.mobilization_lag",
+        ],
+    );
+    refused(
+        &["--vary", "polities.song.mobilization_lag=24..2:3"],
+        &["LO < HI"],
+    );
+    refused(
+        &["--vary", "polities.song.mobilization_lag=2..24:1"],
+        &["STEPS", "≥ 2"],
+    );
+    refused(
+        &["--vary", "polities.jin.stability=0.5..1.5:3"],
+        &["polities.jin.stability=1.5", "stability"],
+    );
+    refused(
+        &["--vary", "polities.jin.stability=0.5..0.9", "--sample", "lhs:0"],
+        &["--sample", "lhs:0"],
+    );
+    refused(&["--vary", "polities.jin.stability=0.5..0.9"], &["LO..HI:STEPS"]);
+    refused(
+        &["--vary", "polities.jin.stability=0.5..0.9:2", "--by", "1200-01"],
+        &["--by"],
+    );
+    refused(
+        &[
+            "--vary",
+            "polities.jin.stability=0.5..0.9:2",
+            "--dyad",
+            "jin,mongol",
+        ],
+        &["mongol"],
+    );
+    refused(
+        &["--vary", "polities.jin.stability=0.5..0.9:2", "--shard", "3/2"],
+        &["--shard"],
+    );
+}
