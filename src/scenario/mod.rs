@@ -25,7 +25,7 @@ pub use validate::{
 /// Larger files, and endless ones such as `/dev/zero`, are refused before they fill memory.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Deepest nesting of values in a RON input file, as ron counts it (a struct or list one level,
-/// a rule such as `Not(…)` two). The shipped files nest at most 12 deep; the limit keeps a
+/// a rule such as `Not(…)` two, so `Not(` nests 27 deep around a rule). The limit keeps a
 /// hostile file (`Not(Not(Not(…)))`) from overflowing the stack.
 pub const MAX_NESTING: usize = 64;
 /// Longest chain of variants (a variant of a variant of …).
