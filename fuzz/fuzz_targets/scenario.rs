@@ -16,7 +16,7 @@ use jinsong::scenario::{LoadedScenario, Override, BASELINE_RON};
 use libfuzzer_sys::fuzz_target;
 
 /// Largest `pairs × months` simulated per input, to keep executions fast.
-const SIMULATED_DYAD_MONTHS: u64 = 200_000;
+const SIMULATED_DYAD_MONTHS: u64 = 20_000;
 
 /// The file each input is written to.
 fn input_file() -> &'static PathBuf {
