@@ -232,14 +232,7 @@ impl PatternSet {
     /// Read and parse a pattern file.
     pub fn read(path: &Path) -> Result<PatternSet, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            problems: vec![problem(
-                &file,
-                None,
-                "",
-                format!("cannot read the pattern file: {e}"),
-            )],
-        })?;
+        let text = crate::scenario::read_input(path, "pattern file")?;
         Self::parse(&file, &text)
     }
 

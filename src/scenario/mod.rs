@@ -11,11 +11,27 @@ mod schema;
 mod validate;
 
 use std::fmt;
-use std::path::Path;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 pub use overrides::{apply_override, leaf_paths, Override};
 pub use schema::*;
-pub use validate::{validate, MAX_DYAD_MONTHS, MAX_POLITIES, MAX_RUNS};
+pub use validate::{
+    validate, MAX_DYAD_MONTHS, MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES,
+    MAX_POLITIES, MAX_RUNS, MAX_TEXT_BYTES,
+};
+
+/// Largest input file (scenario, variant or pattern file) that is read, in bytes (16 MiB).
+/// Larger files, and endless ones such as `/dev/zero`, are refused before they fill memory.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+/// Deepest nesting of values in a RON input file, as ron counts it (a struct or list one level,
+/// a rule such as `Not(…)` two, so `Not(` nests 27 deep around a rule). The limit keeps a
+/// hostile file (`Not(Not(Not(…)))`) from overflowing the stack.
+pub const MAX_NESTING: usize = 64;
+/// Longest chain of variants (a variant of a variant of …).
+pub const MAX_VARIANT_DEPTH: usize = 8;
+/// Most overrides one variant file or one command line may apply (each re-checks the scenario).
+pub const MAX_OVERRIDES: usize = 1000;
 
 /// The baseline scenario compiled into the binary (`scenarios/baseline.ron`).
 pub const BASELINE_RON: &str = include_str!("../../scenarios/baseline.ron");
@@ -25,8 +41,8 @@ pub const BASELINE_FILE: &str = "<embedded>/scenarios/baseline.ron";
 /// A scenario written as a change to another: `(base: "../baseline.ron", name: "…", set: […])`.
 ///
 /// Counterfactuals are variants, so that they cannot drift from the scenario they change. The
-/// base path is relative to the variant file. Variants of variants are allowed (up to a depth of
-/// 8).
+/// base path is relative to the variant file. Variants of variants are allowed (up to
+/// [`MAX_VARIANT_DEPTH`] deep, without cycles).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
@@ -44,14 +60,25 @@ pub struct Variant {
 
 /// Parse a RON document of type `T` that came from `file`, the way every input file of jinsong is
 /// read: the `unwrap_variant_newtypes` and `implicit_some` extensions on, and a syntax or type
-/// error reported with the file, its `line:column` and the field path.
+/// error reported with the file, its `line:column` and the field path. Nesting deeper than
+/// [`MAX_NESTING`] is an error.
 pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(
-        ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
-    );
+    let options = ron::Options::default()
+        .with_default_extension(
+            ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
+        )
+        .with_recursion_limit(MAX_NESTING);
     let spanned = |e: ron::error::SpannedError, path: &str| {
         let pos = (e.span.start.line, e.span.start.col);
-        ScenarioError::one(file, Some(pos), path, e.code.to_string())
+        let message = match e.code {
+            ron::Error::ExceededRecursionLimit => {
+                format!(
+                    "nested too deeply (allowed: at most {MAX_NESTING} levels; a rule such as `Not(…)` takes two)"
+                )
+            }
+            code => code.to_string(),
+        };
+        ScenarioError::one(file, Some(pos), path, message)
     };
     let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| spanned(e, ""))?;
     let value: T = match serde_path_to_error::deserialize(&mut de) {
@@ -117,7 +144,8 @@ impl fmt::Display for ScenarioError {
 }
 
 impl ScenarioError {
-    fn one(file: &str, position: Option<(usize, usize)>, path: &str, message: String) -> Self {
+    /// One problem in `file` at `position` (if known), at field `path`.
+    pub fn one(file: &str, position: Option<(usize, usize)>, path: &str, message: String) -> Self {
         ScenarioError {
             problems: vec![Problem {
                 file: file.to_string(),
@@ -137,7 +165,8 @@ pub struct LoadedScenario {
     /// The file it came from, as given.
     pub file: String,
     source: String,
-    overridden: Vec<String>,
+    /// Overridden field paths, each with where its new value was written (the last wins).
+    overridden: Vec<(String, Problem)>,
 }
 
 impl LoadedScenario {
@@ -155,46 +184,96 @@ impl LoadedScenario {
     /// Read and parse a file: a scenario, or a [`Variant`] of one (its base is read, validated
     /// and changed by the variant's overrides). Does not validate a plain scenario.
     pub fn read(path: &Path) -> Result<LoadedScenario, ScenarioError> {
-        Self::read_at_depth(path, 0)
+        Self::read_chain(path, &mut Vec::new())
     }
 
-    fn read_at_depth(path: &Path, depth: usize) -> Result<LoadedScenario, ScenarioError> {
+    /// Read `path`, a link in a chain of variants; `chain` holds the files read before it.
+    fn read_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<LoadedScenario, ScenarioError> {
         let file = path.display().to_string();
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::one(&file, None, "", format!("cannot read the scenario: {e}")))?;
-        if let Ok(variant) = ron::Options::default().from_str::<Variant>(&source) {
-            if depth >= 8 {
-                return Err(ScenarioError::one(
-                    &file,
-                    None,
-                    "base",
-                    "variants nest deeper than 8".into(),
-                ));
-            }
-            let base_path = path.parent().unwrap_or(Path::new(".")).join(&variant.base);
-            let mut base = Self::read_at_depth(&base_path, depth + 1)?;
-            base.validate()?;
-            let mut overrides = Vec::new();
-            for (k, text) in variant.set.iter().enumerate() {
-                let o = text
-                    .parse::<Override>()
-                    .map_err(|message| ScenarioError::one(&file, None, &format!("set[{k}]"), message))?;
-                overrides.push(o);
-            }
-            for o in &overrides {
-                base.scenario = apply_override(&base.scenario, o).map_err(|message| {
-                    ScenarioError::one(&file, None, &format!("set: {}", o.path), message)
-                })?;
-                base.overridden.push(o.path.clone());
-            }
-            base.scenario.name = variant.name;
-            if !variant.description.is_empty() {
-                base.scenario.description = variant.description;
-            }
-            // Problems found later are in the base file's text, except overridden values.
-            return Ok(base);
+        let source = read_input(path, "scenario")?;
+        let Ok(variant) = ron::Options::default()
+            .with_recursion_limit(MAX_NESTING)
+            .from_str::<Variant>(&source)
+        else {
+            return Self::parse(&file, &source);
+        };
+        let positions = locate::positions(&source);
+        let at = |field: &str| locate::nearest(&positions, field);
+        let here = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if chain.contains(&here) {
+            return Err(ScenarioError::one(
+                &file,
+                at("base"),
+                "base",
+                format!("the chain of variants comes back to {file} (a cycle)"),
+            ));
         }
-        Self::parse(&file, &source)
+        if chain.len() >= MAX_VARIANT_DEPTH {
+            return Err(ScenarioError::one(
+                &file,
+                at("base"),
+                "base",
+                format!(
+                    "variants nest too deeply (allowed: at most {MAX_VARIANT_DEPTH} variants in a chain)"
+                ),
+            ));
+        }
+        if variant.set.len() > MAX_OVERRIDES {
+            return Err(ScenarioError::one(
+                &file,
+                at("set"),
+                "set",
+                format!(
+                    "{} overrides given (allowed: at most {MAX_OVERRIDES})",
+                    variant.set.len()
+                ),
+            ));
+        }
+        chain.push(here);
+        let base_path = path.parent().unwrap_or(Path::new(".")).join(&variant.base);
+        let mut base = Self::read_chain(&base_path, chain)?;
+        base.validate()?;
+        let mut overrides = Vec::new();
+        for (k, text) in variant.set.iter().enumerate() {
+            let item = format!("set[{k}]");
+            let o = text
+                .parse::<Override>()
+                .map_err(|message| ScenarioError::one(&file, at(&item), &item, message))?;
+            overrides.push(o);
+        }
+        for (k, o) in overrides.iter().enumerate() {
+            base.scenario = apply_override(&base.scenario, o).map_err(|message| {
+                ScenarioError::one(
+                    &file,
+                    at(&format!("set[{k}]")),
+                    &format!("set: {}", o.path),
+                    message,
+                )
+            })?;
+            base.overridden.push((
+                o.path.clone(),
+                Problem {
+                    file: file.clone(),
+                    position: at(&format!("set[{k}]")),
+                    path: String::new(),
+                    message: String::new(),
+                },
+            ));
+        }
+        base.scenario.name = variant.name;
+        let given = |field: &str| Problem {
+            file: file.clone(),
+            position: at(field),
+            path: String::new(),
+            message: String::new(),
+        };
+        base.overridden.push(("name".into(), given("name")));
+        if !variant.description.is_empty() {
+            base.scenario.description = variant.description;
+            base.overridden.push(("description".into(), given("description")));
+        }
+        // Problems found later are in the base file's text, except overridden values.
+        Ok(base)
     }
 
     /// The embedded baseline scenario.
@@ -203,11 +282,32 @@ impl LoadedScenario {
     }
 
     /// Apply `--set` overrides in order.
+    ///
+    /// At most [`MAX_OVERRIDES`].
     pub fn apply_overrides(&mut self, overrides: &[Override]) -> Result<(), ScenarioError> {
+        if overrides.len() > MAX_OVERRIDES {
+            return Err(ScenarioError::one(
+                "--set",
+                None,
+                "",
+                format!(
+                    "{} overrides given (allowed: at most {MAX_OVERRIDES})",
+                    overrides.len()
+                ),
+            ));
+        }
         for o in overrides {
             self.scenario = apply_override(&self.scenario, o)
                 .map_err(|message| ScenarioError::one("--set", None, &o.path, message))?;
-            self.overridden.push(o.path.clone());
+            self.overridden.push((
+                o.path.clone(),
+                Problem {
+                    file: "--set".into(),
+                    position: None,
+                    path: String::new(),
+                    message: String::new(),
+                },
+            ));
         }
         Ok(())
     }
@@ -222,25 +322,56 @@ impl LoadedScenario {
         let mut problems: Vec<Problem> = found
             .into_iter()
             .map(|v| {
-                // A value given by --set is reported as such, not at the file's old value.
-                if self.overridden.contains(&v.path) {
-                    Problem {
-                        file: "--set".into(),
-                        position: None,
+                // A value given by --set (or a variant's `set`) is reported where it was given,
+                // not at the file's old value.
+                match self.overridden.iter().rev().find(|(path, _)| *path == v.path) {
+                    Some((_, given)) => Problem {
+                        file: given.file.clone(),
+                        position: given.position,
                         path: v.path,
                         message: v.message,
-                    }
-                } else {
-                    Problem {
+                    },
+                    None => Problem {
                         file: self.file.clone(),
                         position: locate::nearest(&positions, &v.source_path),
                         path: v.path,
                         message: v.message,
-                    }
+                    },
                 }
             })
             .collect();
         problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
         Err(ScenarioError { problems })
     }
+}
+
+/// Read an input file as UTF-8 text, refusing one larger than [`MAX_FILE_BYTES`] before reading
+/// it whole (`what` names the kind of file in the error: "scenario", "pattern file").
+pub fn read_input(path: &Path, what: &str) -> Result<String, ScenarioError> {
+    let file = path.display().to_string();
+    let fail = |message: String| ScenarioError::one(&file, None, "", message);
+    let handle = std::fs::File::open(path).map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "the {what} is too large (allowed: at most {MAX_FILE_BYTES} bytes)"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        ScenarioError::one(
+            &file,
+            Some((line, col)),
+            "",
+            format!("the {what} is not UTF-8 text"),
+        )
+    })
 }

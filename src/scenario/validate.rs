@@ -14,6 +14,21 @@ pub const MAX_DYAD_MONTHS: u64 = 4 << 20;
 pub const MAX_MONTHS: i64 = 12_000;
 /// Most runs one batch may ask for.
 pub const MAX_RUNS: u64 = 1 << 40;
+/// Most scripted events (each takes a random draw in every month of every run).
+pub const MAX_EVENTS: usize = 4096;
+/// Most effects of one scripted event.
+pub const MAX_EFFECTS: usize = 256;
+/// Longest polity or event id, in bytes.
+pub const MAX_ID_BYTES: usize = 64;
+/// Longest scenario name or polity display name, in bytes.
+pub const MAX_NAME_BYTES: usize = 100;
+/// Longest free text (`description`, an event's `text`, a relation's `provocation_text`), in
+/// bytes.
+pub const MAX_TEXT_BYTES: usize = 4096;
+/// Most problems reported one by one; the rest are counted in a last line.
+pub const MAX_PROBLEMS: usize = 100;
+/// Most known ids listed after an unknown one.
+const MAX_KNOWN_LISTED: usize = 12;
 
 /// One problem found by [`validate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -28,10 +43,16 @@ pub struct Violation {
 
 struct Checker {
     found: Vec<Violation>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    more: usize,
 }
 
 impl Checker {
     fn push(&mut self, path: String, source_path: String, message: String) {
+        if self.found.len() >= MAX_PROBLEMS {
+            self.more += 1;
+            return;
+        }
         self.found.push(Violation {
             path,
             source_path,
@@ -65,28 +86,63 @@ impl Checker {
         }
         let mut known: Vec<&str> = ids.iter().copied().collect();
         known.sort_unstable();
+        let listed = if known.len() > MAX_KNOWN_LISTED {
+            format!(
+                "{}, … ({} in all)",
+                known[..MAX_KNOWN_LISTED].join(", "),
+                known.len()
+            )
+        } else {
+            known.join(", ")
+        };
         self.push(
             path.to_string(),
             src.to_string(),
-            format!("unknown polity id `{id}` (known: {})", known.join(", ")),
+            format!("unknown polity id `{}` (known: {listed})", shorten(id)),
         );
         false
+    }
+
+    /// A free text longer than [`MAX_TEXT_BYTES`].
+    fn text(&mut self, path: &str, src: &str, text: &str) {
+        if text.len() > MAX_TEXT_BYTES {
+            self.push(
+                path.to_string(),
+                src.to_string(),
+                format!(
+                    "the text is {} bytes long (allowed: at most {MAX_TEXT_BYTES})",
+                    text.len()
+                ),
+            );
+        }
+    }
+}
+
+/// `s` cut to 40 characters for quoting in an error message.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
     }
 }
 
 fn is_id(s: &str) -> bool {
     !s.is_empty()
+        && s.len() <= MAX_ID_BYTES
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Check ranges, ids and references; return every problem found (empty when valid).
 pub fn validate(sc: &Scenario) -> Vec<Violation> {
-    let mut c = Checker { found: Vec::new() };
+    let mut c = Checker {
+        found: Vec::new(),
+        more: 0,
+    };
 
     let name_ok = !sc.name.is_empty()
         && !sc.name.starts_with('.')
-        && sc.name.len() <= 100
+        && sc.name.len() <= MAX_NAME_BYTES
         && sc
             .name
             .bytes()
@@ -96,11 +152,12 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             "name".into(),
             "name".into(),
             format!(
-                "`{}` is not a usable name: 1 to 100 of A-Z a-z 0-9 _ - . not starting with `.` (it names the output folder)",
-                sc.name
+                "`{}` is not a usable name (allowed: 1 to {MAX_NAME_BYTES} of A-Z a-z 0-9 _ - . not starting with `.`; it names the output folder)",
+                shorten(&sc.name)
             ),
         );
     }
+    c.text("description", "description", &sc.description);
     let months = sc.start.months_until(sc.end);
     if months <= 0 {
         c.push(
@@ -178,6 +235,17 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             ),
         );
     }
+    if sc.events.len() > MAX_EVENTS {
+        c.push(
+            "events".into(),
+            "events".into(),
+            format!("{} events given (allowed: at most {MAX_EVENTS})", sc.events.len()),
+        );
+    }
+    if sc.polities.len() > MAX_POLITIES || sc.events.len() > MAX_EVENTS {
+        // Too large to check item by item: the work would grow with the excess.
+        return c.finish();
+    }
     let n = sc.polities.len() as u64;
     if months > 0 && n >= 2 && n * (n - 1) / 2 * (months as u64 + 1) > MAX_DYAD_MONTHS {
         c.push(
@@ -203,7 +271,10 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             c.push(
                 format!("{path}.id"),
                 format!("{src}.id"),
-                format!("`{}` is not an id: use [a-z0-9_]+", p.id),
+                format!(
+                    "`{}` is not an id (allowed: 1 to {MAX_ID_BYTES} of a-z 0-9 _)",
+                    shorten(&p.id)
+                ),
             );
         } else if !ids.insert(p.id.as_str()) {
             c.push(
@@ -213,6 +284,17 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             );
         }
         let f = |field: &str| (format!("{path}.{field}"), format!("{src}.{field}"));
+        if p.name.len() > MAX_NAME_BYTES || p.name.chars().any(char::is_control) {
+            let (a, b) = f("name");
+            c.push(
+                a,
+                b,
+                format!(
+                    "`{}` is not a usable display name (allowed: at most {MAX_NAME_BYTES} bytes, no control characters)",
+                    shorten(&p.name).escape_debug()
+                ),
+            );
+        }
         let checks: [(&str, f64, f64, f64, &str); 19] = [
             ("mobilization", p.mobilization, 0.0, 1.0, ""),
             ("mobilization_lag", p.mobilization_lag, 0.0, 120.0, " months"),
@@ -299,6 +381,11 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             10.0,
             "",
         );
+        c.text(
+            &format!("{path}.provocation_text"),
+            &format!("{src}.provocation_text"),
+            &r.provocation_text,
+        );
     }
 
     let mut seen_pair = HashSet::new();
@@ -357,7 +444,10 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             c.push(
                 format!("{path}.id"),
                 format!("{src}.id"),
-                format!("`{}` is not an id: use [a-z0-9_]+", e.id),
+                format!(
+                    "`{}` is not an id (allowed: 1 to {MAX_ID_BYTES} of a-z 0-9 _)",
+                    shorten(&e.id)
+                ),
             );
         } else if !event_ids.insert(e.id.as_str()) {
             c.push(
@@ -374,6 +464,18 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             1.0,
             "",
         );
+        c.text(&format!("{path}.text"), &format!("{src}.text"), &e.text);
+        if e.effects.len() > MAX_EFFECTS {
+            c.push(
+                format!("{path}.effects"),
+                format!("{src}.effects"),
+                format!(
+                    "{} effects given (allowed: at most {MAX_EFFECTS})",
+                    e.effects.len()
+                ),
+            );
+            continue;
+        }
         let to = e.to.unwrap_or(e.from);
         if to < e.from {
             c.push(
@@ -483,5 +585,19 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             }
         }
     }
-    c.found
+    c.finish()
+}
+
+impl Checker {
+    /// The problems, with a last line counting those beyond [`MAX_PROBLEMS`].
+    fn finish(mut self) -> Vec<Violation> {
+        if self.more > 0 {
+            self.found.push(Violation {
+                path: String::new(),
+                source_path: "…".into(),
+                message: format!("and {} more problems", self.more),
+            });
+        }
+        self.found
+    }
 }

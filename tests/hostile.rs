@@ -1,0 +1,719 @@
+//! Hostile input: scenario names that try to leave `--out`, files that would exhaust memory or
+//! time, deep nesting, variant cycles, huge numbers, and mutated copies of every shipped file.
+//!
+//! - a scenario named `../../etc/x`, `/tmp/x`, `a/b`, `..` (plain or as a variant) is refused
+//!   with its `file:line:col`, writes nothing anywhere, with or without `--out`;
+//! - every limit answers with one clear line naming the field and the allowed range;
+//! - mutating any file under `scenarios/` gives a valid scenario (which compiles and runs) or
+//!   an error with a position, never a panic (library and real binary).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use jinsong::engine::{simulate, Silent, Workspace};
+use jinsong::model::Model;
+use jinsong::patterns::PatternSet;
+use jinsong::scenario::{
+    LoadedScenario, Override, ScenarioError, MAX_EFFECTS, MAX_EVENTS, MAX_FILE_BYTES, MAX_ID_BYTES,
+    MAX_NAME_BYTES, MAX_NESTING, MAX_OVERRIDES, MAX_POLITIES, MAX_TEXT_BYTES, MAX_VARIANT_DEPTH,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use tempfile::TempDir;
+
+/// The valid fixture of tests/cli.rs.
+const SMALL: &str = include_str!("data/small.ron");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jinsong(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jinsong"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("cannot start the jinsong binary")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every path under `dir`, relative, recursively (hidden files included).
+fn listing(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<PathBuf>) {
+        for entry in fs::read_dir(at).unwrap() {
+            let path = entry.unwrap().path();
+            out.insert(path.strip_prefix(root).unwrap().to_path_buf());
+            if path.is_dir() && !path.is_symlink() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// `SMALL` with another `name`, written as a RON string literal.
+fn small_named(name: &str) -> String {
+    SMALL.replacen("name: \"small\"", &format!("name: {name:?}"), 1)
+}
+
+/// Load `text` as a file `x.ron` and validate it; the error, which the test requires.
+fn refused(text: &str) -> ScenarioError {
+    let loaded = LoadedScenario::parse("x.ron", text);
+    match loaded.and_then(|l| l.validate()) {
+        Ok(()) => panic!("the scenario was accepted"),
+        Err(e) => e,
+    }
+}
+
+/// Require that `e` has a problem at `path` whose message contains `words`.
+fn has(e: &ScenarioError, path: &str, words: &str) {
+    assert!(
+        e.problems
+            .iter()
+            .any(|p| p.path == path && p.message.contains(words)),
+        "no problem at `{path}` containing `{words}` in:\n{e}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario names and the output folder
+// ---------------------------------------------------------------------------------------------
+
+const HOSTILE_NAMES: [&str; 9] = [
+    "../../etc/x",
+    "/tmp/x",
+    "a/b",
+    "..",
+    ".",
+    "",
+    "a\\b",
+    "x\ny",
+    ".hidden",
+];
+
+/// A hostile name, plain or in a variant, run with and without `--out`: refused with the file
+/// and `line:col` of the name, exit status 1, and nothing written anywhere around.
+#[test]
+fn a_name_never_leads_outside_out() {
+    let tmp = TempDir::new().unwrap();
+    let work = tmp.path().join("a/b/work");
+    fs::create_dir_all(&work).unwrap();
+    fs::write(work.join("base.ron"), SMALL).unwrap();
+    let outside_before: Vec<bool> = ["/tmp/x", "/etc/x"]
+        .iter()
+        .map(|p| Path::new(p).exists())
+        .collect();
+    for name in HOSTILE_NAMES {
+        fs::write(work.join("plain.ron"), small_named(name)).unwrap();
+        fs::write(
+            work.join("variant.ron"),
+            format!("(\n    base: \"base.ron\",\n    name: {name:?},\n)\n"),
+        )
+        .unwrap();
+        let before = listing(tmp.path());
+        for (file, line) in [("plain.ron", 4), ("variant.ron", 3)] {
+            for command in ["run", "trace"] {
+                for with_out in [true, false] {
+                    let mut args = vec![command, file, "--no-charts", "-q"];
+                    if command == "run" {
+                        args.extend(["--runs", "3"]);
+                    }
+                    if with_out {
+                        args.extend(["--out", "out"]);
+                    }
+                    let out = jinsong(&work, &args);
+                    let err = text(&out.stderr);
+                    assert_eq!(out.status.code(), Some(1), "{name:?} {args:?}: {err}");
+                    assert!(
+                        err.contains(&format!("{file}:{line}:")) && err.contains(": name: "),
+                        "{name:?} {args:?}: {err}"
+                    );
+                    assert!(!err.contains("panicked"), "{err}");
+                    assert_eq!(listing(tmp.path()), before, "{name:?} {args:?} wrote something");
+                }
+            }
+        }
+    }
+    let outside_after: Vec<bool> = ["/tmp/x", "/etc/x"]
+        .iter()
+        .map(|p| Path::new(p).exists())
+        .collect();
+    assert_eq!(outside_before, outside_after);
+}
+
+/// A usable name with dots and dashes writes only inside `--out`, and without `--out` only
+/// inside `output/<name>/`.
+#[test]
+fn a_usable_name_writes_only_where_told() {
+    let tmp = TempDir::new().unwrap();
+    let work = tmp.path().join("work");
+    fs::create_dir_all(&work).unwrap();
+    fs::write(work.join("s.ron"), small_named("x..y-1.z")).unwrap();
+    let out = jinsong(
+        &work,
+        &["run", "s.ron", "--runs", "3", "--no-charts", "-q", "--out", "dir"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let files: BTreeSet<PathBuf> = ["s.ron", "dir", "dir/summary.json", "dir/onset_curve.csv"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    assert_eq!(listing(&work), files);
+    fs::remove_dir_all(work.join("dir")).unwrap();
+    let out = jinsong(&work, &["run", "s.ron", "--runs", "3", "--no-charts", "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let files: BTreeSet<PathBuf> = [
+        "s.ron",
+        "output",
+        "output/x..y-1.z",
+        "output/x..y-1.z/summary.json",
+        "output/x..y-1.z/onset_curve.csv",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    assert_eq!(listing(&work), files);
+}
+
+/// The library refuses every hostile name, and names longer than the limit.
+#[test]
+fn hostile_names_are_refused_by_validation() {
+    for name in HOSTILE_NAMES {
+        let e = refused(&small_named(name));
+        has(&e, "name", "not a usable name");
+        assert_eq!(e.problems[0].position.map(|p| p.0), Some(4), "{e}");
+    }
+    let long = "n".repeat(MAX_NAME_BYTES + 1);
+    has(&refused(&small_named(&long)), "name", "1 to 100");
+    assert!(
+        LoadedScenario::parse("x.ron", &small_named(&"n".repeat(MAX_NAME_BYTES)))
+            .unwrap()
+            .validate()
+            .is_ok()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results in an unwritable or impossible folder
+// ---------------------------------------------------------------------------------------------
+
+/// `--out` under a regular file, or where a result file is a folder: a clear error, exit 1, and
+/// the earlier results of the folder byte-identical, no staging folder left.
+#[test]
+fn an_impossible_out_keeps_earlier_results() {
+    let tmp = TempDir::new().unwrap();
+    let work = tmp.path();
+    fs::write(work.join("s.ron"), SMALL).unwrap();
+    fs::write(work.join("plain"), b"a file").unwrap();
+    let out = jinsong(
+        work,
+        &[
+            "run",
+            "s.ron",
+            "--runs",
+            "3",
+            "--no-charts",
+            "-q",
+            "--out",
+            "plain/out",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: cannot write results to plain/out"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let ok = jinsong(
+        work,
+        &["run", "s.ron", "--runs", "3", "--no-charts", "-q", "--out", "res"],
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let summary = fs::read(work.join("res/summary.json")).unwrap();
+    fs::remove_file(work.join("res/onset_curve.csv")).unwrap();
+    fs::create_dir_all(work.join("res/onset_curve.csv/inside")).unwrap();
+    let before = listing(work);
+    let out = jinsong(
+        work,
+        &["run", "s.ron", "--runs", "5", "--no-charts", "-q", "--out", "res"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot write results to res") && err.contains("is a folder"),
+        "{err}"
+    );
+    assert_eq!(fs::read(work.join("res/summary.json")).unwrap(), summary);
+    assert_eq!(listing(work), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------------
+
+/// A scenario with `n` polities `p0 …`, a relation from each to an unknown polity, from
+/// `start` to `end`.
+fn many_polities(n: usize, start: &str, end: &str) -> String {
+    let mut s = format!("(name: \"many\", start: \"{start}\", end: \"{end}\", polities: [");
+    for k in 0..n {
+        s.push_str(&format!(
+            "(id: \"p{k}\", name: \"P\", strength: 1, potential: 1, mobilization_lag: 1, fear_gain: 0.1, fear_decay: 0.1),"
+        ));
+    }
+    s.push_str("], relations: [");
+    for k in 0..n {
+        s.push_str(&format!("(from: \"p{k}\", to: \"nobody\"),"));
+    }
+    s.push_str("])");
+    s
+}
+
+#[test]
+fn too_many_polities_is_one_clear_error() {
+    let e = refused(&many_polities(MAX_POLITIES + 1, "1200-01", "1200-12"));
+    assert_eq!(e.problems.len(), 1, "{e}");
+    has(&e, "polities", "129 polities given (allowed: 2 ..= 128)");
+    assert!(e.problems[0].position.is_some());
+    // 20,000 polities with 20,000 bad references: still one line, at once.
+    let e = refused(&many_polities(20_000, "1200-01", "1200-12"));
+    assert_eq!(e.problems.len(), 1, "{e}");
+    // At the limit, the unknown ids are reported (at most 100 lines) with a short list of the
+    // known ones.
+    let e = refused(&many_polities(MAX_POLITIES, "1200-01", "1200-12"));
+    assert_eq!(e.problems.len(), 101, "{e}");
+    assert_eq!(e.problems[100].message, "and 28 more problems");
+    assert!(e.problems[0].message.contains("… (128 in all)"), "{e}");
+    assert!(e.to_string().len() < 20_000);
+}
+
+#[test]
+fn horizons_and_pairs_over_months_are_limited() {
+    let mut sc = small_named("long");
+    sc = sc.replacen("end: \"1209-12\"", "end: \"9999-12\"", 1);
+    has(&refused(&sc), "end", "too long (at most 12000 months)");
+    let sc = many_polities(MAX_POLITIES, "1000-01", "1099-12").replace("\"nobody\"", "\"p0\"");
+    let sc = sc.replacen("(from: \"p0\", to: \"p0\"),", "", 1);
+    has(&refused(&sc), "polities", "pairs × months at most");
+}
+
+#[test]
+fn events_effects_ids_and_texts_are_limited() {
+    let event = "(id: \"e\", from: \"1200-01\", effects: [Cease(polity: \"a\")]),";
+    let sc = SMALL.replacen(
+        "events: [",
+        &format!("events: [{}", event.repeat(MAX_EVENTS + 1)),
+        1,
+    );
+    let e = refused(&sc);
+    assert_eq!(e.problems.len(), 1, "{e}");
+    has(&e, "events", "events given (allowed: at most 4096)");
+
+    let effects = "Cease(polity: \"a\"),".repeat(MAX_EFFECTS + 1);
+    let sc = SMALL.replacen(
+        "events: [",
+        &format!("events: [(id: \"big\", from: \"1200-01\", effects: [{effects}]),"),
+        1,
+    );
+    has(
+        &refused(&sc),
+        "events.big.effects",
+        "257 effects given (allowed: at most 256)",
+    );
+
+    let id = "i".repeat(MAX_ID_BYTES + 1);
+    let sc = SMALL.replacen("id: \"c\"", &format!("id: \"{id}\""), 1);
+    let e = refused(&sc);
+    has(&e, "polities[2].id", "(allowed: 1 to 64 of a-z 0-9 _)");
+    assert!(e.to_string().len() < 4_000, "ids are quoted shortened");
+
+    let sc = SMALL.replacen("name: \"Gamma\"", &format!("name: \"{}\"", "G".repeat(101)), 1);
+    has(&refused(&sc), "polities.c.name", "at most 100 bytes");
+    let sc = SMALL.replacen("name: \"Gamma\"", "name: \"G\u{7}\"", 1);
+    has(&refused(&sc), "polities.c.name", "no control characters");
+
+    let long = "t".repeat(MAX_TEXT_BYTES + 1);
+    let sc = SMALL.replacen(
+        "description: \"test fixture\"",
+        &format!("description: \"{long}\""),
+        1,
+    );
+    has(
+        &refused(&sc),
+        "description",
+        "4097 bytes long (allowed: at most 4096)",
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    let deep = 100_000;
+    // A pattern file: Not(Not(…)).
+    let text = format!(
+        "(patterns: [(name: \"deep\", rule: {}OnsetWithin(a: \"jin\", b: \"song\", from: \"1125-01\", to: \"1126-01\"){})])",
+        "Not(".repeat(deep),
+        ")".repeat(deep)
+    );
+    let e = PatternSet::parse("p.ron", &text).unwrap_err();
+    assert!(
+        e.to_string().contains(&format!(
+            "nested too deeply (allowed: at most {MAX_NESTING} levels"
+        )),
+        "{e}"
+    );
+    assert!(e.problems[0].position.is_some());
+    // A scenario's types nest only a few levels, so deep brackets are a type error at once.
+    let sc = SMALL.replacen(
+        "runs: 100",
+        &format!("runs: {}1{}", "[".repeat(deep), "]".repeat(deep)),
+        1,
+    );
+    let e = LoadedScenario::parse("x.ron", &sc).unwrap_err();
+    assert!(e.problems[0].position.is_some(), "{e}");
+    // Nesting within the limit still parses: `Not` 27 deep around a rule (README), not 28.
+    let nots = |k: usize| {
+        format!(
+            "(patterns: [(name: \"ok\", rule: {}OnsetWithin(a: \"jin\", b: \"song\", from: \"1125-01\", to: \"1126-01\"){})])",
+            "Not(".repeat(k),
+            ")".repeat(k)
+        )
+    };
+    assert!(PatternSet::parse("p.ron", &nots(28)).is_err());
+    let ok = nots(27);
+    let set = PatternSet::parse("p.ron", &ok).unwrap();
+    let model = Model::compile(&LoadedScenario::baseline().unwrap().scenario);
+    set.compile("p.ron", &model).unwrap();
+}
+
+#[test]
+fn variant_cycles_and_long_chains_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let d = tmp.path();
+    fs::write(d.join("self.ron"), "(base: \"self.ron\", name: \"s\")").unwrap();
+    let e = LoadedScenario::read(&d.join("self.ron")).unwrap_err();
+    assert!(e.to_string().contains("(a cycle)"), "{e}");
+    fs::write(d.join("a.ron"), "(base: \"b.ron\", name: \"a\")").unwrap();
+    fs::write(d.join("b.ron"), "(base: \"./a.ron\", name: \"b\")").unwrap();
+    let e = LoadedScenario::read(&d.join("a.ron")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a.ron:1:8: base: the chain of variants comes back"),
+        "{e}"
+    );
+
+    fs::write(d.join("v0.ron"), SMALL).unwrap();
+    for k in 1..=MAX_VARIANT_DEPTH + 1 {
+        let v = format!("(base: \"v{}.ron\", name: \"v{k}\")", k - 1);
+        fs::write(d.join(format!("v{k}.ron")), v).unwrap();
+    }
+    let top = |k: usize| LoadedScenario::read(&d.join(format!("v{k}.ron")));
+    assert!(top(MAX_VARIANT_DEPTH).is_ok());
+    let e = top(MAX_VARIANT_DEPTH + 1).unwrap_err();
+    assert!(
+        e.to_string().contains("(allowed: at most 8 variants in a chain)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_variant_reports_its_own_values_in_its_own_file() {
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join("s.ron"), SMALL).unwrap();
+    let v = "(\n  base: \"s.ron\",\n  name: \"v\",\n  set: [\"polities.a.mobilization_lag=-1\"],\n)";
+    fs::write(tmp.path().join("v.ron"), v).unwrap();
+    let loaded = LoadedScenario::read(&tmp.path().join("v.ron")).unwrap();
+    let e = loaded.validate().unwrap_err();
+    assert_eq!(e.problems.len(), 1);
+    assert!(e.problems[0].file.ends_with("v.ron"), "{e}");
+    assert_eq!(e.problems[0].position, Some((4, 9)), "{e}");
+}
+
+#[test]
+fn huge_numbers_and_files_are_refused() {
+    let base = || LoadedScenario::parse("x.ron", SMALL).unwrap();
+    let set = |s: &str| {
+        let mut l = base();
+        let o: Override = s.parse().unwrap();
+        l.apply_overrides(&[o])
+            .and_then(|()| l.validate())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(set("runs=99999999999999999999").contains("not a whole number"));
+    assert!(set("runs=1099511627777").contains("runs: 1099511627777 is out of range"));
+    assert!(set("rules.truce_months=99999999999").contains("cannot take"));
+    assert!(set("polities.a.strength=1e309").contains("not a finite number"));
+    assert!(set("polities.a.strength=1e300").contains("allowed: greater than 0, at most 1000000"));
+    let many: Vec<Override> = vec!["seed=1".parse().unwrap(); MAX_OVERRIDES + 1];
+    let e = base().apply_overrides(&many).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("1001 overrides given (allowed: at most 1000)"),
+        "{e}"
+    );
+
+    let tmp = TempDir::new().unwrap();
+    let big = tmp.path().join("big.ron");
+    let mut text = SMALL.to_string();
+    text.push_str(&" ".repeat(MAX_FILE_BYTES as usize));
+    fs::write(&big, text).unwrap();
+    let e = LoadedScenario::read(&big).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("too large (allowed: at most 16777216 bytes)"),
+        "{e}"
+    );
+    // An endless file is cut off, not read to the end.
+    if Path::new("/dev/zero").exists() {
+        let out = jinsong(tmp.path(), &["check", "/dev/zero"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text_of(&out).contains("the scenario is too large"),
+            "{}",
+            text_of(&out)
+        );
+    }
+    // Bytes that are not UTF-8 are located.
+    fs::write(&big, b"(\n  name: \"x\xff\",\n)").unwrap();
+    let e = LoadedScenario::read(&big).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("big.ron:2:11: the scenario is not UTF-8 text"),
+        "{e}"
+    );
+}
+
+fn text_of(out: &Output) -> String {
+    text(&out.stderr)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutated shipped files
+// ---------------------------------------------------------------------------------------------
+
+/// Every `.ron` file under `scenarios/`, relative to it.
+fn shipped() -> Vec<PathBuf> {
+    let dir = root().join("scenarios");
+    let mut files: Vec<PathBuf> = listing(&dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// One edit of a file's bytes.
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// Delete `len` bytes at a fraction of the length.
+    Delete(f64, usize),
+    /// Insert a token at a fraction of the length.
+    Insert(f64, &'static str),
+    /// Replace one byte.
+    Byte(f64, u8),
+    /// Duplicate the line at a fraction of the line count.
+    DuplicateLine(f64),
+    /// Delete the line at a fraction of the line count.
+    DeleteLine(f64),
+    /// Swap two lines.
+    SwapLines(f64, f64),
+}
+
+const TOKENS: [&str; 20] = [
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "\"",
+    ":",
+    "-",
+    "0",
+    "9e999",
+    "18446744073709551616",
+    "//",
+    "/*",
+    "\n",
+    "Not(",
+    "..",
+    "/",
+    "r#\"",
+    "\u{0}",
+    "é",
+];
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let at = 0.0..1.0f64;
+    prop_oneof![
+        (at.clone(), 1..40usize).prop_map(|(a, n)| Mutation::Delete(a, n)),
+        (at.clone(), prop::sample::select(&TOKENS[..])).prop_map(|(a, t)| Mutation::Insert(a, t)),
+        (at.clone(), any::<u8>()).prop_map(|(a, b)| Mutation::Byte(a, b)),
+        at.clone().prop_map(Mutation::DuplicateLine),
+        at.clone().prop_map(Mutation::DeleteLine),
+        (at.clone(), at).prop_map(|(a, b)| Mutation::SwapLines(a, b)),
+    ]
+}
+
+fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+    let index = |f: f64, len: usize| ((f * len as f64) as usize).min(len.saturating_sub(1));
+    let lines = || -> Vec<Vec<u8>> { bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect() };
+    match *m {
+        Mutation::Delete(a, n) => {
+            let i = index(a, bytes.len());
+            let j = (i + n).min(bytes.len());
+            bytes.drain(i..j);
+        }
+        Mutation::Insert(a, t) => {
+            let i = index(a, bytes.len() + 1);
+            bytes.splice(i..i, t.bytes());
+        }
+        Mutation::Byte(a, b) => {
+            let i = index(a, bytes.len());
+            if let Some(x) = bytes.get_mut(i) {
+                *x = b;
+            }
+        }
+        Mutation::DuplicateLine(a) => {
+            let mut l = lines();
+            let i = index(a, l.len());
+            let copy = l[i].clone();
+            l.insert(i, copy);
+            *bytes = l.join(&b'\n');
+        }
+        Mutation::DeleteLine(a) => {
+            let mut l = lines();
+            let i = index(a, l.len());
+            l.remove(i);
+            *bytes = l.join(&b'\n');
+        }
+        Mutation::SwapLines(a, b) => {
+            let mut l = lines();
+            let (i, j) = (index(a, l.len()), index(b, l.len()));
+            l.swap(i, j);
+            *bytes = l.join(&b'\n');
+        }
+    }
+}
+
+/// Load `file` (a scenario, variant or pattern file), and check the answer: an error with
+/// problems, the first of them positioned in `file` unless the file could not be read or its
+/// base could not be found; or a valid scenario that compiles and runs, or patterns that compile
+/// and score a baseline run.
+fn check_loads(file: &Path, baseline: &Model) -> Result<(), TestCaseError> {
+    let shown = file.display().to_string();
+    let error = if file.parent().is_some_and(|p| p.ends_with("patterns")) {
+        match PatternSet::read(file).and_then(|set| set.compile(&shown, baseline)) {
+            Ok(compiled) => {
+                let mut ws = Workspace::new(baseline);
+                let mut tracker = compiled.tracker();
+                simulate(baseline, 1, 0, &mut ws, &mut tracker);
+                let _ = tracker.matches(&ws.outcome);
+                return Ok(());
+            }
+            Err(e) => e,
+        }
+    } else {
+        match LoadedScenario::read(file).and_then(|l| l.validate().map(|()| l)) {
+            Ok(loaded) => {
+                let model = Model::compile(&loaded.scenario);
+                let mut ws = Workspace::new(&model);
+                simulate(&model, 1, 0, &mut ws, &mut Silent);
+                return Ok(());
+            }
+            Err(e) => e,
+        }
+    };
+    prop_assert!(!error.problems.is_empty());
+    let first = &error.problems[0];
+    prop_assert!(!first.message.is_empty());
+    let unreadable = first.message.starts_with("cannot read");
+    prop_assert!(
+        unreadable || first.position.is_some(),
+        "the first problem has no position: {}",
+        error
+    );
+    for p in &error.problems {
+        prop_assert!(!p.message.is_empty(), "empty message in {}", error);
+    }
+    Ok(())
+}
+
+/// Mutate every shipped file (in a copy of `scenarios/`, so variants find their bases) and load
+/// it: never a panic. Fixed seed, 48 cases per file.
+#[test]
+fn mutated_shipped_files_never_panic() {
+    let tmp = TempDir::new().unwrap();
+    let copy = tmp.path().join("scenarios");
+    let files = shipped();
+    assert!(files.len() >= 14, "{files:?}");
+    for f in &files {
+        fs::create_dir_all(copy.join(f).parent().unwrap()).unwrap();
+        fs::copy(root().join("scenarios").join(f), copy.join(f)).unwrap();
+    }
+    let baseline = Model::compile(&LoadedScenario::baseline().unwrap().scenario);
+    for f in &files {
+        let original = fs::read(root().join("scenarios").join(f)).unwrap();
+        let target = copy.join(f);
+        let config = Config {
+            cases: 48,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        let result = runner.run(&prop::collection::vec(mutation(), 1..6), |mutations| {
+            let mut bytes = original.clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            fs::write(&target, &bytes).unwrap();
+            match catch_unwind(AssertUnwindSafe(|| check_loads(&target, &baseline))) {
+                Ok(r) => r,
+                Err(_) => Err(TestCaseError::fail(format!("panicked on {}", text(&bytes)))),
+            }
+        });
+        fs::write(&target, &original).unwrap();
+        if let Err(e) = result {
+            panic!("{}: {e}", f.display());
+        }
+    }
+}
+
+/// A few mutants through the real binary's `check`: exit status 0 or 1, never a panic.
+#[test]
+fn mutated_files_through_check() {
+    let tmp = TempDir::new().unwrap();
+    let base = fs::read(root().join("scenarios/baseline.ron")).unwrap();
+    let mutants: [&[Mutation]; 6] = [
+        &[Mutation::Delete(0.5, 30)],
+        &[Mutation::Insert(0.3, "9e999")],
+        &[Mutation::DeleteLine(0.2), Mutation::SwapLines(0.4, 0.6)],
+        &[Mutation::Byte(0.7, 0xff)],
+        &[Mutation::Insert(0.1, "Not(")],
+        &[Mutation::DuplicateLine(0.5)],
+    ];
+    for (k, ms) in mutants.iter().enumerate() {
+        let mut bytes = base.clone();
+        for m in *ms {
+            apply(&mut bytes, m);
+        }
+        let file = format!("m{k}.ron");
+        fs::write(tmp.path().join(&file), &bytes).unwrap();
+        let out = jinsong(tmp.path(), &["check", &file]);
+        let err = text(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{ms:?}: {err}");
+        assert!(!err.contains("panicked"), "{ms:?}: {err}");
+        if out.status.code() == Some(1) {
+            assert!(err.starts_with(&format!("error: {file}:")), "{ms:?}: {err}");
+        }
+    }
+}
