@@ -443,3 +443,16 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// `jinsong merge` of parts written by a hypothesis command (`command`), already checked to
+/// belong together and sorted by shard.
+pub(crate) fn merge_parts(
+    command: &str,
+    parts: &[crate::merge::PartFile],
+    out: &Path,
+    chart_options: Option<&crate::charts::ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let _ = (parts, out, chart_options, quiet);
+    bail!("merge: parts of `{command}` cannot be merged by this version")
+}
