@@ -249,9 +249,19 @@ impl<C: DeserializeOwned> Checkpoint<C> {
 }
 
 /// Remove the checkpoint of `shard` from `dir` once the results are written (a missing file is
-/// not an error).
+/// not an error), with any temporary file a killed process left beside it
+/// (`.checkpoint….json.tmp-PID`).
 pub fn remove(dir: &Path, shard: Shard) -> std::io::Result<()> {
-    match fs::remove_file(dir.join(checkpoint_file_name(shard))) {
+    let name = checkpoint_file_name(shard);
+    let leftover = format!(".{name}.tmp-");
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&leftover) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    match fs::remove_file(dir.join(name)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }

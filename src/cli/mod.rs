@@ -323,7 +323,7 @@ fn run(a: RunArgs) -> Result<()> {
         },
     )?;
     bar.finish_and_clear();
-    if !shard.is_whole() {
+    if a.long.shard.is_some() {
         return shards::write_part(&identity, &out, tally, a.quiet);
     }
     finish_run(

@@ -1,0 +1,260 @@
+//! Shards and `jinsong merge`, driving the real binary:
+//!
+//! - `run` split into 1, 3 and 7 shards and merged writes exactly the files of the single run,
+//!   byte for byte (summary.json, onset_curve.csv, the charts);
+//! - scripts/shards-local.sh (the Slurm recipe as a plain loop) gives the single run's files;
+//! - merge refuses a missing, duplicated or foreign part (other seed, other scenario) and mixed
+//!   shard counts, in one line naming the files, and writes nothing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+fn jinsong(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jinsong"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("cannot start the jinsong binary")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = jinsong(dir, args);
+    assert!(
+        out.status.success(),
+        "jinsong {args:?} failed: {}\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    out
+}
+
+/// Every file of a folder by name, with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn assert_same_folder(single: &Path, merged: &Path) {
+    let (a, b) = (files(single), files(merged));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{} vs {}",
+        single.display(),
+        merged.display()
+    );
+    for (name, bytes) in &a {
+        assert!(
+            bytes == &b[name],
+            "{name} differs between {} and {}",
+            single.display(),
+            merged.display()
+        );
+    }
+}
+
+const RUN: [&str; 5] = ["run", "--runs", "2000", "--seed", "11"];
+
+/// Write the parts of `run` split into `n` shards into `parts`.
+fn shards(dir: &Path, n: u64, parts: &str, extra: &[&str]) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|k| {
+            let shard = format!("{k}/{n}");
+            let mut args = RUN.to_vec();
+            args.extend(["--shard", &shard, "--out", parts, "--quiet"]);
+            args.extend(extra);
+            ok(dir, &args);
+            dir.join(parts).join(format!("part-{k}-of-{n}.json"))
+        })
+        .collect()
+}
+
+fn path_args(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| p.display().to_string()).collect()
+}
+
+#[test]
+fn run_in_1_3_and_7_shards_merges_into_the_single_run_byte_for_byte() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let mut single = RUN.to_vec();
+    single.extend(["--out", "single", "--format", "svg", "--quiet"]);
+    ok(dir, &single);
+    for n in [1u64, 3, 7] {
+        let parts_dir = format!("parts{n}");
+        let mut parts = shards(dir, n, &parts_dir, &[]);
+        // A shard writes only its part: no summary, no charts.
+        assert_eq!(files(&dir.join(&parts_dir)).len(), n as usize);
+        parts.reverse(); // any order
+        let merged = format!("merged{n}");
+        let mut args: Vec<String> = vec!["merge".into()];
+        args.extend(path_args(&parts));
+        args.extend(["--out".into(), merged.clone(), "--format".into(), "svg".into()]);
+        let out = ok(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            text(&out.stdout).contains("2000 runs, seed 11"),
+            "{}",
+            text(&out.stdout)
+        );
+        assert_same_folder(&dir.join("single"), &dir.join(&merged));
+    }
+    // The part file is the documented envelope.
+    let part: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("parts3/part-2-of-3.json")).unwrap()).unwrap();
+    assert_eq!(part["format"], "jinsong-part/1");
+    assert_eq!(part["command"], "run");
+    assert_eq!(part["shard"], serde_json::json!({"index": 2, "count": 3}));
+    assert_eq!(part["seed"], 11);
+    assert_eq!(part["counts"]["runs"], 667); // runs floor(2000/3) .. floor(4000/3)
+    assert!(part["scenario_hash"].as_str().unwrap().starts_with("fnv1a64:"));
+    assert!(part["argv"].as_array().unwrap().iter().any(|a| a == "2/3"));
+}
+
+#[test]
+fn the_local_shard_script_gives_the_single_run() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small.ron");
+    let scenario = scenario.to_str().unwrap();
+    ok(
+        dir,
+        &[
+            "run", scenario, "--runs", "3000", "--seed", "2", "--out", "single", "--quiet",
+        ],
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/shards-local.sh");
+    let out = Command::new("bash")
+        .current_dir(dir)
+        .env("JINSONG", env!("CARGO_BIN_EXE_jinsong"))
+        .arg(&script)
+        .args([
+            "3", "parts", "merged", "run", scenario, "--runs", "3000", "--seed", "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_same_folder(&dir.join("single"), &dir.join("merged"));
+    assert!(files(&dir.join("single")).contains_key("onset_curves.png"));
+}
+
+/// `merge` must fail with one line containing `needle`, and write nothing.
+fn refused(dir: &Path, parts: &[PathBuf], needle: &str) {
+    let mut args: Vec<String> = vec!["merge".into()];
+    args.extend(path_args(parts));
+    args.extend(["--out".into(), "refused".into()]);
+    let out = jinsong(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!dir.join("refused").exists());
+}
+
+#[test]
+fn merge_refuses_missing_duplicate_and_foreign_parts() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let p = shards(dir, 3, "p", &[]);
+    let seed7 = {
+        let args = [
+            "run", "--runs", "2000", "--seed", "7", "--shard", "2/3", "--out", "seed7", "-q",
+        ];
+        ok(dir, &args);
+        dir.join("seed7/part-2-of-3.json")
+    };
+    let other = shards(dir, 3, "other", &["--set", "polities.song.mobilization_lag=2"]);
+    let four = shards(dir, 4, "four", &[]);
+    fs::create_dir(dir.join("copy")).unwrap();
+    let copy = dir.join("copy/part-2-of-3.json");
+    fs::copy(&p[1], &copy).unwrap();
+
+    refused(dir, &[p[0].clone(), p[2].clone()], "missing shard 2 of 3");
+    refused(dir, &[p[0].clone()], "missing shards 2, 3 of 3");
+    refused(
+        dir,
+        &[p[0].clone(), p[1].clone(), copy.clone(), p[2].clone()],
+        "shard 2/3 is given twice",
+    );
+    refused(
+        dir,
+        &[p[0].clone(), p[1].clone(), p[1].clone(), p[2].clone()],
+        "given twice",
+    );
+    refused(
+        dir,
+        &[p[0].clone(), seed7.clone(), p[2].clone()],
+        &format!(
+            "{} does not belong with {}: seed 7, not 11",
+            seed7.display(),
+            p[0].display()
+        ),
+    );
+    refused(
+        dir,
+        &[p[0].clone(), other[1].clone(), p[2].clone()],
+        "does not belong with",
+    );
+    refused(
+        dir,
+        &[p[0].clone(), other[1].clone(), p[2].clone()],
+        "another scenario",
+    );
+    refused(
+        dir,
+        &[p[0].clone(), four[1].clone(), p[2].clone()],
+        "mixed shard counts",
+    );
+    // Not a part at all, or a part whose counts were tampered with.
+    let bogus = dir.join("bogus.json");
+    fs::write(&bogus, "{\"format\": \"something else\"}").unwrap();
+    refused(
+        dir,
+        &[p[0].clone(), bogus, p[2].clone()],
+        "not a jinsong part file",
+    );
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&p[1]).unwrap()).unwrap();
+    v["counts"]["runs"] = serde_json::json!(1);
+    let tampered = dir.join("tampered/part-2-of-3.json");
+    fs::create_dir(dir.join("tampered")).unwrap();
+    fs::write(&tampered, serde_json::to_vec(&v).unwrap()).unwrap();
+    refused(dir, &[p[0].clone(), tampered, p[2].clone()], "counts do not fit");
+    // The genuine set still merges.
+    let mut args: Vec<String> = vec!["merge".into()];
+    args.extend(path_args(&p));
+    args.extend([
+        "--out".into(),
+        "fine".into(),
+        "--no-charts".into(),
+        "--quiet".into(),
+    ]);
+    ok(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn bad_shards_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    for bad in ["0/3", "4/3", "3", "1/0"] {
+        let mut args = RUN.to_vec();
+        args.extend(["--shard", bad, "--out", "x"]);
+        let out = jinsong(tmp.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+        assert!(!tmp.path().join("x").exists());
+    }
+}
