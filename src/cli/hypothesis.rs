@@ -8,17 +8,27 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 
+use serde::{Deserialize, Serialize};
+
+use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, write_part, LongArgs};
 use super::{charts_note, emit, load, progress_bar, write_charts, DrawArgs};
 use crate::attribution::attribute;
 use crate::calendar::Month;
 use crate::calibrate::{calibrate, FreeParameter, Search};
+use crate::charts::ChartOptions;
 use crate::charts::{
     parse_compare_curves, render_attribution_charts, render_compare_charts, render_score_charts,
 };
-use crate::compare::compare;
+use crate::checkpoint::Identity;
+use crate::compare::{compare_counts, CompareTally, Comparison};
+use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
+use crate::montecarlo::wave_runs;
 use crate::output::Staging;
+use crate::part::{scenario_hash, text_hash};
 use crate::patterns::PatternSet;
+use crate::scenario::Scenario;
+use crate::score::PatternCounts;
 use crate::score::{count_matches, ScoreReport};
 
 /// The pattern file used when `--patterns` is not given.
@@ -80,6 +90,8 @@ pub struct ScoreArgs {
     batch: BatchOptions,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// `jinsong calibrate`.
@@ -127,6 +139,8 @@ pub struct CompareArgs {
     batch: BatchOptions,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// `jinsong attribute`.
@@ -187,50 +201,138 @@ fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// What a `score` part keeps besides its counts: enough to finish without the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ScoreSettings {
+    /// Runs per scenario (all shards).
+    runs: u64,
+    /// The pattern file as given.
+    patterns_file: String,
+    /// [`text_hash`] of the pattern file.
+    patterns_hash: String,
+    /// Pattern names, in file order.
+    patterns: Vec<String>,
+    /// The scenarios scored.
+    scenarios: Vec<Scenario>,
+}
+
 /// `jinsong score`.
 pub fn score(a: ScoreArgs) -> Result<()> {
     a.batch.check()?;
     let chart_options = a.draw.options()?;
     let patterns_file = shown(&a.patterns);
     let patterns = PatternSet::read(&a.patterns)?;
+    let patterns_text =
+        std::fs::read_to_string(&a.patterns).with_context(|| format!("cannot read {patterns_file}"))?;
     // Load, validate and compile everything before any output folder is touched.
     let mut jobs = Vec::new();
+    let mut scenarios = Vec::new();
     for path in &a.scenarios {
         let loaded = load(Some(path), &[])?;
         let model = Model::compile(&loaded.scenario);
         let compiled = patterns.compile(&patterns_file, &model)?;
         jobs.push((model, compiled));
+        scenarios.push(loaded.scenario);
     }
-    let staging = Staging::prepare(&a.batch.out_or("score"))?;
-    let pool = a.batch.pool()?;
-    let bar = progress_bar(a.batch.runs * jobs.len() as u64, a.batch.quiet);
-    let mut results = Vec::new();
-    for (model, compiled) in &jobs {
-        let counts =
-            pool.install(|| count_matches(model, compiled, a.batch.seed, 0, a.batch.runs, &|n| bar.inc(n)));
-        results.push((model.name.clone(), counts));
-    }
-    bar.finish_and_clear();
     let names = jobs.first().map(|(_, c)| c.names()).unwrap_or_default();
-    let report = ScoreReport::new(&names, &results);
-    staging.write("scores.json", report.to_json().as_bytes())?;
-    staging.write("scores.csv", report.to_csv().as_bytes())?;
-    let charts = match &chart_options {
-        Some(opts) => write_charts(&staging, render_score_charts(&report, opts)),
-        None => Vec::new(),
+    let (runs, seed) = (a.batch.runs, a.batch.seed);
+    let shard = a.long.shard();
+    let settings = ScoreSettings {
+        runs,
+        patterns_file: patterns_file.clone(),
+        patterns_hash: text_hash(&patterns_text),
+        patterns: names.clone(),
+        scenarios,
     };
-    let dir = staging.commit()?;
-    if !a.batch.quiet {
-        emit(&format!(
-            "patterns: {patterns_file}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv{}\n",
-            a.batch.runs,
-            a.batch.seed,
-            report.table(),
-            dir.display(),
-            charts_note(&charts)
-        ))?;
+    let identity = Identity {
+        command: "score".into(),
+        shard,
+        scenario_hash: scenario_hash(&settings.scenarios.iter().collect::<Vec<_>>()),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+    };
+    let out = a.batch.out_or("score");
+    drop(Staging::prepare(&out)?);
+    let pool = a.batch.pool()?;
+    let range = shard.range(runs);
+    let bar = progress_bar((range.end - range.start) * jobs.len() as u64, a.batch.quiet);
+    let k = names.len();
+    let counts = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave_runs(pool.current_num_threads()),
+        vec![PatternCounts::new(k); jobs.len()],
+        &|c: &Vec<PatternCounts>| c.len() == jobs.len() && c.iter().all(|p| p.matched.len() == k),
+        &mut |items, counts: &mut Vec<PatternCounts>| {
+            for ((model, compiled), total) in jobs.iter().zip(counts.iter_mut()) {
+                let first = range.start + items.start;
+                let n = items.end - items.start;
+                total
+                    .merge(&pool.install(|| count_matches(model, compiled, seed, first, n, &|n| bar.inc(n))));
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, counts, a.batch.quiet);
     }
+    let scenario_names: Vec<String> = jobs.iter().map(|(m, _)| m.name.clone()).collect();
+    let finish = ScoreFinish {
+        patterns_file: &patterns_file,
+        patterns: &names,
+        scenarios: &scenario_names,
+        runs,
+        seed,
+    };
+    finish.write(counts, &out, chart_options.as_ref(), a.batch.quiet)?;
+    remove_checkpoint(&out, shard);
     Ok(())
+}
+
+/// What `score` needs besides the counts to write its files.
+struct ScoreFinish<'a> {
+    patterns_file: &'a str,
+    patterns: &'a [String],
+    scenarios: &'a [String],
+    runs: u64,
+    seed: u64,
+}
+
+impl ScoreFinish<'_> {
+    /// Write `scores.json`, `scores.csv` and the chart and print the table: the single-machine
+    /// `score` and `merge` of its parts both end here.
+    fn write(
+        &self,
+        counts: Vec<PatternCounts>,
+        out: &Path,
+        chart_options: Option<&ChartOptions>,
+        quiet: bool,
+    ) -> Result<()> {
+        let results: Vec<(String, PatternCounts)> = self.scenarios.iter().cloned().zip(counts).collect();
+        let report = ScoreReport::new(self.patterns, &results);
+        let staging = Staging::prepare(out)?;
+        staging.write("scores.json", report.to_json().as_bytes())?;
+        staging.write("scores.csv", report.to_csv().as_bytes())?;
+        let charts = match chart_options {
+            Some(opts) => write_charts(&staging, render_score_charts(&report, opts)),
+            None => Vec::new(),
+        };
+        let dir = staging.commit()?;
+        if !quiet {
+            emit(&format!(
+                "patterns: {}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv{}\n",
+                self.patterns_file,
+                self.runs,
+                self.seed,
+                report.table(),
+                dir.display(),
+                charts_note(&charts)
+            ))?;
+        }
+        Ok(())
+    }
 }
 
 /// The path of `target` relative to the folder `from` (both as given or relative to the
@@ -333,14 +435,29 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
     Ok(())
 }
 
+/// What a `compare` part keeps besides its counts: enough to finish without the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CompareSettings {
+    /// Runs per scenario (all shards).
+    runs: u64,
+    /// The pair, as polity indices.
+    dyad: (usize, usize),
+    /// The outcome's last month, as an offset from the start.
+    by: u32,
+    /// The scenarios compared.
+    scenarios: Vec<Scenario>,
+}
+
 /// `jinsong compare`.
 pub fn compare_command(a: CompareArgs) -> Result<()> {
     a.batch.check()?;
     let chart_options = a.draw.options()?;
     let mut models = Vec::new();
+    let mut scenarios = Vec::new();
     for path in &a.scenarios {
         let loaded = load(Some(path), &[])?;
         models.push((shown(path), Model::compile(&loaded.scenario)));
+        scenarios.push(loaded.scenario);
     }
     let (first_file, first) = &models[0];
     for (file, m) in &models[1..] {
@@ -363,25 +480,91 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
     }
     let (dyad, by) = outcome_of(&a.outcome, first, first_file)?;
     let models: Vec<Model> = models.into_iter().map(|(_, m)| m).collect();
-    let staging = Staging::prepare(&a.batch.out_or("compare"))?;
+    let (runs, seed) = (a.batch.runs, a.batch.seed);
+    let shard = a.long.shard();
+    let settings = CompareSettings {
+        runs,
+        dyad,
+        by,
+        scenarios,
+    };
+    let identity = Identity {
+        command: "compare".into(),
+        shard,
+        scenario_hash: scenario_hash(&settings.scenarios.iter().collect::<Vec<_>>()),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+    };
+    let out = a.batch.out_or("compare");
+    drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;
-    let bar = progress_bar(a.batch.runs * models.len() as u64, a.batch.quiet);
-    let k = models.len() as u64;
-    let comparison =
-        pool.install(|| compare(&models, dyad, by, a.batch.seed, a.batch.runs, &|n| bar.inc(n * k)))?;
+    let range = shard.range(runs);
+    let bar = progress_bar((range.end - range.start) * models.len() as u64, a.batch.quiet);
+    let k = models.len();
+    let mut failed = None;
+    let tally = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave_runs(pool.current_num_threads()),
+        CompareTally::new(k, by),
+        &|t: &CompareTally| t.fits(k, by),
+        &mut |items, total: &mut CompareTally| {
+            let runs = range.start + items.start..range.start + items.end;
+            let wave =
+                pool.install(|| compare_counts(&models, dyad, by, seed, runs, &|n| bar.inc(n * k as u64)));
+            match wave {
+                Ok(wave) => *total = std::mem::replace(total, CompareTally::new(0, 0)).merge(wave),
+                Err(e) => failed = Some(e),
+            }
+        },
+    )?;
     bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, tally, a.batch.quiet);
+    }
+    finish_compare(
+        &models,
+        &settings,
+        seed,
+        tally,
+        &out,
+        chart_options.as_ref(),
+        a.batch.quiet,
+    )?;
+    remove_checkpoint(&out, shard);
+    Ok(())
+}
+
+/// Write `compare.json`, `compare_curves.csv` and the charts and print the table: the
+/// single-machine `compare` and `merge` of its parts both end here.
+fn finish_compare(
+    models: &[Model],
+    settings: &CompareSettings,
+    seed: u64,
+    tally: CompareTally,
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let comparison = Comparison::from_counts(models, settings.dyad, settings.by, seed, settings.runs, tally)?;
+    let staging = Staging::prepare(out)?;
     staging.write("compare.json", comparison.to_json().as_bytes())?;
     let curves = comparison.curves_csv();
     staging.write("compare_curves.csv", curves.as_bytes())?;
     let mut charts = Vec::new();
-    if let Some(opts) = &chart_options {
+    if let Some(opts) = chart_options {
         match parse_compare_curves(&curves) {
             Ok(rows) => charts = write_charts(&staging, render_compare_charts(&comparison, &rows, opts)),
             Err(e) => eprintln!("warning: no charts: compare_curves.csv: {e}"),
         }
     }
     let dir = staging.commit()?;
-    if !a.batch.quiet {
+    if !quiet {
         emit(&format!(
             "{}wrote {}/compare.json and compare_curves.csv{}\n",
             comparison.table(),
@@ -444,15 +627,90 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     Ok(())
 }
 
+/// Decode a part's settings.
+fn settings_of<T: serde::de::DeserializeOwned>(first: &PartFile) -> Result<T> {
+    Ok(
+        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
+            path: first.path.clone(),
+            reason: format!("settings: {e}"),
+        })?,
+    )
+}
+
+/// The number of runs of shard `shard` of `runs`.
+fn shard_runs(shard: crate::shard::Shard, runs: u64) -> u64 {
+    let r = shard.range(runs);
+    r.end - r.start
+}
+
 /// `jinsong merge` of parts written by a hypothesis command (`command`), already checked to
 /// belong together and sorted by shard.
 pub(crate) fn merge_parts(
     command: &str,
-    parts: &[crate::merge::PartFile],
+    parts: &[PartFile],
     out: &Path,
-    chart_options: Option<&crate::charts::ChartOptions>,
+    chart_options: Option<&ChartOptions>,
     quiet: bool,
 ) -> Result<()> {
-    let _ = (parts, out, chart_options, quiet);
-    bail!("merge: parts of `{command}` cannot be merged by this version")
+    let first = &parts[0];
+    let seed = first.part.seed;
+    match command {
+        "score" => {
+            let s: ScoreSettings = settings_of(first)?;
+            part_scenarios(first, &s.scenarios.iter().collect::<Vec<_>>())?;
+            let k = s.patterns.len();
+            let counts = add_parts(
+                parts,
+                vec![PatternCounts::new(k); s.scenarios.len()],
+                &|shard, c: &Vec<PatternCounts>| {
+                    c.len() == s.scenarios.len()
+                        && c.iter().all(|p| {
+                            p.matched.len() == k
+                                && p.runs == shard_runs(shard, s.runs)
+                                && p.joint <= p.runs
+                                && p.matched.iter().all(|&m| m <= p.runs)
+                        })
+                },
+                &|total, c| {
+                    for (t, x) in total.iter_mut().zip(c) {
+                        t.merge(x);
+                    }
+                },
+            )?;
+            let names: Vec<String> = s.scenarios.iter().map(|sc| sc.name.clone()).collect();
+            let finish = ScoreFinish {
+                patterns_file: &s.patterns_file,
+                patterns: &s.patterns,
+                scenarios: &names,
+                runs: s.runs,
+                seed,
+            };
+            finish.write(counts, out, chart_options, quiet)
+        }
+        "compare" => {
+            let s: CompareSettings = settings_of(first)?;
+            part_scenarios(first, &s.scenarios.iter().collect::<Vec<_>>())?;
+            let models: Vec<Model> = s.scenarios.iter().map(Model::compile).collect();
+            let k = models.len();
+            let tally = add_parts(
+                parts,
+                CompareTally::new(k, s.by),
+                &|shard, t: &CompareTally| {
+                    let n = shard_runs(shard, s.runs);
+                    t.fits(k, s.by)
+                        && t.successes.iter().all(|&x| x <= n)
+                        && t.n10.iter().zip(&t.n01).all(|(a, b)| a + b <= n)
+                        && t.months
+                            .iter()
+                            .zip(&t.successes)
+                            .all(|(m, &x)| m.iter().sum::<u64>() == x)
+                },
+                &|total, t| *total = std::mem::replace(total, CompareTally::new(0, 0)).merge(t.clone()),
+            )?;
+            finish_compare(&models, &s, seed, tally, out, chart_options, quiet)
+        }
+        other => {
+            bail!("merge: parts of `{other}` cannot be merged by this version (run, score and compare can)")
+        }
+    }
 }
