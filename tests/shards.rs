@@ -258,3 +258,118 @@ fn bad_shards_are_refused() {
         assert!(!tmp.path().join("x").exists());
     }
 }
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+/// Split `args` (a score or compare command) into `n` shards, merge them, and compare with the
+/// single-machine command's folder, file by file. Returns the parts.
+fn split_and_merge(dir: &Path, args: &[String], n: u64, tag: &str) -> Vec<PathBuf> {
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v = args.to_vec();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let single = format!("{tag}-single");
+    ok(
+        dir,
+        &strs(&with(&["--out", &single, "--format", "svg", "--quiet"])),
+    );
+    let parts_dir = format!("{tag}-parts{n}");
+    let mut parts: Vec<PathBuf> = (1..=n)
+        .map(|k| {
+            let shard = format!("{k}/{n}");
+            ok(
+                dir,
+                &strs(&with(&["--shard", &shard, "--out", &parts_dir, "--quiet"])),
+            );
+            dir.join(&parts_dir).join(format!("part-{k}-of-{n}.json"))
+        })
+        .collect();
+    parts.reverse();
+    let merged = format!("{tag}-merged{n}");
+    let mut m: Vec<String> = vec!["merge".into()];
+    m.extend(path_args(&parts));
+    m.extend(["--out", &merged, "--format", "svg", "--quiet"].map(String::from));
+    ok(dir, &strs(&m));
+    assert_same_folder(&dir.join(single), &dir.join(merged));
+    parts.reverse();
+    parts
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn score_in_shards_merges_into_the_single_score() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let s = scenarios_dir();
+    let args: Vec<String> = vec![
+        "score".into(),
+        s.join("baseline.ron").display().to_string(),
+        s.join("readings/jurchen_greed.ron").display().to_string(),
+        "--patterns".into(),
+        s.join("patterns/history.ron").display().to_string(),
+        "--runs".into(),
+        "1200".into(),
+        "--seed".into(),
+        "4".into(),
+    ];
+    let parts = split_and_merge(dir, &args, 3, "score");
+    let _ = split_and_merge(dir, &args, 1, "score");
+    // A part of another seed, or a missing part, is refused.
+    let mut other = args.clone();
+    other[8] = "5".into();
+    other.extend(["--shard", "2/3", "--out", "score-seed5", "--quiet"].map(String::from));
+    ok(dir, &strs(&other));
+    let foreign = dir.join("score-seed5/part-2-of-3.json");
+    refused(
+        dir,
+        &[parts[0].clone(), foreign, parts[2].clone()],
+        "seed 5, not 4",
+    );
+    refused(dir, &[parts[0].clone(), parts[1].clone()], "missing shard 3 of 3");
+    refused(
+        dir,
+        &[parts[0].clone(), parts[0].clone(), parts[1].clone()],
+        "given twice",
+    );
+}
+
+#[test]
+fn compare_in_shards_merges_into_the_single_compare() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let s = scenarios_dir();
+    let args: Vec<String> = vec![
+        "compare".into(),
+        s.join("baseline.ron").display().to_string(),
+        s.join("counterfactuals/no_pingzhou.ron").display().to_string(),
+        "--by".into(),
+        "1127-12".into(),
+        "--runs".into(),
+        "1500".into(),
+    ];
+    let parts = split_and_merge(dir, &args, 3, "compare");
+    let _ = split_and_merge(dir, &args, 7, "compare");
+    // Another scenario list, or parts of run and compare mixed, are refused.
+    let mut other = args.clone();
+    other[2] = s.join("counterfactuals/song_fast.ron").display().to_string();
+    other.extend(["--shard", "2/3", "--out", "compare-other", "--quiet"].map(String::from));
+    ok(dir, &strs(&other));
+    let foreign = dir.join("compare-other/part-2-of-3.json");
+    refused(
+        dir,
+        &[parts[0].clone(), foreign, parts[2].clone()],
+        "another scenario",
+    );
+    let run_parts = shards(dir, 3, "run-parts", &[]);
+    refused(
+        dir,
+        &[parts[0].clone(), run_parts[1].clone(), parts[2].clone()],
+        "command `run`, not `compare`",
+    );
+}
