@@ -373,3 +373,32 @@ fn compare_in_shards_merges_into_the_single_compare() {
         "command `run`, not `compare`",
     );
 }
+
+#[test]
+fn attribute_in_shards_merges_into_the_single_attribute() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let args: Vec<String> = [
+        "attribute",
+        "--mechanisms",
+        "fear_spiral,provocations,alliances",
+        "--by",
+        "1127-12",
+        "--runs",
+        "600",
+    ]
+    .map(String::from)
+    .to_vec();
+    let parts = split_and_merge(dir, &args, 3, "attribute");
+    // Another mechanism list is another batch.
+    let mut other = args.clone();
+    other[2] = "fear_spiral,provocations".into();
+    other.extend(["--shard", "2/3", "--out", "attribute-other", "--quiet"].map(String::from));
+    ok(dir, &strs(&other));
+    let foreign = dir.join("attribute-other/part-2-of-3.json");
+    refused(
+        dir,
+        &[parts[0].clone(), foreign, parts[2].clone()],
+        "other settings (mechanisms)",
+    );
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, write_part, LongArgs};
 use super::{charts_note, emit, load, progress_bar, write_charts, DrawArgs};
-use crate::attribution::attribute;
+use crate::attribution::{attribute_counts, AttrTally, Attribution, ATTRIBUTION_CHUNK_RUNS};
 use crate::calendar::Month;
 use crate::calibrate::{calibrate, FreeParameter, Search};
 use crate::charts::ChartOptions;
@@ -157,6 +157,8 @@ pub struct AttributeArgs {
     batch: BatchOptions,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// Resolve `--dyad` and `--by` against a model.
@@ -575,6 +577,21 @@ fn finish_compare(
     Ok(())
 }
 
+/// What an `attribute` part keeps besides its counts: enough to finish without the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AttributeSettings {
+    /// Runs per combination (all shards).
+    runs: u64,
+    /// The mechanisms switched, in order.
+    mechanisms: Vec<String>,
+    /// The pair, as polity indices.
+    dyad: (usize, usize),
+    /// The outcome's last month, as an offset from the start.
+    by: u32,
+    /// The scenario (all mechanisms as given).
+    scenario: Scenario,
+}
+
 /// `jinsong attribute`.
 pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     a.batch.check()?;
@@ -594,29 +611,101 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     crate::attribution::check_mechanisms(&mechanisms)?;
     let model = Model::compile(&loaded.scenario);
     let (dyad, by) = outcome_of(&a.outcome, &model, &file)?;
-    let staging = Staging::prepare(&a.batch.out_or(&format!("attribute-{}", loaded.scenario.name)))?;
+    let (runs, seed) = (a.batch.runs, a.batch.seed);
+    let shard = a.long.shard();
+    let settings = AttributeSettings {
+        runs,
+        mechanisms: mechanisms.iter().map(|m| m.to_string()).collect(),
+        dyad,
+        by,
+        scenario: loaded.scenario.clone(),
+    };
+    let identity = Identity {
+        command: "attribute".into(),
+        shard,
+        scenario_hash: scenario_hash(&[&loaded.scenario]),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+    };
+    let out = a.batch.out_or(&format!("attribute-{}", loaded.scenario.name));
+    drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;
-    let combos = 1u64 << mechanisms.len();
-    let bar = progress_bar(a.batch.runs * combos, a.batch.quiet);
-    let attribution = pool.install(|| {
-        attribute(
-            &loaded.scenario,
-            &mechanisms,
-            dyad,
-            by,
-            a.batch.seed,
-            a.batch.runs,
-            &|n| bar.inc(n * combos),
-        )
-    })?;
+    let k = mechanisms.len();
+    let combos = 1u64 << k;
+    let range = shard.range(runs);
+    let bar = progress_bar((range.end - range.start) * combos, a.batch.quiet);
+    // A wave costs about as many simulations as a wave of `run`.
+    let threads = pool.current_num_threads() as u64;
+    let wave = (wave_runs(pool.current_num_threads()) >> k).max(ATTRIBUTION_CHUNK_RUNS * threads);
+    let mut failed = None;
+    let tally = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave,
+        AttrTally::new(k),
+        &|t: &AttrTally| t.fits(k),
+        &mut |items, total: &mut AttrTally| {
+            let runs = range.start + items.start..range.start + items.end;
+            let counted = pool.install(|| {
+                attribute_counts(&loaded.scenario, &mechanisms, dyad, by, seed, runs, &|n| {
+                    bar.inc(n * combos)
+                })
+            });
+            match counted {
+                Ok(t) => *total = std::mem::replace(total, AttrTally::new(0)).merge(t),
+                Err(e) => failed = Some(e),
+            }
+        },
+    )?;
     bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, tally, a.batch.quiet);
+    }
+    finish_attribute(
+        &settings,
+        seed,
+        tally,
+        &out,
+        chart_options.as_ref(),
+        a.batch.quiet,
+    )?;
+    remove_checkpoint(&out, shard);
+    Ok(())
+}
+
+/// Write `attribution.json` and the chart and print the table: the single-machine `attribute`
+/// and `merge` of its parts both end here.
+fn finish_attribute(
+    settings: &AttributeSettings,
+    seed: u64,
+    tally: AttrTally,
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let mechanisms: Vec<&str> = settings.mechanisms.iter().map(String::as_str).collect();
+    let attribution = Attribution::from_counts(
+        &settings.scenario,
+        &mechanisms,
+        settings.dyad,
+        settings.by,
+        seed,
+        settings.runs,
+        tally,
+    )?;
+    let staging = Staging::prepare(out)?;
     staging.write("attribution.json", attribution.to_json().as_bytes())?;
-    let charts = match &chart_options {
+    let charts = match chart_options {
         Some(opts) => write_charts(&staging, render_attribution_charts(&attribution, opts)),
         None => Vec::new(),
     };
     let dir = staging.commit()?;
-    if !a.batch.quiet {
+    if !quiet {
         emit(&format!(
             "{}wrote {}/attribution.json{}\n",
             attribution.table(),
@@ -709,8 +798,34 @@ pub(crate) fn merge_parts(
             )?;
             finish_compare(&models, &s, seed, tally, out, chart_options, quiet)
         }
-        other => {
-            bail!("merge: parts of `{other}` cannot be merged by this version (run, score and compare can)")
+        "attribute" => {
+            let s: AttributeSettings = settings_of(first)?;
+            part_scenarios(first, &[&s.scenario])?;
+            let k = s.mechanisms.len();
+            let names: Vec<&str> = s.mechanisms.iter().map(String::as_str).collect();
+            if let Err(e) = crate::attribution::check_mechanisms(&names) {
+                return Err(MergeError::Corrupt {
+                    path: first.path.clone(),
+                    reason: format!("settings: {e}"),
+                }
+                .into());
+            }
+            let tally = add_parts(
+                parts,
+                AttrTally::new(k),
+                &|shard, t: &AttrTally| {
+                    let n = shard_runs(shard, s.runs);
+                    t.fits(k)
+                        && t.successes.iter().all(|&x| x <= n)
+                        && t.initiator.iter().zip(&t.provoked).all(|(i, p)| p <= i)
+                        && t.initiator[0] + t.initiator[1] <= n
+                },
+                &|total, t| *total = std::mem::replace(total, AttrTally::new(0)).merge(t.clone()),
+            )?;
+            finish_attribute(&s, seed, tally, out, chart_options, quiet)
         }
+        other => bail!(
+            "merge: parts of `{other}` cannot be merged by this version (run, score, compare and attribute can)"
+        ),
     }
 }
