@@ -211,3 +211,51 @@ fn first_ctrl_c_writes_a_checkpoint_and_says_how_to_resume() {
     reference(dir);
     assert_same_results(dir, "stopped");
 }
+
+#[test]
+fn a_killed_compare_resumes_to_the_uninterrupted_comparison() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let args = |out: &str, threads: &str| -> Vec<String> {
+        vec![
+            "compare".into(),
+            s.join("baseline.ron").display().to_string(),
+            s.join("counterfactuals/no_pingzhou.ron").display().to_string(),
+            "--by".into(),
+            "1127-12".into(),
+            "--runs".into(),
+            "40000".into(),
+            "--threads".into(),
+            threads.into(),
+            "--no-charts".into(),
+            "--quiet".into(),
+            "--out".into(),
+            out.into(),
+            "--checkpoint-every".into(),
+            "0".into(),
+        ]
+    };
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args("killed", "1"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.join("killed/checkpoint.json");
+    wait_for(&checkpoint, &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at = done(&checkpoint);
+    assert!(at > 0 && at < 40000, "checkpoint at {at}");
+    let mut resume = args("killed", "2");
+    resume.push("--resume".into());
+    ok(dir, &strs(&resume));
+    ok(dir, &strs(&args("reference", "2")));
+    for file in ["compare.json", "compare_curves.csv"] {
+        let a = fs::read(dir.join("reference").join(file)).unwrap();
+        let b = fs::read(dir.join("killed").join(file)).unwrap();
+        assert!(a == b, "{file} of the resumed compare differs");
+    }
+}
