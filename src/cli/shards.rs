@@ -61,8 +61,9 @@ pub struct Interrupted(pub String);
 static STOP: AtomicBool = AtomicBool::new(false);
 static HANDLER: Once = Once::new();
 
-/// Install the Ctrl-C handler (once): the first Ctrl-C asks the running command to stop after
-/// the wave in flight; the second exits at once with status 130.
+/// Install the Ctrl-C handler (once): the first Ctrl-C (or SIGTERM, SIGHUP: what a scheduler
+/// sends before killing a job) asks the running command to stop after the wave in flight; the
+/// second exits at once with status 130.
 fn install_ctrlc() {
     HANDLER.call_once(|| {
         let installed = ctrlc::set_handler(|| {
