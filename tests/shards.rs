@@ -402,3 +402,49 @@ fn attribute_in_shards_merges_into_the_single_attribute() {
         "other settings (mechanisms)",
     );
 }
+
+#[test]
+fn calibrate_with_sharded_design_points_merges_into_the_single_calibration() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let s = scenarios_dir();
+    let args: Vec<String> = vec![
+        "calibrate".into(),
+        s.join("readings/jurchen_greed.ron").display().to_string(),
+        "--patterns".into(),
+        s.join("patterns/history.ron").display().to_string(),
+        "--free".into(),
+        "polities.jin.war_readiness=0.1..0.9".into(),
+        "--free".into(),
+        "polities.song.mobilization_lag=2..24".into(),
+        "--budget".into(),
+        "10".into(),
+        "--runs".into(),
+        "300".into(),
+        "--seed".into(),
+        "3".into(),
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v = args.clone();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    ok(dir, &strs(&with(&["--out", "single", "--quiet"])));
+    // 5 design points in 3 shards (1, 2 and 2 points); merge does the local search.
+    let parts: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let shard = format!("{k}/3");
+            ok(
+                dir,
+                &strs(&with(&["--shard", &shard, "--out", "parts", "--quiet"])),
+            );
+            dir.join(format!("parts/part-{k}-of-3.json"))
+        })
+        .collect();
+    let mut m: Vec<String> = vec!["merge".into()];
+    m.extend(path_args(&parts));
+    m.extend(["--out", "merged", "--quiet"].map(String::from));
+    ok(dir, &strs(&m));
+    assert_same_folder(&dir.join("single"), &dir.join("merged"));
+    refused(dir, &parts[..2], "missing shard 3 of 3");
+}

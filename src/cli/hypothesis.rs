@@ -114,6 +114,10 @@ pub struct CalibrateArgs {
     write: Option<PathBuf>,
     #[command(flatten)]
     batch: BatchOptions,
+    /// Evaluate only shard K of N of the Latin-hypercube points and write part-K-of-N.json;
+    /// `jinsong merge` then does the local search on one machine.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<crate::shard::Shard>,
 }
 
 /// Which pair and by when: shared by `compare` and `attribute`.
@@ -356,6 +360,27 @@ fn relative_to(target: &Path, from: &Path) -> Result<String> {
     Ok(rel.to_string_lossy().replace('\\', "/"))
 }
 
+/// What a `calibrate` part keeps besides its counts: enough to finish the search on one machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CalibrateSettings {
+    /// SCENARIO as given (for the command line recorded in the written variant).
+    scenario_arg: String,
+    /// SCENARIO's absolute path (the written variant's `base` is relative to it).
+    scenario_file: String,
+    /// The scenario.
+    scenario: Scenario,
+    /// The pattern file as given.
+    patterns_file: String,
+    /// Its text.
+    patterns_text: String,
+    /// `--free` as given.
+    free: Vec<String>,
+    /// `--budget`.
+    budget: usize,
+    /// Runs per evaluation.
+    runs: u64,
+}
+
 /// `jinsong calibrate`.
 pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
     a.batch.check()?;
@@ -369,20 +394,63 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
         .iter()
         .map(|s| s.parse::<FreeParameter>().map_err(|e| anyhow!("--free: {e}")))
         .collect::<Result<Vec<_>>>()?;
-    let name = format!("{}_calibrated", loaded.scenario.name);
     let out = a.batch.out_or(&format!("calibrate-{}", loaded.scenario.name));
-    let write = a.write.clone().unwrap_or_else(|| out.join(format!("{name}.ron")));
-    if write.is_dir() {
-        bail!("--write: {} is a folder; give a file name", write.display());
-    }
     let search = Search {
         budget: a.budget,
         runs: a.batch.runs,
         seed: a.batch.seed,
     };
     crate::calibrate::check_free(&loaded.scenario, &free, search)?;
-    let staging = Staging::prepare(&out)?;
+    let settings = CalibrateSettings {
+        scenario_arg: a.scenario.display().to_string(),
+        scenario_file: std::fs::canonicalize(&a.scenario)
+            .with_context(|| format!("cannot resolve {}", a.scenario.display()))?
+            .display()
+            .to_string(),
+        scenario: loaded.scenario.clone(),
+        patterns_file: patterns_file.clone(),
+        patterns_text: std::fs::read_to_string(&a.patterns)
+            .with_context(|| format!("cannot read {patterns_file}"))?,
+        free: a.free.clone(),
+        budget: a.budget,
+        runs: a.batch.runs,
+    };
     let pool = a.batch.pool()?;
+    if let Some(shard) = a.shard {
+        let points = crate::calibrate::lhs_points(&free, search);
+        let range = shard.range(points.len() as u64);
+        let identity = Identity {
+            command: "calibrate".into(),
+            shard,
+            scenario_hash: scenario_hash(&[&loaded.scenario]),
+            seed: search.seed,
+            settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+        };
+        drop(Staging::prepare(&out)?);
+        let counts = pool.install(|| {
+            points[range.start as usize..range.end as usize]
+                .iter()
+                .map(|values| {
+                    crate::calibrate::evaluate_point(
+                        &loaded.scenario,
+                        (&patterns, &patterns_file),
+                        &free,
+                        search,
+                        values,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        return write_part(&identity, &out, counts, a.batch.quiet);
+    }
+    let write = a.write.clone();
+    if write.as_ref().is_some_and(|w| w.is_dir()) {
+        bail!(
+            "--write: {} is a folder; give a file name",
+            shown(write.as_deref().unwrap_or(Path::new("")))
+        );
+    }
+    let staging = Staging::prepare(&out)?;
     let bar = progress_bar(a.budget as u64 * a.batch.runs, a.batch.quiet);
     let runs = a.batch.runs;
     let result = pool.install(|| {
@@ -395,37 +463,52 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
         )
     });
     bar.finish_and_clear();
-    let calibration = result?;
+    finish_calibrate(&settings, search.seed, result?, staging, write, a.batch.quiet)
+}
+
+/// Write `calibration.csv` and the calibrated variant and print the best point: the
+/// single-machine `calibrate` and `merge` of its parts both end here.
+fn finish_calibrate(
+    settings: &CalibrateSettings,
+    seed: u64,
+    calibration: crate::calibrate::Calibration,
+    staging: Staging,
+    write: Option<PathBuf>,
+    quiet: bool,
+) -> Result<()> {
+    let name = format!("{}_calibrated", settings.scenario.name);
     staging.write("calibration.csv", calibration.to_csv().as_bytes())?;
     let dir = staging.commit()?;
-
+    let write = write.unwrap_or_else(|| dir.join(format!("{name}.ron")));
     let write_dir = match write.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&write_dir).with_context(|| format!("cannot create {}", write_dir.display()))?;
-    let base = relative_to(&a.scenario, &write_dir)?;
+    let base = relative_to(Path::new(&settings.scenario_file), &write_dir)?;
     let command = format!(
-        "jinsong calibrate {} --patterns {patterns_file} {} --budget {} --runs {} --seed {}",
-        a.scenario.display(),
-        a.free
+        "jinsong calibrate {} --patterns {} {} --budget {} --runs {} --seed {}",
+        settings.scenario_arg,
+        settings.patterns_file,
+        settings
+            .free
             .iter()
             .map(|f| format!("--free {f}"))
             .collect::<Vec<_>>()
             .join(" "),
-        a.budget,
-        a.batch.runs,
-        a.batch.seed
+        settings.budget,
+        settings.runs,
+        seed
     );
     let text = calibration.variant_file(&base, &name, &command);
     let tmp = write_dir.join(format!(".{name}.ron.partial-{}", std::process::id()));
     std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &write).with_context(|| format!("cannot write {}", write.display()))?;
-    if !a.batch.quiet {
+    if !quiet {
         let best = calibration.best();
         emit(&format!(
             "{}: best joint match {}/{} after {} evaluations: {}\nwrote {} and {}/calibration.csv\n",
-            loaded.scenario.name,
+            settings.scenario.name,
             best.joint,
             best.runs,
             calibration.evaluations.len(),
@@ -824,8 +907,41 @@ pub(crate) fn merge_parts(
             )?;
             finish_attribute(&s, seed, tally, out, chart_options, quiet)
         }
+        "calibrate" => {
+            let s: CalibrateSettings = settings_of(first)?;
+            part_scenarios(first, &[&s.scenario])?;
+            let patterns = PatternSet::parse(&s.patterns_file, &s.patterns_text)?;
+            let free = s
+                .free
+                .iter()
+                .map(|f| f.parse::<FreeParameter>().map_err(|e| anyhow!("--free: {e}")))
+                .collect::<Result<Vec<_>>>()?;
+            let search = Search {
+                budget: s.budget,
+                runs: s.runs,
+                seed,
+            };
+            let n = crate::calibrate::lhs_size(search) as u64;
+            let lhs = add_parts(
+                parts,
+                Vec::new(),
+                &|shard, c: &Vec<crate::calibrate::PointCount>| {
+                    c.len() as u64 == shard_runs(shard, n) && c.iter().all(|p| p.runs == s.runs && p.joint <= p.runs)
+                },
+                &|total, c| total.extend_from_slice(c),
+            )?;
+            let calibration = crate::calibrate::calibrate_from(
+                &s.scenario,
+                (&patterns, &s.patterns_file),
+                &free,
+                search,
+                Some(&lhs),
+                &|_| {},
+            )?;
+            finish_calibrate(&s, seed, calibration, Staging::prepare(out)?, None, quiet)
+        }
         other => bail!(
-            "merge: parts of `{other}` cannot be merged by this version (run, score, compare and attribute can)"
+            "merge: parts of `{other}` cannot be merged by this version (run, score, compare, attribute and calibrate can)"
         ),
     }
 }
