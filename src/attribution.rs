@@ -372,25 +372,27 @@ pub struct Attribution {
     pub combination_successes: Vec<u64>,
 }
 
-/// Integer sums of one chunk of runs.
-#[derive(Debug, Clone)]
-struct AttrTally {
+/// Integer sums of an attribution over some run indices: added up over chunks, waves or shards,
+/// in any order, they give the sums over all runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttrTally {
     /// Per combination: runs with an onset by `by`.
-    successes: Vec<u64>,
+    pub successes: Vec<u64>,
     /// Per mechanism: Σ_r k!·φ_i(r).
-    phi: Vec<i64>,
+    pub phi: Vec<i64>,
     /// Per replicate: Σ_r w_rb.
-    boot_weight: Vec<i64>,
+    pub boot_weight: Vec<i64>,
     /// Per replicate and mechanism (`b * k + i`): Σ_r w_rb·k!·φ_i(r).
-    boot_phi: Vec<i64>,
+    pub boot_phi: Vec<i64>,
     /// All on: first onsets by `by`, by initiator side.
-    initiator: [u64; 2],
+    pub initiator: [u64; 2],
     /// All on: provoked first onsets, by initiator side.
-    provoked: [u64; 2],
+    pub provoked: [u64; 2],
 }
 
 impl AttrTally {
-    fn new(k: usize) -> AttrTally {
+    /// No runs yet, for `k` mechanisms.
+    pub fn new(k: usize) -> AttrTally {
         AttrTally {
             successes: vec![0; 1 << k],
             phi: vec![0; k],
@@ -401,7 +403,16 @@ impl AttrTally {
         }
     }
 
-    fn merge(mut self, o: AttrTally) -> AttrTally {
+    /// Whether it has the shape of an attribution over `k` mechanisms.
+    pub fn fits(&self, k: usize) -> bool {
+        self.successes.len() == 1 << k
+            && self.phi.len() == k
+            && self.boot_weight.len() == BOOTSTRAP_REPLICATES
+            && self.boot_phi.len() == BOOTSTRAP_REPLICATES * k
+    }
+
+    /// Add the sums of `o` (integer addition: the order of merges does not matter).
+    pub fn merge(mut self, o: AttrTally) -> AttrTally {
         let add_u = |a: &mut Vec<u64>, b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         let add_i = |a: &mut Vec<i64>, b: &[i64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         add_u(&mut self.successes, &o.successes);
@@ -478,6 +489,18 @@ pub fn attribute(
     runs: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Attribution, AttributionError> {
+    let tally = attribute_counts(scenario, mechanisms, dyad, by, seed, 0..runs, progress)?;
+    Attribution::from_counts(scenario, mechanisms, dyad, by, seed, runs, tally)
+}
+
+/// The combinations' models, truncated after `by`, and the index of the dyad, after checking
+/// the mechanisms, the scenario and the dyad.
+fn combination_models(
+    scenario: &Scenario,
+    mechanisms: &[&str],
+    dyad: (usize, usize),
+    by: u32,
+) -> Result<(Vec<Model>, usize), AttributionError> {
     check_mechanisms(mechanisms)?;
     let problems = validate(scenario);
     if !problems.is_empty() {
@@ -492,22 +515,35 @@ pub fn attribute(
     }
     let k = mechanisms.len();
     let combos = 1usize << k;
-    let all_on = combos - 1;
     let mut models: Vec<Model> = (0..combos)
         .map(|mask| Model::compile(&combination(scenario, mechanisms, mask)))
         .collect();
     let d = check_dyad(&models[0], dyad, by)?;
-    if runs == 0 {
-        return Err(AttributionError::NoRuns);
-    }
     // Nothing after `by` matters: stop there (see `compare::truncate`).
     for m in &mut models {
         *m = truncate(m, by);
     }
+    Ok((models, d))
+}
+
+/// The integer sums of [`attribute`] for the run indices `runs` only (a shard, or a wave of a
+/// long attribution): sums over consecutive ranges add up to the sums over their union.
+pub fn attribute_counts(
+    scenario: &Scenario,
+    mechanisms: &[&str],
+    dyad: (usize, usize),
+    by: u32,
+    seed: u64,
+    runs: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<AttrTally, AttributionError> {
+    let (models, d) = combination_models(scenario, mechanisms, dyad, by)?;
+    let k = mechanisms.len();
+    let combos = 1usize << k;
     let kernel = ShapleyKernel::new(k);
     let cdf = poisson1_cdf();
 
-    let chunks = runs.div_ceil(ATTRIBUTION_CHUNK_RUNS);
+    let chunks = (runs.end.saturating_sub(runs.start)).div_ceil(ATTRIBUTION_CHUNK_RUNS);
     let tally = (0..chunks)
         .into_par_iter()
         .map_init(
@@ -519,8 +555,8 @@ pub fn attribute(
             },
             |w, c| {
                 let mut t = AttrTally::new(k);
-                let lo = c * ATTRIBUTION_CHUNK_RUNS;
-                let hi = (lo + ATTRIBUTION_CHUNK_RUNS).min(runs);
+                let lo = runs.start + c * ATTRIBUTION_CHUNK_RUNS;
+                let hi = (lo + ATTRIBUTION_CHUNK_RUNS).min(runs.end);
                 for r in lo..hi {
                     run_once(&models, d, by, seed, r, w, &kernel, &cdf, &mut t);
                 }
@@ -529,73 +565,95 @@ pub fn attribute(
             },
         )
         .reduce(|| AttrTally::new(k), AttrTally::merge);
+    Ok(tally)
+}
 
-    // Results from the integer sums.
-    let fact = kernel.factorial();
-    let denom = fact as f64 * runs as f64;
-    let mut replicate_means = vec![Vec::with_capacity(BOOTSTRAP_REPLICATES); k];
-    for b in 0..BOOTSTRAP_REPLICATES {
-        let wsum = tally.boot_weight[b];
-        if wsum <= 0 {
-            continue;
+impl Attribution {
+    /// The attribution of [`attribute`] from its integer sums over runs `0..runs` (however
+    /// they were computed: at once, in waves, or in shards merged).
+    pub fn from_counts(
+        scenario: &Scenario,
+        mechanisms: &[&str],
+        dyad: (usize, usize),
+        by: u32,
+        seed: u64,
+        runs: u64,
+        tally: AttrTally,
+    ) -> Result<Attribution, AttributionError> {
+        let (models, d) = combination_models(scenario, mechanisms, dyad, by)?;
+        if runs == 0 {
+            return Err(AttributionError::NoRuns);
         }
-        for (i, means) in replicate_means.iter_mut().enumerate() {
-            means.push(tally.boot_phi[b * k + i] as f64 / (fact as f64 * wsum as f64));
-        }
-    }
-    let mechanisms_out = mechanisms
-        .iter()
-        .zip(&tally.phi)
-        .zip(&mut replicate_means)
-        .map(|((name, &sum), means)| {
-            let shapley = sum as f64 / denom;
-            means.sort_by(f64::total_cmp);
-            let ci95 = match (quantile_sorted(means, 0.025), quantile_sorted(means, 0.975)) {
-                (Some(lo), Some(hi)) => [lo, hi],
-                _ => [shapley, shapley],
-            };
-            MechanismShare {
-                mechanism: name.to_string(),
-                shapley,
-                ci95,
-                scaled_sum: sum,
+        let k = mechanisms.len();
+        let all_on = (1usize << k) - 1;
+        let kernel = ShapleyKernel::new(k);
+        // Results from the integer sums.
+        let fact = kernel.factorial();
+        let denom = fact as f64 * runs as f64;
+        let mut replicate_means = vec![Vec::with_capacity(BOOTSTRAP_REPLICATES); k];
+        for b in 0..BOOTSTRAP_REPLICATES {
+            let wsum = tally.boot_weight[b];
+            if wsum <= 0 {
+                continue;
             }
+            for (i, means) in replicate_means.iter_mut().enumerate() {
+                means.push(tally.boot_phi[b * k + i] as f64 / (fact as f64 * wsum as f64));
+            }
+        }
+        let mechanisms_out = mechanisms
+            .iter()
+            .zip(&tally.phi)
+            .zip(&mut replicate_means)
+            .map(|((name, &sum), means)| {
+                let shapley = sum as f64 / denom;
+                means.sort_by(f64::total_cmp);
+                let ci95 = match (quantile_sorted(means, 0.025), quantile_sorted(means, 0.975)) {
+                    (Some(lo), Some(hi)) => [lo, hi],
+                    _ => [shapley, shapley],
+                };
+                MechanismShare {
+                    mechanism: name.to_string(),
+                    shapley,
+                    ci95,
+                    scaled_sum: sum,
+                }
+            })
+            .collect();
+
+        let model = &models[all_on];
+        let (a, b) = model.dyads[d];
+        let sides = [model.ids[a].clone(), model.ids[b].clone()];
+        let onsets = tally.initiator[0] + tally.initiator[1];
+        let provoked = tally.provoked[0] + tally.provoked[1];
+        let (plo, phi) = wilson(provoked, onsets, Z95);
+        let by_polity = (0..2)
+            .map(|s| (sides[s].clone(), Share::of(tally.initiator[s], onsets)))
+            .collect();
+        let by_initiator = (0..2)
+            .map(|s| (sides[s].clone(), Share::of(tally.provoked[s], tally.initiator[s])))
+            .collect();
+
+        Ok(Attribution {
+            dyad: DyadIds([model.ids[dyad.0].clone(), model.ids[dyad.1].clone()]),
+            by: model.start.plus(by),
+            all_on: Probability::of(tally.successes[all_on], runs),
+            all_off: Probability::of(tally.successes[0], runs),
+            mechanisms: mechanisms_out,
+            initiators: Initiators { onsets, by_polity },
+            provoked_first: ProvokedFirst {
+                onsets,
+                count: provoked,
+                share: (onsets > 0).then(|| provoked as f64 / onsets as f64),
+                ci95: [plo, phi],
+                by_initiator,
+            },
+            scenario: scenario.name.clone(),
+            runs,
+            seed,
+            factorial: fact,
+            combination_successes: tally.successes,
         })
-        .collect();
-
-    let model = &models[all_on];
-    let (a, b) = model.dyads[d];
-    let sides = [model.ids[a].clone(), model.ids[b].clone()];
-    let onsets = tally.initiator[0] + tally.initiator[1];
-    let provoked = tally.provoked[0] + tally.provoked[1];
-    let (plo, phi) = wilson(provoked, onsets, Z95);
-    let by_polity = (0..2)
-        .map(|s| (sides[s].clone(), Share::of(tally.initiator[s], onsets)))
-        .collect();
-    let by_initiator = (0..2)
-        .map(|s| (sides[s].clone(), Share::of(tally.provoked[s], tally.initiator[s])))
-        .collect();
-
-    Ok(Attribution {
-        dyad: DyadIds([model.ids[dyad.0].clone(), model.ids[dyad.1].clone()]),
-        by: model.start.plus(by),
-        all_on: Probability::of(tally.successes[all_on], runs),
-        all_off: Probability::of(tally.successes[0], runs),
-        mechanisms: mechanisms_out,
-        initiators: Initiators { onsets, by_polity },
-        provoked_first: ProvokedFirst {
-            onsets,
-            count: provoked,
-            share: (onsets > 0).then(|| provoked as f64 / onsets as f64),
-            ci95: [plo, phi],
-            by_initiator,
-        },
-        scenario: scenario.name.clone(),
-        runs,
-        seed,
-        factorial: fact,
-        combination_successes: tally.successes,
-    })
+    }
 }
 
 /// Simulate run `r` under every combination and fold it into `t`.

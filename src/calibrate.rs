@@ -171,36 +171,27 @@ fn tidy(v: f64) -> f64 {
     (v * scale).round() / scale
 }
 
-/// Search the free parameters of `base` for the highest joint match with `patterns` (see the
-/// module docs), on the current rayon pool. `progress` is told each finished evaluation.
-pub fn calibrate(
-    base: &Scenario,
-    (patterns, patterns_file): (&PatternSet, &str),
-    free: &[FreeParameter],
-    search: Search,
-    progress: &(dyn Fn(&Evaluation) + Sync),
-) -> Result<Calibration, CalibrateError> {
-    let Search { budget, runs, seed } = search;
-    check_free(base, free, search)?;
-    let k = free.len();
-    let evaluate = |values: Vec<f64>, phase: &'static str| -> Result<Evaluation, CalibrateError> {
-        let sc = with_values(base, free, &values)?;
-        let model = Model::compile(&sc);
-        let compiled = patterns.compile(patterns_file, &model)?;
-        let counts = count_matches(&model, &compiled, seed, 0, runs, &|_| {});
-        let e = Evaluation {
-            values,
-            joint: counts.joint,
-            runs: counts.runs,
-            phase,
-        };
-        progress(&e);
-        Ok(e)
-    };
+/// The joint matches of one evaluated point (the integer counts a shard of the Latin hypercube
+/// reports; the point's values follow from the free parameters and the search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PointCount {
+    /// Runs in which every pattern held.
+    pub joint: u64,
+    /// Runs.
+    pub runs: u64,
+}
 
-    // 1. Latin hypercube.
-    let n_lhs = (budget / 2).max(1);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+/// The number of Latin-hypercube points of a search: half the budget, at least one.
+pub fn lhs_size(search: Search) -> usize {
+    (search.budget / 2).max(1)
+}
+
+/// The Latin-hypercube design of a search: [`lhs_size`] points, each a value per free
+/// parameter. It depends only on the free parameters and the search (its seed).
+pub fn lhs_points(free: &[FreeParameter], search: Search) -> Vec<Vec<f64>> {
+    let k = free.len();
+    let n_lhs = lhs_size(search);
+    let mut rng = ChaCha8Rng::seed_from_u64(search.seed);
     rng.set_stream(u64::from_le_bytes(*b"calibrat"));
     let mut strata: Vec<Vec<usize>> = Vec::with_capacity(k);
     for _ in 0..k {
@@ -211,9 +202,8 @@ pub fn calibrate(
         }
         strata.push(order);
     }
-    let mut evaluations = Vec::with_capacity(budget);
     // Point p takes stratum strata[d][p] of parameter d, jittered uniformly inside it.
-    let points: Vec<Vec<f64>> = (0..n_lhs)
+    (0..n_lhs)
         .map(|p| {
             free.iter()
                 .zip(&strata)
@@ -224,9 +214,92 @@ pub fn calibrate(
                 })
                 .collect()
         })
-        .collect();
-    for values in points {
-        evaluations.push(evaluate(values, "lhs")?);
+        .collect()
+}
+
+/// Evaluate one point: the joint matches of `runs` runs of `base` with the free parameters set
+/// to `values`.
+pub fn evaluate_point(
+    base: &Scenario,
+    (patterns, patterns_file): (&PatternSet, &str),
+    free: &[FreeParameter],
+    search: Search,
+    values: &[f64],
+) -> Result<PointCount, CalibrateError> {
+    let sc = with_values(base, free, values)?;
+    let model = Model::compile(&sc);
+    let compiled = patterns.compile(patterns_file, &model)?;
+    let counts = count_matches(&model, &compiled, search.seed, 0, search.runs, &|_| {});
+    Ok(PointCount {
+        joint: counts.joint,
+        runs: counts.runs,
+    })
+}
+
+/// Search the free parameters of `base` for the highest joint match with `patterns` (see the
+/// module docs), on the current rayon pool. `progress` is told each finished evaluation.
+pub fn calibrate(
+    base: &Scenario,
+    patterns: (&PatternSet, &str),
+    free: &[FreeParameter],
+    search: Search,
+    progress: &(dyn Fn(&Evaluation) + Sync),
+) -> Result<Calibration, CalibrateError> {
+    calibrate_from(base, patterns, free, search, None, progress)
+}
+
+/// [`calibrate`], with the Latin-hypercube points already evaluated when `lhs` is given (one
+/// [`PointCount`] per point of [`lhs_points`], in order: the merged shards of a sharded
+/// calibration); the local search is then done here.
+pub fn calibrate_from(
+    base: &Scenario,
+    patterns: (&PatternSet, &str),
+    free: &[FreeParameter],
+    search: Search,
+    lhs: Option<&[PointCount]>,
+    progress: &(dyn Fn(&Evaluation) + Sync),
+) -> Result<Calibration, CalibrateError> {
+    let Search { budget, seed, .. } = search;
+    check_free(base, free, search)?;
+    let k = free.len();
+    let evaluate = |values: Vec<f64>, phase: &'static str| -> Result<Evaluation, CalibrateError> {
+        let c = evaluate_point(base, patterns, free, search, &values)?;
+        let e = Evaluation {
+            values,
+            joint: c.joint,
+            runs: c.runs,
+            phase,
+        };
+        progress(&e);
+        Ok(e)
+    };
+
+    // 1. Latin hypercube.
+    let points = lhs_points(free, search);
+    let mut evaluations = Vec::with_capacity(budget);
+    match lhs {
+        Some(counts) => {
+            if counts.len() != points.len() {
+                return Err(CalibrateError::Usage(format!(
+                    "{} Latin-hypercube evaluations given for {} points",
+                    counts.len(),
+                    points.len()
+                )));
+            }
+            for (values, c) in points.into_iter().zip(counts) {
+                evaluations.push(Evaluation {
+                    values,
+                    joint: c.joint,
+                    runs: c.runs,
+                    phase: "lhs",
+                });
+            }
+        }
+        None => {
+            for values in points {
+                evaluations.push(evaluate(values, "lhs")?);
+            }
+        }
     }
     let mut best = 0;
     for (i, e) in evaluations.iter().enumerate() {

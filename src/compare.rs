@@ -312,18 +312,22 @@ pub struct OnsetMonths {
 pub const CURVES_HEADER: &str = "scenario,month,onsets,cumulative_probability";
 
 /// Integer counts of a comparison: per scenario successes; per scenario s > 0 the discordant
-/// pairs with scenario 0.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct CompareTally {
-    successes: Vec<u64>,
-    n10: Vec<u64>,
-    n01: Vec<u64>,
+/// pairs with scenario 0. Merged by addition, so shards of the runs add up to the whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareTally {
+    /// Per scenario: runs with a first onset in the pair by `by`.
+    pub successes: Vec<u64>,
+    /// Per scenario s: runs where s had the onset and scenario 0 did not (0 for s = 0).
+    pub n10: Vec<u64>,
+    /// Per scenario s: runs where scenario 0 had the onset and s did not (0 for s = 0).
+    pub n01: Vec<u64>,
     /// Per scenario, first onsets per month offset `0..=by`.
-    months: Vec<Vec<u64>>,
+    pub months: Vec<Vec<u64>>,
 }
 
 impl CompareTally {
-    fn new(k: usize, by: u32) -> CompareTally {
+    /// No runs yet, for `k` scenarios and outcome month offset `by`.
+    pub fn new(k: usize, by: u32) -> CompareTally {
         CompareTally {
             successes: vec![0; k],
             n10: vec![0; k],
@@ -332,7 +336,17 @@ impl CompareTally {
         }
     }
 
-    fn merge(mut self, other: CompareTally) -> CompareTally {
+    /// Whether it has the shape of a comparison of `k` scenarios by month offset `by`.
+    pub fn fits(&self, k: usize, by: u32) -> bool {
+        [&self.successes, &self.n10, &self.n01]
+            .iter()
+            .all(|v| v.len() == k)
+            && self.months.len() == k
+            && self.months.iter().all(|m| m.len() == by as usize + 1)
+    }
+
+    /// Add the counts of `other` (integer addition: the order of merges does not matter).
+    pub fn merge(mut self, other: CompareTally) -> CompareTally {
         for (a, b) in [
             (&mut self.successes, &other.successes),
             (&mut self.n10, &other.n10),
@@ -391,25 +405,36 @@ pub fn compare(
     runs: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, CompareError> {
+    let tally = compare_counts(models, dyad, by, seed, 0..runs, progress)?;
+    Comparison::from_counts(models, dyad, by, seed, runs, tally)
+}
+
+/// The integer counts of [`compare`] for the run indices `runs` only (a shard, or a wave of a
+/// long comparison): counts of consecutive ranges add up to the counts of their union.
+pub fn compare_counts(
+    models: &[Model],
+    dyad: (usize, usize),
+    by: u32,
+    seed: u64,
+    runs: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CompareTally, CompareError> {
     check_models(models)?;
     let first = &models[0];
     let d = check_dyad(first, dyad, by)?;
-    if runs == 0 {
-        return Err(CompareError::NoRuns);
-    }
     let full = models;
     let models: Vec<Model> = full.iter().map(|m| truncate(m, by)).collect();
     let models = &models[..];
     let k = models.len();
-    let chunks = runs.div_ceil(CHUNK_RUNS);
-    let tally = (0..chunks)
+    let chunks = (runs.end.saturating_sub(runs.start)).div_ceil(CHUNK_RUNS);
+    Ok((0..chunks)
         .into_par_iter()
         .map_init(
             || models.iter().map(Workspace::new).collect::<Vec<_>>(),
             |wss, c| {
                 let mut t = CompareTally::new(k, by);
-                let lo = c * CHUNK_RUNS;
-                let hi = (lo + CHUNK_RUNS).min(runs);
+                let lo = runs.start + c * CHUNK_RUNS;
+                let hi = (lo + CHUNK_RUNS).min(runs.end);
                 for r in lo..hi {
                     let mut x0 = false;
                     for (s, (m, ws)) in models.iter().zip(wss.iter_mut()).enumerate() {
@@ -432,47 +457,67 @@ pub fn compare(
                 t
             },
         )
-        .reduce(|| CompareTally::new(k, by), CompareTally::merge);
+        .reduce(|| CompareTally::new(k, by), CompareTally::merge))
+}
 
-    let scenarios = models
-        .iter()
-        .zip(&tally.successes)
-        .map(|(m, &x)| {
-            let (lo, hi) = wilson(x, runs, Z95);
-            ScenarioProbability {
-                scenario: m.name.clone(),
-                probability: x as f64 / runs as f64,
-                ci95: [lo, hi],
-                successes: x,
-            }
+impl Comparison {
+    /// The comparison of [`compare`] from its counts over runs `0..runs` (however they were
+    /// computed: at once, in waves, or in shards merged).
+    pub fn from_counts(
+        models: &[Model],
+        dyad: (usize, usize),
+        by: u32,
+        seed: u64,
+        runs: u64,
+        tally: CompareTally,
+    ) -> Result<Comparison, CompareError> {
+        check_models(models)?;
+        let first = &models[0];
+        check_dyad(first, dyad, by)?;
+        if runs == 0 {
+            return Err(CompareError::NoRuns);
+        }
+        let k = models.len();
+        let scenarios = models
+            .iter()
+            .zip(&tally.successes)
+            .map(|(m, &x)| {
+                let (lo, hi) = wilson(x, runs, Z95);
+                ScenarioProbability {
+                    scenario: m.name.clone(),
+                    probability: x as f64 / runs as f64,
+                    ci95: [lo, hi],
+                    successes: x,
+                }
+            })
+            .collect();
+        let differences = (1..k)
+            .map(|s| {
+                let (n10, n01) = (tally.n10[s], tally.n01[s]);
+                let (difference, ci95) = paired_difference(n10, n01, runs);
+                Difference {
+                    scenario: models[s].name.clone(),
+                    difference,
+                    ci95,
+                    p_value: mcnemar_exact(n10, n01),
+                    n10,
+                    n01,
+                }
+            })
+            .collect();
+        Ok(Comparison {
+            dyad: DyadIds([first.ids[dyad.0].clone(), first.ids[dyad.1].clone()]),
+            by: first.start.plus(by),
+            scenarios,
+            differences,
+            runs,
+            seed,
+            onset_months: Some(OnsetMonths {
+                start: first.start,
+                counts: tally.months,
+            }),
         })
-        .collect();
-    let differences = (1..k)
-        .map(|s| {
-            let (n10, n01) = (tally.n10[s], tally.n01[s]);
-            let (difference, ci95) = paired_difference(n10, n01, runs);
-            Difference {
-                scenario: models[s].name.clone(),
-                difference,
-                ci95,
-                p_value: mcnemar_exact(n10, n01),
-                n10,
-                n01,
-            }
-        })
-        .collect();
-    Ok(Comparison {
-        dyad: DyadIds([first.ids[dyad.0].clone(), first.ids[dyad.1].clone()]),
-        by: first.start.plus(by),
-        scenarios,
-        differences,
-        runs,
-        seed,
-        onset_months: Some(OnsetMonths {
-            start: first.start,
-            counts: tally.months,
-        }),
-    })
+    }
 }
 
 /// The paired difference `(n10 − n01)/n` and its 95% normal interval with variance

@@ -3,6 +3,12 @@
 //! Runs are cut into fixed chunks of [`CHUNK_RUNS`] run indices; each chunk is simulated by one
 //! worker with a reused [`Workspace`] and folded into a chunk tally, and chunk tallies are merged
 //! by integer addition. The result is the same whatever the number of threads.
+//!
+//! Long commands run a batch in *waves* ([`wave_runs`] consecutive run indices at a time, in
+//! order): after each wave the runs done form a prefix whose counts are complete, where a
+//! checkpoint can be written or the command stopped cleanly (see [`crate::checkpoint`]).
+//! Because counts are integers merged by addition, a batch continued from any prefix gives
+//! exactly the counts of an uninterrupted one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,6 +20,17 @@ use crate::tally::Tally;
 
 /// Run indices per unit of parallel work.
 pub const CHUNK_RUNS: u64 = 256;
+
+/// Chunks per worker thread in one wave (a wave of 2 threads is 2 · 32 · 256 = 16,384 runs:
+/// long enough that the wait for the wave's last chunk costs little, short enough that a
+/// checkpoint or a Ctrl-C comes within a second or two).
+pub const WAVE_CHUNKS_PER_THREAD: u64 = 32;
+
+/// Runs per wave for `threads` worker threads: [`WAVE_CHUNKS_PER_THREAD`] chunks of
+/// [`CHUNK_RUNS`] each.
+pub fn wave_runs(threads: usize) -> u64 {
+    WAVE_CHUNKS_PER_THREAD * CHUNK_RUNS * threads.max(1) as u64
+}
 
 /// A batch: which runs of which model under which seed.
 #[derive(Debug, Clone, Copy)]

@@ -53,20 +53,33 @@ pub fn part_file_name(shard: Shard) -> String {
     format!("part-{}-of-{}.json", shard.index, shard.count)
 }
 
+/// 64-bit FNV-1a over `bytes`, from `h`.
+fn fnv1a64(mut h: u64, bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// A stable fingerprint of a text that counts depend on (a pattern file): `fnv1a64:<16 hex>`.
+pub fn text_hash(text: &str) -> String {
+    format!("fnv1a64:{:016x}", fnv1a64(FNV_OFFSET, text.as_bytes()))
+}
+
 /// A stable fingerprint of resolved scenarios (after overrides): 64-bit FNV-1a over their JSON
 /// encodings, in order, written `fnv1a64:<16 hex digits>`. It changes when any field changes
 /// (name and description included) and is the same on every machine and thread count.
 pub fn scenario_hash(scenarios: &[&Scenario]) -> String {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
+    let mut h = FNV_OFFSET;
     for sc in scenarios {
         // Serializing a plain data struct to JSON cannot fail; fall back to its debug text.
         let bytes = serde_json::to_vec(sc).unwrap_or_else(|_| format!("{sc:?}").into_bytes());
-        for b in bytes.iter().chain(&[0xff]) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(PRIME);
-        }
+        h = fnv1a64(h, &bytes);
+        h = fnv1a64(h, &[0xff]);
     }
     format!("fnv1a64:{h:016x}")
 }

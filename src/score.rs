@@ -19,7 +19,7 @@ use crate::patterns::CompiledPatterns;
 use crate::stats::{wilson, Z95};
 
 /// How many runs matched each pattern, and all of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatternCounts {
     /// Runs counted.
     pub runs: u64,

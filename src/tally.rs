@@ -5,6 +5,8 @@
 //! millionths), so merging tallies in any order gives the same totals: results do not depend on
 //! the thread count or on how runs were split.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::Model;
 use crate::outcome::{RunOutcome, NEVER};
 
@@ -14,7 +16,7 @@ pub const MOBILIZATION_UNIT: f64 = 1e-6;
 pub const FULLY_MOBILIZED: f32 = 0.99;
 
 /// Counts for one unordered pair `a < b` (side 0 = a, side 1 = b).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DyadTally {
     /// Runs with a war onset in the pair by the end.
     pub war_runs: u64,
@@ -52,7 +54,7 @@ pub struct DyadTally {
 }
 
 /// Counts over a batch of runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Runs folded in.
     pub runs: u64,
@@ -130,6 +132,18 @@ impl Tally {
         for (c, &m) in self.ceased.iter_mut().zip(&run.ceased) {
             *c += u64::from(m != NEVER);
         }
+    }
+
+    /// Whether this tally has the shape of `model`'s (its pairs, months and polities): a tally
+    /// read from a file must fit before it is merged or reported.
+    pub fn fits(&self, model: &Model) -> bool {
+        let months = model.months as usize;
+        self.dyads.len() == model.dyads.len()
+            && self.ceased.len() == model.n
+            && self
+                .dyads
+                .iter()
+                .all(|d| d.onsets_by_month.len() == months && d.initiator_by_month.len() == months)
     }
 
     /// Add another tally of the same model.

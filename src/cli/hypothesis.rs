@@ -8,17 +8,27 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 
+use serde::{Deserialize, Serialize};
+
+use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, write_part, LongArgs};
 use super::{charts_note, emit, load, progress_bar, write_charts, DrawArgs};
-use crate::attribution::attribute;
+use crate::attribution::{attribute_counts, AttrTally, Attribution, ATTRIBUTION_CHUNK_RUNS};
 use crate::calendar::Month;
 use crate::calibrate::{calibrate, FreeParameter, Search};
+use crate::charts::ChartOptions;
 use crate::charts::{
     parse_compare_curves, render_attribution_charts, render_compare_charts, render_score_charts,
 };
-use crate::compare::compare;
+use crate::checkpoint::Identity;
+use crate::compare::{compare_counts, CompareTally, Comparison};
+use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
+use crate::montecarlo::wave_runs;
 use crate::output::Staging;
+use crate::part::{scenario_hash, text_hash};
 use crate::patterns::PatternSet;
+use crate::scenario::Scenario;
+use crate::score::PatternCounts;
 use crate::score::{count_matches, ScoreReport};
 
 /// The pattern file used when `--patterns` is not given.
@@ -80,6 +90,8 @@ pub struct ScoreArgs {
     batch: BatchOptions,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// `jinsong calibrate`.
@@ -102,6 +114,10 @@ pub struct CalibrateArgs {
     write: Option<PathBuf>,
     #[command(flatten)]
     batch: BatchOptions,
+    /// Evaluate only shard K of N of the Latin-hypercube points and write part-K-of-N.json;
+    /// `jinsong merge` then does the local search on one machine.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<crate::shard::Shard>,
 }
 
 /// Which pair and by when: shared by `compare` and `attribute`.
@@ -127,6 +143,8 @@ pub struct CompareArgs {
     batch: BatchOptions,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// `jinsong attribute`.
@@ -143,6 +161,8 @@ pub struct AttributeArgs {
     batch: BatchOptions,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// Resolve `--dyad` and `--by` against a model.
@@ -187,50 +207,138 @@ fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// What a `score` part keeps besides its counts: enough to finish without the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ScoreSettings {
+    /// Runs per scenario (all shards).
+    runs: u64,
+    /// The pattern file as given.
+    patterns_file: String,
+    /// [`text_hash`] of the pattern file.
+    patterns_hash: String,
+    /// Pattern names, in file order.
+    patterns: Vec<String>,
+    /// The scenarios scored.
+    scenarios: Vec<Scenario>,
+}
+
 /// `jinsong score`.
 pub fn score(a: ScoreArgs) -> Result<()> {
     a.batch.check()?;
     let chart_options = a.draw.options()?;
     let patterns_file = shown(&a.patterns);
     let patterns = PatternSet::read(&a.patterns)?;
+    let patterns_text =
+        std::fs::read_to_string(&a.patterns).with_context(|| format!("cannot read {patterns_file}"))?;
     // Load, validate and compile everything before any output folder is touched.
     let mut jobs = Vec::new();
+    let mut scenarios = Vec::new();
     for path in &a.scenarios {
         let loaded = load(Some(path), &[])?;
         let model = Model::compile(&loaded.scenario);
         let compiled = patterns.compile(&patterns_file, &model)?;
         jobs.push((model, compiled));
+        scenarios.push(loaded.scenario);
     }
-    let staging = Staging::prepare(&a.batch.out_or("score"))?;
-    let pool = a.batch.pool()?;
-    let bar = progress_bar(a.batch.runs * jobs.len() as u64, a.batch.quiet);
-    let mut results = Vec::new();
-    for (model, compiled) in &jobs {
-        let counts =
-            pool.install(|| count_matches(model, compiled, a.batch.seed, 0, a.batch.runs, &|n| bar.inc(n)));
-        results.push((model.name.clone(), counts));
-    }
-    bar.finish_and_clear();
     let names = jobs.first().map(|(_, c)| c.names()).unwrap_or_default();
-    let report = ScoreReport::new(&names, &results);
-    staging.write("scores.json", report.to_json().as_bytes())?;
-    staging.write("scores.csv", report.to_csv().as_bytes())?;
-    let charts = match &chart_options {
-        Some(opts) => write_charts(&staging, render_score_charts(&report, opts)),
-        None => Vec::new(),
+    let (runs, seed) = (a.batch.runs, a.batch.seed);
+    let shard = a.long.shard();
+    let settings = ScoreSettings {
+        runs,
+        patterns_file: patterns_file.clone(),
+        patterns_hash: text_hash(&patterns_text),
+        patterns: names.clone(),
+        scenarios,
     };
-    let dir = staging.commit()?;
-    if !a.batch.quiet {
-        emit(&format!(
-            "patterns: {patterns_file}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv{}\n",
-            a.batch.runs,
-            a.batch.seed,
-            report.table(),
-            dir.display(),
-            charts_note(&charts)
-        ))?;
+    let identity = Identity {
+        command: "score".into(),
+        shard,
+        scenario_hash: scenario_hash(&settings.scenarios.iter().collect::<Vec<_>>()),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+    };
+    let out = a.batch.out_or("score");
+    drop(Staging::prepare(&out)?);
+    let pool = a.batch.pool()?;
+    let range = shard.range(runs);
+    let bar = progress_bar((range.end - range.start) * jobs.len() as u64, a.batch.quiet);
+    let k = names.len();
+    let counts = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave_runs(pool.current_num_threads()),
+        vec![PatternCounts::new(k); jobs.len()],
+        &|c: &Vec<PatternCounts>| c.len() == jobs.len() && c.iter().all(|p| p.matched.len() == k),
+        &mut |items, counts: &mut Vec<PatternCounts>| {
+            for ((model, compiled), total) in jobs.iter().zip(counts.iter_mut()) {
+                let first = range.start + items.start;
+                let n = items.end - items.start;
+                total
+                    .merge(&pool.install(|| count_matches(model, compiled, seed, first, n, &|n| bar.inc(n))));
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, counts, a.batch.quiet);
     }
+    let scenario_names: Vec<String> = jobs.iter().map(|(m, _)| m.name.clone()).collect();
+    let finish = ScoreFinish {
+        patterns_file: &patterns_file,
+        patterns: &names,
+        scenarios: &scenario_names,
+        runs,
+        seed,
+    };
+    finish.write(counts, &out, chart_options.as_ref(), a.batch.quiet)?;
+    remove_checkpoint(&out, shard);
     Ok(())
+}
+
+/// What `score` needs besides the counts to write its files.
+struct ScoreFinish<'a> {
+    patterns_file: &'a str,
+    patterns: &'a [String],
+    scenarios: &'a [String],
+    runs: u64,
+    seed: u64,
+}
+
+impl ScoreFinish<'_> {
+    /// Write `scores.json`, `scores.csv` and the chart and print the table: the single-machine
+    /// `score` and `merge` of its parts both end here.
+    fn write(
+        &self,
+        counts: Vec<PatternCounts>,
+        out: &Path,
+        chart_options: Option<&ChartOptions>,
+        quiet: bool,
+    ) -> Result<()> {
+        let results: Vec<(String, PatternCounts)> = self.scenarios.iter().cloned().zip(counts).collect();
+        let report = ScoreReport::new(self.patterns, &results);
+        let staging = Staging::prepare(out)?;
+        staging.write("scores.json", report.to_json().as_bytes())?;
+        staging.write("scores.csv", report.to_csv().as_bytes())?;
+        let charts = match chart_options {
+            Some(opts) => write_charts(&staging, render_score_charts(&report, opts)),
+            None => Vec::new(),
+        };
+        let dir = staging.commit()?;
+        if !quiet {
+            emit(&format!(
+                "patterns: {}; {} runs per scenario, seed {} (common random numbers)\n{}wrote {}/scores.json and scores.csv{}\n",
+                self.patterns_file,
+                self.runs,
+                self.seed,
+                report.table(),
+                dir.display(),
+                charts_note(&charts)
+            ))?;
+        }
+        Ok(())
+    }
 }
 
 /// The path of `target` relative to the folder `from` (both as given or relative to the
@@ -252,6 +360,27 @@ fn relative_to(target: &Path, from: &Path) -> Result<String> {
     Ok(rel.to_string_lossy().replace('\\', "/"))
 }
 
+/// What a `calibrate` part keeps besides its counts: enough to finish the search on one machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CalibrateSettings {
+    /// SCENARIO as given (for the command line recorded in the written variant).
+    scenario_arg: String,
+    /// SCENARIO's absolute path (the written variant's `base` is relative to it).
+    scenario_file: String,
+    /// The scenario.
+    scenario: Scenario,
+    /// The pattern file as given.
+    patterns_file: String,
+    /// Its text.
+    patterns_text: String,
+    /// `--free` as given.
+    free: Vec<String>,
+    /// `--budget`.
+    budget: usize,
+    /// Runs per evaluation.
+    runs: u64,
+}
+
 /// `jinsong calibrate`.
 pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
     a.batch.check()?;
@@ -265,20 +394,63 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
         .iter()
         .map(|s| s.parse::<FreeParameter>().map_err(|e| anyhow!("--free: {e}")))
         .collect::<Result<Vec<_>>>()?;
-    let name = format!("{}_calibrated", loaded.scenario.name);
     let out = a.batch.out_or(&format!("calibrate-{}", loaded.scenario.name));
-    let write = a.write.clone().unwrap_or_else(|| out.join(format!("{name}.ron")));
-    if write.is_dir() {
-        bail!("--write: {} is a folder; give a file name", write.display());
-    }
     let search = Search {
         budget: a.budget,
         runs: a.batch.runs,
         seed: a.batch.seed,
     };
     crate::calibrate::check_free(&loaded.scenario, &free, search)?;
-    let staging = Staging::prepare(&out)?;
+    let settings = CalibrateSettings {
+        scenario_arg: a.scenario.display().to_string(),
+        scenario_file: std::fs::canonicalize(&a.scenario)
+            .with_context(|| format!("cannot resolve {}", a.scenario.display()))?
+            .display()
+            .to_string(),
+        scenario: loaded.scenario.clone(),
+        patterns_file: patterns_file.clone(),
+        patterns_text: std::fs::read_to_string(&a.patterns)
+            .with_context(|| format!("cannot read {patterns_file}"))?,
+        free: a.free.clone(),
+        budget: a.budget,
+        runs: a.batch.runs,
+    };
     let pool = a.batch.pool()?;
+    if let Some(shard) = a.shard {
+        let points = crate::calibrate::lhs_points(&free, search);
+        let range = shard.range(points.len() as u64);
+        let identity = Identity {
+            command: "calibrate".into(),
+            shard,
+            scenario_hash: scenario_hash(&[&loaded.scenario]),
+            seed: search.seed,
+            settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+        };
+        drop(Staging::prepare(&out)?);
+        let counts = pool.install(|| {
+            points[range.start as usize..range.end as usize]
+                .iter()
+                .map(|values| {
+                    crate::calibrate::evaluate_point(
+                        &loaded.scenario,
+                        (&patterns, &patterns_file),
+                        &free,
+                        search,
+                        values,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        return write_part(&identity, &out, counts, a.batch.quiet);
+    }
+    let write = a.write.clone();
+    if write.as_ref().is_some_and(|w| w.is_dir()) {
+        bail!(
+            "--write: {} is a folder; give a file name",
+            shown(write.as_deref().unwrap_or(Path::new("")))
+        );
+    }
+    let staging = Staging::prepare(&out)?;
     let bar = progress_bar(a.budget as u64 * a.batch.runs, a.batch.quiet);
     let runs = a.batch.runs;
     let result = pool.install(|| {
@@ -291,37 +463,52 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
         )
     });
     bar.finish_and_clear();
-    let calibration = result?;
+    finish_calibrate(&settings, search.seed, result?, staging, write, a.batch.quiet)
+}
+
+/// Write `calibration.csv` and the calibrated variant and print the best point: the
+/// single-machine `calibrate` and `merge` of its parts both end here.
+fn finish_calibrate(
+    settings: &CalibrateSettings,
+    seed: u64,
+    calibration: crate::calibrate::Calibration,
+    staging: Staging,
+    write: Option<PathBuf>,
+    quiet: bool,
+) -> Result<()> {
+    let name = format!("{}_calibrated", settings.scenario.name);
     staging.write("calibration.csv", calibration.to_csv().as_bytes())?;
     let dir = staging.commit()?;
-
+    let write = write.unwrap_or_else(|| dir.join(format!("{name}.ron")));
     let write_dir = match write.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&write_dir).with_context(|| format!("cannot create {}", write_dir.display()))?;
-    let base = relative_to(&a.scenario, &write_dir)?;
+    let base = relative_to(Path::new(&settings.scenario_file), &write_dir)?;
     let command = format!(
-        "jinsong calibrate {} --patterns {patterns_file} {} --budget {} --runs {} --seed {}",
-        a.scenario.display(),
-        a.free
+        "jinsong calibrate {} --patterns {} {} --budget {} --runs {} --seed {}",
+        settings.scenario_arg,
+        settings.patterns_file,
+        settings
+            .free
             .iter()
             .map(|f| format!("--free {f}"))
             .collect::<Vec<_>>()
             .join(" "),
-        a.budget,
-        a.batch.runs,
-        a.batch.seed
+        settings.budget,
+        settings.runs,
+        seed
     );
     let text = calibration.variant_file(&base, &name, &command);
     let tmp = write_dir.join(format!(".{name}.ron.partial-{}", std::process::id()));
     std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &write).with_context(|| format!("cannot write {}", write.display()))?;
-    if !a.batch.quiet {
+    if !quiet {
         let best = calibration.best();
         emit(&format!(
             "{}: best joint match {}/{} after {} evaluations: {}\nwrote {} and {}/calibration.csv\n",
-            loaded.scenario.name,
+            settings.scenario.name,
             best.joint,
             best.runs,
             calibration.evaluations.len(),
@@ -333,14 +520,29 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
     Ok(())
 }
 
+/// What a `compare` part keeps besides its counts: enough to finish without the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CompareSettings {
+    /// Runs per scenario (all shards).
+    runs: u64,
+    /// The pair, as polity indices.
+    dyad: (usize, usize),
+    /// The outcome's last month, as an offset from the start.
+    by: u32,
+    /// The scenarios compared.
+    scenarios: Vec<Scenario>,
+}
+
 /// `jinsong compare`.
 pub fn compare_command(a: CompareArgs) -> Result<()> {
     a.batch.check()?;
     let chart_options = a.draw.options()?;
     let mut models = Vec::new();
+    let mut scenarios = Vec::new();
     for path in &a.scenarios {
         let loaded = load(Some(path), &[])?;
         models.push((shown(path), Model::compile(&loaded.scenario)));
+        scenarios.push(loaded.scenario);
     }
     let (first_file, first) = &models[0];
     for (file, m) in &models[1..] {
@@ -363,25 +565,91 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
     }
     let (dyad, by) = outcome_of(&a.outcome, first, first_file)?;
     let models: Vec<Model> = models.into_iter().map(|(_, m)| m).collect();
-    let staging = Staging::prepare(&a.batch.out_or("compare"))?;
+    let (runs, seed) = (a.batch.runs, a.batch.seed);
+    let shard = a.long.shard();
+    let settings = CompareSettings {
+        runs,
+        dyad,
+        by,
+        scenarios,
+    };
+    let identity = Identity {
+        command: "compare".into(),
+        shard,
+        scenario_hash: scenario_hash(&settings.scenarios.iter().collect::<Vec<_>>()),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+    };
+    let out = a.batch.out_or("compare");
+    drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;
-    let bar = progress_bar(a.batch.runs * models.len() as u64, a.batch.quiet);
-    let k = models.len() as u64;
-    let comparison =
-        pool.install(|| compare(&models, dyad, by, a.batch.seed, a.batch.runs, &|n| bar.inc(n * k)))?;
+    let range = shard.range(runs);
+    let bar = progress_bar((range.end - range.start) * models.len() as u64, a.batch.quiet);
+    let k = models.len();
+    let mut failed = None;
+    let tally = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave_runs(pool.current_num_threads()),
+        CompareTally::new(k, by),
+        &|t: &CompareTally| t.fits(k, by),
+        &mut |items, total: &mut CompareTally| {
+            let runs = range.start + items.start..range.start + items.end;
+            let wave =
+                pool.install(|| compare_counts(&models, dyad, by, seed, runs, &|n| bar.inc(n * k as u64)));
+            match wave {
+                Ok(wave) => *total = std::mem::replace(total, CompareTally::new(0, 0)).merge(wave),
+                Err(e) => failed = Some(e),
+            }
+        },
+    )?;
     bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, tally, a.batch.quiet);
+    }
+    finish_compare(
+        &models,
+        &settings,
+        seed,
+        tally,
+        &out,
+        chart_options.as_ref(),
+        a.batch.quiet,
+    )?;
+    remove_checkpoint(&out, shard);
+    Ok(())
+}
+
+/// Write `compare.json`, `compare_curves.csv` and the charts and print the table: the
+/// single-machine `compare` and `merge` of its parts both end here.
+fn finish_compare(
+    models: &[Model],
+    settings: &CompareSettings,
+    seed: u64,
+    tally: CompareTally,
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let comparison = Comparison::from_counts(models, settings.dyad, settings.by, seed, settings.runs, tally)?;
+    let staging = Staging::prepare(out)?;
     staging.write("compare.json", comparison.to_json().as_bytes())?;
     let curves = comparison.curves_csv();
     staging.write("compare_curves.csv", curves.as_bytes())?;
     let mut charts = Vec::new();
-    if let Some(opts) = &chart_options {
+    if let Some(opts) = chart_options {
         match parse_compare_curves(&curves) {
             Ok(rows) => charts = write_charts(&staging, render_compare_charts(&comparison, &rows, opts)),
             Err(e) => eprintln!("warning: no charts: compare_curves.csv: {e}"),
         }
     }
     let dir = staging.commit()?;
-    if !a.batch.quiet {
+    if !quiet {
         emit(&format!(
             "{}wrote {}/compare.json and compare_curves.csv{}\n",
             comparison.table(),
@@ -390,6 +658,21 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+/// What an `attribute` part keeps besides its counts: enough to finish without the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AttributeSettings {
+    /// Runs per combination (all shards).
+    runs: u64,
+    /// The mechanisms switched, in order.
+    mechanisms: Vec<String>,
+    /// The pair, as polity indices.
+    dyad: (usize, usize),
+    /// The outcome's last month, as an offset from the start.
+    by: u32,
+    /// The scenario (all mechanisms as given).
+    scenario: Scenario,
 }
 
 /// `jinsong attribute`.
@@ -411,29 +694,101 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     crate::attribution::check_mechanisms(&mechanisms)?;
     let model = Model::compile(&loaded.scenario);
     let (dyad, by) = outcome_of(&a.outcome, &model, &file)?;
-    let staging = Staging::prepare(&a.batch.out_or(&format!("attribute-{}", loaded.scenario.name)))?;
+    let (runs, seed) = (a.batch.runs, a.batch.seed);
+    let shard = a.long.shard();
+    let settings = AttributeSettings {
+        runs,
+        mechanisms: mechanisms.iter().map(|m| m.to_string()).collect(),
+        dyad,
+        by,
+        scenario: loaded.scenario.clone(),
+    };
+    let identity = Identity {
+        command: "attribute".into(),
+        shard,
+        scenario_hash: scenario_hash(&[&loaded.scenario]),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
+    };
+    let out = a.batch.out_or(&format!("attribute-{}", loaded.scenario.name));
+    drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;
-    let combos = 1u64 << mechanisms.len();
-    let bar = progress_bar(a.batch.runs * combos, a.batch.quiet);
-    let attribution = pool.install(|| {
-        attribute(
-            &loaded.scenario,
-            &mechanisms,
-            dyad,
-            by,
-            a.batch.seed,
-            a.batch.runs,
-            &|n| bar.inc(n * combos),
-        )
-    })?;
+    let k = mechanisms.len();
+    let combos = 1u64 << k;
+    let range = shard.range(runs);
+    let bar = progress_bar((range.end - range.start) * combos, a.batch.quiet);
+    // A wave costs about as many simulations as a wave of `run`.
+    let threads = pool.current_num_threads() as u64;
+    let wave = (wave_runs(pool.current_num_threads()) >> k).max(ATTRIBUTION_CHUNK_RUNS * threads);
+    let mut failed = None;
+    let tally = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave,
+        AttrTally::new(k),
+        &|t: &AttrTally| t.fits(k),
+        &mut |items, total: &mut AttrTally| {
+            let runs = range.start + items.start..range.start + items.end;
+            let counted = pool.install(|| {
+                attribute_counts(&loaded.scenario, &mechanisms, dyad, by, seed, runs, &|n| {
+                    bar.inc(n * combos)
+                })
+            });
+            match counted {
+                Ok(t) => *total = std::mem::replace(total, AttrTally::new(0)).merge(t),
+                Err(e) => failed = Some(e),
+            }
+        },
+    )?;
     bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, tally, a.batch.quiet);
+    }
+    finish_attribute(
+        &settings,
+        seed,
+        tally,
+        &out,
+        chart_options.as_ref(),
+        a.batch.quiet,
+    )?;
+    remove_checkpoint(&out, shard);
+    Ok(())
+}
+
+/// Write `attribution.json` and the chart and print the table: the single-machine `attribute`
+/// and `merge` of its parts both end here.
+fn finish_attribute(
+    settings: &AttributeSettings,
+    seed: u64,
+    tally: AttrTally,
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let mechanisms: Vec<&str> = settings.mechanisms.iter().map(String::as_str).collect();
+    let attribution = Attribution::from_counts(
+        &settings.scenario,
+        &mechanisms,
+        settings.dyad,
+        settings.by,
+        seed,
+        settings.runs,
+        tally,
+    )?;
+    let staging = Staging::prepare(out)?;
     staging.write("attribution.json", attribution.to_json().as_bytes())?;
-    let charts = match &chart_options {
+    let charts = match chart_options {
         Some(opts) => write_charts(&staging, render_attribution_charts(&attribution, opts)),
         None => Vec::new(),
     };
     let dir = staging.commit()?;
-    if !a.batch.quiet {
+    if !quiet {
         emit(&format!(
             "{}wrote {}/attribution.json{}\n",
             attribution.table(),
@@ -442,4 +797,151 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+/// Decode a part's settings.
+fn settings_of<T: serde::de::DeserializeOwned>(first: &PartFile) -> Result<T> {
+    Ok(
+        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
+            path: first.path.clone(),
+            reason: format!("settings: {e}"),
+        })?,
+    )
+}
+
+/// The number of runs of shard `shard` of `runs`.
+fn shard_runs(shard: crate::shard::Shard, runs: u64) -> u64 {
+    let r = shard.range(runs);
+    r.end - r.start
+}
+
+/// `jinsong merge` of parts written by a hypothesis command (`command`), already checked to
+/// belong together and sorted by shard.
+pub(crate) fn merge_parts(
+    command: &str,
+    parts: &[PartFile],
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let first = &parts[0];
+    let seed = first.part.seed;
+    match command {
+        "score" => {
+            let s: ScoreSettings = settings_of(first)?;
+            part_scenarios(first, &s.scenarios.iter().collect::<Vec<_>>())?;
+            let k = s.patterns.len();
+            let counts = add_parts(
+                parts,
+                vec![PatternCounts::new(k); s.scenarios.len()],
+                &|shard, c: &Vec<PatternCounts>| {
+                    c.len() == s.scenarios.len()
+                        && c.iter().all(|p| {
+                            p.matched.len() == k
+                                && p.runs == shard_runs(shard, s.runs)
+                                && p.joint <= p.runs
+                                && p.matched.iter().all(|&m| m <= p.runs)
+                        })
+                },
+                &|total, c| {
+                    for (t, x) in total.iter_mut().zip(c) {
+                        t.merge(x);
+                    }
+                },
+            )?;
+            let names: Vec<String> = s.scenarios.iter().map(|sc| sc.name.clone()).collect();
+            let finish = ScoreFinish {
+                patterns_file: &s.patterns_file,
+                patterns: &s.patterns,
+                scenarios: &names,
+                runs: s.runs,
+                seed,
+            };
+            finish.write(counts, out, chart_options, quiet)
+        }
+        "compare" => {
+            let s: CompareSettings = settings_of(first)?;
+            part_scenarios(first, &s.scenarios.iter().collect::<Vec<_>>())?;
+            let models: Vec<Model> = s.scenarios.iter().map(Model::compile).collect();
+            let k = models.len();
+            let tally = add_parts(
+                parts,
+                CompareTally::new(k, s.by),
+                &|shard, t: &CompareTally| {
+                    let n = shard_runs(shard, s.runs);
+                    t.fits(k, s.by)
+                        && t.successes.iter().all(|&x| x <= n)
+                        && t.n10.iter().zip(&t.n01).all(|(a, b)| a + b <= n)
+                        && t.months
+                            .iter()
+                            .zip(&t.successes)
+                            .all(|(m, &x)| m.iter().sum::<u64>() == x)
+                },
+                &|total, t| *total = std::mem::replace(total, CompareTally::new(0, 0)).merge(t.clone()),
+            )?;
+            finish_compare(&models, &s, seed, tally, out, chart_options, quiet)
+        }
+        "attribute" => {
+            let s: AttributeSettings = settings_of(first)?;
+            part_scenarios(first, &[&s.scenario])?;
+            let k = s.mechanisms.len();
+            let names: Vec<&str> = s.mechanisms.iter().map(String::as_str).collect();
+            if let Err(e) = crate::attribution::check_mechanisms(&names) {
+                return Err(MergeError::Corrupt {
+                    path: first.path.clone(),
+                    reason: format!("settings: {e}"),
+                }
+                .into());
+            }
+            let tally = add_parts(
+                parts,
+                AttrTally::new(k),
+                &|shard, t: &AttrTally| {
+                    let n = shard_runs(shard, s.runs);
+                    t.fits(k)
+                        && t.successes.iter().all(|&x| x <= n)
+                        && t.initiator.iter().zip(&t.provoked).all(|(i, p)| p <= i)
+                        && t.initiator[0] + t.initiator[1] <= n
+                },
+                &|total, t| *total = std::mem::replace(total, AttrTally::new(0)).merge(t.clone()),
+            )?;
+            finish_attribute(&s, seed, tally, out, chart_options, quiet)
+        }
+        "calibrate" => {
+            let s: CalibrateSettings = settings_of(first)?;
+            part_scenarios(first, &[&s.scenario])?;
+            let patterns = PatternSet::parse(&s.patterns_file, &s.patterns_text)?;
+            let free = s
+                .free
+                .iter()
+                .map(|f| f.parse::<FreeParameter>().map_err(|e| anyhow!("--free: {e}")))
+                .collect::<Result<Vec<_>>>()?;
+            let search = Search {
+                budget: s.budget,
+                runs: s.runs,
+                seed,
+            };
+            let n = crate::calibrate::lhs_size(search) as u64;
+            let lhs = add_parts(
+                parts,
+                Vec::new(),
+                &|shard, c: &Vec<crate::calibrate::PointCount>| {
+                    c.len() as u64 == shard_runs(shard, n) && c.iter().all(|p| p.runs == s.runs && p.joint <= p.runs)
+                },
+                &|total, c| total.extend_from_slice(c),
+            )?;
+            let calibration = crate::calibrate::calibrate_from(
+                &s.scenario,
+                (&patterns, &s.patterns_file),
+                &free,
+                search,
+                Some(&lhs),
+                &|_| {},
+            )?;
+            finish_calibrate(&s, seed, calibration, Staging::prepare(out)?, None, quiet)
+        }
+        other => bail!(
+            "merge: parts of `{other}` cannot be merged by this version (run, score, compare, attribute and calibrate can)"
+        ),
+    }
 }

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub mod hypothesis;
+pub mod shards;
 pub mod study;
 
 use crate::charts::{
@@ -24,10 +25,11 @@ use crate::charts::{
 use crate::chronicle::{Chronicle, TracedOutcome};
 use crate::engine::{simulate, Workspace};
 use crate::model::Model;
-use crate::montecarlo::Batch;
+use crate::montecarlo::{wave_runs, Batch};
 use crate::output::Staging;
 use crate::report::{onset_curve_csv, Summary};
 use crate::scenario::{LoadedScenario, Override, ScenarioError};
+use crate::tally::Tally;
 
 /// Agent-based Monte Carlo simulation of the Jin–Song wars (1125–1142) and other crises.
 #[derive(Debug, Parser)]
@@ -59,6 +61,8 @@ pub enum Command {
     Sweep(study::SweepArgs),
     /// First-order and total Sobol indices of P(first war onset in a pair by a date).
     Sensitivity(study::SensitivityArgs),
+    /// Merge the part files of a sharded command (`--shard K/N`) into the files one machine writes.
+    Merge(shards::MergeArgs),
     /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute, sweep, sensitivity) from its saved results.
     Plot(PlotArgs),
 }
@@ -96,6 +100,8 @@ pub struct RunArgs {
     quiet: bool,
     #[command(flatten)]
     draw: DrawArgs,
+    #[command(flatten)]
+    long: shards::LongArgs,
 }
 
 /// Whether and how a computing command draws its charts (`run`, `trace`, `score`, `compare`,
@@ -209,6 +215,10 @@ pub fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(i) = e.downcast_ref::<shards::Interrupted>() {
+                eprintln!("{i}");
+                return ExitCode::from(shards::INTERRUPTED_EXIT);
+            }
             if let Some(se) = e.downcast_ref::<ScenarioError>() {
                 for p in &se.problems {
                     eprintln!("error: {p}");
@@ -253,6 +263,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Sweep(a) => study::sweep_command(a),
         Command::Sensitivity(a) => study::sensitivity_command(a),
         Command::Plot(a) => plot(a),
+        Command::Merge(a) => shards::merge(a),
     }
 }
 
@@ -286,39 +297,82 @@ fn run(a: RunArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&sc.name));
-    let staging = Staging::prepare(&out)?;
+    let shard = a.long.shard();
+    let identity = shards::run_identity(sc, seed, runs, shard)?;
+    // Checked before any work is done; the results are staged again when they are written.
+    drop(Staging::prepare(&out)?);
     let model = Model::compile(sc);
-
-    let bar = progress_bar(runs, a.quiet);
-    let batch = Batch {
-        model: &model,
-        seed,
-        first_run: 0,
-        runs,
-    };
-    let tally = batch
-        .run_with_threads(a.threads.unwrap_or(0), &|n| bar.inc(n))
+    let range = shard.range(runs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()
         .context("cannot start the worker threads")?;
+    let bar = progress_bar(range.end - range.start, a.quiet);
+    let tally = shards::drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        wave_runs(pool.current_num_threads()),
+        Tally::new(&model),
+        &|t: &Tally| t.fits(&model),
+        &mut |items, tally: &mut Tally| {
+            if bar.position() == 0 {
+                bar.set_position(items.start);
+            }
+            let batch = Batch {
+                model: &model,
+                seed,
+                first_run: range.start + items.start,
+                runs: items.end - items.start,
+            };
+            tally.merge(&pool.install(|| batch.run(&|n| bar.inc(n))));
+        },
+    )?;
     bar.finish_and_clear();
+    if a.long.shard.is_some() {
+        return shards::write_part(&identity, &out, tally, a.quiet);
+    }
+    finish_run(
+        &model,
+        seed,
+        &tally,
+        Staging::prepare(&out)?,
+        chart_options.as_ref(),
+        a.quiet,
+    )?;
+    shards::remove_checkpoint(&out, shard);
+    Ok(())
+}
 
-    let summary = Summary::new(&model, seed, &tally);
+/// Write what `run` writes from a batch's counts (`summary.json`, `onset_curve.csv`, charts)
+/// and print the table: the single-machine `run` and `merge` of its parts both end here.
+pub(crate) fn finish_run(
+    model: &Model,
+    seed: u64,
+    tally: &Tally,
+    staging: Staging,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let summary = Summary::new(model, seed, tally);
     staging.write("summary.json", summary.to_json().as_bytes())?;
-    let curve = onset_curve_csv(&model, &tally);
+    let curve = onset_curve_csv(model, tally);
     staging.write("onset_curve.csv", curve.as_bytes())?;
     let mut charts = Vec::new();
-    if let Some(opts) = &chart_options {
+    if let Some(opts) = chart_options {
         match parse_onset_curve(&curve) {
             Ok(rows) => charts = write_charts(&staging, render_run_charts(&summary, &rows, opts)),
             Err(e) => eprintln!("warning: no charts: onset_curve.csv: {e}"),
         }
     }
     let dir = staging.commit()?;
-    if !a.quiet {
+    if !quiet {
         let charts = charts_note(&charts);
         emit(&format!(
             "{}: {} runs, seed {}, {} .. {}\n{}wrote {}/summary.json and onset_curve.csv{charts}\n",
             summary.scenario,
-            runs,
+            tally.runs,
             seed,
             summary.start,
             summary.end,

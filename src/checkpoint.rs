@@ -1,0 +1,364 @@
+//! Checkpoints of long commands, and resuming from them.
+//!
+//! A long batch is simulated in waves of run indices in order (see
+//! [`Batch::run_waves`](crate::montecarlo::Batch::run_waves)); after a wave, when at least
+//! `--checkpoint-every` seconds have passed since the last write, the command writes
+//! `checkpoint.json` (`checkpoint-K-of-N.json` for shard `K/N`) into its real output folder:
+//!
+//! ```json
+//! {
+//!   "format": "jinsong-checkpoint/1",
+//!   "command": "run",
+//!   "shard": {"index": 1, "count": 1},
+//!   "scenario_hash": "fnv1a64:…",
+//!   "seed": 1125,
+//!   "argv": ["jinsong", "run", …],
+//!   "settings": {…},
+//!   "done": 49152,
+//!   "counts": {…}
+//! }
+//! ```
+//!
+//! `done` runs, always a prefix of the batch's run range, are folded into `counts`. The file is
+//! written to a temporary file that is flushed and renamed over the old one
+//! ([`write_atomic`]), so a process killed at any moment leaves either the previous checkpoint
+//! or the new one. `--resume` continues from `done`; because counts are integers merged by
+//! addition, the resumed results are byte-identical to an uninterrupted run. A checkpoint is
+//! refused unless its format, command, shard, scenario hash, seed and settings are those of the
+//! command being resumed. Wall-clock time only decides *when* a checkpoint is written, never
+//! what is in it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::output::{write_atomic, OutputError};
+use crate::shard::Shard;
+
+/// The `format` tag of checkpoints written by this version.
+pub const CHECKPOINT_FORMAT: &str = "jinsong-checkpoint/1";
+
+/// Default seconds between checkpoints (`--checkpoint-every`).
+pub const DEFAULT_EVERY_SECS: f64 = 30.0;
+
+/// Where a long command stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint<C> {
+    /// Always [`CHECKPOINT_FORMAT`].
+    pub format: String,
+    /// The command that wrote it (`run`, …).
+    pub command: String,
+    /// The shard the command computes (`1/1` for a whole batch).
+    pub shard: Shard,
+    /// [`scenario_hash`](crate::part::scenario_hash) of the scenario(s) after overrides.
+    pub scenario_hash: String,
+    /// Master seed.
+    pub seed: u64,
+    /// The command line that wrote it (for the record; not compared).
+    pub argv: Vec<String>,
+    /// Command-specific settings that must agree to resume (as in a part file).
+    pub settings: serde_json::Value,
+    /// Work items done: the prefix `0 .. done` of the shard's items.
+    pub done: u64,
+    /// Their integer counts.
+    pub counts: C,
+}
+
+/// What a checkpoint must match to be resumed: everything but `argv`, `done` and `counts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    /// Command name.
+    pub command: String,
+    /// Shard computed.
+    pub shard: Shard,
+    /// Scenario hash.
+    pub scenario_hash: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Settings.
+    pub settings: serde_json::Value,
+}
+
+/// Why a checkpoint could not be read, resumed or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// `--resume` but there is no checkpoint.
+    #[error("--resume: no checkpoint {} (nothing to resume; run without --resume)", .0.display())]
+    Missing(PathBuf),
+    /// The file could not be read.
+    #[error("cannot read checkpoint {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a checkpoint of this version.
+    #[error("{}: not a jinsong checkpoint: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The checkpoint belongs to another command, scenario, seed or settings.
+    #[error("--resume: {} was written by another batch: {what}; refusing to resume (remove it, or run with the original options)", path.display())]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// What differs.
+        what: String,
+    },
+    /// The checkpoint could not be written.
+    #[error("cannot write checkpoint: {0}")]
+    Write(#[from] OutputError),
+}
+
+/// The checkpoint's file name for a shard: `checkpoint.json` for a whole batch,
+/// `checkpoint-K-of-N.json` for shard `K/N` (so shards sharing an output folder do not collide).
+pub fn checkpoint_file_name(shard: Shard) -> String {
+    if shard.is_whole() {
+        "checkpoint.json".to_string()
+    } else {
+        format!("checkpoint-{}-of-{}.json", shard.index, shard.count)
+    }
+}
+
+/// The first difference between two identities, in words (`None` when they agree).
+pub fn difference(found: &Identity, expected: &Identity) -> Option<String> {
+    if found.command != expected.command {
+        return Some(format!("command `{}`, not `{}`", found.command, expected.command));
+    }
+    if found.shard != expected.shard {
+        return Some(format!("shard {}, not {}", found.shard, expected.shard));
+    }
+    if found.scenario_hash != expected.scenario_hash {
+        return Some(format!(
+            "another scenario (hash {}, not {})",
+            found.scenario_hash, expected.scenario_hash
+        ));
+    }
+    if found.seed != expected.seed {
+        return Some(format!("seed {}, not {}", found.seed, expected.seed));
+    }
+    if found.settings != expected.settings {
+        let keys = match (&found.settings, &expected.settings) {
+            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+                let mut keys: Vec<&str> = a
+                    .iter()
+                    .filter(|(k, v)| b.get(*k) != Some(*v))
+                    .map(|(k, _)| k.as_str())
+                    .chain(b.keys().filter(|k| !a.contains_key(*k)).map(String::as_str))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                keys.join(", ")
+            }
+            _ => "settings".to_string(),
+        };
+        return Some(format!("other settings ({keys})"));
+    }
+    None
+}
+
+impl<C> Checkpoint<C> {
+    /// A checkpoint of `identity` with `done` items folded into `counts`.
+    pub fn new(identity: &Identity, argv: Vec<String>, done: u64, counts: C) -> Checkpoint<C> {
+        Checkpoint {
+            format: CHECKPOINT_FORMAT.to_string(),
+            command: identity.command.clone(),
+            shard: identity.shard,
+            scenario_hash: identity.scenario_hash.clone(),
+            seed: identity.seed,
+            argv,
+            settings: identity.settings.clone(),
+            done,
+            counts,
+        }
+    }
+
+    /// What it must match to be resumed.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            command: self.command.clone(),
+            shard: self.shard,
+            scenario_hash: self.scenario_hash.clone(),
+            seed: self.seed,
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+impl<C: Serialize> Checkpoint<C> {
+    /// Write it atomically into `dir` (created if needed) under
+    /// [`checkpoint_file_name`].
+    pub fn write(&self, dir: &Path) -> Result<PathBuf, CheckpointError> {
+        fs::create_dir_all(dir).map_err(|source| OutputError {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join(checkpoint_file_name(self.shard));
+        let bytes = serde_json::to_vec(self).map_err(|e| OutputError {
+            dir: path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        write_atomic(&path, &bytes)?;
+        Ok(path)
+    }
+}
+
+impl<C: DeserializeOwned> Checkpoint<C> {
+    /// Read the checkpoint of `expected` from `dir` and check that it may be resumed: same
+    /// format, command, shard, scenario hash, seed and settings, and at most `total` items done.
+    pub fn resume(dir: &Path, expected: &Identity, total: u64) -> Result<Checkpoint<C>, CheckpointError> {
+        let path = dir.join(checkpoint_file_name(expected.shard));
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CheckpointError::Missing(path)),
+            Err(source) => return Err(CheckpointError::Read { path, source }),
+        };
+        let head: serde_json::Value = serde_json::from_str(&text).map_err(|e| CheckpointError::Corrupt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let format = head.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        if format != CHECKPOINT_FORMAT {
+            return Err(CheckpointError::Corrupt {
+                path,
+                reason: format!("format `{format}`, expected `{CHECKPOINT_FORMAT}`"),
+            });
+        }
+        let cp: Checkpoint<C> = serde_json::from_value(head).map_err(|e| CheckpointError::Corrupt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        if let Some(what) = difference(&cp.identity(), expected) {
+            return Err(CheckpointError::Mismatch { path, what });
+        }
+        if cp.done > total {
+            return Err(CheckpointError::Corrupt {
+                path,
+                reason: format!("{} items done of {total}", cp.done),
+            });
+        }
+        Ok(cp)
+    }
+}
+
+/// Remove the checkpoint of `shard` from `dir` once the results are written (a missing file is
+/// not an error), with any temporary file a killed process left beside it
+/// (`.checkpoint….json.tmp-PID`).
+pub fn remove(dir: &Path, shard: Shard) -> std::io::Result<()> {
+    let name = checkpoint_file_name(shard);
+    let leftover = format!(".{name}.tmp-");
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&leftover) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    match fs::remove_file(dir.join(name)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Decides when the next checkpoint is due: `every` after the last one (zero: after every wave).
+#[derive(Debug)]
+pub struct Pacer {
+    every: Duration,
+    last: Instant,
+}
+
+impl Pacer {
+    /// A pacer whose first checkpoint is due `every` from now.
+    pub fn new(every: Duration) -> Pacer {
+        Pacer {
+            every,
+            last: Instant::now(),
+        }
+    }
+
+    /// Whether a checkpoint is due now; if so, the clock restarts.
+    pub fn due(&mut self) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.last) >= self.every {
+            self.last = now;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Parse `--checkpoint-every`: seconds, a finite number ≥ 0 (fractions allowed; 0 = after every
+/// wave).
+pub fn parse_every(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
+        return Err(format!("{s} is out of range (allowed: 0 ..= 1e9 seconds)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> Identity {
+        Identity {
+            command: "run".into(),
+            shard: Shard::WHOLE,
+            scenario_hash: "fnv1a64:0000000000000001".into(),
+            seed: 7,
+            settings: serde_json::json!({"runs": 1000}),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = identity();
+        let cp = Checkpoint::new(&id, vec!["jinsong".into()], 512, vec![1u64, 2, 3]);
+        let path = cp.write(dir.path()).unwrap();
+        assert!(path.ends_with("checkpoint.json"));
+        let back: Checkpoint<Vec<u64>> = Checkpoint::resume(dir.path(), &id, 1000).unwrap();
+        assert_eq!(back, cp);
+        let mut other = id.clone();
+        other.seed = 8;
+        let e = Checkpoint::<Vec<u64>>::resume(dir.path(), &other, 1000).unwrap_err();
+        assert!(e.to_string().contains("seed 7, not 8"), "{e}");
+        let mut other = id.clone();
+        other.scenario_hash = "fnv1a64:0000000000000002".into();
+        let e = Checkpoint::<Vec<u64>>::resume(dir.path(), &other, 1000).unwrap_err();
+        assert!(e.to_string().contains("another scenario"), "{e}");
+        let mut other = id.clone();
+        other.settings = serde_json::json!({"runs": 2000});
+        let e = Checkpoint::<Vec<u64>>::resume(dir.path(), &other, 2000).unwrap_err();
+        assert!(e.to_string().contains("other settings (runs)"), "{e}");
+        assert!(Checkpoint::<Vec<u64>>::resume(dir.path(), &id, 100).is_err());
+        remove(dir.path(), Shard::WHOLE).unwrap();
+        let e = Checkpoint::<Vec<u64>>::resume(dir.path(), &id, 1000).unwrap_err();
+        assert!(matches!(e, CheckpointError::Missing(_)), "{e}");
+        assert_eq!(
+            checkpoint_file_name(Shard::new(2, 5).unwrap()),
+            "checkpoint-2-of-5.json"
+        );
+    }
+
+    #[test]
+    fn every_is_checked() {
+        assert_eq!(parse_every("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_every("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["-1", "nan", "inf", "x", ""] {
+            assert!(parse_every(bad).is_err(), "{bad}");
+        }
+    }
+}
