@@ -25,6 +25,9 @@ use crate::scenario::{apply_override, validate, Override, Scenario, ScenarioErro
 use crate::score::count_matches;
 use crate::stats::{wilson, Z95};
 
+/// The largest `--budget` (evaluations) accepted.
+pub const MAX_BUDGET: usize = 100_000;
+
 /// A free parameter: `PATH=LO..HI`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FreeParameter {
@@ -140,8 +143,11 @@ pub fn check_free(base: &Scenario, free: &[FreeParameter], search: Search) -> Re
             "calibrate needs at least one --free PATH=LO..HI".into(),
         ));
     }
-    if search.budget < 2 {
-        return Err(CalibrateError::Usage("--budget must be at least 2".into()));
+    if !(2..=MAX_BUDGET).contains(&search.budget) {
+        return Err(CalibrateError::Usage(format!(
+            "--budget: {} is out of range (allowed: 2 ..= {MAX_BUDGET})",
+            search.budget
+        )));
     }
     if search.runs == 0 {
         return Err(CalibrateError::Usage("--runs must be at least 1".into()));

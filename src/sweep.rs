@@ -496,6 +496,23 @@ impl Sweep {
         Ok(counts)
     }
 
+    /// Whether `counts` can be the counts of the points `points` of this sweep: with
+    /// `complete`, exactly those points; without, a prefix of them (a checkpoint). Every point
+    /// must have all its runs and one count per counted pair, none above the runs.
+    pub fn fits(&self, counts: &SweepCounts, points: Range<u64>, complete: bool) -> bool {
+        let n = counts.points.len() as u64;
+        let expected = points.end - points.start;
+        let by_len = if self.by.is_some() { self.pairs.len() } else { 0 };
+        (if complete { n == expected } else { n <= expected })
+            && counts.points.iter().zip(points).all(|(pc, p)| {
+                pc.point == p
+                    && pc.runs == self.runs
+                    && pc.war_runs.len() == self.pairs.len()
+                    && pc.by_runs.len() == by_len
+                    && pc.war_runs.iter().chain(&pc.by_runs).all(|&x| x <= pc.runs)
+            })
+    }
+
     /// The header line of `sweep.csv`.
     pub fn csv_header(&self) -> String {
         let mut h = self.design.paths.join(",");

@@ -717,3 +717,55 @@ fn mutated_files_through_check() {
         }
     }
 }
+
+#[test]
+fn huge_budgets_and_thread_counts_are_refused_before_any_run() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let dir = tmp.path();
+    let baseline = root().join("scenarios/baseline.ron");
+    let baseline = baseline.to_string_lossy();
+    let patterns = root().join("scenarios/patterns/history.ron");
+    let patterns = patterns.to_string_lossy();
+    for (args, needle) in [
+        (
+            vec![
+                "calibrate",
+                &*baseline,
+                "--free",
+                "polities.jin.stability=0.4..1.0",
+                "--patterns",
+                &*patterns,
+                "--budget",
+                "18446744073709551615",
+                "--out",
+                "x",
+            ],
+            "--budget: 18446744073709551615 is out of range (allowed: 2 ..= 100000)",
+        ),
+        (
+            vec!["run", "--threads", "99999999", "--out", "x"],
+            "--threads: 99999999 is out of range (allowed: 1 ..= 1024)",
+        ),
+        (
+            vec![
+                "sweep",
+                "--vary",
+                "polities.jin.stability=0.5..0.9:2",
+                "--threads",
+                "5000",
+                "--out",
+                "x",
+            ],
+            "--threads: 5000 is out of range",
+        ),
+    ] {
+        let out = jinsong(dir, &args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(needle) && err.trim_end().lines().count() == 1,
+            "{err}"
+        );
+        assert!(listing(dir).is_empty(), "{args:?} wrote something");
+    }
+}

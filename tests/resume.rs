@@ -259,3 +259,55 @@ fn a_killed_compare_resumes_to_the_uninterrupted_comparison() {
         assert!(a == b, "{file} of the resumed compare differs");
     }
 }
+
+#[test]
+fn a_killed_sweep_resumes_to_the_uninterrupted_sweep() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let args = |out: &str, threads: &str| -> Vec<String> {
+        [
+            "sweep",
+            "--vary",
+            "relations.jin.song.trust=0.2..0.8:200",
+            "--runs",
+            "300",
+            "--by",
+            "1127-12",
+            "--threads",
+            threads,
+            "--no-charts",
+            "--quiet",
+            "--out",
+            out,
+            "--checkpoint-every",
+            "0",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args("killed", "1"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.join("killed/checkpoint.json");
+    wait_for(&checkpoint, &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at = done(&checkpoint);
+    assert!(at > 0 && at < 200, "checkpoint at point {at}");
+    assert!(!dir.join("killed/sweep.csv").exists());
+    let mut resume = args("killed", "2");
+    resume.push("--resume".into());
+    ok(dir, &strs(&resume));
+    ok(dir, &strs(&args("reference", "2")));
+    let a = fs::read(dir.join("reference/sweep.csv")).unwrap();
+    let b = fs::read(dir.join("killed/sweep.csv")).unwrap();
+    assert!(a == b, "sweep.csv of the resumed sweep differs");
+    assert!(
+        !checkpoint.exists(),
+        "the checkpoint is removed once sweep.csv is written"
+    );
+}

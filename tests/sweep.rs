@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use jinsong::part::Part;
 use jinsong::report::Summary;
-use jinsong::sweep::{Sweep, SweepCounts};
+use jinsong::sweep::SweepCounts;
 use tempfile::TempDir;
 
 fn jinsong(dir: &Path, args: &[&str]) -> Output {
@@ -163,10 +163,19 @@ fn sweep_csv_is_identical_at_1_and_2_threads_and_across_shards() {
     assert_eq!(p1.settings, p2.settings);
     assert_eq!(p1.scenario_hash, p2.scenario_hash);
     assert_eq!((p1.counts.points.len(), p2.counts.points.len()), (2, 3));
-    let mut merged = p2.counts.clone();
-    merged.merge(&p1.counts);
-    let sweep: Sweep = serde_json::from_value(p1.settings).unwrap();
-    assert_eq!(sweep.csv(&merged).into_bytes(), one);
+    // `jinsong merge` (parts in any order) writes the same sweep.csv as the single sweep.
+    ok(
+        dir,
+        &[
+            "merge",
+            "parts/part-2-of-2.json",
+            "parts/part-1-of-2.json",
+            "--out",
+            "merged",
+            "--quiet",
+        ],
+    );
+    assert_eq!(fs::read(dir.join("merged/sweep.csv")).unwrap(), one);
 }
 
 #[test]
@@ -253,8 +262,80 @@ fn bad_sweeps_are_refused_before_any_run() {
         ],
         &["mongol"],
     );
-    refused(
-        &["--vary", "polities.jin.stability=0.5..0.9:2", "--shard", "3/2"],
-        &["--shard"],
+    // `--shard` is parsed by the argument parser (as for every sharded command): its usage error.
+    let tmp = TempDir::new().unwrap();
+    let out = jinsong(
+        tmp.path(),
+        &[
+            "sweep",
+            "--vary",
+            "polities.jin.stability=0.5..0.9:2",
+            "--shard",
+            "3/2",
+            "--out",
+            "sw",
+        ],
     );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--shard") && err.contains("3/2"),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_grid_sweep_in_three_shards_merges_to_the_single_sweep_with_its_chart() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let base = [
+        "sweep",
+        "--vary",
+        "relations.jin.song.trust=0.3..0.7:5",
+        "--runs",
+        "300",
+        "--dyad",
+        "jin,song",
+        "--format",
+        "svg",
+        "--quiet",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|s| s.to_string()).collect() };
+    let run = |a: Vec<String>| ok(dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    run(with(&["--out", "single"]));
+    for k in 1..=3 {
+        run(with(&["--shard", &format!("{k}/3"), "--out", "parts"]));
+    }
+    // A missing shard is refused, and nothing is written.
+    let refused = jinsong(
+        dir,
+        &[
+            "merge",
+            "parts/part-1-of-3.json",
+            "parts/part-3-of-3.json",
+            "--out",
+            "bad",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("2"),
+        "{refused:?}"
+    );
+    assert!(!dir.join("bad").exists());
+    run(vec![
+        "merge".into(),
+        "parts/part-3-of-3.json".into(),
+        "parts/part-1-of-3.json".into(),
+        "parts/part-2-of-3.json".into(),
+        "--format".into(),
+        "svg".into(),
+        "--out".into(),
+        "merged".into(),
+        "--quiet".into(),
+    ]);
+    for file in ["sweep.csv", "sweep.svg"] {
+        let single = fs::read(dir.join("single").join(file)).unwrap();
+        assert_eq!(single, fs::read(dir.join("merged").join(file)).unwrap(), "{file}");
+    }
 }

@@ -57,10 +57,7 @@ pub struct BatchOptions {
 impl BatchOptions {
     fn check(&self) -> Result<()> {
         super::check_runs(self.runs)?;
-        if self.threads == Some(0) {
-            bail!("--threads: 0 is out of range (allowed: 1 or more)");
-        }
-        Ok(())
+        super::check_threads(self.threads)
     }
 
     fn pool(&self) -> Result<rayon::ThreadPool> {
@@ -501,9 +498,7 @@ fn finish_calibrate(
         seed
     );
     let text = calibration.variant_file(&base, &name, &command);
-    let tmp = write_dir.join(format!(".{name}.ron.partial-{}", std::process::id()));
-    std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &write).with_context(|| format!("cannot write {}", write.display()))?;
+    crate::output::write_atomic(&write, text.as_bytes())?;
     if !quiet {
         let best = calibration.best();
         emit(&format!(

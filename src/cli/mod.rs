@@ -240,6 +240,19 @@ pub(crate) fn check_runs(runs: u64) -> Result<()> {
     Ok(())
 }
 
+/// The largest `--threads` accepted.
+pub const MAX_THREADS: usize = 1024;
+
+/// `--threads` must be 1 ..= [`MAX_THREADS`] when given.
+pub(crate) fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(t) if !(1..=MAX_THREADS).contains(&t) => {
+            bail!("--threads: {t} is out of range (allowed: 1 ..= {MAX_THREADS})")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Write to standard output; a closed pipe (`jinsong … | head`) is not an error.
 pub(crate) fn emit(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -288,9 +301,7 @@ fn run(a: RunArgs) -> Result<()> {
     let sc = &loaded.scenario;
     let runs = a.runs.unwrap_or(sc.runs);
     check_runs(runs)?;
-    if a.threads == Some(0) {
-        bail!("--threads: 0 is out of range (allowed: 1 or more)");
-    }
+    check_threads(a.threads)?;
     let seed = a.seed.unwrap_or(sc.seed);
     let chart_options = a.draw.options()?;
     let out = a

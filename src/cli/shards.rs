@@ -141,7 +141,12 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
         }
         if stopping && done < items {
             return Err(Interrupted(format!(
-                "interrupted: {done} of {items} runs done; resume with: {}",
+                "interrupted: {done} of {items} {} done; resume with: {}",
+                if identity.command == "sweep" {
+                    "points"
+                } else {
+                    "runs"
+                },
                 resume_command_line(&argv)
             ))
             .into());
@@ -323,6 +328,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
                 a.quiet,
             )
         }
+        "sweep" => super::study::merge_sweep_parts(&parts, &a.out, chart_options.as_ref(), a.quiet),
         other => super::hypothesis::merge_parts(other, &parts, &a.out, chart_options.as_ref(), a.quiet),
     }
 }

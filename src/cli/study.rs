@@ -8,19 +8,25 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 
+use serde::{Deserialize, Serialize};
+
+use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, write_part, LongArgs};
 use super::{charts_note, check_runs, emit, load, progress_bar, write_charts, DrawArgs, ScenarioArgs};
 use crate::calendar::Month;
+use crate::charts::ChartOptions;
 use crate::charts::{parse_sweep_csv, render_sensitivity_charts, render_sweep_charts};
+use crate::checkpoint::Identity;
 use crate::compare::{by_offset, resolve_dyad};
+use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
 use crate::output::Staging;
-use crate::part::{part_file_name, scenario_hash, Part, PART_FORMAT};
+use crate::part::scenario_hash;
+use crate::scenario::Scenario;
 use crate::sensitivity::{
     check_ranges, outcome_moments, parameter_design, sobol_indices, ParameterIndices, SaltelliDesign,
     Sensitivity, BOOTSTRAP,
 };
-use crate::shard::Shard;
-use crate::sweep::{design, Sample, Sweep, Values, Vary};
+use crate::sweep::{design, Sample, Sweep, SweepCounts, Values, Vary, BLOCK_POINTS};
 
 /// Options shared by `sweep` and `sensitivity`.
 #[derive(Debug, Args)]
@@ -42,9 +48,7 @@ pub struct StudyOptions {
 
 impl StudyOptions {
     fn pool(&self) -> Result<rayon::ThreadPool> {
-        if self.threads == Some(0) {
-            bail!("--threads: 0 is out of range (allowed: 1 or more)");
-        }
+        super::check_threads(self.threads)?;
         rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads.unwrap_or(0))
             .build()
@@ -73,14 +77,24 @@ pub struct SweepArgs {
     /// Also count first onsets by the end of this month.
     #[arg(long, value_name = "YYYY-MM")]
     by: Option<String>,
-    /// Compute only shard K of N of the points and write part-K-of-N.json (merge the parts
-    /// with `jinsong merge`).
-    #[arg(long, value_name = "K/N")]
-    shard: Option<String>,
+    /// `--shard K/N` (of the points: shard K takes points floor((K-1)·P/N) .. floor(K·P/N) of P),
+    /// `--checkpoint-every`, `--resume`.
+    #[command(flatten)]
+    long: LongArgs,
     #[command(flatten)]
     study: StudyOptions,
     #[command(flatten)]
     draw: DrawArgs,
+}
+
+/// What a `sweep` part or checkpoint keeps besides its counts: enough to finish without the
+/// scenario files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SweepSettings {
+    /// The design, pairs, date, runs and seed.
+    pub sweep: Sweep,
+    /// The scenario after overrides.
+    pub scenario: Scenario,
 }
 
 /// `jinsong sensitivity`.
@@ -161,10 +175,6 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
         }
         None => (None, None),
     };
-    let shard: Shard = match &a.shard {
-        Some(text) => text.parse().map_err(|e| anyhow!("--shard: {e}"))?,
-        None => Shard::WHOLE,
-    };
     design.check(sc)?;
     let points = design.points.len() as u64;
     let sweep = Sweep {
@@ -183,58 +193,124 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("sweep-{}", sc.name)));
-    let staging = Staging::prepare(&out)?;
+    let shard = a.long.shard();
+    let settings = SweepSettings {
+        sweep,
+        scenario: sc.clone(),
+    };
+    let identity = Identity {
+        command: "sweep".into(),
+        shard,
+        scenario_hash: scenario_hash(&[sc]),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the sweep's settings")?,
+    };
+    let sweep = &settings.sweep;
+    // Checked before any work is done; the results are staged again when they are written.
+    drop(Staging::prepare(&out)?);
     let range = shard.range(points);
     let bar = progress_bar((range.end - range.start) * a.runs, a.study.quiet);
-    let counts = pool.install(|| sweep.count(sc, range.clone(), &|n| bar.inc(n)))?;
+    let mut failed = None;
+    let counts = drive(
+        &identity,
+        &a.long,
+        &out,
+        range.end - range.start,
+        BLOCK_POINTS as u64,
+        SweepCounts::default(),
+        &|c: &SweepCounts| sweep.fits(c, range.start..range.end, false),
+        &mut |items, counts: &mut SweepCounts| {
+            if bar.position() == 0 {
+                bar.set_position(items.start * sweep.runs);
+            }
+            let points = range.start + items.start..range.start + items.end;
+            match pool.install(|| sweep.count(sc, points, &|n| bar.inc(n))) {
+                Ok(c) => counts.merge(&c),
+                Err(e) => failed = failed.take().or(Some(e)),
+            }
+        },
+    )?;
     bar.finish_and_clear();
-    if !shard.is_whole() {
-        let name = part_file_name(shard);
-        let part = Part {
-            format: PART_FORMAT.to_string(),
-            command: "sweep".to_string(),
-            shard,
-            scenario_hash: scenario_hash(&[sc]),
-            seed,
-            argv: std::env::args().collect(),
-            settings: serde_json::to_value(&sweep).context("cannot encode the sweep's settings")?,
-            counts,
-        };
-        let mut json = serde_json::to_string_pretty(&part).context("cannot encode the part")?;
-        json.push('\n');
-        staging.write(&name, json.as_bytes())?;
-        let dir = staging.commit()?;
-        if !a.study.quiet {
-            emit(&format!(
-                "sweep shard {shard}: points {}..{} of {points}, {} runs each, seed {seed}\nwrote {}/{name}\n",
-                range.start,
-                range.end,
-                a.runs,
-                dir.display()
-            ))?;
-        }
-        return Ok(());
+    // The design was checked point by point before any run, so this is not expected.
+    if let Some(e) = failed {
+        return Err(e.into());
     }
-    let csv = sweep.csv(&counts);
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, counts, a.study.quiet);
+    }
+    let staging = Staging::prepare(&out)?;
+    finish_sweep(
+        &sc.name,
+        sweep,
+        &counts,
+        staging,
+        chart_options.as_ref(),
+        a.study.quiet,
+    )?;
+    remove_checkpoint(&out, shard);
+    Ok(())
+}
+
+/// Write what `sweep` writes from its counts (`sweep.csv` and charts): the single-machine
+/// `sweep` and `merge` of its parts both end here.
+pub(crate) fn finish_sweep(
+    scenario: &str,
+    sweep: &Sweep,
+    counts: &SweepCounts,
+    staging: Staging,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let csv = sweep.csv(counts);
     staging.write("sweep.csv", csv.as_bytes())?;
     let mut charts = Vec::new();
-    if let Some(opts) = &chart_options {
+    if let Some(opts) = chart_options {
         match parse_sweep_csv(&csv) {
             Ok(table) => charts = write_charts(&staging, render_sweep_charts(&table, opts)),
             Err(e) => eprintln!("warning: no charts: sweep.csv: {e}"),
         }
     }
     let dir = staging.commit()?;
-    if !a.study.quiet {
+    if !quiet {
         emit(&format!(
-            "{}: {points} points × {} runs, seed {seed} (common random numbers)\nwrote {}/sweep.csv{}\n",
-            sc.name,
-            a.runs,
+            "{scenario}: {} points × {} runs, seed {} (common random numbers)\nwrote {}/sweep.csv{}\n",
+            sweep.design.points.len(),
+            sweep.runs,
+            sweep.seed,
             dir.display(),
             charts_note(&charts)
         ))?;
     }
     Ok(())
+}
+
+/// `jinsong merge` of `sweep` parts (already checked to belong together, sorted by shard).
+pub(crate) fn merge_sweep_parts(
+    parts: &[PartFile],
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let first = &parts[0];
+    let settings: SweepSettings =
+        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
+            path: first.path.clone(),
+            reason: format!("settings: {e}"),
+        })?;
+    part_scenarios(first, &[&settings.scenario])?;
+    let sweep = &settings.sweep;
+    let points = sweep.design.points.len() as u64;
+    let counts = add_parts(
+        parts,
+        SweepCounts::default(),
+        &|shard, c: &SweepCounts| {
+            let r = shard.range(points);
+            sweep.fits(c, r.start..r.end, true)
+        },
+        &|total, c| total.merge(c),
+    )?;
+    let name = &settings.scenario.name;
+    finish_sweep(name, sweep, &counts, Staging::prepare(out)?, chart_options, quiet)
 }
 
 /// `jinsong sensitivity`.
