@@ -1,4 +1,4 @@
-//! Scaling benchmarks (issue 3):
+//! Scaling benchmarks:
 //!
 //! - `scaling_batch_10k/threads_1` and `threads_N`: a batch of 10,000 baseline runs on a pool of
 //!   one and of all available threads;
