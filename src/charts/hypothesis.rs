@@ -163,8 +163,45 @@ fn draw_attribution<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A sequential colour for a rate in [0, 1]: white to Okabe–Ito blue.
-fn heat(rate: f64) -> RGBColor {
+/// A colour scale for [`heat`] in a legend area: its title, then six swatches 0.0 … 1.0.
+/// Returns the left edge and the first free line below it.
+pub(super) fn heat_scale<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, Shift>,
+    title: &str,
+    opts: &ChartOptions,
+) -> Result<(i32, i32), String> {
+    let x0 = opts.px(14.0) as i32;
+    let mut y = opts.px(20.0) as i32;
+    legend
+        .draw(&Text::new(title.to_string(), (x0, y), opts.font(18.0)))
+        .map_err(err_dbg)?;
+    y += opts.px(30.0) as i32;
+    let sw = opts.px(22.0) as i32;
+    for k in 0..=5 {
+        let v = f64::from(k) / 5.0;
+        legend
+            .draw(&Rectangle::new([(x0, y), (x0 + sw, y + sw)], heat(v).filled()))
+            .map_err(err_dbg)?;
+        legend
+            .draw(&Rectangle::new(
+                [(x0, y), (x0 + sw, y + sw)],
+                GREY.stroke_width(1),
+            ))
+            .map_err(err_dbg)?;
+        legend
+            .draw(&Text::new(
+                format!("{v:.1}"),
+                (x0 + sw + opts.px(8.0) as i32, y + 2),
+                opts.font(16.0),
+            ))
+            .map_err(err_dbg)?;
+        y += sw + opts.px(6.0) as i32;
+    }
+    Ok((x0, y))
+}
+
+/// A sequential colour for a rate or probability in [0, 1]: white to Okabe–Ito blue.
+pub(super) fn heat(rate: f64) -> RGBColor {
     let t = rate.clamp(0.0, 1.0);
     let RGBColor(r, g, b) = PALETTE[0];
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
@@ -282,33 +319,7 @@ fn draw_scores<DB: DrawingBackend>(
             .map_err(err_dbg)?;
     }
     // A colour scale beside the map.
-    let x0 = opts.px(14.0) as i32;
-    let mut y = opts.px(20.0) as i32;
-    legend
-        .draw(&Text::new("Match rate".to_string(), (x0, y), opts.font(18.0)))
-        .map_err(err_dbg)?;
-    y += opts.px(30.0) as i32;
-    let sw = opts.px(22.0) as i32;
-    for k in 0..=5 {
-        let v = f64::from(k) / 5.0;
-        legend
-            .draw(&Rectangle::new([(x0, y), (x0 + sw, y + sw)], heat(v).filled()))
-            .map_err(err_dbg)?;
-        legend
-            .draw(&Rectangle::new(
-                [(x0, y), (x0 + sw, y + sw)],
-                GREY.stroke_width(1),
-            ))
-            .map_err(err_dbg)?;
-        legend
-            .draw(&Text::new(
-                format!("{v:.1}"),
-                (x0 + sw + opts.px(8.0) as i32, y + 2),
-                opts.font(16.0),
-            ))
-            .map_err(err_dbg)?;
-        y += sw + opts.px(6.0) as i32;
-    }
+    let (x0, y) = heat_scale(&legend, "Match rate", opts)?;
     legend
         .draw(&Text::new(
             "share of runs".to_string(),

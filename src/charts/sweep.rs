@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::hypothesis::{category, text_width};
+use super::hypothesis::{category, heat, heat_scale, text_width};
 use super::{encode_png, register_fonts, GRID, PALETTE};
 use super::{err, err_dbg, legend_width, render_each, side_legend, titled, ChartError, ChartOptions};
 use super::{Drawn, Format, Rendered, GREY};
@@ -322,14 +322,6 @@ fn heat_grid(t: &SweepTable) -> Option<Grid> {
     Some((xs, ys, pair.clone(), grid))
 }
 
-/// A sequential colour for a probability in [0, 1]: white to Okabe–Ito blue.
-fn heat(p: f64) -> RGBColor {
-    let t = p.clamp(0.0, 1.0);
-    let RGBColor(r, g, b) = PALETTE[0];
-    let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
-    RGBColor(mix(r), mix(g), mix(b))
-}
-
 fn draw_heat<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     t: &SweepTable,
@@ -406,33 +398,7 @@ fn draw_heat<DB: DrawingBackend>(
             }
         }
     }
-    let x0 = opts.px(14.0) as i32;
-    let mut y = opts.px(20.0) as i32;
-    legend
-        .draw(&Text::new("Probability".to_string(), (x0, y), opts.font(18.0)))
-        .map_err(err_dbg)?;
-    y += opts.px(30.0) as i32;
-    let sw = opts.px(22.0) as i32;
-    for k in 0..=5 {
-        let v = f64::from(k) / 5.0;
-        legend
-            .draw(&Rectangle::new([(x0, y), (x0 + sw, y + sw)], heat(v).filled()))
-            .map_err(err_dbg)?;
-        legend
-            .draw(&Rectangle::new(
-                [(x0, y), (x0 + sw, y + sw)],
-                GREY.stroke_width(1),
-            ))
-            .map_err(err_dbg)?;
-        legend
-            .draw(&Text::new(
-                format!("{v:.1}"),
-                (x0 + sw + opts.px(8.0) as i32, y + 2),
-                opts.font(16.0),
-            ))
-            .map_err(err_dbg)?;
-        y += sw + opts.px(6.0) as i32;
-    }
+    heat_scale(&legend, "Probability", opts)?;
     Ok(())
 }
 
