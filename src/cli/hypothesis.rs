@@ -275,6 +275,7 @@ pub fn score(a: ScoreArgs) -> Result<()> {
                 total
                     .merge(&pool.install(|| count_matches(model, compiled, seed, first, n, &|n| bar.inc(n))));
             }
+            Ok(())
         },
     )?;
     bar.finish_and_clear();
@@ -581,7 +582,6 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
     let range = shard.range(runs);
     let bar = progress_bar((range.end - range.start) * models.len() as u64, a.batch.quiet);
     let k = models.len();
-    let mut failed = None;
     let tally = drive(
         &identity,
         &a.long,
@@ -593,17 +593,12 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
         &mut |items, total: &mut CompareTally| {
             let runs = range.start + items.start..range.start + items.end;
             let wave =
-                pool.install(|| compare_counts(&models, dyad, by, seed, runs, &|n| bar.inc(n * k as u64)));
-            match wave {
-                Ok(wave) => *total = std::mem::replace(total, CompareTally::new(0, 0)).merge(wave),
-                Err(e) => failed = Some(e),
-            }
+                pool.install(|| compare_counts(&models, dyad, by, seed, runs, &|n| bar.inc(n * k as u64)))?;
+            *total = std::mem::replace(total, CompareTally::new(0, 0)).merge(wave);
+            Ok(())
         },
     )?;
     bar.finish_and_clear();
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
     if a.long.shard.is_some() {
         return write_part(&identity, &out, tally, a.batch.quiet);
     }
@@ -715,7 +710,6 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
     // A wave costs about as many simulations as a wave of `run`.
     let threads = pool.current_num_threads() as u64;
     let wave = (wave_runs(pool.current_num_threads()) >> k).max(ATTRIBUTION_CHUNK_RUNS * threads);
-    let mut failed = None;
     let tally = drive(
         &identity,
         &a.long,
@@ -731,16 +725,11 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
                     bar.inc(n * combos)
                 })
             });
-            match counted {
-                Ok(t) => *total = std::mem::replace(total, AttrTally::new(0)).merge(t),
-                Err(e) => failed = Some(e),
-            }
+            *total = std::mem::replace(total, AttrTally::new(0)).merge(counted?);
+            Ok(())
         },
     )?;
     bar.finish_and_clear();
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
     if a.long.shard.is_some() {
         return write_part(&identity, &out, tally, a.batch.quiet);
     }

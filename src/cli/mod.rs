@@ -338,6 +338,7 @@ fn run(a: RunArgs) -> Result<()> {
                 runs: items.end - items.start,
             };
             tally.merge(&pool.install(|| batch.run(&|n| bar.inc(n))));
+            Ok(())
         },
     )?;
     bar.finish_and_clear();

@@ -98,7 +98,8 @@ pub fn resume_command_line(argv: &[String]) -> String {
 }
 
 /// Compute a command's counts over `items` work items (the shard's, numbered from 0), `wave`
-/// items at a time in order: `step(lo..hi, &mut counts)` adds items `lo..hi`. Starts from the
+/// items at a time in order: `step(lo..hi, &mut counts)` adds items `lo..hi`; an error from a
+/// step stops at once, before any checkpoint of the incomplete counts. Starts from the
 /// checkpoint with `--resume`, writes one into `out` when `--checkpoint-every` has passed after
 /// a wave, and on the first Ctrl-C writes one and returns [`Interrupted`].
 #[allow(clippy::too_many_arguments)]
@@ -110,7 +111,7 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
     wave: u64,
     empty: C,
     fits: &dyn Fn(&C) -> bool,
-    step: &mut dyn FnMut(std::ops::Range<u64>, &mut C),
+    step: &mut dyn FnMut(std::ops::Range<u64>, &mut C) -> Result<()>,
 ) -> Result<C> {
     let argv: Vec<String> = std::env::args().collect();
     let (mut done, mut counts) = if long.resume {
@@ -131,7 +132,7 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
     let wave = wave.max(1);
     while done < items {
         let hi = done + wave.min(items - done);
-        step(done..hi, &mut counts);
+        step(done..hi, &mut counts)?;
         done = hi;
         let stopping = STOP.load(Ordering::SeqCst);
         if done < items && (stopping || pacer.due()) {

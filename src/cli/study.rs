@@ -210,7 +210,6 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
     drop(Staging::prepare(&out)?);
     let range = shard.range(points);
     let bar = progress_bar((range.end - range.start) * a.runs, a.study.quiet);
-    let mut failed = None;
     let counts = drive(
         &identity,
         &a.long,
@@ -224,17 +223,11 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
                 bar.set_position(items.start * sweep.runs);
             }
             let points = range.start + items.start..range.start + items.end;
-            match pool.install(|| sweep.count(sc, points, &|n| bar.inc(n))) {
-                Ok(c) => counts.merge(&c),
-                Err(e) => failed = failed.take().or(Some(e)),
-            }
+            counts.merge(&pool.install(|| sweep.count(sc, points, &|n| bar.inc(n)))?);
+            Ok(())
         },
     )?;
     bar.finish_and_clear();
-    // The design was checked point by point before any run, so this is not expected.
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
     if a.long.shard.is_some() {
         return write_part(&identity, &out, counts, a.study.quiet);
     }
