@@ -311,3 +311,55 @@ fn a_killed_sweep_resumes_to_the_uninterrupted_sweep() {
         "the checkpoint is removed once sweep.csv is written"
     );
 }
+
+#[test]
+fn a_killed_sensitivity_analysis_resumes_to_the_uninterrupted_one() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let args = |out: &str, threads: &str| -> Vec<String> {
+        [
+            "sensitivity",
+            "--vary",
+            "relations.jin.song.trust=0.3..0.7",
+            "--vary",
+            "polities.jin.fear_gain=0.1..0.4",
+            "--samples",
+            "96",
+            "--runs",
+            "150",
+            "--by",
+            "1127-12",
+            "--threads",
+            threads,
+            "--no-charts",
+            "--quiet",
+            "--out",
+            out,
+            "--checkpoint-every",
+            "0",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args("killed", "1"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.join("killed/checkpoint.json");
+    wait_for(&checkpoint, &mut child);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at = done(&checkpoint);
+    assert!(at > 0 && at < 96 * 4, "checkpoint at evaluation {at}");
+    let mut resume = args("killed", "2");
+    resume.push("--resume".into());
+    ok(dir, &strs(&resume));
+    ok(dir, &strs(&args("reference", "2")));
+    let a = fs::read(dir.join("reference/sensitivity.json")).unwrap();
+    let b = fs::read(dir.join("killed/sensitivity.json")).unwrap();
+    assert!(a == b, "sensitivity.json of the resumed analysis differs");
+    assert!(!checkpoint.exists());
+}

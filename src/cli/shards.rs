@@ -143,10 +143,10 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
         if stopping && done < items {
             return Err(Interrupted(format!(
                 "interrupted: {done} of {items} {} done; resume with: {}",
-                if identity.command == "sweep" {
-                    "points"
-                } else {
-                    "runs"
+                match identity.command.as_str() {
+                    "sweep" => "points",
+                    "sensitivity" => "evaluations",
+                    _ => "runs",
                 },
                 resume_command_line(&argv)
             ))

@@ -15,7 +15,7 @@ use super::{charts_note, check_runs, emit, load, progress_bar, write_charts, Dra
 use crate::calendar::Month;
 use crate::charts::ChartOptions;
 use crate::charts::{parse_sweep_csv, render_sensitivity_charts, render_sweep_charts};
-use crate::checkpoint::Identity;
+use crate::checkpoint::{parse_every, Identity};
 use crate::compare::{by_offset, resolve_dyad};
 use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
@@ -26,6 +26,7 @@ use crate::sensitivity::{
     check_ranges, outcome_moments, parameter_design, sobol_indices, ParameterIndices, SaltelliDesign,
     Sensitivity, BOOTSTRAP,
 };
+use crate::shard::Shard;
 use crate::sweep::{design, Sample, Sweep, SweepCounts, Values, Vary, BLOCK_POINTS};
 
 /// Options shared by `sweep` and `sensitivity`.
@@ -120,6 +121,13 @@ pub struct SensitivityArgs {
     /// The outcome is a first onset by the end of this month (default: the scenario's end).
     #[arg(long, value_name = "YYYY-MM")]
     by: Option<String>,
+    /// Seconds between checkpoints written into the output folder (fractions allowed; 0 = after
+    /// every wave of 32 evaluations).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_every)]
+    checkpoint_every: std::time::Duration,
+    /// Continue from the checkpoint in the output folder (same scenario, seed and design).
+    #[arg(long)]
+    resume: bool,
     #[command(flatten)]
     study: StudyOptions,
     #[command(flatten)]
@@ -354,10 +362,44 @@ pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("sensitivity-{}", sc.name)));
-    let staging = Staging::prepare(&out)?;
+    // Checked before any work is done; the results are staged again when they are written.
+    drop(Staging::prepare(&out)?);
+    let settings = SweepSettings {
+        sweep,
+        scenario: sc.clone(),
+    };
+    let identity = Identity {
+        command: "sensitivity".into(),
+        shard: Shard::WHOLE,
+        scenario_hash: scenario_hash(&[sc]),
+        seed,
+        settings: serde_json::to_value(&settings).context("cannot encode the design")?,
+    };
+    let sweep = &settings.sweep;
+    let long = LongArgs {
+        shard: None,
+        checkpoint_every: a.checkpoint_every,
+        resume: a.resume,
+    };
     let bar = progress_bar(evaluations as u64 * a.runs, a.study.quiet);
-    let counts = pool.install(|| sweep.count(sc, 0..evaluations as u64, &|n| bar.inc(n)))?;
+    let counts = drive(
+        &identity,
+        &long,
+        &out,
+        evaluations as u64,
+        BLOCK_POINTS as u64,
+        SweepCounts::default(),
+        &|c: &SweepCounts| sweep.fits(c, 0..evaluations as u64, false),
+        &mut |items, counts: &mut SweepCounts| {
+            if bar.position() == 0 {
+                bar.set_position(items.start * sweep.runs);
+            }
+            counts.merge(&pool.install(|| sweep.count(sc, items, &|n| bar.inc(n)))?);
+            Ok(())
+        },
+    )?;
     bar.finish_and_clear();
+    let staging = Staging::prepare(&out)?;
     let y: Vec<f64> = counts
         .points
         .iter()
@@ -404,6 +446,7 @@ pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
         None => Vec::new(),
     };
     let dir = staging.commit()?;
+    remove_checkpoint(&out, Shard::WHOLE);
     if !a.study.quiet {
         emit(&format!(
             "{}{evaluations} evaluations × {} runs, seed {seed}; bootstrap {} replicates\nwrote {}/sensitivity.json{}\n",
