@@ -764,7 +764,11 @@ fn draw_onset_curves<DB: DrawingBackend>(
             ))
             .map_err(err_dbg)?;
     }
-    // A note under the legend on what the band is.
+    wilson_band_note(&legend, opts)
+}
+
+/// A note low in a legend area on what the shaded bands of a probability chart are.
+fn wilson_band_note<DB: DrawingBackend>(legend: &DrawingArea<DB, Shift>, opts: &ChartOptions) -> Drawn {
     let (_, lh) = legend.dim_in_pixel();
     legend
         .draw(&Text::new(

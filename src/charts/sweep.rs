@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::hypothesis::{category, heat, heat_scale, text_width};
-use super::{encode_png, register_fonts, GRID, PALETTE};
+use super::{encode_png, register_fonts, wilson_band_note, GRID, PALETTE};
 use super::{err, err_dbg, legend_width, render_each, side_legend, titled, ChartError, ChartOptions};
-use super::{Drawn, Format, Rendered, GREY};
+use super::{Drawn, Format, Rendered};
 use crate::sensitivity::Sensitivity;
 
 /// The charts of `sweep`, by name without extension.
@@ -276,15 +276,7 @@ fn draw_line<DB: DrawingBackend>(
             )
             .map_err(err_dbg)?;
     }
-    let (_, lh) = legend.dim_in_pixel();
-    legend
-        .draw(&Text::new(
-            "Shaded: Wilson 95% interval".to_string(),
-            (opts.px(14.0) as i32, lh as i32 - opts.px(90.0) as i32),
-            opts.font(15.0).color(&GREY),
-        ))
-        .map_err(err_dbg)?;
-    Ok(())
+    wilson_band_note(&legend, opts)
 }
 
 /// The heat map's data when the two-path sweep is a full grid: (x values, y values, pair, the
