@@ -212,6 +212,45 @@ fn first_ctrl_c_writes_a_checkpoint_and_says_how_to_resume() {
     assert_same_results(dir, "stopped");
 }
 
+/// Start `args("killed", "1")`, kill it with SIGKILL once its first checkpoint exists, resume it
+/// with `args("killed", "2") --resume`, run `args("reference", "2")` uninterrupted, and check that
+/// `files` are byte-identical and the checkpoint is gone. The checkpoint must have done strictly
+/// between 0 and `items` work items (runs, points or evaluations).
+fn killed_then_resumed(dir: &Path, args: &dyn Fn(&str, &str) -> Vec<String>, items: u64, files: &[&str]) {
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args("killed", "1"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.join("killed/checkpoint.json");
+    wait_for(&checkpoint, &mut child);
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let at = done(&checkpoint);
+    assert!(at > 0 && at < items, "checkpoint at {at} of {items}");
+    for file in files {
+        assert!(!dir.join("killed").join(file).exists(), "{file} before the end");
+    }
+    let mut resume = args("killed", "2");
+    resume.push("--resume".into());
+    ok(dir, &strs(&resume));
+    ok(dir, &strs(&args("reference", "2")));
+    for file in files {
+        let a = fs::read(dir.join("reference").join(file)).unwrap();
+        let b = fs::read(dir.join("killed").join(file)).unwrap();
+        assert!(
+            a == b,
+            "{file} of the resumed command differs from the uninterrupted one"
+        );
+    }
+    assert!(
+        !checkpoint.exists(),
+        "the checkpoint is removed once the results are written"
+    );
+}
+
 #[test]
 fn a_killed_compare_resumes_to_the_uninterrupted_comparison() {
     let tmp = TempDir::new().unwrap();
@@ -236,28 +275,7 @@ fn a_killed_compare_resumes_to_the_uninterrupted_comparison() {
             "0".into(),
         ]
     };
-    let mut child = bin()
-        .current_dir(dir)
-        .args(args("killed", "1"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let checkpoint = dir.join("killed/checkpoint.json");
-    wait_for(&checkpoint, &mut child);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let at = done(&checkpoint);
-    assert!(at > 0 && at < 40000, "checkpoint at {at}");
-    let mut resume = args("killed", "2");
-    resume.push("--resume".into());
-    ok(dir, &strs(&resume));
-    ok(dir, &strs(&args("reference", "2")));
-    for file in ["compare.json", "compare_curves.csv"] {
-        let a = fs::read(dir.join("reference").join(file)).unwrap();
-        let b = fs::read(dir.join("killed").join(file)).unwrap();
-        assert!(a == b, "{file} of the resumed compare differs");
-    }
+    killed_then_resumed(dir, &args, 40000, &["compare.json", "compare_curves.csv"]);
 }
 
 #[test]
@@ -285,31 +303,7 @@ fn a_killed_sweep_resumes_to_the_uninterrupted_sweep() {
         .map(String::from)
         .to_vec()
     };
-    let mut child = bin()
-        .current_dir(dir)
-        .args(args("killed", "1"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let checkpoint = dir.join("killed/checkpoint.json");
-    wait_for(&checkpoint, &mut child);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let at = done(&checkpoint);
-    assert!(at > 0 && at < 200, "checkpoint at point {at}");
-    assert!(!dir.join("killed/sweep.csv").exists());
-    let mut resume = args("killed", "2");
-    resume.push("--resume".into());
-    ok(dir, &strs(&resume));
-    ok(dir, &strs(&args("reference", "2")));
-    let a = fs::read(dir.join("reference/sweep.csv")).unwrap();
-    let b = fs::read(dir.join("killed/sweep.csv")).unwrap();
-    assert!(a == b, "sweep.csv of the resumed sweep differs");
-    assert!(
-        !checkpoint.exists(),
-        "the checkpoint is removed once sweep.csv is written"
-    );
+    killed_then_resumed(dir, &args, 200, &["sweep.csv"]);
 }
 
 #[test]
@@ -341,25 +335,5 @@ fn a_killed_sensitivity_analysis_resumes_to_the_uninterrupted_one() {
         .map(String::from)
         .to_vec()
     };
-    let mut child = bin()
-        .current_dir(dir)
-        .args(args("killed", "1"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let checkpoint = dir.join("killed/checkpoint.json");
-    wait_for(&checkpoint, &mut child);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let at = done(&checkpoint);
-    assert!(at > 0 && at < 96 * 4, "checkpoint at evaluation {at}");
-    let mut resume = args("killed", "2");
-    resume.push("--resume".into());
-    ok(dir, &strs(&resume));
-    ok(dir, &strs(&args("reference", "2")));
-    let a = fs::read(dir.join("reference/sensitivity.json")).unwrap();
-    let b = fs::read(dir.join("killed/sensitivity.json")).unwrap();
-    assert!(a == b, "sensitivity.json of the resumed analysis differs");
-    assert!(!checkpoint.exists());
+    killed_then_resumed(dir, &args, 96 * 4, &["sensitivity.json"]);
 }
