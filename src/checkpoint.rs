@@ -82,6 +82,26 @@ pub struct Identity {
     pub settings: serde_json::Value,
 }
 
+impl Identity {
+    /// The identity of a batch of `command` over `scenarios` (after overrides): their
+    /// [`scenario_hash`](crate::part::scenario_hash) and `settings` encoded as JSON.
+    pub fn of<S: serde::Serialize>(
+        command: &str,
+        shard: Shard,
+        scenarios: &[&crate::scenario::Scenario],
+        seed: u64,
+        settings: &S,
+    ) -> Result<Identity, serde_json::Error> {
+        Ok(Identity {
+            command: command.to_string(),
+            shard,
+            scenario_hash: crate::part::scenario_hash(scenarios),
+            seed,
+            settings: serde_json::to_value(settings)?,
+        })
+    }
+}
+
 /// Why a checkpoint could not be read, resumed or written.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {

@@ -25,7 +25,7 @@ use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
 use crate::montecarlo::wave_runs;
 use crate::output::Staging;
-use crate::part::{scenario_hash, text_hash};
+use crate::part::text_hash;
 use crate::patterns::PatternSet;
 use crate::scenario::Scenario;
 use crate::score::PatternCounts;
@@ -247,13 +247,14 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         patterns: names.clone(),
         scenarios,
     };
-    let identity = Identity {
-        command: "score".into(),
+    let identity = Identity::of(
+        "score",
         shard,
-        scenario_hash: scenario_hash(&settings.scenarios.iter().collect::<Vec<_>>()),
+        &settings.scenarios.iter().collect::<Vec<_>>(),
         seed,
-        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
-    };
+        &settings,
+    )
+    .context("cannot encode the settings")?;
     let out = a.batch.out_or("score");
     drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;
@@ -417,13 +418,8 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
     if let Some(shard) = a.shard {
         let points = crate::calibrate::lhs_points(&free, search);
         let range = shard.range(points.len() as u64);
-        let identity = Identity {
-            command: "calibrate".into(),
-            shard,
-            scenario_hash: scenario_hash(&[&loaded.scenario]),
-            seed: search.seed,
-            settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
-        };
+        let identity = Identity::of("calibrate", shard, &[&loaded.scenario], search.seed, &settings)
+            .context("cannot encode the settings")?;
         drop(Staging::prepare(&out)?);
         let counts = pool.install(|| {
             points[range.start as usize..range.end as usize]
@@ -569,13 +565,14 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
         by,
         scenarios,
     };
-    let identity = Identity {
-        command: "compare".into(),
+    let identity = Identity::of(
+        "compare",
         shard,
-        scenario_hash: scenario_hash(&settings.scenarios.iter().collect::<Vec<_>>()),
+        &settings.scenarios.iter().collect::<Vec<_>>(),
         seed,
-        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
-    };
+        &settings,
+    )
+    .context("cannot encode the settings")?;
     let out = a.batch.out_or("compare");
     drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;
@@ -693,13 +690,8 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
         by,
         scenario: loaded.scenario.clone(),
     };
-    let identity = Identity {
-        command: "attribute".into(),
-        shard,
-        scenario_hash: scenario_hash(&[&loaded.scenario]),
-        seed,
-        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
-    };
+    let identity = Identity::of("attribute", shard, &[&loaded.scenario], seed, &settings)
+        .context("cannot encode the settings")?;
     let out = a.batch.out_or(&format!("attribute-{}", loaded.scenario.name));
     drop(Staging::prepare(&out)?);
     let pool = a.batch.pool()?;

@@ -216,13 +216,7 @@ pub(crate) fn run_identity(sc: &Scenario, seed: u64, runs: u64, shard: Shard) ->
         runs,
         scenario: sc.clone(),
     };
-    Ok(Identity {
-        command: "run".into(),
-        shard,
-        scenario_hash: scenario_hash(&[sc]),
-        seed,
-        settings: serde_json::to_value(&settings).context("cannot encode the settings")?,
-    })
+    Identity::of("run", shard, &[sc], seed, &settings).context("cannot encode the settings")
 }
 
 /// Decode the settings of merged parts and check the scenarios they carry: they must hash to

@@ -20,7 +20,6 @@ use crate::compare::{by_offset, resolve_dyad};
 use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
 use crate::output::Staging;
-use crate::part::scenario_hash;
 use crate::scenario::Scenario;
 use crate::sensitivity::{
     check_ranges, outcome_moments, parameter_design, sobol_indices, ParameterIndices, SaltelliDesign,
@@ -206,13 +205,8 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
         sweep,
         scenario: sc.clone(),
     };
-    let identity = Identity {
-        command: "sweep".into(),
-        shard,
-        scenario_hash: scenario_hash(&[sc]),
-        seed,
-        settings: serde_json::to_value(&settings).context("cannot encode the sweep's settings")?,
-    };
+    let identity =
+        Identity::of("sweep", shard, &[sc], seed, &settings).context("cannot encode the settings")?;
     let sweep = &settings.sweep;
     // Checked before any work is done; the results are staged again when they are written.
     drop(Staging::prepare(&out)?);
@@ -368,13 +362,8 @@ pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
         sweep,
         scenario: sc.clone(),
     };
-    let identity = Identity {
-        command: "sensitivity".into(),
-        shard: Shard::WHOLE,
-        scenario_hash: scenario_hash(&[sc]),
-        seed,
-        settings: serde_json::to_value(&settings).context("cannot encode the design")?,
-    };
+    let identity = Identity::of("sensitivity", Shard::WHOLE, &[sc], seed, &settings)
+        .context("cannot encode the settings")?;
     let sweep = &settings.sweep;
     let long = LongArgs {
         shard: None,
