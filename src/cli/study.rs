@@ -211,25 +211,7 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
     // Checked before any work is done; the results are staged again when they are written.
     drop(Staging::prepare(&out)?);
     let range = shard.range(points);
-    let bar = progress_bar((range.end - range.start) * a.runs, a.study.quiet);
-    let counts = drive(
-        &identity,
-        &a.long,
-        &out,
-        range.end - range.start,
-        BLOCK_POINTS as u64,
-        SweepCounts::default(),
-        &|c: &SweepCounts| sweep.fits(c, range.start..range.end, false),
-        &mut |items, counts: &mut SweepCounts| {
-            if bar.position() == 0 {
-                bar.set_position(items.start * sweep.runs);
-            }
-            let points = range.start + items.start..range.start + items.end;
-            counts.merge(&pool.install(|| sweep.count(sc, points, &|n| bar.inc(n)))?);
-            Ok(())
-        },
-    )?;
-    bar.finish_and_clear();
+    let counts = count_points(&identity, &a.long, &out, &settings, range, &pool, a.study.quiet)?;
     if a.long.shard.is_some() {
         return write_part(&identity, &out, counts, a.study.quiet);
     }
@@ -244,6 +226,40 @@ pub fn sweep_command(a: SweepArgs) -> Result<()> {
     )?;
     remove_checkpoint(&out, shard);
     Ok(())
+}
+
+/// Count the points `points` of a sweep (or of a sensitivity design) through the shared driver:
+/// waves of [`BLOCK_POINTS`] points, checkpoints, `--resume`, Ctrl-C, and a progress bar.
+fn count_points(
+    identity: &Identity,
+    long: &LongArgs,
+    out: &Path,
+    settings: &SweepSettings,
+    points: std::ops::Range<u64>,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+) -> Result<SweepCounts> {
+    let (sweep, sc) = (&settings.sweep, &settings.scenario);
+    let bar = progress_bar((points.end - points.start) * sweep.runs, quiet);
+    let counts = drive(
+        identity,
+        long,
+        out,
+        points.end - points.start,
+        BLOCK_POINTS as u64,
+        SweepCounts::default(),
+        &|c: &SweepCounts| sweep.fits(c, points.clone(), false),
+        &mut |items, counts: &mut SweepCounts| {
+            if bar.position() == 0 {
+                bar.set_position(items.start * sweep.runs);
+            }
+            let these = points.start + items.start..points.start + items.end;
+            counts.merge(&pool.install(|| sweep.count(sc, these, &|n| bar.inc(n)))?);
+            Ok(())
+        },
+    )?;
+    bar.finish_and_clear();
+    Ok(counts)
 }
 
 /// Write what `sweep` writes from its counts (`sweep.csv` and charts): the single-machine
@@ -364,30 +380,20 @@ pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
     };
     let identity = Identity::of("sensitivity", Shard::WHOLE, &[sc], seed, &settings)
         .context("cannot encode the settings")?;
-    let sweep = &settings.sweep;
     let long = LongArgs {
         shard: None,
         checkpoint_every: a.checkpoint_every,
         resume: a.resume,
     };
-    let bar = progress_bar(evaluations as u64 * a.runs, a.study.quiet);
-    let counts = drive(
+    let counts = count_points(
         &identity,
         &long,
         &out,
-        evaluations as u64,
-        BLOCK_POINTS as u64,
-        SweepCounts::default(),
-        &|c: &SweepCounts| sweep.fits(c, 0..evaluations as u64, false),
-        &mut |items, counts: &mut SweepCounts| {
-            if bar.position() == 0 {
-                bar.set_position(items.start * sweep.runs);
-            }
-            counts.merge(&pool.install(|| sweep.count(sc, items, &|n| bar.inc(n)))?);
-            Ok(())
-        },
+        &settings,
+        0..evaluations as u64,
+        &pool,
+        a.study.quiet,
     )?;
-    bar.finish_and_clear();
     let staging = Staging::prepare(&out)?;
     let y: Vec<f64> = counts
         .points
