@@ -10,8 +10,6 @@
 //! Because counts are integers merged by addition, a batch continued from any prefix gives
 //! exactly the counts of an uninterrupted one.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use rayon::prelude::*;
 
 use crate::engine::{simulate, Silent, Workspace};
@@ -82,20 +80,5 @@ impl Batch<'_> {
     ) -> Result<Tally, rayon::ThreadPoolBuildError> {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
         Ok(pool.install(|| self.run(progress)))
-    }
-}
-
-/// A progress counter that can be shared by worker threads.
-#[derive(Debug, Default)]
-pub struct RunCounter(AtomicU64);
-
-impl RunCounter {
-    /// Add finished runs.
-    pub fn add(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
-    }
-    /// Runs finished so far.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
     }
 }
