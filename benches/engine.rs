@@ -8,6 +8,12 @@
 //! - `chacha_fill_bytes_equivalent`: the same words drawn the way the engine draws them, one
 //!   `fill_bytes` call per month (the engine's `fill` of a month's `u32`s is one `fill_bytes`
 //!   into them; for comparison only);
+//! - `chacha_blocks_equivalent`: the same words as bare ChaCha8 blocks, generated straight
+//!   into one 64-word buffer with no copying at all (`ChaCha8Core::generate`): the cost of the
+//!   ChaCha8 arithmetic alone, below which no run can go;
+//! - `baseline_mechanisms_off`: one run of the baseline with every mechanism switched off
+//!   (same draws, same polities, no events, provocations, talks, ties, spiral gain…): what the
+//!   monthly loop itself costs, apart from what the mechanisms do;
 //! - `batch_10k_runs/threads_1` and `batch_10k_runs/threads_N`: a batch of 10,000 runs on a
 //!   dedicated pool of 1 and of all available threads; criterion prints runs/s (target:
 //!   ≥ 20,000 runs/s on one thread, two threads ≥ 1.8× one).
@@ -23,14 +29,40 @@ use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::montecarlo::Batch;
 use jinsong::scenario::LoadedScenario;
+use rand::rand_core::block::Generator;
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand_chacha::{ChaCha8Core, ChaCha8Rng};
 
 /// Runs in one batch of `batch_10k_runs`.
 const BATCH_RUNS: u64 = 10_000;
 
+/// Every mechanism switch of the scenario schema.
+const MECHANISMS: [&str; 11] = [
+    "fear_spiral",
+    "provocations",
+    "events",
+    "mobilization_lag",
+    "restraint",
+    "isolation",
+    "status_rigidity",
+    "instability",
+    "alliances",
+    "truces",
+    "greed",
+];
+
 fn baseline_model() -> (Model, u64) {
-    let loaded = LoadedScenario::baseline().expect("the embedded baseline parses");
+    model_with(&[])
+}
+
+/// The baseline with `overrides` (`path=value`) applied.
+fn model_with(overrides: &[String]) -> (Model, u64) {
+    let mut loaded = LoadedScenario::baseline().expect("the embedded baseline parses");
+    let overrides: Vec<_> = overrides
+        .iter()
+        .map(|o| o.parse().expect("a valid override"))
+        .collect();
+    loaded.apply_overrides(&overrides).expect("overrides apply");
     loaded.validate().expect("the embedded baseline is valid");
     let seed = loaded.scenario.seed;
     (Model::compile(&loaded.scenario), seed)
@@ -111,6 +143,43 @@ fn engine_benches(c: &mut Criterion) {
                 rng.fill_bytes(&mut buf);
                 black_box(&buf);
             }
+        })
+    });
+    // The bare ChaCha8 arithmetic for the same words: 64-word blocks generated in place.
+    let blocks = (2 * words).div_ceil(64);
+    let mut block = [0u32; 64];
+    group.bench_function(format!("chacha_blocks_equivalent/{words}_words"), |b| {
+        b.iter(|| {
+            let mut core = ChaCha8Core::from_seed(black_box([7; 32]));
+            for _ in 0..blocks {
+                core.generate(&mut block);
+                black_box(&block);
+            }
+        })
+    });
+
+    let off: Vec<String> = MECHANISMS
+        .iter()
+        .map(|m| format!("mechanisms.{m}=false"))
+        .collect();
+    let (model_off, _) = model_with(&off);
+    assert_eq!(
+        model_off.words_per_run(),
+        words,
+        "switches never change the draws"
+    );
+    let mut ws_off = Workspace::new(&model_off);
+    let mut run = 0u64;
+    group.bench_function("baseline_mechanisms_off", |b| {
+        b.iter(|| {
+            run = run.wrapping_add(1);
+            black_box(simulate(
+                &model_off,
+                black_box(seed),
+                run,
+                &mut ws_off,
+                &mut Silent,
+            ));
         })
     });
     group.finish();
