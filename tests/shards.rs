@@ -448,3 +448,40 @@ fn calibrate_with_sharded_design_points_merges_into_the_single_calibration() {
     assert_same_folder(&dir.join("single"), &dir.join("merged"));
     refused(dir, &parts[..2], "missing shard 3 of 3");
 }
+
+#[test]
+fn sensitivity_in_shards_merges_into_the_single_sensitivity() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    // 32 base samples × (2 + 2) = 128 evaluations, split 43 / 42 / 43 by the three shards.
+    let args: Vec<String> = [
+        "sensitivity",
+        "--vary",
+        "relations.jin.song.trust=0.2..0.8",
+        "--vary",
+        "polities.song.mobilization_lag=2..24",
+        "--samples",
+        "32",
+        "--runs",
+        "60",
+        "--bootstrap",
+        "200",
+        "--by",
+        "1127-12",
+    ]
+    .map(String::from)
+    .to_vec();
+    let parts = split_and_merge(dir, &args, 3, "sensitivity");
+    // Parts of another design (other bootstrap count here) do not belong together.
+    let mut other = args.clone();
+    other[10] = "100".into();
+    other.extend(["--shard", "2/3", "--out", "sensitivity-b100", "--quiet"].map(String::from));
+    ok(dir, &strs(&other));
+    let foreign = dir.join("sensitivity-b100/part-2-of-3.json");
+    refused(
+        dir,
+        &[parts[0].clone(), foreign, parts[2].clone()],
+        "other settings",
+    );
+    refused(dir, &parts[1..], "missing shard 1 of 3");
+}

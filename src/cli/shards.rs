@@ -324,6 +324,9 @@ pub fn merge(a: MergeArgs) -> Result<()> {
             )
         }
         "sweep" => super::study::merge_sweep_parts(&parts, &a.out, chart_options.as_ref(), a.quiet),
+        "sensitivity" => {
+            super::study::merge_sensitivity_parts(&parts, &a.out, chart_options.as_ref(), a.quiet)
+        }
         other => super::hypothesis::merge_parts(other, &parts, &a.out, chart_options.as_ref(), a.quiet),
     }
 }

@@ -15,7 +15,7 @@ use super::{charts_note, check_runs, emit, load, progress_bar, write_charts, Dra
 use crate::calendar::Month;
 use crate::charts::ChartOptions;
 use crate::charts::{parse_sweep_csv, render_sensitivity_charts, render_sweep_charts};
-use crate::checkpoint::{parse_every, Identity};
+use crate::checkpoint::Identity;
 use crate::compare::{by_offset, resolve_dyad};
 use crate::merge::{MergeError, PartFile};
 use crate::model::Model;
@@ -25,7 +25,6 @@ use crate::sensitivity::{
     check_ranges, outcome_moments, parameter_design, sobol_indices, ParameterIndices, SaltelliDesign,
     Sensitivity, BOOTSTRAP,
 };
-use crate::shard::Shard;
 use crate::sweep::{design, Sample, Sweep, SweepCounts, Values, Vary, BLOCK_POINTS};
 
 /// Options shared by `sweep` and `sensitivity`.
@@ -97,6 +96,20 @@ pub(crate) struct SweepSettings {
     pub scenario: Scenario,
 }
 
+/// What a `sensitivity` part or checkpoint keeps besides its counts: enough to compute the
+/// indices without the scenario files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SensitivitySettings {
+    /// The evaluations as sweep points, the pair, the date, the runs and the seed.
+    pub study: SweepSettings,
+    /// The `--vary PATH=LO..HI` arguments, in order.
+    pub vary: Vec<String>,
+    /// Base samples N of the Saltelli design.
+    pub samples: usize,
+    /// Bootstrap replicates.
+    pub bootstrap: usize,
+}
+
 /// `jinsong sensitivity`.
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -120,13 +133,11 @@ pub struct SensitivityArgs {
     /// The outcome is a first onset by the end of this month (default: the scenario's end).
     #[arg(long, value_name = "YYYY-MM")]
     by: Option<String>,
-    /// Seconds between checkpoints written into the output folder (fractions allowed; 0 = after
-    /// every wave of 32 evaluations).
-    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_every)]
-    checkpoint_every: std::time::Duration,
-    /// Continue from the checkpoint in the output folder (same scenario, seed and design).
-    #[arg(long)]
-    resume: bool,
+    /// `--shard K/N` (of the evaluations: shard K takes evaluations floor((K-1)·E/N) ..
+    /// floor(K·E/N) of E; `jinsong merge` computes the indices), `--checkpoint-every` (0 = after
+    /// every wave of 32 evaluations), `--resume`.
+    #[command(flatten)]
+    long: LongArgs,
     #[command(flatten)]
     study: StudyOptions,
     #[command(flatten)]
@@ -374,45 +385,75 @@ pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
         .unwrap_or_else(|| Path::new("output").join(format!("sensitivity-{}", sc.name)));
     // Checked before any work is done; the results are staged again when they are written.
     drop(Staging::prepare(&out)?);
-    let settings = SweepSettings {
-        sweep,
-        scenario: sc.clone(),
+    let shard = a.long.shard();
+    let settings = SensitivitySettings {
+        study: SweepSettings {
+            sweep,
+            scenario: sc.clone(),
+        },
+        vary: a.vary.clone(),
+        samples: a.samples,
+        bootstrap: a.bootstrap,
     };
-    let identity = Identity::of("sensitivity", Shard::WHOLE, &[sc], seed, &settings)
-        .context("cannot encode the settings")?;
-    let long = LongArgs {
-        shard: None,
-        checkpoint_every: a.checkpoint_every,
-        resume: a.resume,
-    };
+    let identity =
+        Identity::of("sensitivity", shard, &[sc], seed, &settings).context("cannot encode the settings")?;
+    let range = shard.range(evaluations as u64);
     let counts = count_points(
         &identity,
-        &long,
+        &a.long,
         &out,
-        &settings,
-        0..evaluations as u64,
+        &settings.study,
+        range,
         &pool,
         a.study.quiet,
     )?;
+    if a.long.shard.is_some() {
+        return write_part(&identity, &out, counts, a.study.quiet);
+    }
     let staging = Staging::prepare(&out)?;
+    pool.install(|| finish_sensitivity(&settings, &counts, staging, chart_options.as_ref(), a.study.quiet))?;
+    remove_checkpoint(&out, shard);
+    Ok(())
+}
+
+/// Compute the Sobol indices from the counts of every evaluation and write what `sensitivity`
+/// writes (`sensitivity.json` and its chart): the single-machine `sensitivity` and `merge` of
+/// its parts both end here.
+fn finish_sensitivity(
+    settings: &SensitivitySettings,
+    counts: &SweepCounts,
+    staging: Staging,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let (sweep, sc) = (&settings.study.sweep, &settings.study.scenario);
+    let varies = parse_varies(&settings.vary)?;
+    let (k, samples, seed) = (varies.len(), settings.samples, sweep.seed);
+    let evaluations = sweep.design.points.len();
+    let (ida, idb) = sweep
+        .pairs
+        .first()
+        .cloned()
+        .context("sensitivity settings: no pair")?;
+    let by = sweep.by.context("sensitivity settings: no date")?;
     let y: Vec<f64> = counts
         .points
         .iter()
         .map(|p| p.by_runs[0] as f64 / p.runs as f64)
         .collect();
-    let indices = pool.install(|| sobol_indices(&y, a.samples, k, a.bootstrap, seed));
-    let (outcome_mean, outcome_variance) = outcome_moments(&y, a.samples);
+    let indices = sobol_indices(&y, samples, k, settings.bootstrap, seed);
+    let (outcome_mean, outcome_variance) = outcome_moments(&y, samples);
     let report = Sensitivity {
         outcome: format!("P(first war onset {ida}–{idb} by {by})"),
         scenario: sc.name.clone(),
         dyad: format!("{ida},{idb}"),
         by: by.to_string(),
-        samples: a.samples,
+        samples,
         evaluations,
-        runs: a.runs,
+        runs: sweep.runs,
         seed,
         design: "Saltelli (A, B, A_B^i) from a Latin hypercube in 2k dimensions".into(),
-        bootstrap: a.bootstrap,
+        bootstrap: settings.bootstrap,
         outcome_mean,
         outcome_variance,
         parameters: varies
@@ -436,21 +477,48 @@ pub fn sensitivity_command(a: SensitivityArgs) -> Result<()> {
             .collect(),
     };
     staging.write("sensitivity.json", report.to_json().as_bytes())?;
-    let charts = match &chart_options {
+    let charts = match chart_options {
         Some(opts) => write_charts(&staging, render_sensitivity_charts(&report, opts)),
         None => Vec::new(),
     };
     let dir = staging.commit()?;
-    remove_checkpoint(&out, Shard::WHOLE);
-    if !a.study.quiet {
+    if !quiet {
         emit(&format!(
             "{}{evaluations} evaluations × {} runs, seed {seed}; bootstrap {} replicates\nwrote {}/sensitivity.json{}\n",
             report.table(),
-            a.runs,
-            a.bootstrap,
+            sweep.runs,
+            settings.bootstrap,
             dir.display(),
             charts_note(&charts)
         ))?;
     }
     Ok(())
+}
+
+/// `jinsong merge` of `sensitivity` parts (already checked to belong together, sorted by shard).
+pub(crate) fn merge_sensitivity_parts(
+    parts: &[PartFile],
+    out: &Path,
+    chart_options: Option<&ChartOptions>,
+    quiet: bool,
+) -> Result<()> {
+    let first = &parts[0];
+    let settings: SensitivitySettings =
+        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
+            path: first.path.clone(),
+            reason: format!("settings: {e}"),
+        })?;
+    part_scenarios(first, &[&settings.study.scenario])?;
+    let sweep = &settings.study.sweep;
+    let evaluations = sweep.design.points.len() as u64;
+    let counts = add_parts(
+        parts,
+        SweepCounts::default(),
+        &|shard, c: &SweepCounts| {
+            let r = shard.range(evaluations);
+            sweep.fits(c, r.start..r.end, true)
+        },
+        &|total, c| total.merge(c),
+    )?;
+    finish_sensitivity(&settings, &counts, Staging::prepare(out)?, chart_options, quiet)
 }
