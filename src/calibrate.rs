@@ -249,63 +249,62 @@ pub fn calibrate(
     patterns: (&PatternSet, &str),
     free: &[FreeParameter],
     search: Search,
-    progress: &(dyn Fn(&Evaluation) + Sync),
+    progress: &dyn Fn(&Evaluation),
 ) -> Result<Calibration, CalibrateError> {
-    calibrate_from(base, patterns, free, search, None, progress)
+    calibrate_from(base, patterns, free, search, &[], &mut |done: &[Evaluation]| {
+        if let Some(e) = done.last() {
+            progress(e);
+        }
+        Ok::<(), CalibrateError>(())
+    })
 }
 
-/// [`calibrate`], with the Latin-hypercube points already evaluated when `lhs` is given (one
-/// [`PointCount`] per point of [`lhs_points`], in order: the merged shards of a sharded
-/// calibration); the local search is then done here.
-pub fn calibrate_from(
+/// [`calibrate`], continuing a search whose first evaluations are `known` (their counts, in the
+/// order the search makes them: the Latin-hypercube points of merged shards, or a checkpoint).
+///
+/// The search is a pure function of the evaluations' counts, so it takes the same path again:
+/// the first `known.len()` evaluations are taken from `known` instead of being run, and the
+/// search goes on from there. After each evaluation it does run, `after` is given every
+/// evaluation so far (to checkpoint them, or to stop the search by returning an error).
+pub fn calibrate_from<E: From<CalibrateError>>(
     base: &Scenario,
     patterns: (&PatternSet, &str),
     free: &[FreeParameter],
     search: Search,
-    lhs: Option<&[PointCount]>,
-    progress: &(dyn Fn(&Evaluation) + Sync),
-) -> Result<Calibration, CalibrateError> {
+    known: &[PointCount],
+    after: &mut dyn FnMut(&[Evaluation]) -> Result<(), E>,
+) -> Result<Calibration, E> {
     let Search { budget, seed, .. } = search;
     check_free(base, free, search)?;
+    if known.len() > budget {
+        return Err(CalibrateError::Usage(format!(
+            "{} evaluations given for a budget of {budget}",
+            known.len()
+        ))
+        .into());
+    }
     let k = free.len();
-    let evaluate = |values: Vec<f64>, phase: &'static str| -> Result<Evaluation, CalibrateError> {
-        let c = evaluate_point(base, patterns, free, search, &values)?;
-        let e = Evaluation {
+    let mut evaluations: Vec<Evaluation> = Vec::with_capacity(budget);
+    let mut evaluate = |values: Vec<f64>, phase: &'static str, evaluations: &mut Vec<Evaluation>| {
+        let c = match known.get(evaluations.len()) {
+            Some(&c) => c,
+            None => evaluate_point(base, patterns, free, search, &values)?,
+        };
+        evaluations.push(Evaluation {
             values,
             joint: c.joint,
             runs: c.runs,
             phase,
-        };
-        progress(&e);
-        Ok(e)
+        });
+        if evaluations.len() > known.len() {
+            after(evaluations)?;
+        }
+        Ok::<(), E>(())
     };
 
     // 1. Latin hypercube.
-    let points = lhs_points(free, search);
-    let mut evaluations = Vec::with_capacity(budget);
-    match lhs {
-        Some(counts) => {
-            if counts.len() != points.len() {
-                return Err(CalibrateError::Usage(format!(
-                    "{} Latin-hypercube evaluations given for {} points",
-                    counts.len(),
-                    points.len()
-                )));
-            }
-            for (values, c) in points.into_iter().zip(counts) {
-                evaluations.push(Evaluation {
-                    values,
-                    joint: c.joint,
-                    runs: c.runs,
-                    phase: "lhs",
-                });
-            }
-        }
-        None => {
-            for values in points {
-                evaluations.push(evaluate(values, "lhs")?);
-            }
-        }
+    for values in lhs_points(free, search) {
+        evaluate(values, "lhs", &mut evaluations)?;
     }
     let mut best = 0;
     for (i, e) in evaluations.iter().enumerate() {
@@ -334,9 +333,8 @@ pub fn calibrate_from(
                     continue;
                 }
                 values[d] = moved;
-                let e = evaluate(values, "local")?;
-                let better = e.joint > evaluations[best].joint;
-                evaluations.push(e);
+                evaluate(values, "local", &mut evaluations)?;
+                let better = evaluations[evaluations.len() - 1].joint > evaluations[best].joint;
                 if better {
                     best = evaluations.len() - 1;
                     improved = true;

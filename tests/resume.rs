@@ -5,7 +5,9 @@
 //! - the first SIGINT (Ctrl-C) finishes the wave in flight, writes a checkpoint, says how to
 //!   resume and exits with 130; the printed command finishes the run identically;
 //! - a checkpoint of another seed, scenario or run count is refused, and so is `--resume`
-//!   without a checkpoint.
+//!   without a checkpoint;
+//! - `compare`, `sweep`, `sensitivity` and `calibrate` killed and resumed match their
+//!   uninterrupted results too.
 
 use std::fs;
 use std::path::Path;
@@ -336,4 +338,45 @@ fn a_killed_sensitivity_analysis_resumes_to_the_uninterrupted_one() {
         .to_vec()
     };
     killed_then_resumed(dir, &args, 96 * 4, &["sensitivity.json"]);
+}
+
+#[test]
+fn a_killed_calibration_resumes_to_the_uninterrupted_search() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let (scenario, patterns) = (
+        s.join("readings/jurchen_greed.ron").display().to_string(),
+        s.join("patterns/history.ron").display().to_string(),
+    );
+    // 10 evaluations (5 Latin-hypercube points, then the local search) of 4,000 runs each; the
+    // checkpoint keeps the evaluations made, and the resumed search replays them.
+    let args = |out: &str, threads: &str| -> Vec<String> {
+        [
+            "calibrate",
+            &scenario,
+            "--patterns",
+            &patterns,
+            "--free",
+            "polities.jin.war_readiness=0.1..0.9",
+            "--free",
+            "polities.song.mobilization_lag=2..24",
+            "--budget",
+            "10",
+            "--runs",
+            "4000",
+            "--seed",
+            "3",
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            out,
+            "--checkpoint-every",
+            "0",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    killed_then_resumed(dir, &args, 10, &["calibration.csv"]);
 }

@@ -10,11 +10,13 @@ use clap::Args;
 
 use serde::{Deserialize, Serialize};
 
-use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, write_part, LongArgs};
+use super::shards::{
+    add_parts, drive, part_scenarios, remove_checkpoint, resumed, write_part, Checkpointer, LongArgs,
+};
 use super::{charts_note, emit, load, progress_bar, write_charts, DrawArgs};
 use crate::attribution::{attribute_counts, AttrTally, Attribution, ATTRIBUTION_CHUNK_RUNS};
 use crate::calendar::Month;
-use crate::calibrate::{calibrate, FreeParameter, Search};
+use crate::calibrate::{calibrate_from, Evaluation, FreeParameter, PointCount, Search};
 use crate::charts::ChartOptions;
 use crate::charts::{
     parse_compare_curves, render_attribution_charts, render_compare_charts, render_score_charts,
@@ -111,10 +113,11 @@ pub struct CalibrateArgs {
     write: Option<PathBuf>,
     #[command(flatten)]
     batch: BatchOptions,
-    /// Evaluate only shard K of N of the Latin-hypercube points and write part-K-of-N.json;
-    /// `jinsong merge` then does the local search on one machine.
-    #[arg(long, value_name = "K/N")]
-    shard: Option<crate::shard::Shard>,
+    /// `--shard K/N` (evaluate only shard K of N of the Latin-hypercube points and write
+    /// part-K-of-N.json; `jinsong merge` then does the local search on one machine),
+    /// `--checkpoint-every` (0 = after every evaluation) and `--resume`.
+    #[command(flatten)]
+    long: LongArgs,
 }
 
 /// Which pair and by when: shared by `compare` and `attribute`.
@@ -415,26 +418,40 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
         runs: a.batch.runs,
     };
     let pool = a.batch.pool()?;
-    if let Some(shard) = a.shard {
+    let shard = a.long.shard();
+    let identity = Identity::of("calibrate", shard, &[&loaded.scenario], search.seed, &settings)
+        .context("cannot encode the settings")?;
+    let runs = a.batch.runs;
+    let fits = |c: &Vec<PointCount>| c.iter().all(|p| p.runs == runs && p.joint <= p.runs);
+    let evaluate = |values: &[f64]| {
+        crate::calibrate::evaluate_point(
+            &loaded.scenario,
+            (&patterns, &patterns_file),
+            &free,
+            search,
+            values,
+        )
+    };
+    if a.long.shard.is_some() {
         let points = crate::calibrate::lhs_points(&free, search);
         let range = shard.range(points.len() as u64);
-        let identity = Identity::of("calibrate", shard, &[&loaded.scenario], search.seed, &settings)
-            .context("cannot encode the settings")?;
         drop(Staging::prepare(&out)?);
-        let counts = pool.install(|| {
-            points[range.start as usize..range.end as usize]
-                .iter()
-                .map(|values| {
-                    crate::calibrate::evaluate_point(
-                        &loaded.scenario,
-                        (&patterns, &patterns_file),
-                        &free,
-                        search,
-                        values,
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })?;
+        let counts = drive(
+            &identity,
+            &a.long,
+            &out,
+            range.end - range.start,
+            1,
+            Vec::new(),
+            &fits,
+            &mut |items, counts: &mut Vec<PointCount>| {
+                let these = &points[(range.start + items.start) as usize..(range.start + items.end) as usize];
+                for values in these {
+                    counts.push(pool.install(|| evaluate(values))?);
+                }
+                Ok(())
+            },
+        )?;
         return write_part(&identity, &out, counts, a.batch.quiet);
     }
     let write = a.write.clone();
@@ -445,19 +462,41 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
         );
     }
     let staging = Staging::prepare(&out)?;
-    let bar = progress_bar(a.budget as u64 * a.batch.runs, a.batch.quiet);
-    let runs = a.batch.runs;
+    // A checkpoint keeps the counts of the evaluations so far; the search is a pure function of
+    // them, so a resumed search replays them and goes on exactly as before.
+    let budget = a.budget as u64;
+    let known = match a.long.resume {
+        true => resumed(&identity, &out, budget, &fits)?.counts,
+        false => Vec::new(),
+    };
+    let bar = progress_bar(budget * runs, a.batch.quiet);
+    bar.set_position(known.len() as u64 * runs);
+    let mut checkpointer = Checkpointer::new(&identity, &a.long, &out, "evaluations");
+    let mut after = |done: &[Evaluation]| -> Result<()> {
+        bar.inc(runs);
+        let counts: Vec<PointCount> = done
+            .iter()
+            .map(|e| PointCount {
+                joint: e.joint,
+                runs: e.runs,
+            })
+            .collect();
+        checkpointer.after(done.len() as u64, budget, counts).map(drop)
+    };
     let result = pool.install(|| {
-        calibrate(
+        calibrate_from(
             &loaded.scenario,
             (&patterns, &patterns_file),
             &free,
             search,
-            &|_| bar.inc(runs),
+            &known,
+            &mut after,
         )
     });
     bar.finish_and_clear();
-    finish_calibrate(&settings, search.seed, result?, staging, write, a.batch.quiet)
+    finish_calibrate(&settings, search.seed, result?, staging, write, a.batch.quiet)?;
+    remove_checkpoint(&out, shard);
+    Ok(())
 }
 
 /// Write `calibration.csv` and the calibrated variant and print the best point: the
@@ -911,13 +950,13 @@ pub(crate) fn merge_parts(
                 (&patterns, &s.patterns_file),
                 &free,
                 search,
-                Some(&lhs),
-                &|_| {},
+                &lhs,
+                &mut |_: &[Evaluation]| Ok::<(), anyhow::Error>(()),
             )?;
             finish_calibrate(&s, seed, calibration, Staging::prepare(out)?, None, quiet)
         }
         other => bail!(
-            "merge: parts of `{other}` cannot be merged by this version (run, score, compare, attribute and calibrate can)"
+            "merge: parts of `{other}` cannot be merged by this version (run, score, compare, attribute, calibrate, sweep and sensitivity can)"
         ),
     }
 }

@@ -97,6 +97,71 @@ pub fn resume_command_line(argv: &[String]) -> String {
     words.join(" ")
 }
 
+/// Where a long command stands: its identity, its output folder and the checkpoint pace.
+/// Commands call [`Checkpointer::after`] after each unit of work.
+pub(crate) struct Checkpointer<'a> {
+    identity: &'a Identity,
+    out: &'a Path,
+    argv: Vec<String>,
+    pacer: Pacer,
+    /// What the work items are called in the resume message ("runs", "points", …).
+    unit: &'static str,
+}
+
+impl<'a> Checkpointer<'a> {
+    /// Install the Ctrl-C handler and start the checkpoint clock.
+    pub(crate) fn new(identity: &'a Identity, long: &LongArgs, out: &'a Path, unit: &'static str) -> Self {
+        install_ctrlc();
+        Checkpointer {
+            identity,
+            out,
+            argv: std::env::args().collect(),
+            pacer: Pacer::new(long.checkpoint_every),
+            unit,
+        }
+    }
+
+    /// With `done` of `items` items counted in `counts`: write a checkpoint if
+    /// `--checkpoint-every` has passed or Ctrl-C was pressed (and not all is done), and after a
+    /// Ctrl-C return [`Interrupted`] with the resume command. Gives the counts back.
+    pub(crate) fn after<C: Serialize>(&mut self, done: u64, items: u64, counts: C) -> Result<C> {
+        let stopping = STOP.load(Ordering::SeqCst);
+        if done >= items || !(stopping || self.pacer.due()) {
+            return Ok(counts);
+        }
+        let cp = Checkpoint::new(self.identity, self.argv.clone(), done, counts);
+        cp.write(self.out)?;
+        if stopping {
+            return Err(Interrupted(format!(
+                "interrupted: {done} of {items} {} done; resume with: {}",
+                self.unit,
+                resume_command_line(&self.argv)
+            ))
+            .into());
+        }
+        Ok(cp.counts)
+    }
+}
+
+/// The checkpoint of `identity` in `out` for `--resume` (with at most `items` items done), its
+/// counts checked by `fits`.
+pub(crate) fn resumed<C: DeserializeOwned>(
+    identity: &Identity,
+    out: &Path,
+    items: u64,
+    fits: &dyn Fn(&C) -> bool,
+) -> Result<Checkpoint<C>> {
+    let cp: Checkpoint<C> = Checkpoint::resume(out, identity, items)?;
+    if !fits(&cp.counts) {
+        bail!(
+            "--resume: {}: its counts do not fit the scenario",
+            out.join(checkpoint::checkpoint_file_name(identity.shard))
+                .display()
+        );
+    }
+    Ok(cp)
+}
+
 /// Compute a command's counts over `items` work items (the shard's, numbered from 0), `wave`
 /// items at a time in order: `step(lo..hi, &mut counts)` adds items `lo..hi`; an error from a
 /// step stops at once, before any checkpoint of the incomplete counts. Starts from the
@@ -113,45 +178,24 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
     fits: &dyn Fn(&C) -> bool,
     step: &mut dyn FnMut(std::ops::Range<u64>, &mut C) -> Result<()>,
 ) -> Result<C> {
-    let argv: Vec<String> = std::env::args().collect();
     let (mut done, mut counts) = if long.resume {
-        let cp: Checkpoint<C> = Checkpoint::resume(out, identity, items)?;
-        if !fits(&cp.counts) {
-            bail!(
-                "--resume: {}: its counts do not fit the scenario",
-                out.join(checkpoint::checkpoint_file_name(identity.shard))
-                    .display()
-            );
-        }
+        let cp = resumed(identity, out, items, fits)?;
         (cp.done, cp.counts)
     } else {
         (0, empty)
     };
-    install_ctrlc();
-    let mut pacer = Pacer::new(long.checkpoint_every);
+    let unit = match identity.command.as_str() {
+        "sweep" => "points",
+        "sensitivity" | "calibrate" => "evaluations",
+        _ => "runs",
+    };
+    let mut checkpointer = Checkpointer::new(identity, long, out, unit);
     let wave = wave.max(1);
     while done < items {
         let hi = done + wave.min(items - done);
         step(done..hi, &mut counts)?;
         done = hi;
-        let stopping = STOP.load(Ordering::SeqCst);
-        if done < items && (stopping || pacer.due()) {
-            let cp = Checkpoint::new(identity, argv.clone(), done, counts);
-            cp.write(out)?;
-            counts = cp.counts;
-        }
-        if stopping && done < items {
-            return Err(Interrupted(format!(
-                "interrupted: {done} of {items} {} done; resume with: {}",
-                match identity.command.as_str() {
-                    "sweep" => "points",
-                    "sensitivity" => "evaluations",
-                    _ => "runs",
-                },
-                resume_command_line(&argv)
-            ))
-            .into());
-        }
+        counts = checkpointer.after(done, items, counts)?;
     }
     Ok(counts)
 }
