@@ -28,28 +28,13 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throug
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::montecarlo::Batch;
-use jinsong::scenario::LoadedScenario;
+use jinsong::scenario::{LoadedScenario, Mechanisms};
 use rand::rand_core::block::Generator;
 use rand::{Rng, SeedableRng};
 use rand_chacha::{ChaCha8Core, ChaCha8Rng};
 
 /// Runs in one batch of `batch_10k_runs`.
 const BATCH_RUNS: u64 = 10_000;
-
-/// Every mechanism switch of the scenario schema.
-const MECHANISMS: [&str; 11] = [
-    "fear_spiral",
-    "provocations",
-    "events",
-    "mobilization_lag",
-    "restraint",
-    "isolation",
-    "status_rigidity",
-    "instability",
-    "alliances",
-    "truces",
-    "greed",
-];
 
 fn baseline_model() -> (Model, u64) {
     model_with(&[])
@@ -158,7 +143,7 @@ fn engine_benches(c: &mut Criterion) {
         })
     });
 
-    let off: Vec<String> = MECHANISMS
+    let off: Vec<String> = Mechanisms::NAMES
         .iter()
         .map(|m| format!("mechanisms.{m}=false"))
         .collect();

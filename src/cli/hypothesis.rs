@@ -11,7 +11,8 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::shards::{
-    add_parts, drive, part_scenarios, remove_checkpoint, resumed, write_part, Checkpointer, LongArgs,
+    add_parts, drive, part_scenarios, remove_checkpoint, resumed, settings_of, write_part, Checkpointer,
+    LongArgs,
 };
 use super::{charts_note, emit, load, progress_bar, write_charts, DrawArgs};
 use crate::attribution::{attribute_counts, AttrTally, Attribution, ATTRIBUTION_CHUNK_RUNS};
@@ -812,16 +813,6 @@ fn finish_attribute(
         ))?;
     }
     Ok(())
-}
-
-/// Decode a part's settings.
-fn settings_of<T: serde::de::DeserializeOwned>(first: &PartFile) -> Result<T> {
-    Ok(
-        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
-            path: first.path.clone(),
-            reason: format!("settings: {e}"),
-        })?,
-    )
 }
 
 /// The number of runs of shard `shard` of `runs`.

@@ -200,6 +200,16 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
     Ok(counts)
 }
 
+/// Decode the settings of a part (the first of a checked set: they are all the same).
+pub(crate) fn settings_of<T: serde::de::DeserializeOwned>(first: &PartFile) -> Result<T> {
+    Ok(
+        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
+            path: first.path.clone(),
+            reason: format!("settings: {e}"),
+        })?,
+    )
+}
+
 /// Write shard `identity.shard`'s part file into `out` (through a staging folder) and remove its
 /// checkpoint.
 pub(crate) fn write_part<C: Serialize>(
@@ -337,11 +347,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     let first = &parts[0];
     match first.part.command.as_str() {
         "run" => {
-            let settings: RunSettings =
-                serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
-                    path: first.path.clone(),
-                    reason: format!("settings: {e}"),
-                })?;
+            let settings: RunSettings = settings_of(first)?;
             part_scenarios(first, &[&settings.scenario])?;
             let model = Model::compile(&settings.scenario);
             let runs = settings.runs;

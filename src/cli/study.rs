@@ -10,14 +10,14 @@ use clap::Args;
 
 use serde::{Deserialize, Serialize};
 
-use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, write_part, LongArgs};
+use super::shards::{add_parts, drive, part_scenarios, remove_checkpoint, settings_of, write_part, LongArgs};
 use super::{charts_note, check_runs, emit, load, progress_bar, write_charts, DrawArgs, ScenarioArgs};
 use crate::calendar::Month;
 use crate::charts::ChartOptions;
 use crate::charts::{parse_sweep_csv, render_sensitivity_charts, render_sweep_charts};
 use crate::checkpoint::Identity;
 use crate::compare::{by_offset, resolve_dyad};
-use crate::merge::{MergeError, PartFile};
+use crate::merge::PartFile;
 use crate::model::Model;
 use crate::output::Staging;
 use crate::scenario::Scenario;
@@ -313,16 +313,18 @@ pub(crate) fn merge_sweep_parts(
     chart_options: Option<&ChartOptions>,
     quiet: bool,
 ) -> Result<()> {
-    let first = &parts[0];
-    let settings: SweepSettings =
-        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
-            path: first.path.clone(),
-            reason: format!("settings: {e}"),
-        })?;
-    part_scenarios(first, &[&settings.scenario])?;
+    let settings: SweepSettings = settings_of(&parts[0])?;
+    let counts = merged_points(parts, &settings)?;
+    let (name, sweep) = (&settings.scenario.name, &settings.sweep);
+    finish_sweep(name, sweep, &counts, Staging::prepare(out)?, chart_options, quiet)
+}
+
+/// The counts of every point of a sweep or a sensitivity design, added up from its parts.
+fn merged_points(parts: &[PartFile], settings: &SweepSettings) -> Result<SweepCounts> {
+    part_scenarios(&parts[0], &[&settings.scenario])?;
     let sweep = &settings.sweep;
     let points = sweep.design.points.len() as u64;
-    let counts = add_parts(
+    add_parts(
         parts,
         SweepCounts::default(),
         &|shard, c: &SweepCounts| {
@@ -330,9 +332,7 @@ pub(crate) fn merge_sweep_parts(
             sweep.fits(c, r.start..r.end, true)
         },
         &|total, c| total.merge(c),
-    )?;
-    let name = &settings.scenario.name;
-    finish_sweep(name, sweep, &counts, Staging::prepare(out)?, chart_options, quiet)
+    )
 }
 
 /// `jinsong sensitivity`.
@@ -502,23 +502,7 @@ pub(crate) fn merge_sensitivity_parts(
     chart_options: Option<&ChartOptions>,
     quiet: bool,
 ) -> Result<()> {
-    let first = &parts[0];
-    let settings: SensitivitySettings =
-        serde_json::from_value(first.part.settings.clone()).map_err(|e| MergeError::Corrupt {
-            path: first.path.clone(),
-            reason: format!("settings: {e}"),
-        })?;
-    part_scenarios(first, &[&settings.study.scenario])?;
-    let sweep = &settings.study.sweep;
-    let evaluations = sweep.design.points.len() as u64;
-    let counts = add_parts(
-        parts,
-        SweepCounts::default(),
-        &|shard, c: &SweepCounts| {
-            let r = shard.range(evaluations);
-            sweep.fits(c, r.start..r.end, true)
-        },
-        &|total, c| total.merge(c),
-    )?;
+    let settings: SensitivitySettings = settings_of(&parts[0])?;
+    let counts = merged_points(parts, &settings.study)?;
     finish_sensitivity(&settings, &counts, Staging::prepare(out)?, chart_options, quiet)
 }
