@@ -472,17 +472,17 @@ pub fn calibrate_command(a: CalibrateArgs) -> Result<()> {
     };
     let bar = progress_bar(budget * runs, a.batch.quiet);
     bar.set_position(known.len() as u64 * runs);
-    let mut checkpointer = Checkpointer::new(&identity, &a.long, &out, "evaluations");
+    let mut checkpointer = Checkpointer::new(&identity, &a.long, &out);
     let mut after = |done: &[Evaluation]| -> Result<()> {
         bar.inc(runs);
-        let counts: Vec<PointCount> = done
-            .iter()
-            .map(|e| PointCount {
-                joint: e.joint,
-                runs: e.runs,
-            })
-            .collect();
-        checkpointer.after(done.len() as u64, budget, counts).map(drop)
+        checkpointer.after(done.len() as u64, budget, || {
+            done.iter()
+                .map(|e| PointCount {
+                    joint: e.joint,
+                    runs: e.runs,
+                })
+                .collect::<Vec<_>>()
+        })
     };
     let result = pool.install(|| {
         calibrate_from(

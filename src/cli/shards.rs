@@ -104,42 +104,48 @@ pub(crate) struct Checkpointer<'a> {
     out: &'a Path,
     argv: Vec<String>,
     pacer: Pacer,
-    /// What the work items are called in the resume message ("runs", "points", …).
-    unit: &'static str,
 }
 
 impl<'a> Checkpointer<'a> {
     /// Install the Ctrl-C handler and start the checkpoint clock.
-    pub(crate) fn new(identity: &'a Identity, long: &LongArgs, out: &'a Path, unit: &'static str) -> Self {
+    pub(crate) fn new(identity: &'a Identity, long: &LongArgs, out: &'a Path) -> Self {
         install_ctrlc();
         Checkpointer {
             identity,
             out,
             argv: std::env::args().collect(),
             pacer: Pacer::new(long.checkpoint_every),
-            unit,
         }
     }
 
-    /// With `done` of `items` items counted in `counts`: write a checkpoint if
+    /// With `done` of `items` items done: write a checkpoint of `counts()` if
     /// `--checkpoint-every` has passed or Ctrl-C was pressed (and not all is done), and after a
-    /// Ctrl-C return [`Interrupted`] with the resume command. Gives the counts back.
-    pub(crate) fn after<C: Serialize>(&mut self, done: u64, items: u64, counts: C) -> Result<C> {
+    /// Ctrl-C return [`Interrupted`] with the resume command. `counts` is only called when a
+    /// checkpoint is written.
+    pub(crate) fn after<C: Serialize>(
+        &mut self,
+        done: u64,
+        items: u64,
+        counts: impl FnOnce() -> C,
+    ) -> Result<()> {
         let stopping = STOP.load(Ordering::SeqCst);
         if done >= items || !(stopping || self.pacer.due()) {
-            return Ok(counts);
+            return Ok(());
         }
-        let cp = Checkpoint::new(self.identity, self.argv.clone(), done, counts);
-        cp.write(self.out)?;
+        Checkpoint::new(self.identity, self.argv.clone(), done, counts()).write(self.out)?;
         if stopping {
+            let unit = match self.identity.command.as_str() {
+                "sweep" => "points",
+                "sensitivity" | "calibrate" => "evaluations",
+                _ => "runs",
+            };
             return Err(Interrupted(format!(
-                "interrupted: {done} of {items} {} done; resume with: {}",
-                self.unit,
+                "interrupted: {done} of {items} {unit} done; resume with: {}",
                 resume_command_line(&self.argv)
             ))
             .into());
         }
-        Ok(cp.counts)
+        Ok(())
     }
 }
 
@@ -184,18 +190,13 @@ pub(crate) fn drive<C: Serialize + DeserializeOwned>(
     } else {
         (0, empty)
     };
-    let unit = match identity.command.as_str() {
-        "sweep" => "points",
-        "sensitivity" | "calibrate" => "evaluations",
-        _ => "runs",
-    };
-    let mut checkpointer = Checkpointer::new(identity, long, out, unit);
+    let mut checkpointer = Checkpointer::new(identity, long, out);
     let wave = wave.max(1);
     while done < items {
         let hi = done + wave.min(items - done);
         step(done..hi, &mut counts)?;
         done = hi;
-        counts = checkpointer.after(done, items, counts)?;
+        checkpointer.after(done, items, || &counts)?;
     }
     Ok(counts)
 }
