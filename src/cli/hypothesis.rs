@@ -75,7 +75,33 @@ impl BatchOptions {
             .clone()
             .unwrap_or_else(|| Path::new("output").join(default))
     }
+
+    /// What `score`, `compare` and `attribute` set up the same way before their first run: the
+    /// batch's identity (which parts and checkpoints carry), the output folder (`--out`, or
+    /// `output/<default_out>`; an unwritable one is refused before any run), the worker pool and
+    /// the runs of this shard.
+    fn prepare<'a, S: Serialize>(
+        &self,
+        command: &str,
+        long: &LongArgs,
+        scenarios: impl IntoIterator<Item = &'a Scenario>,
+        settings: &S,
+        default_out: &str,
+    ) -> Result<RunBatch> {
+        let shard = long.shard();
+        let scenarios: Vec<&Scenario> = scenarios.into_iter().collect();
+        let identity = Identity::of(command, shard, &scenarios, self.seed, settings)
+            .context("cannot encode the settings")?;
+        let out = self.out_or(default_out);
+        drop(Staging::prepare(&out)?);
+        Ok((identity, out, self.pool()?, shard.range(self.runs)))
+    }
 }
+
+/// A prepared batch of `score`, `compare` or `attribute` (see [`BatchOptions::prepare`]): its
+/// identity, its output folder, its worker pool and the run indices of this shard (all runs
+/// without `--shard`).
+type RunBatch = (Identity, PathBuf, rayon::ThreadPool, std::ops::Range<u64>);
 
 /// `jinsong score`.
 #[derive(Debug, Args)]
@@ -251,18 +277,9 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         patterns: names.clone(),
         scenarios,
     };
-    let identity = Identity::of(
-        "score",
-        shard,
-        &settings.scenarios.iter().collect::<Vec<_>>(),
-        seed,
-        &settings,
-    )
-    .context("cannot encode the settings")?;
-    let out = a.batch.out_or("score");
-    drop(Staging::prepare(&out)?);
-    let pool = a.batch.pool()?;
-    let range = shard.range(runs);
+    let (identity, out, pool, range) =
+        a.batch
+            .prepare("score", &a.long, &settings.scenarios, &settings, "score")?;
     let bar = progress_bar((range.end - range.start) * jobs.len() as u64, a.batch.quiet);
     let k = names.len();
     let counts = drive(
@@ -605,18 +622,9 @@ pub fn compare_command(a: CompareArgs) -> Result<()> {
         by,
         scenarios,
     };
-    let identity = Identity::of(
-        "compare",
-        shard,
-        &settings.scenarios.iter().collect::<Vec<_>>(),
-        seed,
-        &settings,
-    )
-    .context("cannot encode the settings")?;
-    let out = a.batch.out_or("compare");
-    drop(Staging::prepare(&out)?);
-    let pool = a.batch.pool()?;
-    let range = shard.range(runs);
+    let (identity, out, pool, range) =
+        a.batch
+            .prepare("compare", &a.long, &settings.scenarios, &settings, "compare")?;
     let bar = progress_bar((range.end - range.start) * models.len() as u64, a.batch.quiet);
     let k = models.len();
     let tally = drive(
@@ -730,14 +738,12 @@ pub fn attribute_command(a: AttributeArgs) -> Result<()> {
         by,
         scenario: loaded.scenario.clone(),
     };
-    let identity = Identity::of("attribute", shard, &[&loaded.scenario], seed, &settings)
-        .context("cannot encode the settings")?;
-    let out = a.batch.out_or(&format!("attribute-{}", loaded.scenario.name));
-    drop(Staging::prepare(&out)?);
-    let pool = a.batch.pool()?;
+    let default_out = format!("attribute-{}", loaded.scenario.name);
+    let (identity, out, pool, range) =
+        a.batch
+            .prepare("attribute", &a.long, [&loaded.scenario], &settings, &default_out)?;
     let k = mechanisms.len();
     let combos = 1u64 << k;
-    let range = shard.range(runs);
     let bar = progress_bar((range.end - range.start) * combos, a.batch.quiet);
     // A wave costs about as many simulations as a wave of `run`.
     let threads = pool.current_num_threads() as u64;
