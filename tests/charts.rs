@@ -1,11 +1,14 @@
 //! Charts: rendering from fixed results, the `--format`/`--size`/`--no-title` options, drawing
 //! without system fonts, and `jinsong plot` on good and bad folders.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{text, SMALL};
 use jinsong::attribution::Attribution;
 use jinsong::charts::{
     attribution, compare_curves, compare_forest, load_run_results, onset_curves, onset_years,
@@ -17,47 +20,33 @@ use jinsong::report::Summary;
 use jinsong::score::{PatternCounts, ScoreReport};
 use tempfile::TempDir;
 
-const SMALL: &str = include_str!("data/small.ron");
+/// Every run of the binary here hides the system fonts: the charts must draw without them.
+const NO_FONTS: [(&str, &str); 1] = [("FONTCONFIG_FILE", "/nonexistent")];
 
+/// [`common::jinsong`] without system fonts.
 fn jinsong(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-        .current_dir(dir)
-        .env("FONTCONFIG_FILE", "/nonexistent")
-        .args(args)
-        .output()
-        .expect("cannot start the jinsong binary")
+    common::jinsong_env(dir, args, &NO_FONTS)
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
+/// [`common::ok`] without system fonts.
 fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = jinsong(dir, args);
-    assert!(
-        out.status.success(),
-        "jinsong {args:?} failed: {}",
-        text(&out.stderr)
-    );
-    out
+    common::ok_env(dir, args, &NO_FONTS)
 }
 
+/// [`common::listing`] with the bytes of each file (a folder has none).
 fn listing(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
-    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<(PathBuf, Vec<u8>)>) {
-        for entry in fs::read_dir(at).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().to_path_buf();
-            if path.is_dir() {
-                out.insert((rel, Vec::new()));
-                walk(root, &path, out);
+    common::listing(dir)
+        .into_iter()
+        .map(|rel| {
+            let path = dir.join(&rel);
+            let bytes = if path.is_dir() {
+                Vec::new()
             } else {
-                out.insert((rel, fs::read(&path).unwrap()));
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
+                fs::read(&path).unwrap()
+            };
+            (rel, bytes)
+        })
+        .collect()
 }
 
 /// A finished `run` of the small fixture in `dir/run` (no charts), and its results.

@@ -7,63 +7,17 @@
 //!   path), a non-zero exit status, no panic, and no output folder created;
 //! - `check` prints one line per polity and relation.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod common;
+
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{baseline_path, jinsong, listing, ok, text, SMALL};
 use jinsong::report::Summary;
 use jinsong::scenario::LoadedScenario;
 use serde_json::Value;
 use tempfile::TempDir;
-
-/// The valid fixture that the bad-input tests break one field at a time.
-const SMALL: &str = include_str!("data/small.ron");
-
-fn baseline_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.ron")
-}
-
-/// Run the binary in `dir` (so a default output folder would land there too).
-fn jinsong(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start the jinsong binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Run and require success.
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = jinsong(dir, args);
-    assert!(
-        out.status.success(),
-        "jinsong {args:?} failed: {}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
-    out
-}
-
-/// Every path under `dir`, relative, recursively (hidden staging folders included).
-fn listing(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<PathBuf>) {
-        for entry in fs::read_dir(at).unwrap() {
-            let path = entry.unwrap().path();
-            out.insert(path.strip_prefix(root).unwrap().to_path_buf());
-            if path.is_dir() {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 /// `(line, column)`, 1-based, of byte `at` in `text`.
 fn position(text: &str, at: usize) -> (usize, usize) {

@@ -7,12 +7,15 @@
 //! - mutating any file under `scenarios/` gives a valid scenario (which compiles and runs) or
 //!   an error with a position, never a panic (library and real binary).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{baseline_path, jinsong, listing, scenarios_dir, text, SMALL};
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::patterns::PatternSet;
@@ -23,41 +26,6 @@ use jinsong::scenario::{
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tempfile::TempDir;
-
-/// The valid fixture of tests/cli.rs.
-const SMALL: &str = include_str!("data/small.ron");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn jinsong(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start the jinsong binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Every path under `dir`, relative, recursively (hidden files included).
-fn listing(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<PathBuf>) {
-        for entry in fs::read_dir(at).unwrap() {
-            let path = entry.unwrap().path();
-            out.insert(path.strip_prefix(root).unwrap().to_path_buf());
-            if path.is_dir() && !path.is_symlink() {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 /// `SMALL` with another `name`, written as a RON string literal.
 fn small_named(name: &str) -> String {
@@ -502,7 +470,7 @@ fn text_of(out: &Output) -> String {
 
 /// Every `.ron` file under `scenarios/`, relative to it.
 fn shipped() -> Vec<PathBuf> {
-    let dir = root().join("scenarios");
+    let dir = scenarios_dir();
     let mut files: Vec<PathBuf> = listing(&dir)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
@@ -657,11 +625,11 @@ fn mutated_shipped_files_never_panic() {
     assert!(files.len() >= 14, "{files:?}");
     for f in &files {
         fs::create_dir_all(copy.join(f).parent().unwrap()).unwrap();
-        fs::copy(root().join("scenarios").join(f), copy.join(f)).unwrap();
+        fs::copy(scenarios_dir().join(f), copy.join(f)).unwrap();
     }
     let baseline = Model::compile(&LoadedScenario::baseline().unwrap().scenario);
     for f in &files {
-        let original = fs::read(root().join("scenarios").join(f)).unwrap();
+        let original = fs::read(scenarios_dir().join(f)).unwrap();
         let target = copy.join(f);
         let config = Config {
             cases: 48,
@@ -692,7 +660,7 @@ fn mutated_shipped_files_never_panic() {
 #[test]
 fn mutated_files_through_check() {
     let tmp = TempDir::new().unwrap();
-    let base = fs::read(root().join("scenarios/baseline.ron")).unwrap();
+    let base = fs::read(baseline_path()).unwrap();
     let mutants: [&[Mutation]; 6] = [
         &[Mutation::Delete(0.5, 30)],
         &[Mutation::Insert(0.3, "9e999")],
@@ -722,9 +690,9 @@ fn mutated_files_through_check() {
 fn huge_budgets_and_thread_counts_are_refused_before_any_run() {
     let tmp = tempfile::TempDir::new().unwrap();
     let dir = tmp.path();
-    let baseline = root().join("scenarios/baseline.ron");
+    let baseline = baseline_path();
     let baseline = baseline.to_string_lossy();
-    let patterns = root().join("scenarios/patterns/history.ron");
+    let patterns = scenarios_dir().join("patterns/history.ron");
     let patterns = patterns.to_string_lossy();
     for (args, needle) in [
         (

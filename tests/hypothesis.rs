@@ -1,9 +1,9 @@
 //! The hypothesis commands: calibration recovers a known optimum, and `score`, `calibrate`,
 //! `compare` and `attribute` refuse bad input with a clear message, no panic and nothing written.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::{baseline_path, jinsong, root, SMALL};
 use jinsong::calibrate::{calibrate, FreeParameter, Search};
 use jinsong::patterns::PatternSet;
 use jinsong::scenario::LoadedScenario;
@@ -94,19 +94,11 @@ fn calibration_recovers_a_known_optimum() {
     );
 }
 
-fn jinsong(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
-
 /// Run from a fresh temporary folder holding copies of the shipped scenarios; the command must
 /// fail with every `expected` text on stderr, without panicking and without writing `output/`.
 fn refused(args: &[&str], files: &[(&str, &str)], expected: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     for sub in [
         "scenarios",
         "scenarios/readings",
@@ -124,7 +116,7 @@ fn refused(args: &[&str], files: &[(&str, &str)], expected: &[&str]) {
     for (name, text) in files {
         std::fs::write(tmp.path().join(name), text).unwrap();
     }
-    let out = jinsong(args, tmp.path());
+    let out = jinsong(tmp.path(), args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{args:?} should fail; stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
@@ -268,11 +260,9 @@ fn attribute_refuses_bad_mechanisms() {
 
 #[test]
 fn compare_refuses_different_polity_sets_and_bad_dates() {
-    let three =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small.ron")).unwrap();
     refused(
         &["compare", "scenarios/baseline.ron", "small.ron", "--runs", "10"],
-        &[("small.ron", &three)],
+        &[("small.ron", SMALL)],
         &["small.ron", "polities", "scenarios/baseline.ron"],
     );
     refused(
@@ -302,11 +292,11 @@ fn compare_refuses_different_polity_sets_and_bad_dates() {
 #[test]
 fn compare_with_itself_gives_zero_difference_and_p_one() {
     let tmp = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let base = root.join("scenarios/baseline.ron");
+    let base = baseline_path();
     let base = base.to_str().unwrap();
     let out = tmp.path().join("cmp");
     let o = jinsong(
+        tmp.path(),
         &[
             "compare",
             base,
@@ -319,7 +309,6 @@ fn compare_with_itself_gives_zero_difference_and_p_one() {
             "--out",
             out.to_str().unwrap(),
         ],
-        tmp.path(),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value =

@@ -9,40 +9,16 @@
 //! - `compare`, `sweep`, `sensitivity` and `calibrate` killed and resumed match their
 //!   uninterrupted results too.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use common::{bin, jinsong, ok, scenarios_dir, strs, text};
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    bin()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start the jinsong binary")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "jinsong {args:?} failed: {}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
-    out
-}
 
 /// `run` of the baseline. 60,000 runs at one thread are long enough to be caught mid-way: a wave
 /// is 8,192 runs, so with `--checkpoint-every 0` it writes a checkpoint after each of 7 waves.
@@ -60,10 +36,6 @@ fn long(runs: &str, seed: &str, threads: &str) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 fn spawn(dir: &Path, out: &str) -> Child {
@@ -146,7 +118,7 @@ fn killed_with_sigkill_then_resumed_equals_the_uninterrupted_run() {
     ] {
         let mut args = long(runs, seed, "1");
         args.extend(["--out", "killed", "--resume", extra].map(String::from));
-        let out = run(dir, &strs(&args));
+        let out = jinsong(dir, &strs(&args));
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{extra}: {err}");
         assert!(
@@ -169,7 +141,7 @@ fn resume_without_a_checkpoint_is_refused() {
     let tmp = TempDir::new().unwrap();
     let mut args = long("60000", "31", "1");
     args.extend(["--out", "nothing", "--resume"].map(String::from));
-    let out = run(tmp.path(), &strs(&args));
+    let out = jinsong(tmp.path(), &strs(&args));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("no checkpoint"),
@@ -257,7 +229,7 @@ fn killed_then_resumed(dir: &Path, args: &dyn Fn(&str, &str) -> Vec<String>, ite
 fn a_killed_compare_resumes_to_the_uninterrupted_comparison() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
-    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s = scenarios_dir();
     let args = |out: &str, threads: &str| -> Vec<String> {
         vec![
             "compare".into(),
@@ -344,7 +316,7 @@ fn a_killed_sensitivity_analysis_resumes_to_the_uninterrupted_one() {
 fn a_killed_calibration_resumes_to_the_uninterrupted_search() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
-    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s = scenarios_dir();
     let (scenario, patterns) = (
         s.join("readings/jurchen_greed.ron").display().to_string(),
         s.join("patterns/history.ron").display().to_string(),

@@ -1,8 +1,10 @@
 //! The Sobol estimator on a function with known indices, and `jinsong sensitivity` end to end.
 
-use std::f64::consts::PI;
-use std::process::Command;
+mod common;
 
+use std::f64::consts::PI;
+
+use common::jinsong;
 use jinsong::sensitivity::{sobol_indices, SaltelliDesign, BOOTSTRAP};
 
 /// Ishigami function with a = 7, b = 0.1 on [−π, π]³.
@@ -50,13 +52,7 @@ fn ishigami_indices_lie_in_their_bootstrap_intervals() {
 fn sensitivity_writes_indices_and_plot_redraws_them() {
     let tmp = tempfile::TempDir::new().unwrap();
     let dir = tmp.path();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_jinsong"))
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| jinsong(dir, args);
     let out = run(&[
         "sensitivity",
         "--vary",

@@ -6,35 +6,15 @@
 //! - merge refuses a missing, duplicated or foreign part (other seed, other scenario) and mixed
 //!   shard counts, in one line naming the files, and writes nothing.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::{jinsong, ok, root, scenarios_dir, strs, text};
 use tempfile::TempDir;
-
-fn jinsong(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start the jinsong binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = jinsong(dir, args);
-    assert!(
-        out.status.success(),
-        "jinsong {args:?} failed: {}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
-    out
-}
 
 /// Every file of a folder by name, with its bytes.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -130,7 +110,7 @@ fn run_in_1_3_and_7_shards_merges_into_the_single_run_byte_for_byte() {
 fn the_local_shard_script_gives_the_single_run() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small.ron");
+    let scenario = root().join("tests/data/small.ron");
     let scenario = scenario.to_str().unwrap();
     ok(
         dir,
@@ -138,7 +118,7 @@ fn the_local_shard_script_gives_the_single_run() {
             "run", scenario, "--runs", "3000", "--seed", "2", "--out", "single", "--quiet",
         ],
     );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/shards-local.sh");
+    let script = root().join("scripts/shards-local.sh");
     let out = Command::new("bash")
         .current_dir(dir)
         .env("JINSONG", env!("CARGO_BIN_EXE_jinsong"))
@@ -259,10 +239,6 @@ fn bad_shards_are_refused() {
     }
 }
 
-fn scenarios_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
-}
-
 /// Split `args` (a score or compare command) into `n` shards, merge them, and compare with the
 /// single-machine command's folder, file by file. Returns the parts.
 fn split_and_merge(dir: &Path, args: &[String], n: u64, tag: &str) -> Vec<PathBuf> {
@@ -296,10 +272,6 @@ fn split_and_merge(dir: &Path, args: &[String], n: u64, tag: &str) -> Vec<PathBu
     assert_same_folder(&dir.join(single), &dir.join(merged));
     parts.reverse();
     parts
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 #[test]

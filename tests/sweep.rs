@@ -2,33 +2,15 @@
 //! random numbers), `sweep.csv` is identical at 1 and 2 threads and across shards, bad input is
 //! refused before any run, and `plot` redraws the sweep's chart.
 
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::fs;
+
+use common::{jinsong, ok};
 use jinsong::part::Part;
 use jinsong::report::Summary;
 use jinsong::sweep::SweepCounts;
 use tempfile::TempDir;
-
-fn jinsong(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jinsong"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("cannot start the jinsong binary")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = jinsong(dir, args);
-    assert!(
-        out.status.success(),
-        "jinsong {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 #[test]
 fn a_one_way_sweep_equals_separate_runs_with_set() {

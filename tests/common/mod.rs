@@ -1,0 +1,94 @@
+// Each tests/*.rs file is its own crate and uses only some of these helpers.
+#![allow(dead_code)]
+
+//! Helpers shared by the integration tests: driving the real `jinsong` binary in a folder,
+//! reading its output, listing what it wrote, and the paths of the shipped files and fixtures.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The small valid scenario (tests/data/small.ron) that many tests run or break one field at a
+/// time.
+pub const SMALL: &str = include_str!("../data/small.ron");
+
+/// The root of the repository (the crate's manifest folder).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped `scenarios/` folder.
+pub fn scenarios_dir() -> PathBuf {
+    root().join("scenarios")
+}
+
+/// The shipped baseline scenario, `scenarios/baseline.ron`.
+pub fn baseline_path() -> PathBuf {
+    scenarios_dir().join("baseline.ron")
+}
+
+/// A command for the `jinsong` binary built for these tests, not yet configured.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_jinsong"))
+}
+
+/// Run the binary in `dir` (so a default output folder would land there too) with `args` and
+/// the extra environment variables `env`, and wait for it.
+pub fn jinsong_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    bin()
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("cannot start the jinsong binary")
+}
+
+/// Run the binary in `dir` (so a default output folder would land there too) and wait for it.
+pub fn jinsong(dir: &Path, args: &[&str]) -> Output {
+    jinsong_env(dir, args, &[])
+}
+
+/// [`jinsong_env`], requiring success (the failure names the status and the stderr).
+pub fn ok_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = jinsong_env(dir, args, env);
+    assert!(
+        out.status.success(),
+        "jinsong {args:?} failed: {}\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    out
+}
+
+/// [`jinsong`], requiring success (the failure names the status and the stderr).
+pub fn ok(dir: &Path, args: &[&str]) -> Output {
+    ok_env(dir, args, &[])
+}
+
+/// Bytes of stdout or stderr as text, invalid UTF-8 replaced.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Borrow owned arguments as the `&[&str]` that [`jinsong`] and [`ok`] take.
+pub fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Every path under `dir`, relative, recursively (hidden files and staging folders included);
+/// a symbolic link is listed but not followed.
+pub fn listing(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(root: &Path, at: &Path, out: &mut BTreeSet<PathBuf>) {
+        for entry in fs::read_dir(at).unwrap() {
+            let path = entry.unwrap().path();
+            out.insert(path.strip_prefix(root).unwrap().to_path_buf());
+            if path.is_dir() && !path.is_symlink() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
