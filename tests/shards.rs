@@ -241,6 +241,24 @@ fn bad_shards_are_refused() {
 
 /// Split `args` (a score or compare command) into `n` shards, merge them, and compare with the
 /// single-machine command's folder, file by file. Returns the parts.
+/// Write shard 2 of 3 of another batch (`args` with argument `at` set to `value`) into `out`,
+/// and check that merge refuses it in place of part 2 of `parts`, naming `needle`.
+fn foreign_part_is_refused(
+    dir: &Path,
+    args: &[String],
+    parts: &[PathBuf],
+    (at, value): (usize, String),
+    out: &str,
+    needle: &str,
+) {
+    let mut other = args.to_vec();
+    other[at] = value;
+    other.extend(["--shard", "2/3", "--out", out, "--quiet"].map(String::from));
+    ok(dir, &strs(&other));
+    let foreign = dir.join(out).join("part-2-of-3.json");
+    refused(dir, &[parts[0].clone(), foreign, parts[2].clone()], needle);
+}
+
 fn split_and_merge(dir: &Path, args: &[String], n: u64, tag: &str) -> Vec<PathBuf> {
     let with = |extra: &[&str]| -> Vec<String> {
         let mut v = args.to_vec();
@@ -293,14 +311,12 @@ fn score_in_shards_merges_into_the_single_score() {
     let parts = split_and_merge(dir, &args, 3, "score");
     let _ = split_and_merge(dir, &args, 1, "score");
     // A part of another seed, or a missing part, is refused.
-    let mut other = args.clone();
-    other[8] = "5".into();
-    other.extend(["--shard", "2/3", "--out", "score-seed5", "--quiet"].map(String::from));
-    ok(dir, &strs(&other));
-    let foreign = dir.join("score-seed5/part-2-of-3.json");
-    refused(
+    foreign_part_is_refused(
         dir,
-        &[parts[0].clone(), foreign, parts[2].clone()],
+        &args,
+        &parts,
+        (8, "5".to_string()),
+        "score-seed5",
         "seed 5, not 4",
     );
     refused(dir, &[parts[0].clone(), parts[1].clone()], "missing shard 3 of 3");
@@ -328,14 +344,12 @@ fn compare_in_shards_merges_into_the_single_compare() {
     let parts = split_and_merge(dir, &args, 3, "compare");
     let _ = split_and_merge(dir, &args, 7, "compare");
     // Another scenario list, or parts of run and compare mixed, are refused.
-    let mut other = args.clone();
-    other[2] = s.join("counterfactuals/song_fast.ron").display().to_string();
-    other.extend(["--shard", "2/3", "--out", "compare-other", "--quiet"].map(String::from));
-    ok(dir, &strs(&other));
-    let foreign = dir.join("compare-other/part-2-of-3.json");
-    refused(
+    foreign_part_is_refused(
         dir,
-        &[parts[0].clone(), foreign, parts[2].clone()],
+        &args,
+        &parts,
+        (2, s.join("counterfactuals/song_fast.ron").display().to_string()),
+        "compare-other",
         "another scenario",
     );
     let run_parts = shards(dir, 3, "run-parts", &[]);
@@ -363,14 +377,12 @@ fn attribute_in_shards_merges_into_the_single_attribute() {
     .to_vec();
     let parts = split_and_merge(dir, &args, 3, "attribute");
     // Another mechanism list is another batch.
-    let mut other = args.clone();
-    other[2] = "fear_spiral,provocations".into();
-    other.extend(["--shard", "2/3", "--out", "attribute-other", "--quiet"].map(String::from));
-    ok(dir, &strs(&other));
-    let foreign = dir.join("attribute-other/part-2-of-3.json");
-    refused(
+    foreign_part_is_refused(
         dir,
-        &[parts[0].clone(), foreign, parts[2].clone()],
+        &args,
+        &parts,
+        (2, "fear_spiral,provocations".to_string()),
+        "attribute-other",
         "other settings (mechanisms)",
     );
 }
@@ -445,14 +457,12 @@ fn sensitivity_in_shards_merges_into_the_single_sensitivity() {
     .to_vec();
     let parts = split_and_merge(dir, &args, 3, "sensitivity");
     // Parts of another design (other bootstrap count here) do not belong together.
-    let mut other = args.clone();
-    other[10] = "100".into();
-    other.extend(["--shard", "2/3", "--out", "sensitivity-b100", "--quiet"].map(String::from));
-    ok(dir, &strs(&other));
-    let foreign = dir.join("sensitivity-b100/part-2-of-3.json");
-    refused(
+    foreign_part_is_refused(
         dir,
-        &[parts[0].clone(), foreign, parts[2].clone()],
+        &args,
+        &parts,
+        (10, "100".to_string()),
+        "sensitivity-b100",
         "other settings",
     );
     refused(dir, &parts[1..], "missing shard 1 of 3");
