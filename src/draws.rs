@@ -106,6 +106,21 @@ impl RunStream {
         self.words_drawn += words as u64;
     }
 
+    /// Fill `months` with the uniforms of several months at once: month `k` is
+    /// `months[k * stride..(k + 1) * stride]` with `stride = 2 * words_per_month`, its first
+    /// `uniforms_per_month` entries bit for bit what [`fill_month`](Self::fill_month) would give
+    /// it (a test checks this); a month with an odd number of uniforms leaves the high half of its
+    /// last word unused, as `fill_month` does. `months.len()` must be a whole number of strides.
+    ///
+    /// One `fill` for many months saves the per-call bookkeeping of one `fill` per month, a few
+    /// percent of a baseline run (README, "Performance").
+    #[inline]
+    pub fn fill_months(&mut self, months: &mut [u32]) {
+        debug_assert!(months.len() % 2 == 0, "months come in whole 64-bit words");
+        self.rng.fill(months);
+        self.words_drawn += (months.len() / 2) as u64;
+    }
+
     /// How many 64-bit words this stream has produced.
     pub fn words_drawn(&self) -> u64 {
         self.words_drawn
@@ -170,6 +185,24 @@ mod tests {
             }
         }
         assert_eq!(stream.words_drawn(), 76);
+    }
+
+    #[test]
+    fn several_months_at_once_are_the_months_one_by_one() {
+        for uniforms in [7usize, 8] {
+            let stride = 2 * uniforms.div_ceil(2);
+            let mut bulk = vec![0u32; 5 * stride];
+            let mut stream = RunStream::new(11, 2);
+            stream.fill_months(&mut bulk[..2 * stride]);
+            stream.fill_months(&mut bulk[2 * stride..]);
+            let mut single = RunStream::new(11, 2);
+            let mut month = vec![0u32; uniforms];
+            for k in 0..5 {
+                single.fill_month(&mut month);
+                assert_eq!(month[..], bulk[k * stride..k * stride + uniforms]);
+            }
+            assert_eq!(stream.words_drawn(), single.words_drawn());
+        }
     }
 
     #[test]

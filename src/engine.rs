@@ -154,7 +154,8 @@ fn ordered(n: usize, i: usize, j: usize) -> usize {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     n: usize,
-    uniforms: Vec<u32>,
+    /// The draws of up to [`months_per_fill`] months, one stride of `2 · words_per_month` each.
+    draws: Vec<u32>,
     acts_since: Vec<u32>,
     strength: Vec<f64>,
     mobilization: Vec<f64>,
@@ -176,7 +177,7 @@ impl Workspace {
         let n = model.n;
         Workspace {
             n,
-            uniforms: vec![0; model.schedule.uniforms_per_month()],
+            draws: vec![0; months_per_fill(model) * 2 * model.schedule.words_per_month()],
             acts_since: vec![0; n * n],
             strength: vec![0.0; n],
             mobilization: vec![0.0; n],
@@ -309,17 +310,35 @@ impl Workspace {
 pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Workspace, obs: &mut O) -> u64 {
     ws.reset(model);
     let mut stream = RunStream::new(seed, run);
-    for t in 0..model.months {
-        stream.fill_month(&mut ws.uniforms);
-        scripted_events(model, ws, t, obs);
-        fear_spiral(model, ws, t, obs);
-        decisions(model, ws, t, obs);
-        obs.month_end(t, ws);
+    // The draws are copied out of ChaCha several months at a time (`RunStream::fill_months`),
+    // and lent to the month's steps beside the workspace.
+    let stride = 2 * model.schedule.words_per_month();
+    let per_fill = months_per_fill(model) as u32;
+    let mut draws = std::mem::take(&mut ws.draws);
+    let mut t = 0;
+    while t < model.months {
+        let batch = per_fill.min(model.months - t);
+        let filled = &mut draws[..batch as usize * stride];
+        stream.fill_months(filled);
+        for month in filled.chunks_exact(stride) {
+            scripted_events(model, ws, month, t, obs);
+            fear_spiral(model, ws, month, t, obs);
+            decisions(model, ws, month, t, obs);
+            obs.month_end(t, ws);
+            t += 1;
+        }
     }
+    ws.draws = draws;
     stream.words_drawn()
 }
 
-fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+/// How many months of draws are copied out of ChaCha at once: as many as fit in 16 KiB (the
+/// copy stays in the L1 cache), at least 1 and at most 64.
+fn months_per_fill(model: &Model) -> usize {
+    (16 * 1024 / (8 * model.schedule.words_per_month().max(1))).clamp(1, 64)
+}
+
+fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
     if i64::from(t) < m.events_span.0 || i64::from(t) > m.events_span.1 {
         return;
     }
@@ -328,7 +347,7 @@ fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut
             continue;
         }
         let h = ev.hazard(i64::from(t));
-        if h <= 0.0 || uniform(ws.uniforms[m.schedule.event(e)]) >= h {
+        if h <= 0.0 || uniform(draws[m.schedule.event(e)]) >= h {
             continue;
         }
         ws.fired[e] = true;
@@ -493,7 +512,7 @@ fn hostile_act<O: Observer>(
     );
 }
 
-fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
     // Hostile acts first: an act of j against i touches only how i sees j (its trust and a
     // fear shock), so the fear updates below never depend on the order of pairs.
     for pv in &m.provokers {
@@ -502,7 +521,7 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) 
             continue;
         }
         let rate = pv.rate * st.contact_eff;
-        if uniform(ws.uniforms[m.schedule.provocation(pv.q)]) < rate {
+        if uniform(draws[m.schedule.provocation(pv.q)]) < rate {
             hostile_act(m, ws, t, pv.actor, pv.victim, 1.0, false, obs);
         }
     }
@@ -511,7 +530,7 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) 
     // arithmetic and no bounds checks but the mobilization of the polity seen. `target[i]`
     // first sums i's fears, in the order of j. Pairs with a ceased polity are skipped.
     ws.target.fill(0.0);
-    let noise = &ws.uniforms[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
+    let noise = &draws[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
     let (mobilization, total) = (&ws.mobilization, &mut ws.target);
     for (st, &raw) in ws.pairs.iter_mut().zip(noise) {
         if !st.live {
@@ -544,7 +563,7 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) 
     }
 }
 
-fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
+fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
     for (d, ix) in m.dyad_index.iter().enumerate() {
         let DyadIndex {
             a,
@@ -559,8 +578,8 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
         if !ws.pairs[q_ab].live {
             continue;
         }
-        let raw_ab = ws.uniforms[ix.decision_slots[0]];
-        let raw_ba = ws.uniforms[ix.decision_slots[1]];
+        let raw_ab = draws[ix.decision_slots[0]];
+        let raw_ba = draws[ix.decision_slots[1]];
         match ws.status[d] {
             DyadStatus::Peace => {
                 // Most months at peace nothing can happen: fear below both thresholds and both
@@ -603,7 +622,7 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, obs: &mut O) {
                         let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
                         let success =
                             hazard::talks_success(m.rules.talks_success, m.rigidity[a], m.rigidity[b]);
-                        let truce = uniform(ws.uniforms[m.schedule.talks(d)]) < success;
+                        let truce = uniform(draws[m.schedule.talks(d)]) < success;
                         let out = &mut ws.outcome.dyads[d];
                         out.talks = out.talks.saturating_add(1);
                         if truce {
