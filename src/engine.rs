@@ -13,8 +13,11 @@
 //!    mobilization (a synchronous update: the order of pairs never matters); then every polity
 //!    moves its **mobilization** toward `min(1, Σ_j fear_ij)`;
 //! 4. every unordered pair takes its **decision** for its status (war onset from peace, talks
-//!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::hazard`];
-//! 5. months at war are counted and the observer sees the month's end.
+//!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::hazard`], and
+//!    the pairs at war at the end of it count a month at war (the onset month counts, the month
+//!    of a truce does not). Most months each status has a quick exit on the raw draws that is
+//!    exact (`Model::quiet_bound`, `DyadIndex::talks_bound`, `DyadIndex::breach_bound`);
+//! 5. the observer sees the month's end.
 //!
 //! The engine allocates nothing per run: a [`Workspace`] is reused by each worker thread.
 
@@ -574,14 +577,16 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
             q_ba,
             ..
         } = *ix;
-        // Both polities exist.
-        if !ws.pairs[q_ab].live {
-            continue;
-        }
-        let raw_ab = draws[ix.decision_slots[0]];
-        let raw_ba = draws[ix.decision_slots[1]];
+        let raws = || (draws[ix.decision_slots[0]], draws[ix.decision_slots[1]]);
+        // Months at war are counted at the end of the month: the onset month counts, the month
+        // of a truce does not (`begin_war` counts its month).
         match ws.status[d] {
             DyadStatus::Peace => {
+                // A pair with a ceased polity is at peace and stays so.
+                if !ws.pairs[q_ab].live {
+                    continue;
+                }
+                let (raw_ab, raw_ba) = raws();
                 // Most months at peace nothing can happen: fear below both thresholds and both
                 // draws above any greed and tie probability (`Model::quiet_bound`). Check that
                 // first, on the raw draws.
@@ -610,7 +615,12 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                 }
             }
             DyadStatus::War { since, .. } => {
-                if m.mechanisms.truces {
+                let (raw_ab, raw_ba) = raws();
+                // Most months at war neither side seeks talks: both draws lie above any talks
+                // probability (`DyadIndex::talks_bound`).
+                if m.mechanisms.truces
+                    && (u64::from(raw_ab) < ix.talks_bound[0] || u64::from(raw_ba) < ix.talks_bound[1])
+                {
                     let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
                     let months = t - since;
                     let [out_a, out_b] = ix.outmatched;
@@ -635,28 +645,36 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                             ws.pairs[q_ba].trust = (ws.pairs[q_ba].trust + gain).min(1.0);
                         }
                         obs.happening(t, Happening::Talks { seeker, other, truce });
+                        if truce {
+                            continue;
+                        }
                     }
                 }
+                ws.outcome.dyads[d].months_at_war += 1;
             }
             DyadStatus::Truce { since } => {
-                let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
-                let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.pairs[q_ab].trust, m.rigidity[a]);
-                let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.pairs[q_ba].trust, m.rigidity[b]);
-                if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
-                    let (i, j) = if first == 0 { (a, b) } else { (b, a) };
-                    let out = &mut ws.outcome.dyads[d];
-                    out.truces_broken = out.truces_broken.saturating_add(1);
-                    begin_war(m, ws, t, d, i, j, true, obs);
-                } else if t - since >= m.rules.truce_months {
+                let (raw_ab, raw_ba) = raws();
+                // Most months of a truce neither side breaches it: both draws lie above any
+                // breach probability (`DyadIndex::breach_bound`).
+                if u64::from(raw_ab) < ix.breach_bound[0] || u64::from(raw_ba) < ix.breach_bound[1] {
+                    let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
+                    let p_a =
+                        hazard::breach_hazard(m.breach_propensity[a], ws.pairs[q_ab].trust, m.rigidity[a]);
+                    let p_b =
+                        hazard::breach_hazard(m.breach_propensity[b], ws.pairs[q_ba].trust, m.rigidity[b]);
+                    if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
+                        let (i, j) = if first == 0 { (a, b) } else { (b, a) };
+                        let out = &mut ws.outcome.dyads[d];
+                        out.truces_broken = out.truces_broken.saturating_add(1);
+                        begin_war(m, ws, t, d, i, j, true, obs);
+                        continue;
+                    }
+                }
+                if t - since >= m.rules.truce_months {
                     ws.status[d] = DyadStatus::Peace;
                     obs.happening(t, Happening::TruceBecomesPeace { a, b });
                 }
             }
-        }
-        // Months at war are counted at the end of the month (the onset month counts, the month
-        // of a truce does not). The quick path above only skips pairs that stay at peace.
-        if let DyadStatus::War { .. } = ws.status[d] {
-            ws.outcome.dyads[d].months_at_war += 1;
         }
     }
 }
@@ -737,6 +755,8 @@ fn begin_war<O: Observer>(
     let acts_yx = (history_yx & ACTS_MASK).count_ones() as u8;
     let out = &mut ws.outcome.dyads[d];
     out.wars = out.wars.saturating_add(1);
+    // The onset month is a month at war.
+    out.months_at_war += 1;
     if first {
         out.first_onset = t;
         out.initiator = side(a, i) as u8;

@@ -130,6 +130,13 @@ pub struct DyadIndex {
     /// The talks factor `2·potential_j / (potential_i + potential_j)` of `a` (facing `b`) and
     /// of `b` (facing `a`), see [`crate::hazard::talks_hazard`].
     pub outmatched: [f64; 2],
+    /// Raw decision draws at or above these bounds (of `a`, of `b`) can never open talks: the
+    /// talks hazard is below `2 · talk_propensity · outmatched` whatever the months at war
+    /// (`m / (m + 6) < 1`) and the stability (`2 − stability ≤ 2`); see `quiet_draw_bound`.
+    pub talks_bound: [u64; 2],
+    /// Raw decision draws at or above these bounds can never breach a truce: the breach hazard
+    /// is at most `breach_propensity · (1 + rigidity)` whatever the trust.
+    pub breach_bound: [u64; 2],
 }
 
 /// An ordered pair that may commit hostile acts (positive provocation rate).
@@ -391,6 +398,12 @@ impl Model {
         let schedule = DrawSchedule::new(n, sc.events.len());
         let potential = col(|p| p.potential);
         let outmatched = |i: usize, j: usize| 2.0 * potential[j] / (potential[i] + potential[j]);
+        let talk_propensity = col(|p| p.talk_propensity);
+        let breach_propensity = col(|p| p.breach_propensity);
+        let rigidity = by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0);
+        let talks_bound =
+            |i: usize, j: usize| quiet_draw_bound(2.0 * talk_propensity[i] * outmatched(i, j), 0.0);
+        let breach_bound = |i: usize| quiet_draw_bound(breach_propensity[i] * (1.0 + rigidity[i]), 0.0);
         let dyad_index = dyads
             .iter()
             .map(|&(a, b)| {
@@ -406,6 +419,8 @@ impl Model {
                     war_threshold: [war_threshold[a], war_threshold[b]],
                     quiet_bound: [quiet_bound[a], quiet_bound[b]],
                     outmatched: [outmatched(a, b), outmatched(b, a)],
+                    talks_bound: [talks_bound(a, b), talks_bound(b, a)],
+                    breach_bound: [breach_bound(a), breach_bound(b)],
                 }
             })
             .collect();
@@ -443,13 +458,13 @@ impl Model {
             war_readiness: by_flag(col(|p| p.war_readiness), mech.mobilization_lag, 0.0),
             greed,
             openness: by_flag(col(|p| 1.0 - p.isolation), mech.isolation, 1.0),
-            rigidity: by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0),
-            talk_propensity: col(|p| p.talk_propensity),
+            rigidity,
+            talk_propensity,
             vassal_propensity,
             alliance_propensity,
             quiet_bound,
             events_span,
-            breach_propensity: col(|p| p.breach_propensity),
+            breach_propensity,
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
             provocation_fear: col(|p| p.provocation_fear),
             contact,
@@ -566,6 +581,41 @@ mod tests {
             });
             prop_assert!(u >= h, "war: u {} < h {}", u, h);
             prop_assert!(u - h >= ally + vassal, "tie: u - h {} < {}", u - h, ties);
+        }
+    }
+
+    proptest! {
+        /// The quick exit at war is exact: a draw at or above `talks_bound` never opens talks,
+        /// whatever the months at war and the stability.
+        #[test]
+        fn a_draw_above_the_talks_bound_opens_no_talks(
+            propensity in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            potential_i in 0.01..=100.0f64,
+            potential_j in 0.01..=100.0f64,
+            months in prop_oneof![Just(0u32), Just(1), Just(10_000), 0u32..=400],
+            stability in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            above in prop_oneof![Just(0u64), 0u64..=4096],
+        ) {
+            let outmatched = 2.0 * potential_j / (potential_i + potential_j);
+            let raw = quiet_draw_bound(2.0 * propensity * outmatched, 0.0) + above;
+            prop_assume!(raw <= u64::from(u32::MAX));
+            let p = crate::hazard::talks_hazard_outmatched(propensity, months, stability, outmatched);
+            prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
+        }
+
+        /// The quick exit during a truce is exact: a draw at or above `breach_bound` never
+        /// breaches it, whatever the trust.
+        #[test]
+        fn a_draw_above_the_breach_bound_breaches_nothing(
+            propensity in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            rigidity in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            trust in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            above in prop_oneof![Just(0u64), 0u64..=4096],
+        ) {
+            let raw = quiet_draw_bound(propensity * (1.0 + rigidity), 0.0) + above;
+            prop_assume!(raw <= u64::from(u32::MAX));
+            let p = crate::hazard::breach_hazard(propensity, trust, rigidity);
+            prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
         }
     }
 
