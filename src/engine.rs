@@ -342,20 +342,17 @@ fn months_per_fill(model: &Model) -> usize {
 }
 
 fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
-    if i64::from(t) < m.events_span.0 || i64::from(t) > m.events_span.1 {
-        return;
-    }
-    for (e, ev) in m.events.iter().enumerate() {
+    for &e in m.events_at(t) {
         if ws.fired[e] {
             continue;
         }
-        let h = ev.hazard(i64::from(t));
+        let h = m.events[e].hazard(i64::from(t));
         if h <= 0.0 || uniform(draws[m.schedule.event(e)]) >= h {
             continue;
         }
         ws.fired[e] = true;
         obs.happening(t, Happening::Event { event: e });
-        for effect in &ev.effects {
+        for effect in &m.events[e].effects {
             apply_effect(m, ws, t, effect, obs);
         }
     }

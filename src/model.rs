@@ -254,8 +254,11 @@ pub struct Model {
     /// is their sum in units of 2⁻³², rounded up with a margin, so that skipping the month's
     /// arithmetic is exact. A `u64` so that "never quiet" (above any draw) fits.
     pub quiet_bound: Vec<u64>,
-    /// First and last month offsets covered by any scripted event window.
-    pub events_span: (i64, i64),
+    /// The scripted events whose window contains month offset `t`, in the order of `events`:
+    /// `event_order[event_months[t]..event_months[t + 1]]` (see [`Model::events_at`]).
+    pub event_months: Vec<usize>,
+    /// See `event_months`.
+    pub event_order: Vec<usize>,
     /// Status of each unordered pair at `start`.
     pub status: Vec<DyadStatus>,
     /// Scripted events (empty when the mechanism is off).
@@ -424,18 +427,25 @@ impl Model {
                 }
             })
             .collect();
-        let events_span = events
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), e: &CompiledEvent| {
-                (lo.min(e.first), hi.max(e.last))
-            });
+        let months = (sc.start.months_until(sc.end) + 1) as u32;
+        let mut event_months = Vec::with_capacity(months as usize + 1);
+        let mut event_order = Vec::new();
+        for t in 0..i64::from(months) {
+            event_months.push(event_order.len());
+            let open = events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.first <= t && t <= e.last);
+            event_order.extend(open.map(|(e, _)| e));
+        }
+        event_months.push(event_order.len());
         Model {
             name: sc.name.clone(),
             n,
             ids: ids.clone(),
             names: sc.polities.iter().map(|p| p.name.clone()).collect(),
             start: sc.start,
-            months: (sc.start.months_until(sc.end) + 1) as u32,
+            months,
             mechanisms: mech,
             rules: sc.rules,
             schedule,
@@ -463,7 +473,8 @@ impl Model {
             vassal_propensity,
             alliance_propensity,
             quiet_bound,
-            events_span,
+            event_months,
+            event_order,
             breach_propensity,
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
             provocation_fear: col(|p| p.provocation_fear),
@@ -477,6 +488,14 @@ impl Model {
             status,
             events,
         }
+    }
+
+    /// The scripted events whose window contains month offset `t` (`t < months`), in the
+    /// order of `events`.
+    #[inline]
+    pub fn events_at(&self, t: u32) -> &[usize] {
+        let t = t as usize;
+        &self.event_order[self.event_months[t]..self.event_months[t + 1]]
     }
 
     /// The month at offset `t` from `start`.
