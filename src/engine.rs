@@ -515,13 +515,18 @@ fn hostile_act<O: Observer>(
 fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
     // Hostile acts first: an act of j against i touches only how i sees j (its trust and a
     // fear shock), so the fear updates below never depend on the order of pairs.
+    // Most months no act can come of the draw (`Provoker::quiet_bound`): that is checked first.
     for pv in &m.provokers {
+        let raw = draws[pv.slot];
+        if u64::from(raw) >= pv.quiet_bound {
+            continue;
+        }
         let st = &ws.pairs[pv.q];
         if !st.live || matches!(ws.status[pv.dyad], DyadStatus::War { .. }) {
             continue;
         }
         let rate = pv.rate * st.contact_eff;
-        if uniform(draws[m.schedule.provocation(pv.q)]) < rate {
+        if uniform(raw) < rate {
             hostile_act(m, ws, t, pv.actor, pv.victim, 1.0, false, obs);
         }
     }

@@ -152,6 +152,12 @@ pub struct Provoker {
     pub dyad: usize,
     /// Its provocation rate × (1 − restraint), `provocation_rate[actor * n + victim]`.
     pub rate: f64,
+    /// Its draw slot, `schedule.provocation(q)`.
+    pub slot: usize,
+    /// Raw draws at or above this bound never give a hostile act: the monthly probability
+    /// `rate · contact_eff` is at most `rate` (effective contact lies in `[0, 1]`); see
+    /// `quiet_draw_bound`.
+    pub quiet_bound: u64,
 }
 
 /// The compiled, immutable model shared by all runs of a batch.
@@ -365,6 +371,9 @@ impl Model {
             Vec::new()
         };
 
+        // The schedule counts every scripted event of the file, on or off, so that the
+        // `events` switch does not shift the other slots.
+        let schedule = DrawSchedule::new(n, sc.events.len());
         let mut provokers = Vec::new();
         for actor in 0..n {
             for victim in 0..n {
@@ -376,6 +385,8 @@ impl Model {
                         q: ordered_of[p],
                         dyad: dyad_of[p],
                         rate: provocation_rate[p],
+                        slot: schedule.provocation(ordered_of[p]),
+                        quiet_bound: quiet_draw_bound(provocation_rate[p], 0.0),
                     });
                 }
             }
@@ -396,9 +407,6 @@ impl Model {
                 quiet_draw_bound(greed[i], ties)
             })
             .collect();
-        // The schedule counts every scripted event of the file, on or off, so that the
-        // `events` switch does not shift the other slots.
-        let schedule = DrawSchedule::new(n, sc.events.len());
         let potential = col(|p| p.potential);
         let outmatched = |i: usize, j: usize| 2.0 * potential[j] / (potential[i] + potential[j]);
         let talk_propensity = col(|p| p.talk_propensity);
@@ -620,6 +628,19 @@ mod tests {
             prop_assume!(raw <= u64::from(u32::MAX));
             let p = crate::hazard::talks_hazard_outmatched(propensity, months, stability, outmatched);
             prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
+        }
+
+        /// The quick exit of hostile acts is exact: a draw at or above the provoker's bound
+        /// never gives an act, whatever the effective contact.
+        #[test]
+        fn a_draw_above_the_provocation_bound_gives_no_act(
+            rate in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            contact in prop_oneof![Just(1.0), 0.0..=1.0f64],
+            above in prop_oneof![Just(0u64), 0u64..=4096],
+        ) {
+            let raw = quiet_draw_bound(rate, 0.0) + above;
+            prop_assume!(raw <= u64::from(u32::MAX));
+            prop_assert!(uniform(raw as u32) >= rate * contact);
         }
 
         /// The quick exit during a truce is exact: a draw at or above `breach_bound` never
