@@ -26,6 +26,7 @@ use crate::fear;
 use crate::hazard::{self, WarMotive};
 use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
 use crate::outcome::{RunOutcome, NEVER};
+use crate::scenario::MAX_POLITIES;
 
 /// The window over which `summary.json` counts hostile acts before an onset (the onset month
 /// included), as HISTORY.md's third pattern does.
@@ -138,13 +139,19 @@ struct PairState {
     decay: f64,
     amplitude: f64,
     recovery: f64,
-    /// *i*, the polity that sees.
-    sees: usize,
+    /// *i*, the polity that sees (a `u8` indexes a [`PolityArray`] without a bounds check).
+    sees: u8,
     /// *j*, the polity seen.
-    seen: usize,
+    seen: u8,
     /// Whether both polities still exist.
     live: bool,
 }
+
+/// One number per polity, in an array with room for any polity index a `u8` can hold, so that
+/// the fear spiral indexes it by [`PairState::sees`] and [`PairState::seen`] without a bounds
+/// check (a scenario has at most [`MAX_POLITIES`] polities).
+type PolityArray = [f64; 256];
+const _: () = assert!(MAX_POLITIES <= 256);
 
 /// Index of ordered pair *i → j* (`i ≠ j`) among the `n(n−1)` ordered pairs, row-major with
 /// the diagonal left out: the same index as `Model::ordered_of[i * n + j]`.
@@ -161,8 +168,8 @@ pub struct Workspace {
     draws: Vec<u32>,
     acts_since: Vec<u32>,
     strength: Vec<f64>,
-    mobilization: Vec<f64>,
-    target: Vec<f64>,
+    mobilization: Box<PolityArray>,
+    target: Box<PolityArray>,
     stability: Vec<f64>,
     active: Vec<bool>,
     wars: Vec<u16>,
@@ -183,8 +190,8 @@ impl Workspace {
             draws: vec![0; months_per_fill(model) * 2 * model.schedule.words_per_month()],
             acts_since: vec![0; n * n],
             strength: vec![0.0; n],
-            mobilization: vec![0.0; n],
-            target: vec![0.0; n],
+            mobilization: Box::new([0.0; 256]),
+            target: Box::new([0.0; 256]),
             stability: vec![0.0; n],
             active: vec![true; n],
             wars: vec![0; n],
@@ -198,7 +205,7 @@ impl Workspace {
 
     fn reset(&mut self, m: &Model) {
         self.strength.copy_from_slice(&m.strength);
-        self.mobilization.copy_from_slice(&m.mobilization);
+        self.mobilization[..self.n].copy_from_slice(&m.mobilization);
         self.stability.copy_from_slice(&m.stability);
         self.active.fill(true);
         let n = self.n;
@@ -218,8 +225,8 @@ impl Workspace {
                 decay: m.fear_decay[i],
                 amplitude: m.noise_amplitude[i],
                 recovery: m.trust_recovery[i],
-                sees: i,
-                seen: j,
+                sees: i as u8,
+                seen: j as u8,
                 live: true,
             };
         }
@@ -534,7 +541,7 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
     // everyone else, is one run of pairs), with pairs and draws zipped together: no index
     // arithmetic and no bounds checks but the mobilization of the polity seen. `target[i]`
     // first sums i's fears, in the order of j. Pairs with a ceased polity are skipped.
-    ws.target.fill(0.0);
+    ws.target[..m.n].fill(0.0);
     let noise = &draws[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
     let (mobilization, total) = (&ws.mobilization, &mut ws.target);
     for (st, &raw) in ws.pairs.iter_mut().zip(noise) {
@@ -543,7 +550,7 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
         }
         let trust = st.trust + st.recovery * (st.trust0 - st.trust);
         st.trust = trust;
-        let threat = fear::threat_exposed(st.exposure, mobilization[st.seen], trust);
+        let threat = fear::threat_exposed(st.exposure, mobilization[usize::from(st.seen)], trust);
         // A uniform on (-1, 1) from the raw draw: 2u - 1 with u = (raw + 1/2) / 2^32.
         let centred = f64::from(raw) * (2.0 / 4_294_967_296.0) - (1.0 - 1.0 / 4_294_967_296.0);
         let f = fear::next_fear(
@@ -557,9 +564,13 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
         );
         st.shock = 0.0;
         st.fear = f;
-        total[st.sees] += f;
+        total[usize::from(st.sees)] += f;
     }
-    let polities = ws.mobilization.iter_mut().zip(&mut ws.target).zip(&ws.active);
+    let polities = ws
+        .mobilization
+        .iter_mut()
+        .zip(ws.target.iter_mut())
+        .zip(&ws.active);
     for (((mobilization, target), &active), &lag) in polities.zip(&m.mobilization_lag) {
         if active {
             *target = fear::mobilization_target(*target);
