@@ -5,9 +5,9 @@
 //! - `chacha_draws_equivalent`: the time it takes just to draw as many ChaCha8 `u64` words as
 //!   one run draws (building the seeded generator and setting its stream included, as a run
 //!   does), the floor a run is compared with (target: a run within 2× of it);
-//! - `chacha_fill_bytes_equivalent`: the same words drawn the way the engine draws them, one
-//!   `fill_bytes` call per month (the engine's `fill` of a month's `u32`s is one `fill_bytes`
-//!   into them; for comparison only);
+//! - `chacha_fill_bytes_equivalent`: the same words copied out of ChaCha one `fill_bytes` call
+//!   per month, as the engine did until session 5 (it now copies up to 16 KiB of months per
+//!   call, `RunStream::fill_months`; for comparison only);
 //! - `chacha_blocks_equivalent`: the same words as bare ChaCha8 blocks, generated straight
 //!   into one 64-word buffer with no copying at all (`ChaCha8Core::generate`): the cost of the
 //!   ChaCha8 arithmetic alone, below which no run can go;
@@ -112,9 +112,8 @@ fn engine_benches(c: &mut Criterion) {
         })
     });
 
-    // The engine itself copies each month's words out of ChaCha's block buffer with one
-    // `fill` call, a `fill_bytes` into the month's `u32`s (src/draws.rs); this is the same
-    // number of words drawn that way.
+    // The same number of words copied out of ChaCha's block buffer one month per `fill_bytes`
+    // call (the engine now copies several months per call, src/draws.rs).
     let month_bytes = 8 * model.schedule.words_per_month();
     let months = model.months;
     let mut buf = vec![0u8; month_bytes];
