@@ -182,9 +182,11 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// A workspace sized for `model`.
+    /// A workspace sized for `model`, which has at most [`MAX_POLITIES`] polities (as every
+    /// validated scenario does; panics otherwise).
     pub fn new(model: &Model) -> Workspace {
         let n = model.n;
+        assert!(n <= MAX_POLITIES, "a model has at most {MAX_POLITIES} polities");
         Workspace {
             n,
             draws: vec![0; months_per_fill(model) * 2 * model.schedule.words_per_month()],
@@ -539,8 +541,9 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
     }
     // The fear spiral, pair by pair in the order of their noise slots (row i, how i sees
     // everyone else, is one run of pairs), with pairs and draws zipped together: no index
-    // arithmetic and no bounds checks but the mobilization of the polity seen. `target[i]`
-    // first sums i's fears, in the order of j. Pairs with a ceased polity are skipped.
+    // arithmetic, and no bounds checks (the polity indices are `u8`s into `PolityArray`s).
+    // `target[i]` first sums i's fears, in the order of j. Pairs with a ceased polity are
+    // skipped.
     ws.target[..m.n].fill(0.0);
     let noise = &draws[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
     let (mobilization, total) = (&ws.mobilization, &mut ws.target);
