@@ -351,7 +351,7 @@ fn months_per_fill(model: &Model) -> usize {
 }
 
 fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
-    for &e in m.events_at(t) {
+    for e in m.events_at(t).iter().map(|&e| e as usize) {
         if ws.fired[e] {
             continue;
         }

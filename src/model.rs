@@ -160,6 +160,11 @@ pub struct Provoker {
     pub quiet_bound: u64,
 }
 
+/// Scripted events are listed by blocks of this many months ([`Model::events_at`]): a month
+/// visits only the events whose window meets its block, and the lists take at most
+/// `MAX_MONTHS / 32 · MAX_EVENTS` entries (6 MiB) whatever the windows.
+pub const EVENT_BLOCK_MONTHS: u32 = 32;
+
 /// The compiled, immutable model shared by all runs of a batch.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -260,11 +265,12 @@ pub struct Model {
     /// is their sum in units of 2⁻³², rounded up with a margin, so that skipping the month's
     /// arithmetic is exact. A `u64` so that "never quiet" (above any draw) fits.
     pub quiet_bound: Vec<u64>,
-    /// The scripted events whose window contains month offset `t`, in the order of `events`:
-    /// `event_order[event_months[t]..event_months[t + 1]]` (see [`Model::events_at`]).
-    pub event_months: Vec<usize>,
-    /// See `event_months`.
-    pub event_order: Vec<usize>,
+    /// The scripted events whose window meets block `k` of [`EVENT_BLOCK_MONTHS`] months (month
+    /// offsets `k · EVENT_BLOCK_MONTHS ..`), in the order of `events`:
+    /// `event_order[event_blocks[k]..event_blocks[k + 1]]` (see [`Model::events_at`]).
+    pub event_blocks: Vec<usize>,
+    /// See `event_blocks`.
+    pub event_order: Vec<u32>,
     /// Status of each unordered pair at `start`.
     pub status: Vec<DyadStatus>,
     /// Scripted events (empty when the mechanism is off).
@@ -436,17 +442,22 @@ impl Model {
             })
             .collect();
         let months = (sc.start.months_until(sc.end) + 1) as u32;
-        let mut event_months = Vec::with_capacity(months as usize + 1);
+        let blocks = months.div_ceil(EVENT_BLOCK_MONTHS);
+        let mut event_blocks = Vec::with_capacity(blocks as usize + 1);
         let mut event_order = Vec::new();
-        for t in 0..i64::from(months) {
-            event_months.push(event_order.len());
+        for k in 0..i64::from(blocks) {
+            event_blocks.push(event_order.len());
+            let (first, last) = (
+                k * i64::from(EVENT_BLOCK_MONTHS),
+                (k + 1) * i64::from(EVENT_BLOCK_MONTHS) - 1,
+            );
             let open = events
                 .iter()
                 .enumerate()
-                .filter(|(_, e)| e.first <= t && t <= e.last);
-            event_order.extend(open.map(|(e, _)| e));
+                .filter(|(_, e)| e.first <= last && first <= e.last);
+            event_order.extend(open.map(|(e, _)| e as u32));
         }
-        event_months.push(event_order.len());
+        event_blocks.push(event_order.len());
         Model {
             name: sc.name.clone(),
             n,
@@ -481,7 +492,7 @@ impl Model {
             vassal_propensity,
             alliance_propensity,
             quiet_bound,
-            event_months,
+            event_blocks,
             event_order,
             breach_propensity,
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
@@ -498,12 +509,13 @@ impl Model {
         }
     }
 
-    /// The scripted events whose window contains month offset `t` (`t < months`), in the
-    /// order of `events`.
+    /// The scripted events whose window may contain month offset `t` (`t < months`), in the
+    /// order of `events`: those whose window meets `t`'s block of [`EVENT_BLOCK_MONTHS`] months.
+    /// The caller still checks the window ([`CompiledEvent::hazard`] is 0 outside it).
     #[inline]
-    pub fn events_at(&self, t: u32) -> &[usize] {
-        let t = t as usize;
-        &self.event_order[self.event_months[t]..self.event_months[t + 1]]
+    pub fn events_at(&self, t: u32) -> &[u32] {
+        let k = (t / EVENT_BLOCK_MONTHS) as usize;
+        &self.event_order[self.event_blocks[k]..self.event_blocks[k + 1]]
     }
 
     /// The month at offset `t` from `start`.
@@ -656,6 +668,29 @@ mod tests {
             prop_assume!(raw <= u64::from(u32::MAX));
             let p = crate::hazard::breach_hazard(propensity, trust, rigidity);
             prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
+        }
+    }
+
+    /// Every month visits every event whose window contains it, each once, in the order of
+    /// `events` (and only events whose window meets the month's block).
+    #[test]
+    fn each_month_lists_the_events_open_in_it() {
+        let loaded = crate::scenario::LoadedScenario::baseline().expect("the baseline loads");
+        let m = Model::compile(&loaded.scenario);
+        assert!(!m.events.is_empty());
+        for t in 0..m.months {
+            let listed = m.events_at(t);
+            assert!(listed.windows(2).all(|w| w[0] < w[1]), "month {t}: {listed:?}");
+            for (e, ev) in m.events.iter().enumerate() {
+                let open = ev.first <= i64::from(t) && i64::from(t) <= ev.last;
+                let block = i64::from(t / EVENT_BLOCK_MONTHS * EVENT_BLOCK_MONTHS);
+                let meets = ev.first < block + i64::from(EVENT_BLOCK_MONTHS) && block <= ev.last;
+                assert!(
+                    !open || listed.contains(&(e as u32)),
+                    "month {t} misses event {e}"
+                );
+                assert_eq!(listed.contains(&(e as u32)), meets, "month {t}, event {e}");
+            }
         }
     }
 
