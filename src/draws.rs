@@ -10,8 +10,7 @@
 //! the rest of the run sees: scenarios that differ in one word are compared on common random
 //! numbers.
 
-use rand::{Rng, RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use crate::chacha8::{ChaChaBackend, Keystream};
 
 /// The slot layout of one month for a scenario with `n` polities and `events` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,18 +72,30 @@ impl DrawSchedule {
     }
 }
 
-/// The random stream of one run: a ChaCha8 generator on stream `run` of `seed`.
+/// The random stream of one run: the words of `ChaCha8Rng::seed_from_u64(seed)` on stream
+/// `run`, computed by the fastest code this CPU runs ([`crate::chacha8`]; every backend gives
+/// the same words).
 pub struct RunStream {
-    rng: ChaCha8Rng,
+    keystream: Keystream,
     words_drawn: u64,
 }
 
 impl RunStream {
     /// The stream of run `run` under master seed `seed`.
     pub fn new(seed: u64, run: u64) -> RunStream {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(run);
-        RunStream { rng, words_drawn: 0 }
+        RunStream {
+            keystream: Keystream::fastest(seed, run),
+            words_drawn: 0,
+        }
+    }
+
+    /// The same stream computed by `backend` (`None` when this CPU cannot run it): for tests
+    /// and benches that compare the backends.
+    pub fn with_backend(seed: u64, run: u64, backend: ChaChaBackend) -> Option<RunStream> {
+        Some(RunStream {
+            keystream: Keystream::new(seed, run, backend)?,
+            words_drawn: 0,
+        })
     }
 
     /// Fill `month` with the uniforms of the next month, as raw 32-bit integers.
@@ -99,9 +110,9 @@ impl RunStream {
     pub fn fill_month(&mut self, month: &mut [u32]) {
         let words = month.len().div_ceil(2);
         let (even, odd) = month.split_at_mut(month.len() & !1);
-        self.rng.fill(even);
+        self.keystream.fill(even);
         if let Some(last) = odd.first_mut() {
-            *last = self.rng.next_u64() as u32;
+            *last = self.keystream.next_u64() as u32;
         }
         self.words_drawn += words as u64;
     }
@@ -117,7 +128,7 @@ impl RunStream {
     #[inline]
     pub fn fill_months(&mut self, months: &mut [u32]) {
         debug_assert!(months.len() % 2 == 0, "months come in whole 64-bit words");
-        self.rng.fill(months);
+        self.keystream.fill(months);
         self.words_drawn += (months.len() / 2) as u64;
     }
 
@@ -136,6 +147,8 @@ pub fn uniform(raw: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn slots_do_not_overlap() {

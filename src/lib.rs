@@ -12,7 +12,8 @@
 //! A run is a pure function of (scenario, seed, run index): run *r* draws only from
 //! `ChaCha8Rng::seed_from_u64(seed)` on stream *r*, on a fixed monthly draw schedule
 //! ([`draws`]), so results are identical whatever the thread count and scenarios that differ
-//! in one word are compared on common random numbers.
+//! in one word are compared on common random numbers. Where the CPU has AVX-512, the words of
+//! that generator are computed sixteen blocks at a time ([`chacha8`]): the same words, faster.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,6 +21,7 @@
 pub mod attribution;
 pub mod calendar;
 pub mod calibrate;
+pub mod chacha8;
 pub mod charts;
 pub mod checkpoint;
 pub mod chronicle;
