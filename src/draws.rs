@@ -127,7 +127,10 @@ impl RunStream {
     /// percent of a baseline run (README, "Performance").
     #[inline]
     pub fn fill_months(&mut self, months: &mut [u32]) {
-        debug_assert!(months.len() % 2 == 0, "months come in whole 64-bit words");
+        debug_assert!(
+            months.len().is_multiple_of(2),
+            "months come in whole 64-bit words"
+        );
         self.keystream.fill(months);
         self.words_drawn += (months.len() / 2) as u64;
     }

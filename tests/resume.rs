@@ -102,7 +102,10 @@ fn killed_with_sigkill_then_resumed_equals_the_uninterrupted_run() {
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
     let at = done(&checkpoint);
-    assert!(at > 0 && at < 60000 && at % 256 == 0, "checkpoint at {at} runs");
+    assert!(
+        at > 0 && at < 60000 && at.is_multiple_of(256),
+        "checkpoint at {at} runs"
+    );
     assert!(!dir.join("killed/summary.json").exists());
 
     // A checkpoint of another batch is refused, in one line, and left in place.

@@ -339,7 +339,7 @@ fn draw_heat<DB: DrawingBackend>(
     let (sx, sy) = (step(nx), step(ny));
     let xl = |v: &f64| {
         let i = v.round() as usize;
-        if i % sx == 0 {
+        if i.is_multiple_of(sx) {
             category(&xs, *v)
         } else {
             String::new()
@@ -347,7 +347,7 @@ fn draw_heat<DB: DrawingBackend>(
     };
     let yl = |v: &f64| {
         let i = v.round() as usize;
-        if i % sy == 0 {
+        if i.is_multiple_of(sy) {
             category(&ys, *v)
         } else {
             String::new()
