@@ -133,11 +133,14 @@ struct PairState {
     trust0: f64,
     /// Grievance (the model's).
     grievance: f64,
-    /// *i*'s fear gain, fear decay, noise amplitude and trust recovery (the model's), copied
-    /// here so that the fear spiral reads everything about a pair from one place.
+    /// *i*'s fear gain, noise amplitude, fear decay and trust recovery (the model's), copied
+    /// here so that the fear spiral reads everything about a pair from one place. `gain` and
+    /// `decay` are kept apart on purpose: side by side, the compiler packs `gain · threat` and
+    /// `decay · fear` into one SIMD multiply plus two shuffles, which is slower (README,
+    /// "Performance").
     gain: f64,
-    decay: f64,
     amplitude: f64,
+    decay: f64,
     recovery: f64,
     /// *i*, the polity that sees (a `u8` indexes a [`PolityArray`] without a bounds check).
     sees: u8,
@@ -542,12 +545,34 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
     // The fear spiral, pair by pair in the order of their noise slots (row i, how i sees
     // everyone else, is one run of pairs), with pairs and draws zipped together: no index
     // arithmetic, and no bounds checks (the polity indices are `u8`s into `PolityArray`s).
-    // `target[i]` first sums i's fears, in the order of j. Pairs with a ceased polity are
-    // skipped.
+    // `target[i]` sums i's fears, in the order of j (a row with no live pair keeps the 0 put
+    // here). Pairs with a ceased polity are skipped.
     ws.target[..m.n].fill(0.0);
     let noise = &draws[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
-    let (mobilization, total) = (&ws.mobilization, &mut ws.target);
-    for (st, &raw) in ws.pairs.iter_mut().zip(noise) {
+    update_fears(&mut ws.pairs, noise, &ws.mobilization, &mut ws.target);
+    let polities = ws
+        .mobilization
+        .iter_mut()
+        .zip(ws.target.iter_mut())
+        .zip(&ws.active);
+    for (((mobilization, target), &active), &lag) in polities.zip(&m.mobilization_lag) {
+        if active {
+            *target = fear::mobilization_target(*target);
+            *mobilization = fear::next_mobilization(*mobilization, *target, lag);
+        }
+    }
+}
+
+/// One month of Richardson's fear update for every live ordered pair, zipped with its noise
+/// draw, summing each polity's fears into `total` (in the order of *j*; a row is one run of
+/// pairs, so the running sum of the current row stays in a register and is stored when the
+/// row ends, instead of every pair adding to memory and waiting for the last pair's store).
+/// Kept out of line so that the compiler gives this loop its registers, apart from the rest
+/// of the month.
+#[inline(never)]
+fn update_fears(pairs: &mut [PairState], noise: &[u32], mobilization: &PolityArray, total: &mut PolityArray) {
+    let (mut row, mut sum) = (0u8, 0.0);
+    for (st, &raw) in pairs.iter_mut().zip(noise) {
         if !st.live {
             continue;
         }
@@ -567,19 +592,13 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
         );
         st.shock = 0.0;
         st.fear = f;
-        total[usize::from(st.sees)] += f;
-    }
-    let polities = ws
-        .mobilization
-        .iter_mut()
-        .zip(ws.target.iter_mut())
-        .zip(&ws.active);
-    for (((mobilization, target), &active), &lag) in polities.zip(&m.mobilization_lag) {
-        if active {
-            *target = fear::mobilization_target(*target);
-            *mobilization = fear::next_mobilization(*mobilization, *target, lag);
+        if st.sees != row {
+            total[usize::from(row)] = sum;
+            (row, sum) = (st.sees, 0.0);
         }
+        sum += f;
     }
+    total[usize::from(row)] = sum;
 }
 
 fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
