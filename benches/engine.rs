@@ -11,6 +11,10 @@
 //! - `chacha_blocks_equivalent`: the same words as bare ChaCha8 blocks, generated straight
 //!   into one 64-word buffer with no copying at all (`ChaCha8Core::generate`): the cost of the
 //!   ChaCha8 arithmetic alone, below which no run can go;
+//! - `run_stream_equivalent/{avx512,portable}`: the same words drawn the way a run draws them
+//!   now, through `RunStream` (`fill_months`, 16 KiB at a time) with the AVX-512 kernel of
+//!   `src/chacha8.rs` and with `rand_chacha`'s own code: the cost of a run's draws in the
+//!   engine as it is (the `avx512` line is skipped on a CPU without AVX-512);
 //! - `baseline_mechanisms_off`: one run of the baseline with every mechanism switched off
 //!   (same draws, same polities, no events, provocations, talks, ties, spiral gain…): what the
 //!   monthly loop itself costs, apart from what the mechanisms do;
@@ -25,6 +29,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use jinsong::chacha8::ChaChaBackend;
+use jinsong::draws::RunStream;
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::montecarlo::Batch;
@@ -141,6 +147,31 @@ fn engine_benches(c: &mut Criterion) {
             }
         })
     });
+
+    // The run's words through `RunStream`, as the engine draws them, with each backend.
+    let mut words_buf = vec![0u32; 2 * words as usize];
+    for (name, backend) in [
+        ("avx512", ChaChaBackend::Avx512),
+        ("portable", ChaChaBackend::Portable),
+    ] {
+        if RunStream::with_backend(seed, 0, backend).is_none() {
+            eprintln!("run_stream_equivalent/{name}: this CPU cannot run it, skipped");
+            continue;
+        }
+        let mut run = 0u64;
+        group.bench_function(format!("run_stream_equivalent/{name}/{words}_words"), |b| {
+            b.iter(|| {
+                run = run.wrapping_add(1);
+                let Some(mut stream) = RunStream::with_backend(black_box(seed), run, backend) else {
+                    return;
+                };
+                for chunk in words_buf.chunks_mut(4096) {
+                    stream.fill_months(chunk);
+                }
+                black_box(&words_buf);
+            })
+        });
+    }
 
     let off: Vec<String> = Mechanisms::NAMES
         .iter()

@@ -545,9 +545,8 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
     // The fear spiral, pair by pair in the order of their noise slots (row i, how i sees
     // everyone else, is one run of pairs), with pairs and draws zipped together: no index
     // arithmetic, and no bounds checks (the polity indices are `u8`s into `PolityArray`s).
-    // `target[i]` sums i's fears, in the order of j (a row with no live pair keeps the 0 put
-    // here). Pairs with a ceased polity are skipped.
-    ws.target[..m.n].fill(0.0);
+    // `target[i]` is set to the sum of i's fears, in the order of j, for every polity i (0 for
+    // a row with no live pair). Pairs with a ceased polity are skipped.
     let noise = &draws[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
     update_fears(&mut ws.pairs, noise, &ws.mobilization, &mut ws.target);
     let polities = ws
@@ -564,15 +563,20 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
 }
 
 /// One month of Richardson's fear update for every live ordered pair, zipped with its noise
-/// draw, summing each polity's fears into `total` (in the order of *j*; a row is one run of
-/// pairs, so the running sum of the current row stays in a register and is stored when the
-/// row ends, instead of every pair adding to memory and waiting for the last pair's store).
+/// draw, setting `total[i]` to the sum of *i*'s fears (in the order of *j*) for every polity
+/// *i*, 0 where none of its pairs is live. A row is one run of pairs, so the running sum of
+/// the current row stays in a register and is stored when the row ends (rather than every pair
+/// adding to memory and waiting for the last pair's store, after a memset of the sums).
 /// Kept out of line so that the compiler gives this loop its registers, apart from the rest
 /// of the month.
 #[inline(never)]
 fn update_fears(pairs: &mut [PairState], noise: &[u32], mobilization: &PolityArray, total: &mut PolityArray) {
     let (mut row, mut sum) = (0u8, 0.0);
     for (st, &raw) in pairs.iter_mut().zip(noise) {
+        if st.sees != row {
+            total[usize::from(row)] = sum;
+            (row, sum) = (st.sees, 0.0);
+        }
         if !st.live {
             continue;
         }
@@ -592,10 +596,6 @@ fn update_fears(pairs: &mut [PairState], noise: &[u32], mobilization: &PolityArr
         );
         st.shock = 0.0;
         st.fear = f;
-        if st.sees != row {
-            total[usize::from(row)] = sum;
-            (row, sum) = (st.sees, 0.0);
-        }
         sum += f;
     }
     total[usize::from(row)] = sum;
