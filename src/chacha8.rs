@@ -33,6 +33,11 @@ const LANES: usize = 16;
 /// Words produced by one pass of the wide kernel (1 KiB).
 pub const GROUP_WORDS: usize = BLOCK_WORDS * LANES;
 
+/// Set this environment variable to `portable` to make [`ChaChaBackend::fastest`] (and so
+/// every run) use `rand_chacha`'s code even on a CPU with AVX-512: the results are the same
+/// bytes either way (a test runs the CLI both ways), only slower. Read once per process.
+pub const BACKEND_VARIABLE: &str = "JINSONG_CHACHA_BACKEND";
+
 /// Which code computes the keystream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChaChaBackend {
@@ -43,7 +48,8 @@ pub enum ChaChaBackend {
 }
 
 impl ChaChaBackend {
-    /// The fastest backend this CPU can run (detected once per process).
+    /// The fastest backend this CPU can run (detected once per process), unless
+    /// [`BACKEND_VARIABLE`] is `portable`.
     pub fn fastest() -> ChaChaBackend {
         if wide::detect().is_some() {
             ChaChaBackend::Avx512
@@ -132,10 +138,18 @@ mod wide {
     use std::arch::x86_64::__m512i;
     use std::sync::OnceLock;
 
-    /// The AVX-512 token, if this CPU has AVX-512 (checked once).
+    /// The AVX-512 token, if this CPU has AVX-512 and [`BACKEND_VARIABLE`](super::BACKEND_VARIABLE)
+    /// does not ask for the portable code (checked once per process).
     pub fn detect() -> Option<V4> {
         static TOKEN: OnceLock<Option<V4>> = OnceLock::new();
-        *TOKEN.get_or_init(V4::try_new)
+        *TOKEN.get_or_init(|| {
+            let portable = std::env::var_os(super::BACKEND_VARIABLE).is_some_and(|v| v == "portable");
+            if portable {
+                None
+            } else {
+                V4::try_new()
+            }
+        })
     }
 
     /// A keystream computed a group of sixteen blocks at a time; the words of a group that a
