@@ -190,9 +190,9 @@ mod wide {
             self.used += waiting;
             let whole = rest.len() - rest.len() % GROUP_WORDS;
             let (body, tail) = rest.split_at_mut(whole);
-            self.compute(Target::Dest(body));
+            compute(self.simd, self.key, self.stream, &mut self.block, body);
             if !tail.is_empty() {
-                self.compute(Target::Spare);
+                compute(self.simd, self.key, self.stream, &mut self.block, &mut self.spare);
                 tail.copy_from_slice(&self.spare[..tail.len()]);
                 self.used = tail.len();
             }
@@ -204,32 +204,23 @@ mod wide {
             self.block = block;
             self.used = GROUP_WORDS;
         }
-
-        /// Compute whole groups into `target`, from block `self.block` on.
-        fn compute(&mut self, target: Target<'_>) {
-            let out = match target {
-                Target::Dest(out) => out,
-                Target::Spare => &mut self.spare[..],
-            };
-            if out.is_empty() {
-                return;
-            }
-            let groups = out.len() / GROUP_WORDS;
-            self.simd.vectorize(Groups {
-                simd: self.simd,
-                key: self.key,
-                stream: self.stream,
-                block: self.block,
-                out,
-            });
-            self.block = self.block.wrapping_add((groups * LANES) as u64);
-        }
     }
 
-    /// Where a fill's groups go: straight into the caller's words, or into `spare`.
-    enum Target<'a> {
-        Dest(&'a mut [u32]),
-        Spare,
+    /// Compute `out.len() / GROUP_WORDS` whole groups of stream `stream` under `key` into `out`,
+    /// from block `*block` on, and move `*block` past them.
+    fn compute(simd: V4, key: [u32; 8], stream: u64, block: &mut u64, out: &mut [u32]) {
+        if out.is_empty() {
+            return;
+        }
+        let groups = out.len() / GROUP_WORDS;
+        simd.vectorize(Groups {
+            simd,
+            key,
+            stream,
+            block: *block,
+            out,
+        });
+        *block = block.wrapping_add((groups * LANES) as u64);
     }
 
     /// One call of the kernel, run by `V4::vectorize` in code compiled for AVX-512.
