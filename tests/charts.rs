@@ -1,14 +1,12 @@
 //! Charts: rendering from fixed results, the `--format`/`--size`/`--no-title` options, drawing
 //! without system fonts, and `jinsong plot` on good and bad folders.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{text, SMALL};
+use crate::common::{text, SMALL};
 use jinsong::attribution::Attribution;
 use jinsong::charts::{
     attribution, compare_curves, compare_forest, load_run_results, onset_curves, onset_years,
@@ -23,19 +21,19 @@ use tempfile::TempDir;
 /// Every run of the binary here hides the system fonts: the charts must draw without them.
 const NO_FONTS: [(&str, &str); 1] = [("FONTCONFIG_FILE", "/nonexistent")];
 
-/// [`common::jinsong`] without system fonts.
+/// [`crate::common::jinsong`] without system fonts.
 fn jinsong(dir: &Path, args: &[&str]) -> Output {
-    common::jinsong_env(dir, args, &NO_FONTS)
+    crate::common::jinsong_env(dir, args, &NO_FONTS)
 }
 
-/// [`common::ok`] without system fonts.
+/// [`crate::common::ok`] without system fonts.
 fn ok(dir: &Path, args: &[&str]) -> Output {
-    common::ok_env(dir, args, &NO_FONTS)
+    crate::common::ok_env(dir, args, &NO_FONTS)
 }
 
-/// [`common::listing`] with the bytes of each file (a folder has none).
+/// [`crate::common::listing`] with the bytes of each file (a folder has none).
 fn listing(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
-    common::listing(dir)
+    crate::common::listing(dir)
         .into_iter()
         .map(|rel| {
             let path = dir.join(&rel);

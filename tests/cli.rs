@@ -7,13 +7,11 @@
 //!   path), a non-zero exit status, no panic, and no output folder created;
 //! - `check` prints one line per polity and relation.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{baseline_path, jinsong, listing, ok, ok_env, text, SMALL};
+use crate::common::{baseline_path, jinsong, listing, ok, ok_env, text, SMALL};
 use jinsong::report::Summary;
 use jinsong::scenario::LoadedScenario;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! independence, and end-to-end runs on the embedded baseline with fixed seeds.
 //!
 //! The timing of the performance target (6 mechanisms × 10,000 runs on 2 threads) is an
-//! ignored test: `cargo test --release --test compare_attribution -- --ignored --nocapture`.
+//! ignored test: `cargo test --release --test tests compare_attribution -- --ignored --nocapture`.
 
 use jinsong::attribution::{
     attribute, check_mechanisms, shapley_from_values, Attribution, AttributionError, ShapleyKernel,

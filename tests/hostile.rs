@@ -7,15 +7,13 @@
 //! - mutating any file under `scenarios/` gives a valid scenario (which compiles and runs) or
 //!   an error with a position, never a panic (library and real binary).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{baseline_path, jinsong, listing, scenarios_dir, text, SMALL};
+use crate::common::{baseline_path, jinsong, listing, scenarios_dir, text, SMALL};
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::patterns::PatternSet;

@@ -1,9 +1,7 @@
 //! The hypothesis commands: calibration recovers a known optimum, and `score`, `calibrate`,
 //! `compare` and `attribute` refuse bad input with a clear message, no panic and nothing written.
 
-mod common;
-
-use common::{baseline_path, jinsong, root, SMALL};
+use crate::common::{baseline_path, jinsong, root, SMALL};
 use jinsong::calibrate::{calibrate, FreeParameter, Search};
 use jinsong::patterns::PatternSet;
 use jinsong::scenario::LoadedScenario;

@@ -9,15 +9,13 @@
 //! - `compare`, `sweep`, `sensitivity` and `calibrate` killed and resumed match their
 //!   uninterrupted results too.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{bin, jinsong, ok, scenarios_dir, strs, text};
+use crate::common::{bin, jinsong, ok, scenarios_dir, strs, text};
 use tempfile::TempDir;
 
 /// `run` of the baseline. 60,000 runs at one thread are long enough to be caught mid-way: a wave

@@ -1,10 +1,8 @@
 //! The Sobol estimator on a function with known indices, and `jinsong sensitivity` end to end.
 
-mod common;
-
 use std::f64::consts::PI;
 
-use common::jinsong;
+use crate::common::jinsong;
 use jinsong::sensitivity::{sobol_indices, SaltelliDesign, BOOTSTRAP};
 
 /// Ishigami function with a = 7, b = 0.1 on [−π, π]³.

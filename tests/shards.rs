@@ -6,14 +6,12 @@
 //! - merge refuses a missing, duplicated or foreign part (other seed, other scenario) and mixed
 //!   shard counts, in one line naming the files, and writes nothing.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{jinsong, ok, root, scenarios_dir, strs, text};
+use crate::common::{jinsong, ok, root, scenarios_dir, strs, text};
 use tempfile::TempDir;
 
 /// Every file of a folder by name, with its bytes.

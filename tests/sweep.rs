@@ -2,11 +2,9 @@
 //! random numbers), `sweep.csv` is identical at 1 and 2 threads and across shards, bad input is
 //! refused before any run, and `plot` redraws the sweep's chart.
 
-mod common;
-
 use std::fs;
 
-use common::{jinsong, ok};
+use crate::common::{jinsong, ok};
 use jinsong::part::Part;
 use jinsong::report::Summary;
 use jinsong::sweep::SweepCounts;

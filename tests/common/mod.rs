@@ -1,4 +1,4 @@
-// Each tests/*.rs file is its own crate and uses only some of these helpers.
+// Not every helper is used by every build of the tests.
 #![allow(dead_code)]
 
 //! Helpers shared by the integration tests: driving the real `jinsong` binary in a folder,

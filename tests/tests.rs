@@ -1,0 +1,18 @@
+//! The integration tests, one crate with a module per topic (so the test binary links once).
+//!
+//! They drive the real `jinsong` binary (`common`) or the library, in temporary folders.
+
+mod common;
+
+mod charts;
+mod cli;
+mod compare_attribution;
+mod golden;
+mod hostile;
+mod hypothesis;
+mod model;
+mod patterns;
+mod resume;
+mod sensitivity;
+mod shards;
+mod sweep;
