@@ -29,11 +29,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use jinsong::chacha8::ChaChaBackend;
-use jinsong::draws::RunStream;
+use jinsong::batch::fold::Batch;
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
-use jinsong::montecarlo::Batch;
+use jinsong::rng::chacha8::ChaChaBackend;
+use jinsong::rng::draws::RunStream;
 use jinsong::scenario::{LoadedScenario, Mechanisms};
 use rand::rand_core::block::Generator;
 use rand::{Rng, SeedableRng};

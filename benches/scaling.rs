@@ -18,11 +18,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use jinsong::batch::fold::Batch;
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
-use jinsong::montecarlo::Batch;
 use jinsong::scenario::{LoadedScenario, Scenario};
-use jinsong::sweep::{design, Sample, Sweep, Vary};
+use jinsong::study::sweep::{design, Sample, Sweep, Vary};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -4,45 +4,42 @@
 //! mutual-fear account of the Jin–Song wars (1125–1142) against its rivals.
 //!
 //! Polities are agents with fear, trust and mobilization; each month they update fear by
-//! Richardson's arms-race equations ([`fear`]), commit hostile acts, and decide on war, talks,
-//! truces, alliances and vassalage ([`hazard`]). The monthly loop is in [`engine`]; the scenario
-//! schema in [`scenario`]; the seeded parallel batch in [`montecarlo`], folded into integer
-//! counts ([`tally`]) and reported with Wilson intervals ([`report`]).
+//! Richardson's arms-race equations ([`model::fear`]), commit hostile acts, and decide on war,
+//! talks, truces, alliances and vassalage ([`model::hazard`]). The layers, each a folder of
+//! `src/`, from the bottom up (a layer uses only those below it):
+//!
+//! ```text
+//! cli        argument parsing, dispatch, files and charts of a finished study   (binary edge)
+//! charts     SVG/PNG drawn from result files
+//! study      one file per long command: run, score, calibrate, compare, attribute, sweep, sensitivity
+//! batch      the parallel fold over runs, shards, checkpoints, parts, merge, the driver with Ctrl-C
+//! patterns   the historical record as predicates over one run
+//! engine     the monthly loop, its observers (chronicle) and what a run leaves (outcome)
+//! rng        one ChaCha8 stream per run on a fixed schedule of draw slots
+//! model      a scenario compiled to arrays; calendar; the fear and decision equations
+//! scenario   the RON schema, loading, variants, --set overrides, validation
+//! stats      Wilson intervals, paired tests, quantiles, designs, Shapley values     (no deps)
+//! output     staging folders and atomic writes                                     (no deps)
+//! ```
 //!
 //! A run is a pure function of (scenario, seed, run index): run *r* draws only from
 //! `ChaCha8Rng::seed_from_u64(seed)` on stream *r*, on a fixed monthly draw schedule
-//! ([`draws`]), so results are identical whatever the thread count and scenarios that differ
+//! ([`rng::draws`]), so results are identical whatever the thread count and scenarios that differ
 //! in one word are compared on common random numbers. Where the CPU has AVX-512, the words of
-//! that generator are computed sixteen blocks at a time ([`chacha8`]): the same words, faster.
+//! that generator are computed sixteen blocks at a time ([`rng::chacha8`]): the same words,
+//! faster. `docs/architecture.md` shows how to add a study or a mechanism.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod attribution;
-pub mod calendar;
-pub mod calibrate;
-pub mod chacha8;
+pub mod batch;
 pub mod charts;
-pub mod checkpoint;
-pub mod chronicle;
 pub mod cli;
-pub mod compare;
-pub mod draws;
 pub mod engine;
-pub mod fear;
-pub mod hazard;
-pub mod merge;
 pub mod model;
-pub mod montecarlo;
-pub mod outcome;
 pub mod output;
-pub mod part;
 pub mod patterns;
-pub mod report;
+pub mod rng;
 pub mod scenario;
-pub mod score;
-pub mod sensitivity;
-pub mod shard;
 pub mod stats;
-pub mod sweep;
-pub mod tally;
+pub mod study;

@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::common::{text, SMALL};
-use jinsong::attribution::Attribution;
 use jinsong::charts::{
     attribution, compare_curves, compare_forest, load_run_results, onset_curves, onset_years,
     parse_compare_curves, parse_formats, parse_size, parse_trace, parse_trace_events, scores, trace,
     ChartOptions, CompareCurveRow, CurveRow, Format,
 };
-use jinsong::compare::Comparison;
-use jinsong::report::Summary;
-use jinsong::score::{PatternCounts, ScoreReport};
+use jinsong::study::attribute::Attribution;
+use jinsong::study::compare::Comparison;
+use jinsong::study::run::Summary;
+use jinsong::study::score::{PatternCounts, ScoreReport};
 use tempfile::TempDir;
 
 /// Every run of the binary here hides the system fonts: the charts must draw without them.

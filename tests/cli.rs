@@ -12,8 +12,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::common::{baseline_path, jinsong, listing, ok, ok_env, text, SMALL};
-use jinsong::report::Summary;
 use jinsong::scenario::LoadedScenario;
+use jinsong::study::run::Summary;
 use serde_json::Value;
 use tempfile::TempDir;
 

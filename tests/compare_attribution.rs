@@ -6,20 +6,20 @@
 //! The timing of the performance target (6 mechanisms × 10,000 runs on 2 threads) is an
 //! ignored test: `cargo test --release --test tests compare_attribution -- --ignored --nocapture`.
 
-use jinsong::attribution::{
+use jinsong::engine::outcome::NEVER;
+use jinsong::engine::{simulate, Silent, Workspace};
+use jinsong::model::calendar::Month;
+use jinsong::model::Model;
+use jinsong::scenario::{LoadedScenario, Mechanisms, Scenario};
+use jinsong::stats::Z95;
+use jinsong::study::attribute::{
     attribute, check_mechanisms, shapley_from_values, Attribution, AttributionError, ShapleyKernel,
     MAX_MECHANISMS,
 };
-use jinsong::calendar::Month;
-use jinsong::compare::{
+use jinsong::study::compare::{
     by_offset, compare, mcnemar_exact, paired_difference, resolve_dyad, truncate, CompareError, Comparison,
     DyadError,
 };
-use jinsong::engine::{simulate, Silent, Workspace};
-use jinsong::model::Model;
-use jinsong::outcome::NEVER;
-use jinsong::scenario::{LoadedScenario, Mechanisms, Scenario};
-use jinsong::stats::Z95;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -245,7 +245,8 @@ fn runs_stopped_after_by_agree_with_full_runs_up_to_by() {
             simulate(&model, SEED, r, &mut ws_full, &mut Silent);
             simulate(&short, SEED, r, &mut ws_short, &mut Silent);
             for (f, s) in ws_full.outcome.dyads.iter().zip(&ws_short.outcome.dyads) {
-                let seen = |o: &jinsong::outcome::DyadOutcome| o.first_onset != NEVER && o.first_onset <= by;
+                let seen =
+                    |o: &jinsong::engine::outcome::DyadOutcome| o.first_onset != NEVER && o.first_onset <= by;
                 assert_eq!(seen(f), seen(s), "run {r}");
                 if seen(f) {
                     onsets += 1;

@@ -2,10 +2,10 @@
 //! `compare` and `attribute` refuse bad input with a clear message, no panic and nothing written.
 
 use crate::common::{baseline_path, jinsong, root, SMALL};
-use jinsong::calibrate::{calibrate, FreeParameter, Search};
 use jinsong::patterns::PatternSet;
 use jinsong::scenario::LoadedScenario;
 use jinsong::stats::Z95;
+use jinsong::study::calibrate::{calibrate, FreeParameter, Search};
 
 /// Polity `a` starts a war on `b` with the same probability `h` = war_propensity every month
 /// (fear 1, threshold 0, no fear dynamics); `b` never does.

@@ -3,14 +3,14 @@
 //! `1 − (1 − h)^(t+1)`, and a property test that no mutation of the baseline scenario text makes
 //! loading, validating, compiling or simulating panic.
 
+use jinsong::batch::fold::Batch;
+use jinsong::engine::outcome::NEVER;
 use jinsong::engine::{simulate, Observer, Silent, Workspace};
-use jinsong::fear::{richardson_equilibrium, runaway_fear};
+use jinsong::model::fear::{richardson_equilibrium, runaway_fear};
 use jinsong::model::Model;
-use jinsong::montecarlo::Batch;
-use jinsong::outcome::NEVER;
-use jinsong::report::{onset_curve_csv, Summary};
 use jinsong::scenario::{LoadedScenario, BASELINE_RON};
 use jinsong::stats::{wilson, Z99};
+use jinsong::study::run::{onset_curve_csv, Summary};
 
 use proptest::prelude::*;
 
@@ -236,8 +236,18 @@ fn richardson_stable_regime_settles_at_the_analytic_equilibrium() {
         assert!(m1 < 1.0 && m2 < 1.0, "the formula holds below full mobilization");
         let lib1 = richardson_equilibrium(k1, a1, g1, k2, a2, g2).expect("stable regime");
         let lib2 = richardson_equilibrium(k2, a2, g2, k1, a1, g1).expect("stable regime");
-        assert_close(lib1, m1, 1e-15, "jinsong::fear::richardson_equilibrium (side 1)");
-        assert_close(lib2, m2, 1e-15, "jinsong::fear::richardson_equilibrium (side 2)");
+        assert_close(
+            lib1,
+            m1,
+            1e-15,
+            "jinsong::model::fear::richardson_equilibrium (side 1)",
+        );
+        assert_close(
+            lib2,
+            m2,
+            1e-15,
+            "jinsong::model::fear::richardson_equilibrium (side 2)",
+        );
 
         let mut settle = Vec::new();
         for lag in [0.0, 5.0, 12.0] {
@@ -281,13 +291,13 @@ fn richardson_runaway_regime_mobilizes_fully() {
             runaway_fear(k1, a1, g1),
             f1,
             1e-15,
-            "jinsong::fear::runaway_fear (side 1)",
+            "jinsong::model::fear::runaway_fear (side 1)",
         );
         assert_close(
             runaway_fear(k2, a2, g2),
             f2,
             1e-15,
-            "jinsong::fear::runaway_fear (side 2)",
+            "jinsong::model::fear::runaway_fear (side 2)",
         );
 
         let mut full = Vec::new();

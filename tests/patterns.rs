@@ -5,14 +5,14 @@
 
 use std::path::Path;
 
+use jinsong::batch::fold::Batch;
+use jinsong::engine::outcome::{RunOutcome, NEVER};
 use jinsong::engine::{simulate, Observer, Workspace};
 use jinsong::model::Model;
-use jinsong::montecarlo::Batch;
-use jinsong::outcome::{RunOutcome, NEVER};
 use jinsong::patterns::{CompiledPatterns, PatternSet};
 use jinsong::scenario::{LoadedScenario, ScenarioError};
-use jinsong::score::{count_matches, rate_ratio, PatternCounts, ScoreReport};
 use jinsong::stats::{wilson, Z95};
+use jinsong::study::score::{count_matches, rate_ratio, PatternCounts, ScoreReport};
 
 fn baseline() -> Model {
     let loaded = LoadedScenario::read(Path::new("scenarios/baseline.ron")).expect("baseline parses");

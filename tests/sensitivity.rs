@@ -3,7 +3,7 @@
 use std::f64::consts::PI;
 
 use crate::common::jinsong;
-use jinsong::sensitivity::{sobol_indices, SaltelliDesign, BOOTSTRAP};
+use jinsong::study::sensitivity::{sobol_indices, SaltelliDesign, BOOTSTRAP};
 
 /// Ishigami function with a = 7, b = 0.1 on [−π, π]³.
 fn ishigami(x: &[f64]) -> f64 {

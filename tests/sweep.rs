@@ -5,9 +5,9 @@
 use std::fs;
 
 use crate::common::{jinsong, ok};
-use jinsong::part::Part;
-use jinsong::report::Summary;
-use jinsong::sweep::SweepCounts;
+use jinsong::batch::part::Part;
+use jinsong::study::run::Summary;
+use jinsong::study::sweep::SweepCounts;
 use tempfile::TempDir;
 
 #[test]
@@ -139,7 +139,7 @@ fn sweep_csv_is_identical_at_1_and_2_threads_and_across_shards() {
         serde_json::from_str(&fs::read_to_string(dir.join("parts").join(name)).unwrap()).unwrap()
     };
     let (p1, p2) = (read("part-1-of-2.json"), read("part-2-of-2.json"));
-    assert_eq!(p1.command, "sweep");
+    assert_eq!(p1.command.name(), "sweep");
     assert_eq!(p1.settings, p2.settings);
     assert_eq!(p1.scenario_hash, p2.scenario_hash);
     assert_eq!((p1.counts.points.len(), p2.counts.points.len()), (2, 3));

@@ -11,8 +11,8 @@ use super::{
 use super::{
     err, err_dbg, legend_width, probability_by_date, render_each, side_legend, signed_tick, titled, year_of,
 };
-use crate::calendar::Month;
-use crate::compare::{Comparison, CURVES_HEADER};
+use crate::model::calendar::Month;
+use crate::study::compare::{Comparison, CURVES_HEADER};
 
 /// The charts of `compare`, by name without extension.
 pub const COMPARE_CHARTS: [&str; 2] = ["compare_forest", "compare_curves"];

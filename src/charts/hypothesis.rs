@@ -9,8 +9,8 @@ use super::{encode_png, register_fonts, signed_tick, GRID, PALETTE};
 use super::{
     err, err_dbg, legend_width, render_each, titled, ChartError, ChartOptions, Drawn, Format, Rendered, GREY,
 };
-use crate::attribution::Attribution;
-use crate::score::ScoreReport;
+use crate::study::attribute::Attribution;
+use crate::study::score::ScoreReport;
 
 /// The charts of `attribute`, by name without extension.
 pub const ATTRIBUTION_CHARTS: [&str; 1] = ["attribution"];
@@ -95,7 +95,7 @@ fn draw_attribution<DB: DrawingBackend>(
     let pad = ((hi - lo) * 0.08).max(0.01);
     let (x0, x1) = (lo - pad, hi + pad);
     let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
-    let p = |x: &crate::attribution::Probability| {
+    let p = |x: &crate::study::attribute::Probability| {
         format!("{:.3} [{:.3}, {:.3}]", x.probability, x.ci95[0], x.ci95[1])
     };
     // Only what attribution.json keeps, so that `plot` redraws the same chart.

@@ -19,8 +19,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::calendar::Month;
-use crate::report::{DyadSummary, Summary};
+use crate::model::calendar::Month;
+use crate::study::run::{DyadSummary, Summary};
+use crate::study::StudyKind;
 
 /// Font family under which the embedded font is registered.
 const FAMILY: &str = "sans-serif";
@@ -296,7 +297,12 @@ pub fn parse_onset_curve(text: &str) -> Result<Vec<CurveRow>, String> {
 
 /// Read `summary.json` and `onset_curve.csv` from a finished `run` folder.
 pub fn load_run_results(dir: &Path) -> Result<(Summary, Vec<CurveRow>), ChartError> {
-    let read = |name: &str| read_result(dir, name);
+    run_results(&Folder(dir))
+}
+
+/// `summary.json` and `onset_curve.csv` of a `run`, checked against each other.
+fn run_results(files: &dyn ResultFiles) -> Result<(Summary, Vec<CurveRow>), ChartError> {
+    let read = |name: &str| files.text(name);
     let (file, text) = read("summary.json")?;
     let summary: Summary = serde_json::from_str(&text).map_err(|e| ChartError::Input {
         file: file.clone(),
@@ -364,100 +370,151 @@ fn render_each(
     out
 }
 
-/// Read a result file of `dir` as text; the error names the file.
-fn read_result(dir: &Path, name: &str) -> Result<(String, String), ChartError> {
-    let path = dir.join(name);
-    let file = path.display().to_string();
-    std::fs::read_to_string(&path)
-        .map(|t| (file.clone(), t))
-        .map_err(|e| ChartError::Input {
-            file,
-            problem: format!("cannot read it ({e})"),
-        })
+/// Where result files are read from: a finished output folder ([`Folder`]) or the files a
+/// study has just computed ([`MemoryFiles`]). Charts are always drawn from result files, so a
+/// command and `jinsong plot` draw the same bytes.
+pub trait ResultFiles {
+    /// Whether the file `name` is there.
+    fn has(&self, name: &str) -> bool;
+    /// The file `name` as text, with its name for messages; the error names the file.
+    fn text(&self, name: &str) -> Result<(String, String), ChartError>;
 }
 
-/// Read and decode a JSON result file of `dir`; `what` says what it should be ("a summary").
-fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, what: &str) -> Result<T, ChartError> {
-    let (file, text) = read_result(dir, name)?;
+/// The result files of a finished output folder.
+pub struct Folder<'a>(pub &'a Path);
+
+impl ResultFiles for Folder<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.0.join(name).exists()
+    }
+
+    fn text(&self, name: &str) -> Result<(String, String), ChartError> {
+        let path = self.0.join(name);
+        let file = path.display().to_string();
+        std::fs::read_to_string(&path)
+            .map(|t| (file.clone(), t))
+            .map_err(|e| ChartError::Input {
+                file,
+                problem: format!("cannot read it ({e})"),
+            })
+    }
+}
+
+/// Result files held in memory, `(name, contents)`.
+pub struct MemoryFiles<'a>(pub &'a [(String, Vec<u8>)]);
+
+impl ResultFiles for MemoryFiles<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
+    }
+
+    fn text(&self, name: &str) -> Result<(String, String), ChartError> {
+        let missing = || ChartError::Input {
+            file: name.to_string(),
+            problem: "not among the results".into(),
+        };
+        let (_, bytes) = self.0.iter().find(|(n, _)| n == name).ok_or_else(missing)?;
+        let text = String::from_utf8(bytes.clone()).map_err(|e| ChartError::Input {
+            file: name.to_string(),
+            problem: e.to_string(),
+        })?;
+        Ok((name.to_string(), text))
+    }
+}
+
+/// Read and decode a JSON result file; `what` says what it should be ("a summary").
+fn read_json<T: serde::de::DeserializeOwned>(
+    files: &dyn ResultFiles,
+    name: &str,
+    what: &str,
+) -> Result<T, ChartError> {
+    let (file, text) = files.text(name)?;
     serde_json::from_str(&text).map_err(|e| ChartError::Input {
         file,
         problem: format!("not a valid {what} ({e})"),
     })
 }
 
-/// Re-draw every chart of a finished output folder from the result files found in it:
-/// `summary.json`/`onset_curve.csv` (run), `attribution.json` (attribute), `scores.json`
-/// (score), `compare.json`/`compare_curves.csv` (compare), `trace.csv`/`events.csv` (trace),
-/// `sweep.csv` (sweep) and `sensitivity.json` (sensitivity). Every chart is drawn before anything is returned, so a missing or corrupted file
-/// (named in the error) means nothing is written. A folder with none of these files is an error
-/// naming `summary.json`.
+/// Parse a CSV result file with `parse`; the error names the file.
+fn read_csv<T>(
+    files: &dyn ResultFiles,
+    name: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, ChartError> {
+    let (file, text) = files.text(name)?;
+    parse(&text).map_err(|problem| ChartError::Input { file, problem })
+}
+
+/// Draw the charts of a study of kind `kind` from its result files (none for a calibration).
+pub fn draw_study(
+    kind: StudyKind,
+    files: &dyn ResultFiles,
+    opts: &ChartOptions,
+) -> Result<Rendered, ChartError> {
+    Ok(match kind {
+        StudyKind::Run => {
+            let (summary, rows) = run_results(files)?;
+            render_run_charts(&summary, &rows, opts)
+        }
+        StudyKind::Score => render_score_charts(&read_json(files, "scores.json", "score report")?, opts),
+        StudyKind::Calibrate => Vec::new(),
+        StudyKind::Compare => {
+            let c: crate::study::compare::Comparison = read_json(files, "compare.json", "comparison")?;
+            let rows = read_csv(files, "compare_curves.csv", parse_compare_curves)?;
+            if let Some(r) = rows
+                .iter()
+                .find(|r| !c.scenarios.iter().any(|s| s.scenario == r.scenario))
+            {
+                return Err(ChartError::Input {
+                    file: files.text("compare_curves.csv")?.0,
+                    problem: format!(
+                        "scenario `{}` is not in compare.json (are the files from the same comparison?)",
+                        r.scenario
+                    ),
+                });
+            }
+            render_compare_charts(&c, &rows, opts)
+        }
+        StudyKind::Attribute => {
+            render_attribution_charts(&read_json(files, "attribution.json", "attribution")?, opts)
+        }
+        StudyKind::Sweep => render_sweep_charts(&read_csv(files, "sweep.csv", parse_sweep_csv)?, opts),
+        StudyKind::Sensitivity => render_sensitivity_charts(
+            &read_json(files, "sensitivity.json", "sensitivity analysis")?,
+            opts,
+        ),
+    })
+}
+
+/// Draw the charts of a `trace` from `trace.csv` and `events.csv` (when there).
+pub fn draw_trace(files: &dyn ResultFiles, opts: &ChartOptions) -> Result<Rendered, ChartError> {
+    let rows = read_csv(files, "trace.csv", parse_trace)?;
+    let events = match files.has("events.csv") {
+        true => read_csv(files, "events.csv", parse_trace_events)?,
+        false => Vec::new(),
+    };
+    Ok(render_trace_charts(&rows, &events, opts))
+}
+
+/// Re-draw every chart of a finished output folder from the result files found in it: each
+/// study kind whose [`StudyKind::chart_inputs`] are there (`summary.json`/`onset_curve.csv`,
+/// `scores.json`, `compare.json`/`compare_curves.csv`, `attribution.json`, `sweep.csv`,
+/// `sensitivity.json`), and `trace.csv`/`events.csv` of a trace. Every chart is drawn before
+/// anything is returned, so a missing or corrupted file (named in the error) means nothing is
+/// written. A folder with none of these files is an error naming `summary.json`.
 pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
-    let has = |name: &str| dir.join(name).exists();
+    let files = Folder(dir);
     let mut rendered: Rendered = Vec::new();
     let mut found = false;
-    if has("summary.json") || has("onset_curve.csv") {
-        found = true;
-        let (summary, rows) = load_run_results(dir)?;
-        rendered.extend(render_run_charts(&summary, &rows, opts));
-    }
-    if has("attribution.json") {
-        found = true;
-        let a: crate::attribution::Attribution = read_json(dir, "attribution.json", "attribution")?;
-        rendered.extend(render_attribution_charts(&a, opts));
-    }
-    if has("scores.json") {
-        found = true;
-        let s: crate::score::ScoreReport = read_json(dir, "scores.json", "score report")?;
-        rendered.extend(render_score_charts(&s, opts));
-    }
-    if has("compare.json") || has("compare_curves.csv") {
-        found = true;
-        let c: crate::compare::Comparison = read_json(dir, "compare.json", "comparison")?;
-        let (file, text) = read_result(dir, "compare_curves.csv")?;
-        let rows = parse_compare_curves(&text).map_err(|problem| ChartError::Input {
-            file: file.clone(),
-            problem,
-        })?;
-        if let Some(r) = rows
-            .iter()
-            .find(|r| !c.scenarios.iter().any(|s| s.scenario == r.scenario))
-        {
-            return Err(ChartError::Input {
-                file,
-                problem: format!(
-                    "scenario `{}` is not in compare.json (are the files from the same comparison?)",
-                    r.scenario
-                ),
-            });
+    for kind in StudyKind::ALL {
+        if kind.chart_inputs().iter().any(|f| files.has(f)) {
+            found = true;
+            rendered.extend(draw_study(kind, &files, opts)?);
         }
-        rendered.extend(render_compare_charts(&c, &rows, opts));
     }
-    if has("trace.csv") || has("events.csv") {
+    if files.has("trace.csv") || files.has("events.csv") {
         found = true;
-        let parse = |name: &str| {
-            let (file, text) = read_result(dir, name)?;
-            Ok::<_, ChartError>((file, text))
-        };
-        let (file, text) = parse("trace.csv")?;
-        let rows = parse_trace(&text).map_err(|problem| ChartError::Input { file, problem })?;
-        let events = if has("events.csv") {
-            let (file, text) = parse("events.csv")?;
-            parse_trace_events(&text).map_err(|problem| ChartError::Input { file, problem })?
-        } else {
-            Vec::new()
-        };
-        rendered.extend(render_trace_charts(&rows, &events, opts));
-    }
-    if has("sweep.csv") {
-        found = true;
-        let (file, text) = read_result(dir, "sweep.csv")?;
-        let table = parse_sweep_csv(&text).map_err(|problem| ChartError::Input { file, problem })?;
-        rendered.extend(render_sweep_charts(&table, opts));
-    }
-    if has("sensitivity.json") {
-        found = true;
-        let s: crate::sensitivity::Sensitivity = read_json(dir, "sensitivity.json", "sensitivity analysis")?;
-        rendered.extend(render_sensitivity_charts(&s, opts));
+        rendered.extend(draw_trace(&files, opts)?);
     }
     if !found {
         return Err(ChartError::Input {

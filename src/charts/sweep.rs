@@ -9,7 +9,7 @@ use super::hypothesis::{category, heat, heat_scale, text_width};
 use super::{encode_png, register_fonts, wilson_band_note, GRID, PALETTE};
 use super::{err, err_dbg, legend_width, render_each, side_legend, titled, ChartError, ChartOptions};
 use super::{Drawn, Format, Rendered};
-use crate::sensitivity::Sensitivity;
+use crate::study::sensitivity::Sensitivity;
 
 /// The charts of `sweep`, by name without extension.
 pub const SWEEP_CHARTS: [&str; 1] = ["sweep"];

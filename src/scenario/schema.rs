@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Month;
+use crate::model::calendar::Month;
 
 fn default_seed() -> u64 {
     1125

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::checkpoint::{difference, Identity};
-use crate::part::{Part, PART_FORMAT};
-use crate::shard::Shard;
+use crate::batch::checkpoint::{difference, Identity};
+use crate::batch::part::{Part, PART_FORMAT};
+use crate::batch::shard::Shard;
 
 /// Why parts cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +75,7 @@ impl PartFile {
 
     fn identity(&self) -> Identity {
         Identity {
-            command: self.part.command.clone(),
+            command: self.part.command,
             // Parts of one batch differ in their index; the count is compared separately.
             shard: Shard::WHOLE,
             scenario_hash: self.part.scenario_hash.clone(),
@@ -159,11 +159,11 @@ mod tests {
         PartFile {
             path: PathBuf::from(format!(
                 "p/{}",
-                crate::part::part_file_name(Shard::new(k, n).unwrap())
+                crate::batch::part::part_file_name(Shard::new(k, n).unwrap())
             )),
             part: Part {
                 format: PART_FORMAT.into(),
-                command: "run".into(),
+                command: crate::batch::kind::StudyKind::Run,
                 shard: Shard::new(k, n).unwrap(),
                 scenario_hash: "fnv1a64:0".into(),
                 seed,

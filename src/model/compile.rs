@@ -5,8 +5,8 @@
 //! only scale a parameter are folded in here (isolation, restraint, greed, rigidity), so the
 //! monthly loop does not branch on them.
 
-use crate::calendar::Month;
-use crate::draws::DrawSchedule;
+use crate::model::calendar::Month;
+use crate::rng::draws::DrawSchedule;
 use crate::scenario::{Effect, Mechanisms, Rules, Scenario, Status};
 
 /// Diplomatic status of an unordered pair inside the engine.
@@ -128,7 +128,7 @@ pub struct DyadIndex {
     /// [`Model::quiet_bound`] of `a` and of `b`.
     pub quiet_bound: [u64; 2],
     /// The talks factor `2·potential_j / (potential_i + potential_j)` of `a` (facing `b`) and
-    /// of `b` (facing `a`), see [`crate::hazard::talks_hazard`].
+    /// of `b` (facing `a`), see [`crate::model::hazard::talks_hazard`].
     pub outmatched: [f64; 2],
     /// Raw decision draws at or above these bounds (of `a`, of `b`) can never open talks: the
     /// talks hazard is below `2 · talk_propensity · outmatched` whatever the months at war
@@ -583,8 +583,8 @@ fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draws::uniform;
-    use crate::hazard::{war_hazard, WarMotive};
+    use crate::model::hazard::{war_hazard, WarMotive};
+    use crate::rng::draws::uniform;
     use proptest::prelude::*;
 
     proptest! {
@@ -638,7 +638,7 @@ mod tests {
             let outmatched = 2.0 * potential_j / (potential_i + potential_j);
             let raw = quiet_draw_bound(2.0 * propensity * outmatched, 0.0) + above;
             prop_assume!(raw <= u64::from(u32::MAX));
-            let p = crate::hazard::talks_hazard_outmatched(propensity, months, stability, outmatched);
+            let p = crate::model::hazard::talks_hazard_outmatched(propensity, months, stability, outmatched);
             prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
         }
 
@@ -666,7 +666,7 @@ mod tests {
         ) {
             let raw = quiet_draw_bound(propensity * (1.0 + rigidity), 0.0) + above;
             prop_assume!(raw <= u64::from(u32::MAX));
-            let p = crate::hazard::breach_hazard(propensity, trust, rigidity);
+            let p = crate::model::hazard::breach_hazard(propensity, trust, rigidity);
             prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
         }
     }

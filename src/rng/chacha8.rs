@@ -1,6 +1,6 @@
 //! The ChaCha8 keystream of a run, sixteen blocks at a time with AVX-512 where the CPU has it.
 //!
-//! A run draws every number from `rand_chacha`'s `ChaCha8Rng` (see [`crate::draws`]): the key
+//! A run draws every number from `rand_chacha`'s `ChaCha8Rng` (see [`crate::rng::draws`]): the key
 //! comes from `ChaCha8Rng::seed_from_u64(seed)` and the stream is the run index. This module
 //! computes the *same* 32-bit words, in the same order, with one AVX-512 instruction working on
 //! sixteen ChaCha blocks side by side (one 512-bit register per state word), then transposes the

@@ -1,4 +1,5 @@
-//! Results of a batch: `summary.json`, `onset_curve.csv` and the terminal table.
+//! `jinsong run`: war-onset probabilities of one scenario, written as `summary.json`,
+//! `onset_curve.csv` and the terminal table.
 //!
 //! Everything here is computed from the integer counts of a [`Tally`], so the files are
 //! byte-identical whatever the thread count. No timing or date of the run itself is written.
@@ -8,11 +9,17 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Month;
+use crate::model::calendar::Month;
 use crate::model::Model;
 use crate::scenario::Mechanisms;
 use crate::stats::{wilson, Z95};
-use crate::tally::{DyadTally, Tally, MOBILIZATION_UNIT};
+use std::ops::Range;
+
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::batch::fold::Batch;
+use crate::batch::tally::{DyadTally, Tally, MOBILIZATION_UNIT};
+use crate::batch::Counts;
+use crate::scenario::Scenario;
 
 /// `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -283,4 +290,108 @@ pub fn onset_curve_csv(model: &Model, tally: &Tally) -> String {
         }
     }
     out
+}
+
+/// What a `run` part or checkpoint keeps besides its counts: enough to finish without the
+/// scenario files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSettings {
+    /// Runs of the whole batch (all shards).
+    pub runs: u64,
+    /// The scenario after overrides.
+    pub scenario: Scenario,
+}
+
+/// `jinsong run` as a [`Study`]: its work items are runs, its counts a [`Tally`].
+#[derive(Debug)]
+pub struct RunStudy {
+    settings: RunSettings,
+    seed: u64,
+    model: Model,
+}
+
+impl Counts for Tally {
+    fn merge(&mut self, other: &Tally) {
+        Tally::merge(self, other);
+    }
+}
+
+impl Study for RunStudy {
+    const KIND: StudyKind = StudyKind::Run;
+    type Settings = RunSettings;
+    type Counts = Tally;
+
+    fn new(settings: RunSettings, seed: u64) -> Result<RunStudy, StudyError> {
+        let model = Model::compile(&settings.scenario);
+        Ok(RunStudy {
+            settings,
+            seed,
+            model,
+        })
+    }
+
+    fn settings(&self) -> &RunSettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        vec![&self.settings.scenario]
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn items(&self, _sharded: bool) -> u64 {
+        self.settings.runs
+    }
+
+    fn empty(&self) -> Tally {
+        Tally::new(&self.model)
+    }
+
+    fn fits(&self, tally: &Tally, items: Range<u64>) -> bool {
+        tally.fits(&self.model) && tally.runs == items.end - items.start
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        tally: &mut Tally,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        let batch = Batch {
+            model: &self.model,
+            seed: self.seed(),
+            first_run: items.start,
+            runs: items.end - items.start,
+        };
+        tally.merge(&batch.run(progress));
+        Ok(())
+    }
+
+    fn finish(&self, tally: Tally) -> Result<Finished, StudyError> {
+        let summary = Summary::new(&self.model, self.seed(), &tally);
+        let head = format!(
+            "{}: {} runs, seed {}, {} .. {}\n{}",
+            summary.scenario,
+            tally.runs,
+            self.seed(),
+            summary.start,
+            summary.end,
+            summary.table()
+        );
+        Ok(Finished {
+            files: vec![
+                ("summary.json".into(), summary.to_json().into_bytes()),
+                (
+                    "onset_curve.csv".into(),
+                    onset_curve_csv(&self.model, &tally).into_bytes(),
+                ),
+            ],
+            head,
+            wrote: "summary.json and onset_curve.csv".into(),
+            variant: None,
+        })
+    }
 }

@@ -1,7 +1,7 @@
 //! What one run leaves behind: the outcomes MODEL.md asks to record, per pair and per polity.
 //!
 //! A [`RunOutcome`] is overwritten by every run of a worker thread (no allocation per run) and
-//! folded at once into a [`crate::tally::Tally`]; raw runs are never kept.
+//! folded at once into a [`crate::batch::tally::Tally`]; raw runs are never kept.
 
 /// "Never" for month offsets.
 pub const NEVER: u32 = u32::MAX;

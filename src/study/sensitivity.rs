@@ -39,7 +39,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::sweep::{latin_hypercube, value_at, Design, Values, Vary};
+use std::ops::Range;
+
+use super::sweep::{latin_hypercube, value_at, Design, SweepCounts, SweepSettings, SweepStudy, Values, Vary};
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::scenario::Scenario;
 
 /// Default number of bootstrap replicates.
 pub const BOOTSTRAP: usize = 1000;
@@ -303,6 +307,160 @@ pub fn outcome_moments(y: &[f64], n: usize) -> (f64, f64) {
     let mean = ab.iter().sum::<f64>() / ab.len() as f64;
     let var = ab.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / ab.len() as f64;
     (mean, var)
+}
+
+/// What a `sensitivity` part or checkpoint keeps besides its counts: enough to compute the
+/// indices without the scenario files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SensitivitySettings {
+    /// The evaluations as sweep points, the pair, the date, the runs and the seed.
+    pub study: SweepSettings,
+    /// The `--vary PATH=LO..HI` arguments, in order.
+    pub vary: Vec<String>,
+    /// Base samples N of the Saltelli design.
+    pub samples: usize,
+    /// Bootstrap replicates.
+    pub bootstrap: usize,
+}
+
+/// `jinsong sensitivity` as a [`Study`]: the evaluations of a Saltelli design counted as the
+/// points of a sweep, finished into Sobol indices.
+pub struct SensitivityStudy {
+    settings: SensitivitySettings,
+    sweep: SweepStudy,
+    varies: Vec<Vary>,
+}
+
+impl Study for SensitivityStudy {
+    const KIND: StudyKind = StudyKind::Sensitivity;
+    type Settings = SensitivitySettings;
+    type Counts = SweepCounts;
+
+    fn new(settings: SensitivitySettings, seed: u64) -> Result<SensitivityStudy, StudyError> {
+        let varies = settings
+            .vary
+            .iter()
+            .map(|v| v.parse::<Vary>())
+            .collect::<Result<Vec<_>, _>>()?;
+        check_ranges(&varies).map_err(StudyError::Settings)?;
+        let sweep = SweepStudy::new(settings.study.clone(), seed)?;
+        let s = sweep.sweep();
+        if s.pairs.len() != 1
+            || s.by.is_none()
+            || s.design.points.len() != settings.samples * (varies.len() + 2)
+        {
+            return Err(StudyError::Settings(
+                "a sensitivity analysis needs one pair, a date and N·(k + 2) evaluations".into(),
+            ));
+        }
+        Ok(SensitivityStudy {
+            settings,
+            sweep,
+            varies,
+        })
+    }
+
+    fn settings(&self) -> &SensitivitySettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        self.sweep.scenarios()
+    }
+
+    fn seed(&self) -> u64 {
+        self.sweep.seed()
+    }
+
+    fn items(&self, sharded: bool) -> u64 {
+        self.sweep.items(sharded)
+    }
+
+    fn runs_per_item(&self) -> u64 {
+        self.sweep.runs_per_item()
+    }
+
+    fn wave(&self, threads: usize) -> u64 {
+        self.sweep.wave(threads)
+    }
+
+    fn empty(&self) -> SweepCounts {
+        self.sweep.empty()
+    }
+
+    fn fits(&self, counts: &SweepCounts, items: Range<u64>) -> bool {
+        self.sweep.fits(counts, items)
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        counts: &mut SweepCounts,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        self.sweep.count(items, counts, progress)
+    }
+
+    fn finish(&self, counts: SweepCounts) -> Result<Finished, StudyError> {
+        let (sweep, sc) = (self.sweep.sweep(), &self.settings.study.scenario);
+        let (k, samples, seed) = (self.varies.len(), self.settings.samples, sweep.seed);
+        let evaluations = sweep.design.points.len();
+        let (ida, idb) = sweep.pairs[0].clone();
+        let by = sweep.by.ok_or_else(|| StudyError::Settings("no date".into()))?;
+        let y: Vec<f64> = counts
+            .points
+            .iter()
+            .map(|p| p.by_runs[0] as f64 / p.runs as f64)
+            .collect();
+        let indices = sobol_indices(&y, samples, k, self.settings.bootstrap, seed);
+        let (outcome_mean, outcome_variance) = outcome_moments(&y, samples);
+        let report = Sensitivity {
+            outcome: format!("P(first war onset {ida}–{idb} by {by})"),
+            scenario: sc.name.clone(),
+            dyad: format!("{ida},{idb}"),
+            by: by.to_string(),
+            samples,
+            evaluations,
+            runs: sweep.runs,
+            seed,
+            design: "Saltelli (A, B, A_B^i) from a Latin hypercube in 2k dimensions".into(),
+            bootstrap: self.settings.bootstrap,
+            outcome_mean,
+            outcome_variance,
+            parameters: self
+                .varies
+                .iter()
+                .zip(indices)
+                .map(|(v, ix)| {
+                    let (lo, hi) = match v.values {
+                        Values::Range { lo, hi, .. } => (lo, hi),
+                        Values::List(_) => (f64::NAN, f64::NAN),
+                    };
+                    ParameterIndices {
+                        path: v.path.clone(),
+                        lo,
+                        hi,
+                        first_order: ix.first_order,
+                        first_order_ci95: ix.first_order_ci95,
+                        total: ix.total,
+                        total_ci95: ix.total_ci95,
+                    }
+                })
+                .collect(),
+        };
+        let head = format!(
+            "{}{evaluations} evaluations × {} runs, seed {seed}; bootstrap {} replicates\n",
+            report.table(),
+            sweep.runs,
+            self.settings.bootstrap
+        );
+        Ok(Finished {
+            files: vec![("sensitivity.json".into(), report.to_json().into_bytes())],
+            head,
+            wrote: "sensitivity.json".into(),
+            variant: None,
+        })
+    }
 }
 
 #[cfg(test)]

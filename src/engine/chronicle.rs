@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::calendar::Month;
+use crate::engine::outcome::{RunOutcome, NEVER};
 use crate::engine::{Happening, Observer, Workspace};
+use crate::model::calendar::Month;
 use crate::model::Model;
-use crate::outcome::{RunOutcome, NEVER};
 
 /// The header line of `trace.csv`.
 pub const TRACE_HEADER: &str = "month,polity,other,fear,trust,mobilization,status";

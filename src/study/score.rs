@@ -1,21 +1,25 @@
 //! Scoring scenarios against historical patterns: the share of runs that match each pattern and
 //! all of them jointly, with intervals, and the ranking of scenarios (`jinsong score`).
 //!
-//! Counting is parallel and deterministic like [`crate::montecarlo`]: runs are cut into fixed
+//! Counting is parallel and deterministic like [`crate::batch::fold`]: runs are cut into fixed
 //! chunks of [`CHUNK_RUNS`] run indices, each simulated by a worker with a reused workspace and
 //! pattern tracker, and the chunk counts are merged by integer addition, so the counts are the
 //! same whatever the number of threads. Everything reported is computed from those counts.
 
 use std::fmt::Write as _;
 
-use rayon::prelude::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::batch::fold::{fold_runs, CHUNK_RUNS};
 use crate::engine::{simulate, Workspace};
 use crate::model::Model;
-use crate::montecarlo::CHUNK_RUNS;
-use crate::patterns::CompiledPatterns;
+use std::ops::Range;
+
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::batch::Counts;
+use crate::patterns::{CompiledPatterns, PatternSet};
+use crate::scenario::Scenario;
 use crate::stats::{wilson, Z95};
 
 /// How many runs matched each pattern, and all of them.
@@ -90,29 +94,18 @@ pub fn count_matches(
         model.name
     );
     let k = patterns.names().len();
-    let chunks = runs.div_ceil(CHUNK_RUNS);
-    let end = first_run + runs;
-    (0..chunks)
-        .into_par_iter()
-        .map_init(
-            || (Workspace::new(model), patterns.tracker()),
-            |(ws, tracker), c| {
-                let mut counts = PatternCounts::new(k);
-                let lo = first_run + c * CHUNK_RUNS;
-                let hi = (lo + CHUNK_RUNS).min(end);
-                for r in lo..hi {
-                    simulate(model, seed, r, ws, tracker);
-                    counts.add(tracker.matches(&ws.outcome));
-                }
-                progress(hi - lo);
-                counts
-            },
-        )
-        .reduce_with(|mut a, b| {
-            a.merge(&b);
-            a
-        })
-        .unwrap_or_else(|| PatternCounts::new(k))
+    fold_runs(
+        first_run..first_run + runs,
+        CHUNK_RUNS,
+        || (Workspace::new(model), patterns.tracker()),
+        || PatternCounts::new(k),
+        |(ws, tracker), counts, r| {
+            simulate(model, seed, r, ws, tracker);
+            counts.add(tracker.matches(&ws.outcome));
+        },
+        PatternCounts::merge,
+        progress,
+    )
 }
 
 /// A share of runs with its Wilson 95% interval.
@@ -438,5 +431,177 @@ fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+impl Counts for PatternCounts {
+    fn merge(&mut self, other: &PatternCounts) {
+        PatternCounts::merge(self, other);
+    }
+}
+
+/// What a `score` part or checkpoint keeps besides its counts: enough to finish without the
+/// input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoreSettings {
+    /// Runs per scenario (all shards).
+    pub runs: u64,
+    /// The pattern file as given.
+    pub patterns_file: String,
+    /// [`text_hash`](crate::batch::part::text_hash) of the pattern file.
+    pub patterns_hash: String,
+    /// Pattern names, in file order.
+    pub patterns: Vec<String>,
+    /// The scenarios scored.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// `jinsong score` as a [`Study`]: its work items are run indices (each run of every
+/// scenario), its counts the matches per scenario.
+pub struct ScoreStudy {
+    settings: ScoreSettings,
+    seed: u64,
+    /// Each scenario's model and its compiled patterns (none when finishing merged parts,
+    /// which need no runs).
+    jobs: Vec<(Model, Option<CompiledPatterns>)>,
+}
+
+impl ScoreStudy {
+    /// The settings of scoring `scenarios` on `runs` runs each against `patterns`, read from
+    /// `patterns_file` (as given); the patterns are checked against every scenario.
+    pub fn settings_for(
+        patterns_file: &str,
+        patterns: &PatternSet,
+        scenarios: Vec<Scenario>,
+        runs: u64,
+    ) -> Result<ScoreSettings, StudyError> {
+        let mut names = Vec::new();
+        for sc in &scenarios {
+            names = patterns.compile(patterns_file, &Model::compile(sc))?.names();
+        }
+        let settings = ScoreSettings {
+            runs,
+            patterns_file: patterns_file.to_string(),
+            patterns_hash: crate::batch::part::text_hash(patterns.source()),
+            patterns: names,
+            scenarios,
+        };
+        Ok(settings)
+    }
+
+    /// The study of `settings` with the patterns `patterns` compiled for every scenario (to
+    /// count runs); [`Study::new`] makes one that can only finish from counts.
+    pub fn with_patterns(
+        settings: ScoreSettings,
+        seed: u64,
+        patterns: &PatternSet,
+    ) -> Result<ScoreStudy, StudyError> {
+        let mut jobs = Vec::new();
+        for sc in &settings.scenarios {
+            let model = Model::compile(sc);
+            let compiled = patterns.compile(&settings.patterns_file, &model)?;
+            jobs.push((model, Some(compiled)));
+        }
+        Ok(ScoreStudy { settings, seed, jobs })
+    }
+}
+
+impl Study for ScoreStudy {
+    const KIND: StudyKind = StudyKind::Score;
+    type Settings = ScoreSettings;
+    type Counts = Vec<PatternCounts>;
+
+    fn new(settings: ScoreSettings, seed: u64) -> Result<ScoreStudy, StudyError> {
+        let jobs = settings
+            .scenarios
+            .iter()
+            .map(|sc| (Model::compile(sc), None))
+            .collect();
+        Ok(ScoreStudy { settings, seed, jobs })
+    }
+
+    fn settings(&self) -> &ScoreSettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        self.settings.scenarios.iter().collect()
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn items(&self, _sharded: bool) -> u64 {
+        self.settings.runs
+    }
+
+    fn runs_per_item(&self) -> u64 {
+        self.jobs.len() as u64
+    }
+
+    fn empty(&self) -> Vec<PatternCounts> {
+        vec![PatternCounts::new(self.settings.patterns.len()); self.jobs.len()]
+    }
+
+    fn fits(&self, counts: &Vec<PatternCounts>, items: Range<u64>) -> bool {
+        let n = items.end - items.start;
+        counts.len() == self.jobs.len()
+            && counts.iter().all(|p| {
+                p.matched.len() == self.settings.patterns.len()
+                    && p.runs == n
+                    && p.joint <= p.runs
+                    && p.matched.iter().all(|&m| m <= p.runs)
+            })
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        counts: &mut Vec<PatternCounts>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        for ((model, compiled), total) in self.jobs.iter().zip(counts.iter_mut()) {
+            let compiled = compiled
+                .as_ref()
+                .ok_or_else(|| StudyError::Settings("score: patterns not compiled".into()))?;
+            let n = items.end - items.start;
+            total.merge(&count_matches(
+                model,
+                compiled,
+                self.seed,
+                items.start,
+                n,
+                progress,
+            ));
+        }
+        Ok(())
+    }
+
+    fn finish(&self, counts: Vec<PatternCounts>) -> Result<Finished, StudyError> {
+        let results: Vec<(String, PatternCounts)> = self
+            .settings
+            .scenarios
+            .iter()
+            .map(|sc| sc.name.clone())
+            .zip(counts)
+            .collect();
+        let report = ScoreReport::new(&self.settings.patterns, &results);
+        let head = format!(
+            "patterns: {}; {} runs per scenario, seed {} (common random numbers)\n{}",
+            self.settings.patterns_file,
+            self.settings.runs,
+            self.seed,
+            report.table()
+        );
+        Ok(Finished {
+            files: vec![
+                ("scores.json".into(), report.to_json().into_bytes()),
+                ("scores.csv".into(), report.to_csv().into_bytes()),
+            ],
+            head,
+            wrote: "scores.json and scores.csv".into(),
+            variant: None,
+        })
     }
 }

@@ -10,7 +10,7 @@
 //! the rest of the run sees: scenarios that differ in one word are compared on common random
 //! numbers.
 
-use crate::chacha8::{ChaChaBackend, Keystream};
+use crate::rng::chacha8::{ChaChaBackend, Keystream};
 
 /// The slot layout of one month for a scenario with `n` polities and `events` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl DrawSchedule {
 }
 
 /// The random stream of one run: the words of `ChaCha8Rng::seed_from_u64(seed)` on stream
-/// `run`, computed by the fastest code this CPU runs ([`crate::chacha8`]; every backend gives
+/// `run`, computed by the fastest code this CPU runs ([`crate::rng::chacha8`]; every backend gives
 /// the same words).
 pub struct RunStream {
     keystream: Keystream,

@@ -1,7 +1,7 @@
 //! Checkpoints of long commands, and resuming from them.
 //!
 //! A long batch is simulated in waves of run indices in order (see
-//! [`Batch::run_waves`](crate::montecarlo::Batch::run_waves)); after a wave, when at least
+//! [`crate::batch::driver::drive`]); after a wave, when at least
 //! `--checkpoint-every` seconds have passed since the last write, the command writes
 //! `checkpoint.json` (`checkpoint-K-of-N.json` for shard `K/N`) into its real output folder:
 //!
@@ -35,8 +35,9 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::kind::StudyKind;
+use super::shard::Shard;
 use crate::output::{write_atomic, OutputError};
-use crate::shard::Shard;
 
 /// The `format` tag of checkpoints written by this version.
 pub const CHECKPOINT_FORMAT: &str = "jinsong-checkpoint/1";
@@ -50,10 +51,10 @@ pub struct Checkpoint<C> {
     /// Always [`CHECKPOINT_FORMAT`].
     pub format: String,
     /// The command that wrote it (`run`, …).
-    pub command: String,
+    pub command: StudyKind,
     /// The shard the command computes (`1/1` for a whole batch).
     pub shard: Shard,
-    /// [`scenario_hash`](crate::part::scenario_hash) of the scenario(s) after overrides.
+    /// [`scenario_hash`](crate::batch::part::scenario_hash) of the scenario(s) after overrides.
     pub scenario_hash: String,
     /// Master seed.
     pub seed: u64,
@@ -70,8 +71,8 @@ pub struct Checkpoint<C> {
 /// What a checkpoint must match to be resumed: everything but `argv`, `done` and `counts`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
-    /// Command name.
-    pub command: String,
+    /// Which study.
+    pub command: StudyKind,
     /// Shard computed.
     pub shard: Shard,
     /// Scenario hash.
@@ -84,18 +85,18 @@ pub struct Identity {
 
 impl Identity {
     /// The identity of a batch of `command` over `scenarios` (after overrides): their
-    /// [`scenario_hash`](crate::part::scenario_hash) and `settings` encoded as JSON.
+    /// [`scenario_hash`](crate::batch::part::scenario_hash) and `settings` encoded as JSON.
     pub fn of<S: serde::Serialize>(
-        command: &str,
+        command: StudyKind,
         shard: Shard,
         scenarios: &[&crate::scenario::Scenario],
         seed: u64,
         settings: &S,
     ) -> Result<Identity, serde_json::Error> {
         Ok(Identity {
-            command: command.to_string(),
+            command,
             shard,
-            scenario_hash: crate::part::scenario_hash(scenarios),
+            scenario_hash: crate::batch::part::scenario_hash(scenarios),
             seed,
             settings: serde_json::to_value(settings)?,
         })
@@ -189,7 +190,7 @@ impl<C> Checkpoint<C> {
     pub fn new(identity: &Identity, argv: Vec<String>, done: u64, counts: C) -> Checkpoint<C> {
         Checkpoint {
             format: CHECKPOINT_FORMAT.to_string(),
-            command: identity.command.clone(),
+            command: identity.command,
             shard: identity.shard,
             scenario_hash: identity.scenario_hash.clone(),
             seed: identity.seed,
@@ -203,7 +204,7 @@ impl<C> Checkpoint<C> {
     /// What it must match to be resumed.
     pub fn identity(&self) -> Identity {
         Identity {
-            command: self.command.clone(),
+            command: self.command,
             shard: self.shard,
             scenario_hash: self.scenario_hash.clone(),
             seed: self.seed,
@@ -251,10 +252,13 @@ impl<C: DeserializeOwned> Checkpoint<C> {
                 reason: format!("format `{format}`, expected `{CHECKPOINT_FORMAT}`"),
             });
         }
-        let cp: Checkpoint<C> = serde_json::from_value(head).map_err(|e| CheckpointError::Corrupt {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        // The envelope first, so that a checkpoint of another command is named as such
+        // before its counts (of another shape) are decoded.
+        let cp: Checkpoint<serde_json::Value> =
+            serde_json::from_value(head).map_err(|e| CheckpointError::Corrupt {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
         if let Some(what) = difference(&cp.identity(), expected) {
             return Err(CheckpointError::Mismatch { path, what });
         }
@@ -264,7 +268,21 @@ impl<C: DeserializeOwned> Checkpoint<C> {
                 reason: format!("{} items done of {total}", cp.done),
             });
         }
-        Ok(cp)
+        let counts: C = serde_json::from_value(cp.counts).map_err(|e| CheckpointError::Corrupt {
+            path: path.clone(),
+            reason: format!("counts: {e}"),
+        })?;
+        Ok(Checkpoint {
+            format: cp.format,
+            command: cp.command,
+            shard: cp.shard,
+            scenario_hash: cp.scenario_hash,
+            seed: cp.seed,
+            argv: cp.argv,
+            settings: cp.settings,
+            done: cp.done,
+            counts,
+        })
     }
 }
 
@@ -334,7 +352,7 @@ mod tests {
 
     fn identity() -> Identity {
         Identity {
-            command: "run".into(),
+            command: StudyKind::Run,
             shard: Shard::WHOLE,
             scenario_hash: "fnv1a64:0000000000000001".into(),
             seed: 7,

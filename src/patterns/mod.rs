@@ -48,10 +48,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Month;
+use crate::engine::outcome::{RunOutcome, NEVER};
 use crate::engine::{Observer, Workspace};
+use crate::model::calendar::Month;
 use crate::model::{DyadStatus, Model};
-use crate::outcome::{RunOutcome, NEVER};
 use crate::scenario::{Problem, ScenarioError};
 
 /// Most patterns a file may hold (a run's matches are one bit each in a `u64`).
@@ -227,6 +227,11 @@ impl PatternSet {
             patterns: parsed.patterns,
             source: text.to_string(),
         })
+    }
+
+    /// The text the patterns were parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// Read and parse a pattern file.

@@ -33,15 +33,23 @@
 
 use std::fmt::Write as _;
 
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use crate::calendar::Month;
+use crate::batch::fold::{fold_runs, CHUNK_RUNS};
+use crate::engine::outcome::NEVER;
 use crate::engine::{simulate, Silent, Workspace};
+use crate::model::calendar::Month;
 use crate::model::Model;
-use crate::montecarlo::CHUNK_RUNS;
-use crate::outcome::NEVER;
 use crate::stats::{wilson, Z95};
+
+use std::ops::Range;
+
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::batch::Counts;
+use crate::scenario::Scenario;
+
+use super::dyad::check_dyad;
+pub use super::dyad::{by_offset, resolve_dyad, truncate, DyadError, DyadIds};
 
 /// Why scenarios cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,161 +93,6 @@ pub enum CompareError {
     /// The pair is not two distinct polities of the scenarios.
     #[error(transparent)]
     Dyad(#[from] DyadError),
-}
-
-/// A badly chosen pair or date, shared by `compare` and `attribute`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DyadError {
-    /// A polity index beyond the scenario's polities.
-    #[error("--dyad: polity index {index} is out of range (the scenario has {polities} polities)")]
-    OutOfRange {
-        /// The index given.
-        index: usize,
-        /// Number of polities.
-        polities: usize,
-    },
-    /// Both sides are the same polity.
-    #[error("--dyad: `{id},{id}` is not a pair: name two different polities")]
-    SamePolity {
-        /// The polity id.
-        id: String,
-    },
-    /// `--dyad` is not written `a,b`.
-    #[error("--dyad: `{text}` is not a pair: expected two polity ids, e.g. `jin,song`")]
-    Syntax {
-        /// The text given.
-        text: String,
-    },
-    /// A polity id that the scenario does not have.
-    #[error("--dyad: `{id}` is not a polity of the scenario (polities: {valid})")]
-    UnknownPolity {
-        /// The id given.
-        id: String,
-        /// The scenario's ids, comma-separated.
-        valid: String,
-    },
-    /// The date is before the first simulated month.
-    #[error("--by: {by} is before the first simulated month {start}")]
-    ByBeforeStart {
-        /// The date given.
-        by: Month,
-        /// The first simulated month.
-        start: Month,
-    },
-    /// The date is after the last simulated month.
-    #[error("--by: {by} is after the last simulated month {end}")]
-    ByAfterEnd {
-        /// The date given.
-        by: Month,
-        /// The last simulated month.
-        end: Month,
-    },
-}
-
-/// The polity indices of `--dyad a,b` in `model` (in the order written).
-pub fn resolve_dyad(model: &Model, text: &str) -> Result<(usize, usize), DyadError> {
-    let syntax = || DyadError::Syntax {
-        text: text.to_string(),
-    };
-    let (a, b) = text.split_once(',').ok_or_else(syntax)?;
-    let (a, b) = (a.trim(), b.trim());
-    if a.is_empty() || b.is_empty() || b.contains(',') {
-        return Err(syntax());
-    }
-    let find = |id: &str| {
-        model
-            .ids
-            .iter()
-            .position(|x| x == id)
-            .ok_or_else(|| DyadError::UnknownPolity {
-                id: id.to_string(),
-                valid: model.ids.join(", "),
-            })
-    };
-    let (i, j) = (find(a)?, find(b)?);
-    if i == j {
-        return Err(DyadError::SamePolity { id: a.to_string() });
-    }
-    Ok((i, j))
-}
-
-/// The month offset of `--by` in `model` (0 = `start`); it must lie in the simulated span.
-pub fn by_offset(model: &Model, by: Month) -> Result<u32, DyadError> {
-    let offset = model.start.months_until(by);
-    let end = model.start.plus(model.months.saturating_sub(1));
-    if offset < 0 {
-        return Err(DyadError::ByBeforeStart {
-            by,
-            start: model.start,
-        });
-    }
-    if offset >= i64::from(model.months) {
-        return Err(DyadError::ByAfterEnd { by, end });
-    }
-    Ok(offset as u32)
-}
-
-/// `model` simulated only up to month offset `by` (inclusive): what happens by `by` is the same
-/// as in a full-length run, since month *t* depends only on months ≤ *t* and every month draws
-/// the same numbers from the run's stream. A `by` beyond the end leaves the model as it is.
-pub fn truncate(model: &Model, by: u32) -> Model {
-    let mut m = model.clone();
-    m.months = m.months.min(by.saturating_add(1));
-    m
-}
-
-/// Check that `dyad` names two distinct polities of `model` and that `by` lies in its span.
-pub(crate) fn check_dyad(model: &Model, dyad: (usize, usize), by: u32) -> Result<usize, DyadError> {
-    for index in [dyad.0, dyad.1] {
-        if index >= model.n {
-            return Err(DyadError::OutOfRange {
-                index,
-                polities: model.n,
-            });
-        }
-    }
-    if dyad.0 == dyad.1 {
-        return Err(DyadError::SamePolity {
-            id: model.ids[dyad.0].clone(),
-        });
-    }
-    if model.months == 0 || by >= model.months {
-        return Err(DyadError::ByAfterEnd {
-            by: model.start.plus(by),
-            end: model.start.plus(model.months.saturating_sub(1)),
-        });
-    }
-    Ok(model.dyad_of[dyad.0 * model.n + dyad.1])
-}
-
-/// A pair of polity ids, written `"jin,song"` in JSON (the `--dyad` syntax, in the order given).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DyadIds(pub [String; 2]);
-
-impl std::fmt::Display for DyadIds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{},{}", self.0[0], self.0[1])
-    }
-}
-
-impl Serialize for DyadIds {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for DyadIds {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        match text.split_once(',') {
-            Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains(',') => {
-                Ok(DyadIds([a.to_string(), b.to_string()]))
-            }
-            _ => Err(serde::de::Error::custom(format!(
-                "`{text}` is not a pair: expected \"a,b\""
-            ))),
-        }
-    }
 }
 
 /// One scenario's probability in `compare.json`.
@@ -346,7 +199,7 @@ impl CompareTally {
     }
 
     /// Add the counts of `other` (integer addition: the order of merges does not matter).
-    pub fn merge(mut self, other: CompareTally) -> CompareTally {
+    pub fn merge(&mut self, other: &CompareTally) {
         for (a, b) in [
             (&mut self.successes, &other.successes),
             (&mut self.n10, &other.n10),
@@ -361,7 +214,6 @@ impl CompareTally {
                 *x += y;
             }
         }
-        self
     }
 }
 
@@ -426,38 +278,32 @@ pub fn compare_counts(
     let models: Vec<Model> = full.iter().map(|m| truncate(m, by)).collect();
     let models = &models[..];
     let k = models.len();
-    let chunks = (runs.end.saturating_sub(runs.start)).div_ceil(CHUNK_RUNS);
-    Ok((0..chunks)
-        .into_par_iter()
-        .map_init(
-            || models.iter().map(Workspace::new).collect::<Vec<_>>(),
-            |wss, c| {
-                let mut t = CompareTally::new(k, by);
-                let lo = runs.start + c * CHUNK_RUNS;
-                let hi = (lo + CHUNK_RUNS).min(runs.end);
-                for r in lo..hi {
-                    let mut x0 = false;
-                    for (s, (m, ws)) in models.iter().zip(wss.iter_mut()).enumerate() {
-                        simulate(m, seed, r, ws, &mut Silent);
-                        let onset = ws.outcome.dyads[d].first_onset;
-                        let x = onset != NEVER && onset <= by;
-                        t.successes[s] += u64::from(x);
-                        if x {
-                            t.months[s][onset as usize] += 1;
-                        }
-                        if s == 0 {
-                            x0 = x;
-                        } else {
-                            t.n10[s] += u64::from(x && !x0);
-                            t.n01[s] += u64::from(!x && x0);
-                        }
-                    }
+    Ok(fold_runs(
+        runs,
+        CHUNK_RUNS,
+        || models.iter().map(Workspace::new).collect::<Vec<_>>(),
+        || CompareTally::new(k, by),
+        |wss, t, r| {
+            let mut x0 = false;
+            for (s, (m, ws)) in models.iter().zip(wss.iter_mut()).enumerate() {
+                simulate(m, seed, r, ws, &mut Silent);
+                let onset = ws.outcome.dyads[d].first_onset;
+                let x = onset != NEVER && onset <= by;
+                t.successes[s] += u64::from(x);
+                if x {
+                    t.months[s][onset as usize] += 1;
                 }
-                progress(hi - lo);
-                t
-            },
-        )
-        .reduce(|| CompareTally::new(k, by), CompareTally::merge))
+                if s == 0 {
+                    x0 = x;
+                } else {
+                    t.n10[s] += u64::from(x && !x0);
+                    t.n01[s] += u64::from(!x && x0);
+                }
+            }
+        },
+        CompareTally::merge,
+        progress,
+    ))
 }
 
 impl Comparison {
@@ -672,5 +518,113 @@ mod tests {
     #[test]
     fn paired_interval_without_discordance_is_a_point() {
         assert_eq!(paired_difference(0, 0, 100), (0.0, [0.0, 0.0]));
+    }
+}
+
+impl Counts for CompareTally {
+    fn merge(&mut self, other: &CompareTally) {
+        CompareTally::merge(self, other);
+    }
+}
+
+/// What a `compare` part or checkpoint keeps besides its counts: enough to finish without the
+/// input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompareSettings {
+    /// Runs per scenario (all shards).
+    pub runs: u64,
+    /// The pair, as polity indices.
+    pub dyad: (usize, usize),
+    /// The outcome's last month, as an offset from the start.
+    pub by: u32,
+    /// The scenarios compared.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// `jinsong compare` as a [`Study`]: its work items are run indices (each run of every
+/// scenario), its counts a [`CompareTally`].
+pub struct CompareStudy {
+    settings: CompareSettings,
+    seed: u64,
+    models: Vec<Model>,
+}
+
+impl Study for CompareStudy {
+    const KIND: StudyKind = StudyKind::Compare;
+    type Settings = CompareSettings;
+    type Counts = CompareTally;
+
+    fn new(settings: CompareSettings, seed: u64) -> Result<CompareStudy, StudyError> {
+        let models: Vec<Model> = settings.scenarios.iter().map(Model::compile).collect();
+        check_models(&models)?;
+        check_dyad(&models[0], settings.dyad, settings.by)?;
+        Ok(CompareStudy {
+            settings,
+            seed,
+            models,
+        })
+    }
+
+    fn settings(&self) -> &CompareSettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        self.settings.scenarios.iter().collect()
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn items(&self, _sharded: bool) -> u64 {
+        self.settings.runs
+    }
+
+    fn runs_per_item(&self) -> u64 {
+        self.models.len() as u64
+    }
+
+    fn empty(&self) -> CompareTally {
+        CompareTally::new(self.models.len(), self.settings.by)
+    }
+
+    fn fits(&self, t: &CompareTally, items: Range<u64>) -> bool {
+        let n = items.end - items.start;
+        t.fits(self.models.len(), self.settings.by)
+            && t.successes.iter().all(|&x| x <= n)
+            && t.n10.iter().zip(&t.n01).all(|(a, b)| a + b <= n)
+            && t.months
+                .iter()
+                .zip(&t.successes)
+                .all(|(m, &x)| m.iter().sum::<u64>() == x)
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        t: &mut CompareTally,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        let k = self.models.len() as u64;
+        let (dyad, by) = (self.settings.dyad, self.settings.by);
+        t.merge(&compare_counts(&self.models, dyad, by, self.seed, items, &|n| {
+            progress(n * k)
+        })?);
+        Ok(())
+    }
+
+    fn finish(&self, t: CompareTally) -> Result<Finished, StudyError> {
+        let s = &self.settings;
+        let comparison = Comparison::from_counts(&self.models, s.dyad, s.by, self.seed, s.runs, t)?;
+        Ok(Finished {
+            files: vec![
+                ("compare.json".into(), comparison.to_json().into_bytes()),
+                ("compare_curves.csv".into(), comparison.curves_csv().into_bytes()),
+            ],
+            head: comparison.table(),
+            wrote: "compare.json and compare_curves.csv".into(),
+            variant: None,
+        })
     }
 }

@@ -1,31 +1,35 @@
 //! One stochastic history: the monthly loop of the model.
 //!
 //! A run is a pure function of (model, seed, run index): it draws only from
-//! [`RunStream::new(seed, run)`](crate::draws::RunStream), on the fixed schedule of
-//! [`crate::draws`]. Each month, in this order:
+//! [`RunStream::new(seed, run)`](crate::rng::draws::RunStream), on the fixed schedule of
+//! [`crate::rng::draws`]. Each month, in this order:
 //!
 //! 1. **scripted events** whose window contains the month may fire (their effects apply now;
 //!    fear shocks enter this month's fear update);
 //! 2. every ordered pair with a positive provocation rate, not at war, may commit a **hostile
 //!    act**: the victim's trust in the actor drops and it takes a fear shock;
 //! 3. for every active ordered pair *i → j*: *i*'s trust in *j* recovers toward its initial
-//!    level, then the **fear spiral** of [`crate::fear`] updates `fear_ij` from last month's
+//!    level, then the **fear spiral** of [`crate::model::fear`] updates `fear_ij` from last month's
 //!    mobilization (a synchronous update: the order of pairs never matters); then every polity
 //!    moves its **mobilization** toward `min(1, Σ_j fear_ij)`;
 //! 4. every unordered pair takes its **decision** for its status (war onset from peace, talks
-//!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::hazard`], and
+//!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::model::hazard`], and
 //!    the pairs at war at the end of it count a month at war (the onset month counts, the month
 //!    of a truce does not). Most months each status has a quick exit on the raw draws that is
 //!    exact (`Model::quiet_bound`, `DyadIndex::talks_bound`, `DyadIndex::breach_bound`);
 //! 5. the observer sees the month's end.
 //!
-//! The engine allocates nothing per run: a [`Workspace`] is reused by each worker thread.
+//! The engine allocates nothing per run: a [`Workspace`] is reused by each worker thread. What
+//! a run leaves behind is its [`outcome`]; `trace` watches it through the [`chronicle`].
 
-use crate::draws::{uniform, RunStream};
-use crate::fear;
-use crate::hazard::{self, WarMotive};
+pub mod chronicle;
+pub mod outcome;
+
+use crate::engine::outcome::{RunOutcome, NEVER};
+use crate::model::fear;
+use crate::model::hazard::{self, WarMotive};
 use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
-use crate::outcome::{RunOutcome, NEVER};
+use crate::rng::draws::{uniform, RunStream};
 use crate::scenario::MAX_POLITIES;
 
 /// The window over which `summary.json` counts hostile acts before an onset (the onset month

@@ -22,7 +22,14 @@ use rand_chacha::ChaCha8Rng;
 use crate::model::Model;
 use crate::patterns::PatternSet;
 use crate::scenario::{apply_override, validate, Override, Scenario, ScenarioError};
-use crate::score::count_matches;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::score::count_matches;
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::batch::Counts;
 use crate::stats::{wilson, Z95};
 
 /// The largest `--budget` (evaluations) accepted.
@@ -224,18 +231,19 @@ pub fn lhs_points(free: &[FreeParameter], search: Search) -> Vec<Vec<f64>> {
 }
 
 /// Evaluate one point: the joint matches of `runs` runs of `base` with the free parameters set
-/// to `values`.
+/// to `values`; `progress` is told the runs as they finish.
 pub fn evaluate_point(
     base: &Scenario,
     (patterns, patterns_file): (&PatternSet, &str),
     free: &[FreeParameter],
     search: Search,
     values: &[f64],
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<PointCount, CalibrateError> {
     let sc = with_values(base, free, values)?;
     let model = Model::compile(&sc);
     let compiled = patterns.compile(patterns_file, &model)?;
-    let counts = count_matches(&model, &compiled, search.seed, 0, search.runs, &|_| {});
+    let counts = count_matches(&model, &compiled, search.seed, 0, search.runs, progress);
     Ok(PointCount {
         joint: counts.joint,
         runs: counts.runs,
@@ -274,8 +282,22 @@ pub fn calibrate_from<E: From<CalibrateError>>(
     known: &[PointCount],
     after: &mut dyn FnMut(&[Evaluation]) -> Result<(), E>,
 ) -> Result<Calibration, E> {
-    let Search { budget, seed, .. } = search;
     check_free(base, free, search)?;
+    let mut evaluate = |values: &[f64]| Ok(evaluate_point(base, patterns, free, search, values, &|_| {})?);
+    search_from(free, search, known, &mut evaluate, after)
+}
+
+/// The search itself, a pure function of the evaluations' counts: the first `known.len()`
+/// evaluations are taken from `known`, every further point is counted by `evaluate`, and
+/// `after` is given every evaluation so far after each new one.
+fn search_from<E: From<CalibrateError>>(
+    free: &[FreeParameter],
+    search: Search,
+    known: &[PointCount],
+    evaluate_point: &mut dyn FnMut(&[f64]) -> Result<PointCount, E>,
+    after: &mut dyn FnMut(&[Evaluation]) -> Result<(), E>,
+) -> Result<Calibration, E> {
+    let Search { budget, seed, .. } = search;
     if known.len() > budget {
         return Err(CalibrateError::Usage(format!(
             "{} evaluations given for a budget of {budget}",
@@ -288,7 +310,7 @@ pub fn calibrate_from<E: From<CalibrateError>>(
     let mut evaluate = |values: Vec<f64>, phase: &'static str, evaluations: &mut Vec<Evaluation>| {
         let c = match known.get(evaluations.len()) {
             Some(&c) => c,
-            None => evaluate_point(base, patterns, free, search, &values)?,
+            None => evaluate_point(&values)?,
         };
         evaluations.push(Evaluation {
             values,
@@ -454,5 +476,262 @@ impl Calibration {
         let _ = writeln!(out, "    ],");
         let _ = writeln!(out, ")");
         out
+    }
+}
+/// The joint matches of a calibration's evaluations so far, in the order the search made
+/// them (a checkpoint), or of a shard's Latin-hypercube points (a part); merged by appending.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Evaluations(pub Vec<PointCount>);
+
+impl Counts for Evaluations {
+    fn merge(&mut self, other: &Evaluations) {
+        self.0.extend_from_slice(&other.0);
+    }
+}
+
+/// What a `calibrate` part or checkpoint keeps besides its counts: enough to finish the search
+/// on one machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CalibrateSettings {
+    /// SCENARIO as given (for the command line recorded in the written variant).
+    pub scenario_arg: String,
+    /// SCENARIO's absolute path (the written variant's `base` is relative to it).
+    pub scenario_file: String,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The pattern file as given.
+    pub patterns_file: String,
+    /// Its text.
+    pub patterns_text: String,
+    /// `--free` as given.
+    pub free: Vec<String>,
+    /// `--budget`.
+    pub budget: usize,
+    /// Runs per evaluation.
+    pub runs: u64,
+}
+
+/// The calibrated scenario, a variant of the calibrated one, to be written where `--write`
+/// says (by default into the output folder).
+#[derive(Debug)]
+pub struct CalibratedVariant {
+    /// Its file name in the output folder when `--write` is not given.
+    pub default_name: String,
+    /// The file it is a variant of (absolute): its `base` is written relative to it.
+    pub base: PathBuf,
+    name: String,
+    command: String,
+    calibration: Calibration,
+}
+
+impl CalibratedVariant {
+    /// The variant's text, with `base_path` as its `base`.
+    pub fn text(&self, base_path: &str) -> String {
+        self.calibration
+            .variant_file(base_path, &self.name, &self.command)
+    }
+}
+
+/// `jinsong calibrate` as a [`Study`]: its work items are evaluations (a whole search, or a
+/// shard's Latin-hypercube points), its counts their joint matches.
+pub struct CalibrateStudy {
+    settings: CalibrateSettings,
+    patterns: PatternSet,
+    free: Vec<FreeParameter>,
+    search: Search,
+    lhs: Vec<Vec<f64>>,
+}
+
+/// Why a step of the search stopped.
+enum Halt {
+    /// One more point was evaluated.
+    Next(PointCount),
+    /// The search asks for another point.
+    Wants,
+    /// It failed.
+    Fail(CalibrateError),
+}
+
+impl From<CalibrateError> for Halt {
+    fn from(e: CalibrateError) -> Halt {
+        Halt::Fail(e)
+    }
+}
+
+impl CalibrateStudy {
+    fn evaluate(
+        &self,
+        values: &[f64],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<PointCount, CalibrateError> {
+        let s = &self.settings;
+        let patterns = (&self.patterns, s.patterns_file.as_str());
+        evaluate_point(&s.scenario, patterns, &self.free, self.search, values, progress)
+    }
+
+    /// The search replayed on `known`: `Wants` if it asks for another point (which is
+    /// evaluated when `progress` is given, and returned as `Next`), `Ok` if it has ended.
+    fn step(
+        &self,
+        known: &[PointCount],
+        progress: Option<&(dyn Fn(u64) + Sync)>,
+    ) -> Result<Calibration, Halt> {
+        let mut evaluate = |values: &[f64]| match progress {
+            Some(p) => Ok(self.evaluate(values, p)?),
+            None => Err(Halt::Wants),
+        };
+        let mut after = |done: &[Evaluation]| match done.last() {
+            Some(e) => Err(Halt::Next(PointCount {
+                joint: e.joint,
+                runs: e.runs,
+            })),
+            None => Ok(()),
+        };
+        search_from(&self.free, self.search, known, &mut evaluate, &mut after)
+    }
+}
+
+impl Study for CalibrateStudy {
+    const KIND: StudyKind = StudyKind::Calibrate;
+    type Settings = CalibrateSettings;
+    type Counts = Evaluations;
+
+    fn new(settings: CalibrateSettings, seed: u64) -> Result<CalibrateStudy, StudyError> {
+        let patterns = PatternSet::parse(&settings.patterns_file, &settings.patterns_text)?;
+        patterns.compile(&settings.patterns_file, &Model::compile(&settings.scenario))?;
+        let free = settings
+            .free
+            .iter()
+            .map(|f| {
+                f.parse::<FreeParameter>()
+                    .map_err(|e| CalibrateError::Usage(format!("--free: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let search = Search {
+            budget: settings.budget,
+            runs: settings.runs,
+            seed,
+        };
+        check_free(&settings.scenario, &free, search)?;
+        let lhs = lhs_points(&free, search);
+        Ok(CalibrateStudy {
+            settings,
+            patterns,
+            free,
+            search,
+            lhs,
+        })
+    }
+
+    fn settings(&self) -> &CalibrateSettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        vec![&self.settings.scenario]
+    }
+
+    fn seed(&self) -> u64 {
+        self.search.seed
+    }
+
+    /// A whole search makes `budget` evaluations at most; shards split its Latin hypercube
+    /// (`jinsong merge` then does the local search on one machine).
+    fn items(&self, sharded: bool) -> u64 {
+        if sharded {
+            self.lhs.len() as u64
+        } else {
+            self.settings.budget as u64
+        }
+    }
+
+    fn runs_per_item(&self) -> u64 {
+        self.settings.runs
+    }
+
+    fn wave(&self, _threads: usize) -> u64 {
+        1
+    }
+
+    fn empty(&self) -> Evaluations {
+        Evaluations::default()
+    }
+
+    /// Every evaluation has all its runs; there is one per item, or fewer from the start of a
+    /// search that ended before its budget.
+    fn fits(&self, counts: &Evaluations, items: Range<u64>) -> bool {
+        let (n, found) = (items.end - items.start, counts.0.len() as u64);
+        counts
+            .0
+            .iter()
+            .all(|p| p.runs == self.settings.runs && p.joint <= p.runs)
+            && (found == n || (items.start == 0 && found < n && self.step(&counts.0, None).is_ok()))
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        counts: &mut Evaluations,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        for i in items {
+            if let Some(values) = self.lhs.get(i as usize) {
+                counts.0.push(self.evaluate(values, progress)?);
+                continue;
+            }
+            match self.step(&counts.0, Some(progress)) {
+                Err(Halt::Next(c)) => counts.0.push(c),
+                Err(Halt::Fail(e)) => return Err(e.into()),
+                Ok(_) | Err(Halt::Wants) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Replays the search on the evaluations (after merged shards: goes on with the local
+    /// search, evaluating on the current pool).
+    fn finish(&self, counts: Evaluations) -> Result<Finished, StudyError> {
+        let s = &self.settings;
+        let calibration = calibrate_from(
+            &s.scenario,
+            (&self.patterns, &s.patterns_file),
+            &self.free,
+            self.search,
+            &counts.0,
+            &mut |_: &[Evaluation]| Ok::<(), CalibrateError>(()),
+        )?;
+        let name = format!("{}_calibrated", s.scenario.name);
+        let frees: Vec<String> = s.free.iter().map(|f| format!("--free {f}")).collect();
+        let command = format!(
+            "jinsong calibrate {} --patterns {} {} --budget {} --runs {} --seed {}",
+            s.scenario_arg,
+            s.patterns_file,
+            frees.join(" "),
+            s.budget,
+            s.runs,
+            self.search.seed
+        );
+        let best = calibration.best();
+        let head = format!(
+            "{}: best joint match {}/{} after {} evaluations: {}\n",
+            s.scenario.name,
+            best.joint,
+            best.runs,
+            calibration.evaluations.len(),
+            calibration.overrides().join(" ")
+        );
+        Ok(Finished {
+            files: vec![("calibration.csv".into(), calibration.to_csv().into_bytes())],
+            head,
+            wrote: "calibration.csv".into(),
+            variant: Some(CalibratedVariant {
+                default_name: format!("{name}.ron"),
+                base: PathBuf::from(&s.scenario_file),
+                name,
+                command,
+                calibration,
+            }),
+        })
     }
 }

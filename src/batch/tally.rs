@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::outcome::{RunOutcome, NEVER};
 use crate::model::Model;
-use crate::outcome::{RunOutcome, NEVER};
 
 /// Mobilization at onset is summed in units of 10⁻⁶.
 pub const MOBILIZATION_UNIT: f64 = 1e-6;

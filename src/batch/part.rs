@@ -21,8 +21,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::kind::StudyKind;
+use super::shard::Shard;
 use crate::scenario::Scenario;
-use crate::shard::Shard;
 
 /// The `format` tag of part files written by this version.
 pub const PART_FORMAT: &str = "jinsong-part/1";
@@ -33,7 +34,7 @@ pub struct Part<C> {
     /// Always [`PART_FORMAT`].
     pub format: String,
     /// The command that wrote it (`run`, `sweep`, `score`, `compare`, `attribute`, `calibrate`).
-    pub command: String,
+    pub command: StudyKind,
     /// Which shard.
     pub shard: Shard,
     /// [`scenario_hash`] of the scenario(s) after `--set` overrides.

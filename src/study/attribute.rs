@@ -32,7 +32,7 @@
 //!
 //! # Cost
 //!
-//! 2^k simulations per run, each stopped after the month `by` ([`crate::compare::truncate`]).
+//! 2^k simulations per run, each stopped after the month `by` ([`crate::study::compare::truncate`]).
 //! The 2^k models are compiled once; each worker thread keeps one workspace per combination and
 //! allocates nothing per run.
 //!
@@ -49,15 +49,19 @@ use std::fmt::Write as _;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Month;
-use crate::compare::{check_dyad, truncate, DyadError, DyadIds};
-use crate::draws::uniform;
+use crate::model::calendar::Month;
+use std::ops::Range;
+
+use super::dyad::{check_dyad, truncate, DyadError, DyadIds};
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::batch::fold::{fold_runs, wave_runs};
+use crate::batch::Counts;
+use crate::engine::outcome::NEVER;
 use crate::engine::{simulate, Silent, Workspace};
 use crate::model::Model;
-use crate::outcome::NEVER;
+use crate::rng::draws::uniform;
 use crate::scenario::{validate, Mechanisms, Scenario};
 use crate::stats::{wilson, Z95};
 
@@ -412,7 +416,7 @@ impl AttrTally {
     }
 
     /// Add the sums of `o` (integer addition: the order of merges does not matter).
-    pub fn merge(mut self, o: AttrTally) -> AttrTally {
+    pub fn merge(&mut self, o: &AttrTally) {
         let add_u = |a: &mut Vec<u64>, b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         let add_i = |a: &mut Vec<i64>, b: &[i64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         add_u(&mut self.successes, &o.successes);
@@ -423,7 +427,6 @@ impl AttrTally {
             self.initiator[s] += o.initiator[s];
             self.provoked[s] += o.provoked[s];
         }
-        self
     }
 }
 
@@ -543,29 +546,20 @@ pub fn attribute_counts(
     let kernel = ShapleyKernel::new(k);
     let cdf = poisson1_cdf();
 
-    let chunks = (runs.end.saturating_sub(runs.start)).div_ceil(ATTRIBUTION_CHUNK_RUNS);
-    let tally = (0..chunks)
-        .into_par_iter()
-        .map_init(
-            || Worker {
-                workspaces: models.iter().map(Workspace::new).collect(),
-                v: vec![0; combos],
-                phi: vec![0; k],
-                weights: vec![0; BOOTSTRAP_REPLICATES],
-            },
-            |w, c| {
-                let mut t = AttrTally::new(k);
-                let lo = runs.start + c * ATTRIBUTION_CHUNK_RUNS;
-                let hi = (lo + ATTRIBUTION_CHUNK_RUNS).min(runs.end);
-                for r in lo..hi {
-                    run_once(&models, d, by, seed, r, w, &kernel, &cdf, &mut t);
-                }
-                progress(hi - lo);
-                t
-            },
-        )
-        .reduce(|| AttrTally::new(k), AttrTally::merge);
-    Ok(tally)
+    Ok(fold_runs(
+        runs,
+        ATTRIBUTION_CHUNK_RUNS,
+        || Worker {
+            workspaces: models.iter().map(Workspace::new).collect(),
+            v: vec![0; combos],
+            phi: vec![0; k],
+            weights: vec![0; BOOTSTRAP_REPLICATES],
+        },
+        || AttrTally::new(k),
+        |w, t, r| run_once(&models, d, by, seed, r, w, &kernel, &cdf, t),
+        AttrTally::merge,
+        progress,
+    ))
 }
 
 impl Attribution {
@@ -800,5 +794,134 @@ mod tests {
         assert_eq!(quantile_sorted(&v, 0.025), Some(2.5));
         assert_eq!(quantile_sorted(&v, 0.5), Some(50.0));
         assert_eq!(quantile_sorted(&[], 0.5), None);
+    }
+}
+
+impl Counts for AttrTally {
+    fn merge(&mut self, other: &AttrTally) {
+        AttrTally::merge(self, other);
+    }
+}
+
+/// What an `attribute` part or checkpoint keeps besides its counts: enough to finish without
+/// the input files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttributeSettings {
+    /// Runs per combination (all shards).
+    pub runs: u64,
+    /// The mechanisms switched, in order.
+    pub mechanisms: Vec<String>,
+    /// The pair, as polity indices.
+    pub dyad: (usize, usize),
+    /// The outcome's last month, as an offset from the start.
+    pub by: u32,
+    /// The scenario (all mechanisms as given).
+    pub scenario: Scenario,
+}
+
+/// `jinsong attribute` as a [`Study`]: its work items are run indices (each run under every
+/// combination of the mechanisms), its counts an [`AttrTally`].
+pub struct AttributeStudy {
+    settings: AttributeSettings,
+    seed: u64,
+}
+
+impl AttributeStudy {
+    fn mechanisms(&self) -> Vec<&str> {
+        self.settings.mechanisms.iter().map(String::as_str).collect()
+    }
+}
+
+impl Study for AttributeStudy {
+    const KIND: StudyKind = StudyKind::Attribute;
+    type Settings = AttributeSettings;
+    type Counts = AttrTally;
+
+    fn new(settings: AttributeSettings, seed: u64) -> Result<AttributeStudy, StudyError> {
+        let study = AttributeStudy { settings, seed };
+        combination_models(
+            &study.settings.scenario,
+            &study.mechanisms(),
+            study.settings.dyad,
+            study.settings.by,
+        )?;
+        Ok(study)
+    }
+
+    fn settings(&self) -> &AttributeSettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        vec![&self.settings.scenario]
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn items(&self, _sharded: bool) -> u64 {
+        self.settings.runs
+    }
+
+    fn runs_per_item(&self) -> u64 {
+        1 << self.settings.mechanisms.len()
+    }
+
+    /// A wave costs about as many simulations as a wave of `run`.
+    fn wave(&self, threads: usize) -> u64 {
+        (wave_runs(threads) >> self.settings.mechanisms.len()).max(ATTRIBUTION_CHUNK_RUNS * threads as u64)
+    }
+
+    fn empty(&self) -> AttrTally {
+        AttrTally::new(self.settings.mechanisms.len())
+    }
+
+    fn fits(&self, t: &AttrTally, items: Range<u64>) -> bool {
+        let n = items.end - items.start;
+        t.fits(self.settings.mechanisms.len())
+            && t.successes.iter().all(|&x| x <= n)
+            && t.initiator.iter().zip(&t.provoked).all(|(i, p)| p <= i)
+            && t.initiator[0] + t.initiator[1] <= n
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        t: &mut AttrTally,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        let s = &self.settings;
+        let combos = self.runs_per_item();
+        let counted = attribute_counts(
+            &s.scenario,
+            &self.mechanisms(),
+            s.dyad,
+            s.by,
+            self.seed,
+            items,
+            &|n| progress(n * combos),
+        )?;
+        t.merge(&counted);
+        Ok(())
+    }
+
+    fn finish(&self, t: AttrTally) -> Result<Finished, StudyError> {
+        let s = &self.settings;
+        let attribution = Attribution::from_counts(
+            &s.scenario,
+            &self.mechanisms(),
+            s.dyad,
+            s.by,
+            self.seed,
+            s.runs,
+            t,
+        )?;
+        Ok(Finished {
+            files: vec![("attribution.json".into(), attribution.to_json().into_bytes())],
+            head: attribution.table(),
+            wrote: "attribution.json".into(),
+            variant: None,
+        })
     }
 }

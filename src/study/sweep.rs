@@ -27,14 +27,18 @@ use std::str::FromStr;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
+
+use super::{Finished, Study, StudyError, StudyKind};
+use crate::batch::fold::fold_chunks;
+use crate::batch::Counts;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Month;
-use crate::compare::truncate;
+use super::dyad::{by_offset, truncate};
+use crate::batch::fold::CHUNK_RUNS;
+use crate::engine::outcome::NEVER;
 use crate::engine::{simulate, Silent, Workspace};
+use crate::model::calendar::Month;
 use crate::model::Model;
-use crate::montecarlo::CHUNK_RUNS;
-use crate::outcome::NEVER;
 use crate::scenario::{apply_override, validate, Override, Scenario};
 use crate::stats::{wilson, Z95};
 
@@ -456,12 +460,12 @@ impl Sweep {
                     })
                 })
                 .collect::<Result<Vec<Model>, SweepError>>()?;
-            let items: Vec<(usize, u64)> = (0..models.len())
-                .flat_map(|i| (0..chunks).map(move |c| (i, c)))
-                .collect();
-            let parts: Vec<(usize, PointCounts)> = items
-                .par_iter()
-                .map(|&(i, c)| {
+            let per_point = chunks.max(1);
+            let block = fold_chunks(
+                models.len() as u64 * per_point,
+                || (),
+                |_, q| {
+                    let (i, c) = ((q / per_point) as usize, q % per_point);
                     let model = &models[i];
                     let mut ws = Workspace::new(model);
                     let mut t = PointCounts::empty(start + i as u64, pairs, by.is_some());
@@ -481,16 +485,11 @@ impl Sweep {
                     }
                     t.runs = hi - lo;
                     progress(hi - lo);
-                    (i, t)
-                })
-                .collect();
-            let mut rows: Vec<PointCounts> = (start..end)
-                .map(|p| PointCounts::empty(p, pairs, by.is_some()))
-                .collect();
-            for (i, t) in &parts {
-                rows[*i].add(t);
-            }
-            counts.points.extend(rows);
+                    SweepCounts { points: vec![t] }
+                },
+                SweepCounts::merge,
+            );
+            counts.merge(&block.unwrap_or_default());
             start = end;
         }
         Ok(counts)
@@ -550,6 +549,120 @@ impl Sweep {
             }
         }
         out
+    }
+}
+
+impl Counts for SweepCounts {
+    fn merge(&mut self, other: &SweepCounts) {
+        SweepCounts::merge(self, other);
+    }
+}
+
+/// What a `sweep` part or checkpoint keeps besides its counts: enough to finish without the
+/// scenario files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepSettings {
+    /// The design, pairs, date, runs and seed.
+    pub sweep: Sweep,
+    /// The scenario after overrides.
+    pub scenario: Scenario,
+}
+
+/// `jinsong sweep` as a [`Study`]: its work items are the points of the design (each with its
+/// runs), its counts [`SweepCounts`].
+pub struct SweepStudy {
+    settings: SweepSettings,
+}
+
+impl SweepStudy {
+    /// The sweep, with the pairs and the date resolved against its scenario.
+    pub fn sweep(&self) -> &Sweep {
+        &self.settings.sweep
+    }
+}
+
+impl Study for SweepStudy {
+    const KIND: StudyKind = StudyKind::Sweep;
+    type Settings = SweepSettings;
+    type Counts = SweepCounts;
+
+    /// The seed is the sweep's own (`settings.sweep.seed`, the one the design was drawn with).
+    fn new(mut settings: SweepSettings, _seed: u64) -> Result<SweepStudy, StudyError> {
+        let model = Model::compile(&settings.scenario);
+        let sweep = &mut settings.sweep;
+        // The pair indices and the date's offset are not written into part files.
+        sweep.dyads = Vec::with_capacity(sweep.pairs.len());
+        for (a, b) in &sweep.pairs {
+            let (i, j) = super::dyad::resolve_dyad(&model, &format!("{a},{b}"))?;
+            sweep.dyads.push(model.dyad_of[i * model.n + j]);
+        }
+        sweep.by_offset = sweep.by.map(|by| by_offset(&model, by)).transpose()?;
+        sweep.design.check(&settings.scenario)?;
+        Ok(SweepStudy { settings })
+    }
+
+    fn settings(&self) -> &SweepSettings {
+        &self.settings
+    }
+
+    fn scenarios(&self) -> Vec<&Scenario> {
+        vec![&self.settings.scenario]
+    }
+
+    fn seed(&self) -> u64 {
+        self.settings.sweep.seed
+    }
+
+    fn items(&self, _sharded: bool) -> u64 {
+        self.settings.sweep.design.points.len() as u64
+    }
+
+    fn runs_per_item(&self) -> u64 {
+        self.settings.sweep.runs
+    }
+
+    fn wave(&self, _threads: usize) -> u64 {
+        BLOCK_POINTS as u64
+    }
+
+    fn empty(&self) -> SweepCounts {
+        SweepCounts::default()
+    }
+
+    fn fits(&self, counts: &SweepCounts, items: Range<u64>) -> bool {
+        self.settings.sweep.fits(counts, items, true)
+    }
+
+    fn count(
+        &self,
+        items: Range<u64>,
+        counts: &mut SweepCounts,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), StudyError> {
+        counts.merge(
+            &self
+                .settings
+                .sweep
+                .count(&self.settings.scenario, items, progress)?,
+        );
+        Ok(())
+    }
+
+    fn finish(&self, counts: SweepCounts) -> Result<Finished, StudyError> {
+        let sweep = &self.settings.sweep;
+        let head = format!(
+            "{}: {} points × {} runs, seed {} (common random numbers)\n",
+            self.settings.scenario.name,
+            sweep.design.points.len(),
+            sweep.runs,
+            sweep.seed
+        );
+        Ok(Finished {
+            files: vec![("sweep.csv".into(), sweep.csv(&counts).into_bytes())],
+            head,
+            wrote: "sweep.csv".into(),
+            variant: None,
+        })
     }
 }
 

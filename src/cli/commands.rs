@@ -1,0 +1,336 @@
+//! The batch commands: each turns its arguments into a study's settings and hands the study to
+//! the one driver ([`super::batch`]); `merge` dispatches part files on their kind.
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::args::{
+    AttributeArgs, BatchArgs, CalibrateArgs, CompareArgs, MergeArgs, OutcomeArgs, RunArgs, ScoreArgs,
+    SensitivityArgs, SweepArgs,
+};
+use super::batch::{merge_parts, run_study, Plan};
+use super::{check_runs, load, out_or};
+use crate::batch::merge::{check_parts, PartFile};
+use crate::model::calendar::Month;
+use crate::model::Model;
+use crate::patterns::PatternSet;
+use crate::scenario::{LoadedScenario, Scenario};
+use crate::study::attribute::{AttributeSettings, AttributeStudy};
+use crate::study::calibrate::{CalibrateSettings, CalibrateStudy};
+use crate::study::compare::{CompareSettings, CompareStudy};
+use crate::study::dyad::{by_offset, resolve_dyad};
+use crate::study::run::{RunSettings, RunStudy};
+use crate::study::score::{ScoreSettings, ScoreStudy};
+use crate::study::sensitivity::{
+    check_ranges, parameter_design, SaltelliDesign, SensitivitySettings, SensitivityStudy,
+};
+use crate::study::sweep::{design, Sample, Sweep, SweepSettings, SweepStudy, Vary};
+use crate::study::{Study, StudyKind};
+
+/// Runs per point of a sweep, and per evaluation of a sensitivity analysis, without `--runs`:
+/// a design has many points, so these are smaller than a scenario's `runs`.
+const SWEEP_RUNS: u64 = 2000;
+/// See [`SWEEP_RUNS`].
+const SENSITIVITY_RUNS: u64 = 500;
+
+/// The pair counted when `--dyad` is not given.
+const DEFAULT_DYAD: &str = "jin,song";
+
+/// `--runs` and `--seed`, or the scenarios' own `runs` and `seed` (which must then agree: runs
+/// of every scenario share their random numbers).
+fn runs_and_seed(batch: &BatchArgs, scenarios: &[&Scenario]) -> Result<(u64, u64)> {
+    let agreed = |what: &str, value: fn(&Scenario) -> u64| -> Result<u64> {
+        let first = value(scenarios[0]);
+        if let Some(other) = scenarios.iter().find(|sc| value(sc) != first) {
+            bail!(
+                "--{what}: the scenarios disagree (`{}` has {what} {first}, `{}` has {}); give --{what}",
+                scenarios[0].name,
+                other.name,
+                value(other)
+            );
+        }
+        Ok(first)
+    };
+    let runs = match batch.runs {
+        Some(r) => r,
+        None => agreed("runs", |sc| sc.runs)?,
+    };
+    check_runs(runs)?;
+    let seed = match batch.seed {
+        Some(s) => s,
+        None => agreed("seed", |sc| sc.seed)?,
+    };
+    Ok((runs, seed))
+}
+
+/// The plan of a batch command: `--out` (or `output/<default>`), charts, no `--write`.
+fn plan(batch: &BatchArgs, default_out: &str, charts: Option<crate::charts::ChartOptions>) -> Plan {
+    Plan {
+        out: out_or(&batch.out, default_out),
+        charts,
+        write: None,
+        quiet: batch.quiet,
+    }
+}
+
+/// `--dyad` and `--by` resolved against `model` (read from `file`): the polity indices and the
+/// month offset (default: the last month).
+fn outcome_of(args: &OutcomeArgs, model: &Model, file: &str) -> Result<((usize, usize), u32)> {
+    let dyad = match &args.dyad {
+        Some(text) => resolve_dyad(model, text)?,
+        None => resolve_dyad(model, DEFAULT_DYAD).map_err(|_| {
+            let pairs: Vec<String> = model
+                .dyads
+                .iter()
+                .map(|&(a, b)| format!("{},{}", model.ids[a], model.ids[b]))
+                .collect();
+            anyhow!(
+                "--dyad: not given, and {file} has no pair {DEFAULT_DYAD} to default to; its pairs: {}",
+                pairs.join(" ")
+            )
+        })?,
+    };
+    let by = match &args.by {
+        None => model.months - 1,
+        Some(text) => {
+            let month: Month = text.parse().map_err(|e| anyhow!("--by: {e}"))?;
+            by_offset(model, month)?
+        }
+    };
+    Ok((dyad, by))
+}
+
+/// Load scenario files as given (no overrides).
+fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
+    paths.iter().map(|p| load(Some(p), &[])).collect()
+}
+
+/// `jinsong run`.
+pub fn run(a: RunArgs) -> Result<()> {
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = loaded.scenario;
+    let (runs, seed) = runs_and_seed(&a.batch, &[&sc])?;
+    let plan = plan(&a.batch, &sc.name.clone(), a.draw.options()?);
+    let study = RunStudy::new(RunSettings { runs, scenario: sc }, seed)?;
+    run_study(&study, &a.batch, plan)
+}
+
+/// `jinsong score`.
+pub fn score(a: ScoreArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let patterns_file = a.patterns.display().to_string();
+    let patterns = PatternSet::read(&a.patterns)?;
+    let scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
+    let settings: ScoreSettings = ScoreStudy::settings_for(&patterns_file, &patterns, scenarios, runs)?;
+    let study = ScoreStudy::with_patterns(settings, seed, &patterns)?;
+    run_study(&study, &a.batch, plan(&a.batch, "score", charts))
+}
+
+/// `jinsong calibrate`.
+pub fn calibrate(a: CalibrateArgs) -> Result<()> {
+    let patterns_file = a.patterns.display().to_string();
+    let patterns = PatternSet::read(&a.patterns)?;
+    let loaded = load(Some(&a.scenario), &[])?;
+    let (runs, seed) = runs_and_seed(&a.batch, &[&loaded.scenario])?;
+    if let Some(w) = a.write.as_ref().filter(|w| w.is_dir()) {
+        bail!("--write: {} is a folder; give a file name", w.display());
+    }
+    let scenario_file = std::fs::canonicalize(&a.scenario)
+        .with_context(|| format!("cannot resolve {}", a.scenario.display()))?;
+    let settings = CalibrateSettings {
+        scenario_arg: a.scenario.display().to_string(),
+        scenario_file: scenario_file.display().to_string(),
+        scenario: loaded.scenario,
+        patterns_file,
+        patterns_text: patterns.source().to_string(),
+        free: a.free.clone(),
+        budget: a.budget,
+        runs,
+    };
+    let default_out = format!("calibrate-{}", settings.scenario.name);
+    let study = CalibrateStudy::new(settings, seed)?;
+    let mut plan = plan(&a.batch, &default_out, None);
+    plan.write = a.write;
+    run_study(&study, &a.batch, plan)
+}
+
+/// `jinsong compare`.
+pub fn compare(a: CompareArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    let models: Vec<Model> = scenarios.iter().map(Model::compile).collect();
+    let (first, first_file) = (&models[0], a.scenarios[0].display());
+    for (m, file) in models.iter().zip(&a.scenarios).skip(1) {
+        let file = file.display();
+        if m.ids != first.ids {
+            bail!(
+                "{file}: polities [{}] differ from {first_file}'s [{}]; compare needs the same polities in the same order",
+                m.ids.join(", "),
+                first.ids.join(", ")
+            );
+        }
+        if m.start != first.start || m.months != first.months {
+            let span = |m: &Model| format!("{} ..= {}", m.start, m.month(m.months - 1));
+            bail!(
+                "{file}: its span {} differs from {first_file}'s {}",
+                span(m),
+                span(first)
+            );
+        }
+    }
+    let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
+    let (dyad, by) = outcome_of(&a.outcome, first, &first_file.to_string())?;
+    let settings = CompareSettings {
+        runs,
+        dyad,
+        by,
+        scenarios,
+    };
+    let study = CompareStudy::new(settings, seed)?;
+    run_study(&study, &a.batch, plan(&a.batch, "compare", charts))
+}
+
+/// `jinsong attribute`.
+pub fn attribute(a: AttributeArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let loaded = load(a.scenario.as_deref(), &[])?;
+    let file = a
+        .scenario
+        .as_ref()
+        .map_or(loaded.file.clone(), |p| p.display().to_string());
+    let (runs, seed) = runs_and_seed(&a.batch, &[&loaded.scenario])?;
+    let mechanisms: Vec<String> = a
+        .mechanisms
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let names: Vec<&str> = mechanisms.iter().map(String::as_str).collect();
+    crate::study::attribute::check_mechanisms(&names)?;
+    let (dyad, by) = outcome_of(&a.outcome, &Model::compile(&loaded.scenario), &file)?;
+    let default_out = format!("attribute-{}", loaded.scenario.name);
+    let settings = AttributeSettings {
+        runs,
+        mechanisms,
+        dyad,
+        by,
+        scenario: loaded.scenario,
+    };
+    let study = AttributeStudy::new(settings, seed)?;
+    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts))
+}
+
+fn parse_varies(list: &[String]) -> Result<Vec<Vary>> {
+    list.iter()
+        .map(|s| s.parse::<Vary>().map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// `jinsong sweep`.
+pub fn sweep(a: SweepArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = loaded.scenario;
+    let runs = a.batch.runs.unwrap_or(SWEEP_RUNS);
+    check_runs(runs)?;
+    let seed = a.batch.seed.unwrap_or(sc.seed);
+    let sample: Sample = a.sample.parse()?;
+    let design = design(&parse_varies(&a.vary)?, sample, seed)?;
+    let model = Model::compile(&sc);
+    let pairs: Vec<(String, String)> = match &a.dyad {
+        Some(text) => {
+            let (i, j) = resolve_dyad(&model, text)?;
+            vec![(model.ids[i].clone(), model.ids[j].clone())]
+        }
+        None => model
+            .dyads
+            .iter()
+            .map(|&(x, y)| (model.ids[x].clone(), model.ids[y].clone()))
+            .collect(),
+    };
+    let by = match &a.by {
+        Some(text) => Some(text.parse::<Month>().map_err(|e| anyhow!("--by: {e}"))?),
+        None => None,
+    };
+    let sweep = Sweep {
+        design,
+        pairs,
+        dyads: Vec::new(),
+        by,
+        by_offset: None,
+        runs,
+        seed,
+        only_by: false,
+    };
+    let default_out = format!("sweep-{}", sc.name);
+    let study = SweepStudy::new(SweepSettings { sweep, scenario: sc }, seed)?;
+    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts))
+}
+
+/// `jinsong sensitivity`.
+pub fn sensitivity(a: SensitivityArgs) -> Result<()> {
+    let runs = a.batch.runs.unwrap_or(SENSITIVITY_RUNS);
+    check_runs(runs)?;
+    for (name, value) in [("--samples", a.samples), ("--bootstrap", a.bootstrap)] {
+        let lo = if name == "--samples" { 2 } else { 1 };
+        if !(lo..=1_000_000).contains(&value) {
+            bail!("{name}: {value} is out of range (allowed: {lo} ..= 1000000)");
+        }
+    }
+    let charts = a.draw.options()?;
+    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let sc = loaded.scenario;
+    let seed = a.batch.seed.unwrap_or(sc.seed);
+    let varies = parse_varies(&a.vary)?;
+    check_ranges(&varies).map_err(|e| anyhow!(e))?;
+    let model = Model::compile(&sc);
+    let ((i, j), by) = outcome_of(&a.outcome, &model, &loaded.file)?;
+    let unit = SaltelliDesign::new(a.samples, varies.len(), seed);
+    let sweep = Sweep {
+        design: parameter_design(&varies, &unit),
+        pairs: vec![(model.ids[i].clone(), model.ids[j].clone())],
+        dyads: Vec::new(),
+        by: Some(model.month(by)),
+        by_offset: None,
+        runs,
+        seed,
+        only_by: true,
+    };
+    let default_out = format!("sensitivity-{}", sc.name);
+    let settings = SensitivitySettings {
+        study: SweepSettings { sweep, scenario: sc },
+        vary: a.vary.clone(),
+        samples: a.samples,
+        bootstrap: a.bootstrap,
+    };
+    let study = SensitivityStudy::new(settings, seed)?;
+    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts))
+}
+
+/// `jinsong merge PART... --out DIR`: check that the parts belong together, add their counts
+/// and finish as the command that wrote them would.
+pub fn merge(a: MergeArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let files = a
+        .parts
+        .iter()
+        .map(|p| PartFile::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parts = check_parts(files)?;
+    let plan = Plan {
+        out: a.out,
+        charts,
+        write: None,
+        quiet: a.quiet,
+    };
+    match parts[0].part.command {
+        StudyKind::Run => merge_parts::<RunStudy>(&parts, plan),
+        StudyKind::Score => merge_parts::<ScoreStudy>(&parts, plan),
+        StudyKind::Calibrate => merge_parts::<CalibrateStudy>(&parts, plan),
+        StudyKind::Compare => merge_parts::<CompareStudy>(&parts, plan),
+        StudyKind::Attribute => merge_parts::<AttributeStudy>(&parts, plan),
+        StudyKind::Sweep => merge_parts::<SweepStudy>(&parts, plan),
+        StudyKind::Sensitivity => merge_parts::<SensitivityStudy>(&parts, plan),
+    }
+}
