@@ -15,9 +15,10 @@
 //! batch      the parallel fold over runs, shards, checkpoints, parts, merge, the driver with Ctrl-C
 //! patterns   the historical record as predicates over one run
 //! engine     the monthly loop, its observers (chronicle) and what a run leaves (outcome)
-//! rng        one ChaCha8 stream per run on a fixed schedule of draw slots
-//! model      a scenario compiled to arrays; calendar; the fear and decision equations
+//! model      a scenario compiled to arrays; the fear and decision equations
 //! scenario   the RON schema, loading, variants, --set overrides, validation
+//! rng        one ChaCha8 stream per run on a fixed schedule of draw slots          (no deps)
+//! calendar   months, the unit of time                                              (no deps)
 //! stats      Wilson intervals, paired tests, quantiles, designs, Shapley values     (no deps)
 //! output     staging folders and atomic writes                                     (no deps)
 //! ```
@@ -33,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod calendar;
 pub mod charts;
 pub mod cli;
 pub mod engine;

@@ -6,19 +6,17 @@
 //! The timing of the performance target (6 mechanisms × 10,000 runs on 2 threads) is an
 //! ignored test: `cargo test --release --test tests compare_attribution -- --ignored --nocapture`.
 
+use jinsong::calendar::Month;
 use jinsong::engine::outcome::NEVER;
 use jinsong::engine::{simulate, Silent, Workspace};
-use jinsong::model::calendar::Month;
 use jinsong::model::Model;
 use jinsong::scenario::{LoadedScenario, Mechanisms, Scenario};
+use jinsong::stats::paired::{mcnemar_exact, paired_difference};
+use jinsong::stats::shapley::{shapley_from_values, ShapleyKernel};
 use jinsong::stats::Z95;
-use jinsong::study::attribute::{
-    attribute, check_mechanisms, shapley_from_values, Attribution, AttributionError, ShapleyKernel,
-    MAX_MECHANISMS,
-};
+use jinsong::study::attribute::{attribute, check_mechanisms, Attribution, AttributionError, MAX_MECHANISMS};
 use jinsong::study::compare::{
-    by_offset, compare, mcnemar_exact, paired_difference, resolve_dyad, truncate, CompareError, Comparison,
-    DyadError,
+    by_offset, compare, resolve_dyad, truncate, CompareError, Comparison, DyadError,
 };
 
 use rand::{Rng, SeedableRng};

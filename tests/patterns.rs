@@ -11,8 +11,9 @@ use jinsong::engine::{simulate, Observer, Workspace};
 use jinsong::model::Model;
 use jinsong::patterns::{CompiledPatterns, PatternSet};
 use jinsong::scenario::{LoadedScenario, ScenarioError};
+use jinsong::stats::paired::rate_ratio;
 use jinsong::stats::{wilson, Z95};
-use jinsong::study::score::{count_matches, rate_ratio, PatternCounts, ScoreReport};
+use jinsong::study::score::{count_matches, PatternCounts, ScoreReport};
 
 fn baseline() -> Model {
     let loaded = LoadedScenario::read(Path::new("scenarios/baseline.ron")).expect("baseline parses");

@@ -10,6 +10,7 @@ mod compare_attribution;
 mod golden;
 mod hostile;
 mod hypothesis;
+mod layers;
 mod model;
 mod patterns;
 mod resume;

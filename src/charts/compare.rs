@@ -11,7 +11,7 @@ use super::{
 use super::{
     err, err_dbg, legend_width, probability_by_date, render_each, side_legend, signed_tick, titled, year_of,
 };
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 use crate::study::compare::{Comparison, CURVES_HEADER};
 
 /// The charts of `compare`, by name without extension.

@@ -19,7 +19,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 use crate::study::run::{DyadSummary, Summary};
 use crate::study::StudyKind;
 

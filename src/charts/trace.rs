@@ -10,8 +10,8 @@ use super::{date_label, err, err_dbg, legend_width, render_each, titled, year_of
 use super::{
     encode_png, register_fonts, ChartError, ChartOptions, Drawn, Format, Rendered, GREY, GRID, PALETTE,
 };
+use crate::calendar::Month;
 use crate::engine::chronicle::{EVENTS_HEADER, TRACE_HEADER};
-use crate::model::calendar::Month;
 
 /// The charts of `trace`, by name without extension.
 pub const TRACE_CHARTS: [&str; 1] = ["trace"];

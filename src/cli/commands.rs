@@ -10,7 +10,7 @@ use super::args::{
 use super::batch::{merge_parts, run_study, Plan};
 use super::{check_runs, load, out_or};
 use crate::batch::merge::{check_parts, PartFile};
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 use crate::model::Model;
 use crate::patterns::PatternSet;
 use crate::scenario::{LoadedScenario, Scenario};

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::calendar::Month;
 use crate::engine::outcome::{RunOutcome, NEVER};
 use crate::engine::{Happening, Observer, Workspace};
-use crate::model::calendar::Month;
 use crate::model::Model;
 
 /// The header line of `trace.csv`.

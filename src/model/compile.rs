@@ -5,7 +5,7 @@
 //! only scale a parameter are folded in here (isolation, restraint, greed, rigidity), so the
 //! monthly loop does not branch on them.
 
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 use crate::rng::draws::DrawSchedule;
 use crate::scenario::{Effect, Mechanisms, Rules, Scenario, Status};
 

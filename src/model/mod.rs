@@ -1,10 +1,8 @@
-//! The model: a scenario compiled into flat arrays ([`compile`]), on a calendar of months
-//! ([`calendar`]), with the equations the engine applies every month: the fear spiral
-//! ([`fear`]) and the decision probabilities ([`hazard`]).
+//! The model: a scenario compiled into flat arrays ([`compile`]), with the equations the engine
+//! applies every month: the fear spiral ([`fear`]) and the decision probabilities ([`hazard`]).
 //!
 //! Nothing here draws a random number or runs a month; that is the [`crate::engine`]'s work.
 
-pub mod calendar;
 pub mod compile;
 pub mod fear;
 pub mod hazard;

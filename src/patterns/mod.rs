@@ -48,9 +48,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Month;
 use crate::engine::outcome::{RunOutcome, NEVER};
 use crate::engine::{Observer, Workspace};
-use crate::model::calendar::Month;
 use crate::model::{DyadStatus, Model};
 use crate::scenario::{Problem, ScenarioError};
 

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 
 fn default_seed() -> u64 {
     1125

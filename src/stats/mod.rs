@@ -1,4 +1,13 @@
-//! Interval estimates for proportions.
+//! Statistics, with no dependency on the rest of the crate: interval estimates for proportions
+//! (here), quantiles (here), paired tests and rate ratios ([`paired`]), designs (Latin
+//! hypercubes, Saltelli's matrices: [`design`]), Sobol estimators ([`sobol`]), Shapley values
+//! ([`shapley`]) and the Poisson bootstrap ([`bootstrap`]).
+
+pub mod bootstrap;
+pub mod design;
+pub mod paired;
+pub mod shapley;
+pub mod sobol;
 
 /// The 0.975 quantile of the standard normal distribution (two-sided 95%).
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -31,6 +40,19 @@ pub fn wilson(successes: u64, trials: u64, z: f64) -> (f64, f64) {
         (centre + half).min(1.0)
     };
     (lo, hi)
+}
+
+/// The `q`-quantile (0 ≤ q ≤ 1) of `sorted` by linear interpolation between order statistics
+/// (Hyndman–Fan type 7, the default of R and NumPy). `None` when `sorted` is empty.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 #[cfg(test)]

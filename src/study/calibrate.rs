@@ -16,9 +16,6 @@
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
 use crate::model::Model;
 use crate::patterns::PatternSet;
 use crate::scenario::{apply_override, validate, Override, Scenario, ScenarioError};
@@ -30,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::score::count_matches;
 use super::{Finished, Study, StudyError, StudyKind};
 use crate::batch::Counts;
+use crate::stats::design::latin_hypercube;
 use crate::stats::{wilson, Z95};
 
 /// The largest `--budget` (evaluations) accepted.
@@ -202,29 +200,13 @@ pub fn lhs_size(search: Search) -> usize {
 /// The Latin-hypercube design of a search: [`lhs_size`] points, each a value per free
 /// parameter. It depends only on the free parameters and the search (its seed).
 pub fn lhs_points(free: &[FreeParameter], search: Search) -> Vec<Vec<f64>> {
-    let k = free.len();
-    let n_lhs = lhs_size(search);
-    let mut rng = ChaCha8Rng::seed_from_u64(search.seed);
-    rng.set_stream(u64::from_le_bytes(*b"calibrat"));
-    let mut strata: Vec<Vec<usize>> = Vec::with_capacity(k);
-    for _ in 0..k {
-        let mut order: Vec<usize> = (0..n_lhs).collect();
-        for i in (1..n_lhs).rev() {
-            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-            order.swap(i, j);
-        }
-        strata.push(order);
-    }
-    // Point p takes stratum strata[d][p] of parameter d, jittered uniformly inside it.
-    (0..n_lhs)
-        .map(|p| {
+    let stream = u64::from_le_bytes(*b"calibrat");
+    latin_hypercube(lhs_size(search), free.len(), search.seed, stream)
+        .into_iter()
+        .map(|x| {
             free.iter()
-                .zip(&strata)
-                .map(|(f, order)| {
-                    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-                    let x = (order[p] as f64 + u) / n_lhs as f64;
-                    tidy(f.lo + x * (f.hi - f.lo))
-                })
+                .zip(x)
+                .map(|(f, x)| tidy(f.lo + x * (f.hi - f.lo)))
                 .collect()
         })
         .collect()

@@ -36,10 +36,11 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::batch::fold::{fold_runs, CHUNK_RUNS};
+use crate::calendar::Month;
 use crate::engine::outcome::NEVER;
 use crate::engine::{simulate, Silent, Workspace};
-use crate::model::calendar::Month;
 use crate::model::Model;
+use crate::stats::paired::{mcnemar_exact, paired_difference};
 use crate::stats::{wilson, Z95};
 
 use std::ops::Range;
@@ -364,52 +365,6 @@ impl Comparison {
             }),
         })
     }
-}
-
-/// The paired difference `(n10 − n01)/n` and its 95% normal interval with variance
-/// `((n10 + n01)/n − d²)/n`, clipped to [−1, 1]. Exactly `(0, [0, 0])` when `n10 = n01 = 0`.
-///
-/// # Panics
-/// If `n` is 0 or smaller than `n10 + n01`.
-pub fn paired_difference(n10: u64, n01: u64, n: u64) -> (f64, [f64; 2]) {
-    assert!(n > 0 && n10 + n01 <= n, "discordant pairs must fit in n > 0 runs");
-    let nf = n as f64;
-    let d = (n10 as f64 - n01 as f64) / nf;
-    let var = (((n10 + n01) as f64 / nf - d * d) / nf).max(0.0);
-    let half = Z95 * var.sqrt();
-    (d, [(d - half).max(-1.0), (d + half).min(1.0)])
-}
-
-/// Two-sided exact McNemar p-value: `min(1, 2·P(B ≤ min(n10, n01)))` with
-/// `B ~ Binomial(n10 + n01, ½)`, summed in log space so that it is exact (to rounding) for any
-/// number of discordant pairs. Exactly 1 when `|n10 − n01| ≤ 1`.
-pub fn mcnemar_exact(n10: u64, n01: u64) -> f64 {
-    // |n10 − n01| ≤ 1: the tail is at least half of a symmetric distribution (exactly half
-    // when the difference is 1), so p is exactly 1.
-    if n10.abs_diff(n01) <= 1 {
-        return 1.0;
-    }
-    let n = n10 + n01;
-    let k = n10.min(n01);
-    // log C(n, k) by the recurrence C(n, i+1) = C(n, i)·(n−i)/(i+1).
-    let mut top = 0.0f64;
-    for i in 0..k {
-        top += ((n - i) as f64).ln() - ((i + 1) as f64).ln();
-    }
-    // k < n/2, so the terms shrink going down from i = k: sum C(n, i)/C(n, k) for i = k, k−1, …
-    // with C(n, i−1)/C(n, i) = i/(n−i+1), until they no longer change the sum.
-    let (mut sum, mut term) = (1.0f64, 1.0f64);
-    let mut i = k;
-    while i > 0 {
-        term *= i as f64 / (n - i + 1) as f64;
-        sum += term;
-        if term < sum * 1e-18 {
-            break;
-        }
-        i -= 1;
-    }
-    let log_tail = top + sum.ln() - n as f64 * std::f64::consts::LN_2;
-    (2.0 * log_tail.exp()).min(1.0)
 }
 
 impl Comparison {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 use crate::model::Model;
 
 /// A badly chosen pair or date, shared by `compare` and `attribute`.

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::calendar::Month;
+use crate::calendar::Month;
 use crate::model::Model;
 use crate::scenario::Mechanisms;
 use crate::stats::{wilson, Z95};

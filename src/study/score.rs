@@ -20,6 +20,7 @@ use super::{Finished, Study, StudyError, StudyKind};
 use crate::batch::Counts;
 use crate::patterns::{CompiledPatterns, PatternSet};
 use crate::scenario::Scenario;
+use crate::stats::paired::rate_ratio;
 use crate::stats::{wilson, Z95};
 
 /// How many runs matched each pattern, and all of them.
@@ -196,50 +197,6 @@ pub struct JointRatio {
     pub ci95: Option<[f64; 2]>,
     /// Whether 0.5 was added to each cell because a joint count was 0 (see [`rate_ratio`]).
     pub zero_corrected: bool,
-}
-
-/// A ratio of two proportions with its interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RatioEstimate {
-    /// Point estimate.
-    pub ratio: f64,
-    /// Lower bound.
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
-    /// Whether the 0.5 correction was applied.
-    pub corrected: bool,
-}
-
-/// The ratio `(x1/n1) / (x2/n2)` of two independent binomial proportions with the Katz
-/// log interval at normal quantile `z` (Katz, Baptista, Azen & Pike 1978):
-/// `exp(ln RR ± z·√(1/x1 − 1/n1 + 1/x2 − 1/n2))`.
-///
-/// When either count is 0 the ratio or its log is infinite; then 0.5 is added to each of the
-/// four cells (successes and failures of both groups: `x → x + 0.5`, `n → n + 1`) and both the
-/// estimate and the interval are computed from the corrected counts, and `corrected` says so.
-/// The corrected estimate is a conventional finite stand-in, not an unbiased one: read the
-/// interval, which is wide when counts are small. Returns `None` when a group has no trials.
-pub fn rate_ratio(x1: u64, n1: u64, x2: u64, n2: u64, z: f64) -> Option<RatioEstimate> {
-    if n1 == 0 || n2 == 0 {
-        return None;
-    }
-    let corrected = x1 == 0 || x2 == 0;
-    let c = if corrected { 0.5 } else { 0.0 };
-    let (x1, n1, x2, n2) = (
-        x1 as f64 + c,
-        n1 as f64 + 2.0 * c,
-        x2 as f64 + c,
-        n2 as f64 + 2.0 * c,
-    );
-    let ratio = (x1 / n1) / (x2 / n2);
-    let se = (1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2).max(0.0).sqrt();
-    Some(RatioEstimate {
-        ratio,
-        low: ratio * (-z * se).exp(),
-        high: ratio * (z * se).exp(),
-        corrected,
-    })
 }
 
 /// `scores.json`, `scores.csv` and the terminal table of `jinsong score`.

@@ -24,8 +24,6 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::str::FromStr;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::{Finished, Study, StudyError, StudyKind};
@@ -35,9 +33,9 @@ use serde::{Deserialize, Serialize};
 
 use super::dyad::{by_offset, truncate};
 use crate::batch::fold::CHUNK_RUNS;
+use crate::calendar::Month;
 use crate::engine::outcome::NEVER;
 use crate::engine::{simulate, Silent, Workspace};
-use crate::model::calendar::Month;
 use crate::model::Model;
 use crate::scenario::{apply_override, validate, Override, Scenario};
 use crate::stats::{wilson, Z95};
@@ -198,26 +196,6 @@ pub struct Design {
     pub points: Vec<Vec<String>>,
 }
 
-/// `n` points of a Latin hypercube in `[0, 1)^k` from the ChaCha8 stream `stream` of `seed`:
-/// in each dimension the `n` strata are shuffled and one uniform draw taken inside each.
-pub fn latin_hypercube(n: usize, k: usize, seed: u64, stream: u64) -> Vec<Vec<f64>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    let mut points = vec![vec![0.0; k]; n];
-    for d in 0..k {
-        let mut strata: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-            strata.swap(i, j);
-        }
-        for (p, &s) in points.iter_mut().zip(&strata) {
-            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-            p[d] = (s as f64 + u) / n as f64;
-        }
-    }
-    points
-}
-
 /// The value of `vary` at `u ∈ [0, 1)` of its range or list.
 pub fn value_at(vary: &Vary, u: f64) -> String {
     match &vary.values {
@@ -289,10 +267,12 @@ pub fn design(varies: &[Vary], sample: Sample, seed: u64) -> Result<Design, Swee
             }
             points
         }
-        Sample::Lhs(n) => latin_hypercube(n as usize, varies.len(), seed, DESIGN_STREAM)
-            .into_iter()
-            .map(|u| varies.iter().zip(&u).map(|(v, &x)| value_at(v, x)).collect())
-            .collect(),
+        Sample::Lhs(n) => {
+            crate::stats::design::latin_hypercube(n as usize, varies.len(), seed, DESIGN_STREAM)
+                .into_iter()
+                .map(|u| varies.iter().zip(&u).map(|(v, &x)| value_at(v, x)).collect())
+                .collect()
+        }
     };
     Ok(Design { paths, points })
 }
@@ -708,6 +688,7 @@ mod tests {
     #[test]
     fn latin_hypercube_has_one_point_per_stratum() {
         let n = 50;
+        use crate::stats::design::latin_hypercube;
         let pts = latin_hypercube(n, 3, 7, 1);
         for d in 0..3 {
             let mut seen = vec![false; n];
