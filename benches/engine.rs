@@ -13,7 +13,7 @@
 //!   ChaCha8 arithmetic alone, below which no run can go;
 //! - `run_stream_equivalent/{avx512,portable}`: the same words drawn the way a run draws them
 //!   now, through `RunStream` (`fill_months`, 16 KiB at a time) with the AVX-512 kernel of
-//!   `src/chacha8.rs` and with `rand_chacha`'s own code: the cost of a run's draws in the
+//!   `src/rng/chacha8.rs` and with `rand_chacha`'s own code: the cost of a run's draws in the
 //!   engine as it is (the `avx512` line is skipped on a CPU without AVX-512);
 //! - `baseline_mechanisms_off`: one run of the baseline with every mechanism switched off
 //!   (same draws, same polities, no events, provocations, talks, ties, spiral gain…): what the
@@ -119,7 +119,7 @@ fn engine_benches(c: &mut Criterion) {
     });
 
     // The same number of words copied out of ChaCha's block buffer one month per `fill_bytes`
-    // call (the engine now copies several months per call, src/draws.rs).
+    // call (the engine now copies several months per call, src/rng/draws.rs).
     let month_bytes = 8 * model.schedule.words_per_month();
     let months = model.months;
     let mut buf = vec![0u8; month_bytes];

@@ -319,3 +319,52 @@ fn compare_with_itself_gives_zero_difference_and_p_one() {
     let p = json["scenarios"][0]["probability"].as_f64().unwrap();
     assert!(p > 0.0 && p < 1.0, "the outcome is not degenerate: {p}");
 }
+
+/// Every batch command takes `--seed` and `--runs` from the scenario when they are not given
+/// (the small scenario: seed 7, 100 runs), and a command about a pair names the scenario's pairs
+/// when it has no `jin,song` to default to.
+#[test]
+fn batch_defaults_come_from_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("small.ron");
+    std::fs::write(&small, SMALL).unwrap();
+    let patterns = tmp.path().join("p.ron");
+    std::fs::write(
+        &patterns,
+        r#"(patterns: [(name: "war", description: "", rule: OnsetWithin(a: "a", b: "b", from: "1200-01", to: "1209-12"))])"#,
+    )
+    .unwrap();
+    let small = small.to_str().unwrap();
+    let out = tmp.path().join("score");
+    let o = jinsong(
+        tmp.path(),
+        &[
+            "score",
+            small,
+            "--patterns",
+            patterns.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-charts",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    let json = std::fs::read_to_string(out.join("scores.json")).unwrap();
+    assert!(json.contains("\"runs\": 100"), "{json}\n{csv}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("100 runs per scenario, seed 7"), "{stdout}");
+    for cmd in [
+        vec!["attribute", small, "--mechanisms", "provocations"],
+        vec!["compare", small, small],
+        vec!["sensitivity", small, "--vary", "polities.a.fear_gain=0.1..0.3"],
+    ] {
+        let o = jinsong(tmp.path(), &cmd);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{cmd:?}");
+        assert!(
+            stderr.contains("has no pair jin,song to default to; its pairs: a,b a,c b,c"),
+            "{cmd:?}: {stderr}"
+        );
+    }
+}
