@@ -499,82 +499,43 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             let ids_ok = |c: &mut Checker, field: &str, id: &str| {
                 c.polity(&ids, &format!("{ep}.{field}"), &format!("{es}.{field}"), id)
             };
-            match effect {
-                Effect::Contact(x) => {
-                    ids_ok(&mut c, "a", &x.a);
-                    ids_ok(&mut c, "b", &x.b);
-                    c.range(
-                        &format!("{ep}.value"),
-                        &format!("{es}.value"),
-                        x.value,
-                        0.0,
-                        1.0,
-                        "",
-                    );
-                }
-                Effect::Trust(x) => {
-                    ids_ok(&mut c, "of", &x.of);
-                    ids_ok(&mut c, "toward", &x.toward);
-                    c.range(
-                        &format!("{ep}.delta"),
-                        &format!("{es}.delta"),
-                        x.delta,
-                        -1.0,
-                        1.0,
-                        "",
-                    );
-                }
-                Effect::Fear(x) => {
-                    ids_ok(&mut c, "of", &x.of);
-                    ids_ok(&mut c, "toward", &x.toward);
-                    c.range(
-                        &format!("{ep}.amount"),
-                        &format!("{es}.amount"),
-                        x.amount,
-                        -10.0,
-                        10.0,
-                        "",
-                    );
-                }
-                Effect::HostileAct(x) => {
-                    ids_ok(&mut c, "actor", &x.actor);
-                    ids_ok(&mut c, "victim", &x.victim);
-                    c.range(
-                        &format!("{ep}.severity"),
-                        &format!("{es}.severity"),
-                        x.severity,
-                        0.0,
-                        10.0,
-                        "",
-                    );
-                }
-                Effect::Strength(x) => {
-                    ids_ok(&mut c, "polity", &x.polity);
-                    c.positive(&format!("{ep}.factor"), &format!("{es}.factor"), x.factor, 100.0);
-                }
-                Effect::Stability(x) => {
-                    ids_ok(&mut c, "polity", &x.polity);
-                    c.range(
-                        &format!("{ep}.delta"),
-                        &format!("{es}.delta"),
-                        x.delta,
-                        -1.0,
-                        1.0,
-                        "",
-                    );
-                }
-                Effect::Cease(x) => {
-                    ids_ok(&mut c, "polity", &x.polity);
-                }
-            }
-            let pair = match effect {
-                Effect::Contact(x) => Some((&x.a, &x.b)),
-                Effect::Trust(x) => Some((&x.of, &x.toward)),
-                Effect::Fear(x) => Some((&x.of, &x.toward)),
-                Effect::HostileAct(x) => Some((&x.actor, &x.victim)),
-                _ => None,
+            // Each effect's polities (two for an effect between a pair) and its number with
+            // the number's range.
+            let (polities, number): (Vec<(&str, &String)>, Option<(&str, f64, f64, f64)>) = match effect {
+                Effect::Contact(x) => (vec![("a", &x.a), ("b", &x.b)], Some(("value", x.value, 0.0, 1.0))),
+                Effect::Trust(x) => (
+                    vec![("of", &x.of), ("toward", &x.toward)],
+                    Some(("delta", x.delta, -1.0, 1.0)),
+                ),
+                Effect::Fear(x) => (
+                    vec![("of", &x.of), ("toward", &x.toward)],
+                    Some(("amount", x.amount, -10.0, 10.0)),
+                ),
+                Effect::HostileAct(x) => (
+                    vec![("actor", &x.actor), ("victim", &x.victim)],
+                    Some(("severity", x.severity, 0.0, 10.0)),
+                ),
+                Effect::Strength(x) => (vec![("polity", &x.polity)], None),
+                Effect::Stability(x) => (vec![("polity", &x.polity)], Some(("delta", x.delta, -1.0, 1.0))),
+                Effect::Cease(x) => (vec![("polity", &x.polity)], None),
             };
-            if let Some((a, b)) = pair {
+            for (field, id) in &polities {
+                ids_ok(&mut c, field, id);
+            }
+            if let Some((field, value, lo, hi)) = number {
+                c.range(
+                    &format!("{ep}.{field}"),
+                    &format!("{es}.{field}"),
+                    value,
+                    lo,
+                    hi,
+                    "",
+                );
+            }
+            if let Effect::Strength(x) = effect {
+                c.positive(&format!("{ep}.factor"), &format!("{es}.factor"), x.factor, 100.0);
+            }
+            if let [(_, a), (_, b)] = polities.as_slice() {
                 if a == b {
                     c.push(
                         ep.clone(),
