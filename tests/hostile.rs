@@ -5,21 +5,26 @@
 //!   with its `file:line:col`, writes nothing anywhere, with or without `--out`;
 //! - every limit answers with one clear line naming the field and the allowed range;
 //! - mutating any file under `scenarios/` gives a valid scenario (which compiles and runs) or
-//!   an error with a position, never a panic (library and real binary).
+//!   an error with a position, never a panic (library and real binary);
+//! - a long or hostile `--set` path is answered at once, error messages quote at most
+//!   `MAX_ECHO_CHARS` characters of user text, and control characters (ESC) in a text field are
+//!   refused before they reach the terminal or `chronicle.txt`.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use crate::common::{baseline_path, jinsong, listing, scenarios_dir, text, SMALL};
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::patterns::PatternSet;
 use jinsong::scenario::{
-    LoadedScenario, Override, ScenarioError, MAX_EFFECTS, MAX_EVENTS, MAX_FILE_BYTES, MAX_ID_BYTES,
-    MAX_NAME_BYTES, MAX_NESTING, MAX_OVERRIDES, MAX_POLITIES, MAX_TEXT_BYTES, MAX_VARIANT_DEPTH,
+    LoadedScenario, Override, ScenarioError, MAX_BASE_BYTES, MAX_ECHO_CHARS, MAX_EFFECTS, MAX_EVENTS,
+    MAX_FILE_BYTES, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_NESTING, MAX_OVERRIDES, MAX_OVERRIDE_BYTES,
+    MAX_POLITIES, MAX_TEXT_BYTES, MAX_VARIANT_DEPTH,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -733,5 +738,401 @@ fn huge_budgets_and_thread_counts_are_refused_before_any_run() {
             "{err}"
         );
         assert!(listing(dir).is_empty(), "{args:?} wrote something");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long `--set` paths, long echoed text, control characters
+// ---------------------------------------------------------------------------------------------
+
+/// Generous bound on the time of a command that should take milliseconds (a slow CI machine).
+const AT_ONCE: Duration = Duration::from_secs(5);
+
+/// Run `jinsong args` in `dir` and require a refusal: exit status 1, every line of stderr an
+/// `error:` line of at most 1,000 characters, no raw ESC anywhere, nothing written but `inputs`,
+/// all within [`AT_ONCE`]. Returns stderr.
+fn refused_at_once(dir: &Path, args: &[&str], inputs: &[&str]) -> String {
+    let started = Instant::now();
+    let out = jinsong(dir, args);
+    let took = started.elapsed();
+    let err = text(&out.stderr);
+    let shown = |s: &str| s.chars().take(2000).collect::<String>();
+    let command = format!("{args:?}").chars().take(300).collect::<String>();
+    assert_eq!(out.status.code(), Some(1), "{command}: {}", shown(&err));
+    assert!(took < AT_ONCE, "{command} took {took:?}");
+    assert!(!err.contains("panicked"), "{}", shown(&err));
+    for line in err.lines() {
+        assert!(line.starts_with("error: "), "{}", shown(&err));
+        assert!(line.chars().count() <= 1000, "a long line: {}", shown(line));
+    }
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stdout.contains(&0x1b),
+        "{command}: a raw ESC reached the terminal"
+    );
+    let files: BTreeSet<PathBuf> = inputs.iter().map(PathBuf::from).collect();
+    assert_eq!(listing(dir), files, "{command} wrote something");
+    err
+}
+
+/// A `--set` of 100,000 characters was answered after 15 s (the nearest-path search took about
+/// 150 µs per character); now it is refused at once for its length, in one line that quotes
+/// its first `MAX_ECHO_CHARS` characters. A path just within the limit gets its suggestions.
+#[test]
+fn a_long_set_path_is_refused_at_once() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let long = format!("{}=1", "a".repeat(100_000));
+    // On the embedded baseline.
+    for command in ["run", "trace"] {
+        let args = [command, "--set", &long, "--out", "out", "-q", "--no-charts"];
+        let err = refused_at_once(dir, &args, &[]);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: --set: ")
+                && err.contains(&format!("`{}…` (100002 characters)", "a".repeat(MAX_ECHO_CHARS)))
+                && err.contains(&format!("at most {MAX_OVERRIDE_BYTES} bytes")),
+            "{err}"
+        );
+    }
+    fs::write(dir.join("s.ron"), SMALL).unwrap();
+    let err = refused_at_once(dir, &["check", "s.ron", "--set", &long], &["s.ron"]);
+    assert!(err.contains("(100002 characters)"), "{err}");
+    // The longest override allowed, with a bad path: the nearest valid paths.
+    let near = format!("polities.b.{}=1", "x".repeat(MAX_OVERRIDE_BYTES - 13));
+    assert_eq!(near.len(), MAX_OVERRIDE_BYTES);
+    let err = refused_at_once(dir, &["check", "s.ron", "--set", &near], &["s.ron"]);
+    assert!(err.contains("nearest valid paths: polities.b."), "{err}");
+    let over = format!("polities.b.{}=1", "x".repeat(MAX_OVERRIDE_BYTES - 12));
+    let err = refused_at_once(dir, &["check", "s.ron", "--set", &over], &["s.ron"]);
+    assert!(err.contains("257 bytes long"), "{err}");
+}
+
+/// Polity id `k` of a big scenario: 62 characters, so that paths are long.
+fn big_id(k: usize) -> String {
+    format!("p{k:0>61}")
+}
+
+/// A scenario of 128 polities with long ids, every directed relation and 4,096 events (about
+/// 3 MB): 104,000 paths for `--set`.
+fn big_scenario() -> String {
+    let n = MAX_POLITIES;
+    let mut s = String::from("(name: \"big\", start: \"1200-01\", end: \"1200-12\", polities: [\n");
+    for k in 0..n {
+        s.push_str(&format!(
+            "(id: \"{}\", name: \"P\", strength: 1, potential: 1, mobilization_lag: 1, fear_gain: 0.1, fear_decay: 0.1),\n",
+            big_id(k)
+        ));
+    }
+    s.push_str("], relations: [\n");
+    for a in 0..n {
+        for b in (0..n).filter(|&b| b != a) {
+            s.push_str(&format!(
+                "(from: \"{}\", to: \"{}\", contact: 0.1),\n",
+                big_id(a),
+                big_id(b)
+            ));
+        }
+    }
+    s.push_str("], events: [\n");
+    for k in 0..MAX_EVENTS {
+        s.push_str(&format!(
+            "(id: \"e{k}\", text: \"t\", from: \"1200-01\", effects: [Contact(a: \"{}\", b: \"{}\", value: 0.5)]),\n",
+            big_id(0),
+            big_id(1)
+        ));
+    }
+    s.push_str("])\n");
+    s
+}
+
+/// On a scenario at the limits, a misspelt `--set` path (the nearest-path search compared it with
+/// all 104,000 paths inside a sort, minutes) and a variant of 1,000 overrides (each converted
+/// the whole scenario twice: 100 s) are answered at once.
+#[test]
+fn overrides_of_a_big_scenario_are_answered_at_once() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("big.ron"), big_scenario()).unwrap();
+    let (a, b) = (big_id(1), big_id(2));
+    let typo = format!("relations.{a}.{b}.contat=1");
+    let err = refused_at_once(dir, &["check", "big.ron", "--set", &typo], &["big.ron"]);
+    assert!(
+        err.contains(&format!("nearest valid paths: relations.{a}.{b}.contact, ")),
+        "{err}"
+    );
+    let err = refused_at_once(
+        dir,
+        &["check", "big.ron", "--set", &format!("polities.{a}.strenth=1")],
+        &["big.ron"],
+    );
+    assert!(
+        err.contains(&format!("nearest valid paths: polities.{a}.strength, ")),
+        "{err}"
+    );
+
+    let mut set: Vec<String> = vec![
+        format!("relations.{a}.{b}.contact=0.25"),
+        format!("polities.{b}.strength=2"),
+        "events.e7.probability=0.5".into(),
+        "mechanisms.greed=off".into(),
+        "rules.talks_success=0.375".into(),
+        "runs=5".into(),
+    ];
+    set.resize(MAX_OVERRIDES, "seed=9".into());
+    let quoted: Vec<String> = set.iter().map(|o| format!("{o:?}")).collect();
+    let variant = format!("(base: \"big.ron\", name: \"v\", set: [{}])", quoted.join(",\n"));
+    fs::write(dir.join("v.ron"), variant).unwrap();
+    let started = Instant::now();
+    let out = jinsong(dir, &["check", "v.ron"]);
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(took < AT_ONCE, "{took:?}");
+    let sc = LoadedScenario::read(&dir.join("v.ron")).unwrap().scenario;
+    let rel = sc.relations.iter().find(|r| r.from == a && r.to == b).unwrap();
+    assert_eq!(rel.contact, 0.25);
+    assert_eq!(sc.polities[2].strength, 2.0);
+    assert_eq!(sc.events[7].probability, 0.5);
+    assert!(!sc.mechanisms.greed);
+    assert_eq!(sc.rules.talks_success, 0.375);
+    assert_eq!((sc.runs, sc.seed), (5, 9));
+}
+
+/// A variant file of 1 MB whose `set` holds four paths of 262,144 characters (the first took
+/// 40 s to answer): refused at once, in one line at `set[0]`.
+#[test]
+fn a_megabyte_variant_of_long_paths_is_refused_at_once() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("s.ron"), SMALL).unwrap();
+    let entry = format!("\"polities.b.{}=1\"", "x".repeat((1 << 18) - 13));
+    let variant = format!(
+        "(\n  base: \"s.ron\",\n  name: \"v\",\n  set: [{}],\n)\n",
+        [entry.as_str(); 4].join(", ")
+    );
+    assert!(variant.len() > 1 << 20);
+    fs::write(dir.join("v.ron"), variant).unwrap();
+    let err = refused_at_once(dir, &["check", "v.ron"], &["s.ron", "v.ron"]);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: v.ron:4:9: set[0]: `polities.b.xxx")
+            && err.contains("(262144 characters) is 262144 bytes long (allowed: at most 256 bytes"),
+        "{err}"
+    );
+    // Within the limit, each entry a bad path: the first is answered with the nearest paths.
+    let entry = format!("\"polities.b.{}=1\"", "x".repeat(MAX_OVERRIDE_BYTES - 13));
+    let variant = format!(
+        "(base: \"s.ron\", name: \"v\", set: [{}])",
+        vec![entry.as_str(); MAX_OVERRIDES].join(", ")
+    );
+    fs::write(dir.join("v.ron"), variant).unwrap();
+    let err = refused_at_once(
+        dir,
+        &["run", "v.ron", "--out", "o", "-q", "--no-charts"],
+        &["s.ron", "v.ron"],
+    );
+    assert!(
+        err.contains(": set: polities.b.xxx") && err.contains("nearest valid paths: polities.b."),
+        "{err}"
+    );
+}
+
+/// An id, a field name, a date, a lord or a pattern's polity of 1,000,000 characters was echoed
+/// whole; now every message quotes at most `MAX_ECHO_CHARS` characters of it, with `…` and its
+/// length. A variant's base that is not a scenario (`/etc/passwd`) is not quoted at all.
+#[test]
+fn error_messages_quote_little_of_long_user_text() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let huge = "q".repeat(1_000_000);
+    let head = format!("`{}…` (1000000 characters)", "q".repeat(MAX_ECHO_CHARS));
+    let cases = [
+        (
+            "polity id",
+            SMALL.replacen("id: \"c\"", &format!("id: \"{huge}\""), 1),
+        ),
+        (
+            "event id",
+            SMALL.replacen("id: \"border\"", &format!("id: \"{huge}\""), 1),
+        ),
+        (
+            "lord",
+            SMALL.replacen(
+                "status: Alliance",
+                &format!("status: Vassal(lord: \"{huge}\")"),
+                1,
+            ),
+        ),
+        (
+            "field name",
+            SMALL.replacen("seed: 7,", &format!("{huge}: 7,"), 1),
+        ),
+        (
+            "date",
+            SMALL.replacen("start: \"1200-01\"", &format!("start: \"{huge}\""), 1),
+        ),
+    ];
+    for (what, sc) in &cases {
+        fs::write(dir.join("x.ron"), sc).unwrap();
+        let err = refused_at_once(dir, &["check", "x.ron"], &["x.ron"]);
+        assert!(err.contains(&head), "{what}: {err}");
+        assert!(err.len() < 3000, "{what}: {} bytes", err.len());
+        let e = LoadedScenario::parse("x.ron", sc)
+            .and_then(|l| l.validate())
+            .unwrap_err();
+        assert!(e.to_string().len() < 3000, "{what}");
+    }
+    // A pattern file: a name and a polity of 1,000,000 characters.
+    let model = Model::compile(&LoadedScenario::baseline().unwrap().scenario);
+    let patterns = format!(
+        "(patterns: [(name: \"{huge}\", rule: Initiator(a: \"jin\", b: \"{huge}\", polity: \"jin\"))])"
+    );
+    let e = PatternSet::parse("p.ron", &patterns)
+        .unwrap()
+        .compile("p.ron", &model)
+        .unwrap_err();
+    assert_eq!(e.problems.len(), 2, "{e}");
+    assert!(e.problems.iter().all(|p| p.message.contains(&head)), "{e}");
+    assert!(e.to_string().len() < 2000);
+
+    // A base that is no scenario: its first word is not echoed.
+    fs::write(dir.join("secret"), "hunter2:x:0:0:root:/root:/bin/sh\n").unwrap();
+    fs::write(dir.join("v.ron"), "(base: \"secret\", name: \"v\")").unwrap();
+    let err = refused_at_once(dir, &["check", "v.ron"], &["secret", "v.ron", "x.ron"]);
+    assert!(
+        err.contains("secret:1:1: Expected struct `Scenario` (or `(`) but found another word")
+            && !err.contains("hunter2"),
+        "{err}"
+    );
+    if Path::new("/etc/passwd").is_file() {
+        fs::write(dir.join("v.ron"), "(base: \"/etc/passwd\", name: \"v\")").unwrap();
+        let err = refused_at_once(dir, &["check", "v.ron"], &["secret", "v.ron", "x.ron"]);
+        assert!(!err.contains("found `"), "{err}");
+    }
+    // A base path longer than MAX_BASE_BYTES.
+    let base = "b/".repeat(MAX_BASE_BYTES);
+    fs::write(dir.join("v.ron"), format!("(base: \"{base}\", name: \"v\")")).unwrap();
+    let err = refused_at_once(dir, &["check", "v.ron"], &["secret", "v.ron", "x.ron"]);
+    assert!(
+        err.contains("v.ron:1:8: base: `b/b/") && err.contains("(allowed: at most 1024)"),
+        "{err}"
+    );
+}
+
+/// ESC in a scenario's `name`, `description`, an event's `text`, a polity's `name`, a relation's
+/// `provocation_text` or a variant's `name` or `description` reached the terminal and
+/// `chronicle.txt` raw; now `check`, `run` and `trace` refuse it in one line naming the field
+/// and the character as `\u{1b}`, and write nothing.
+#[test]
+fn control_characters_in_text_fields_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let esc = "\u{1b}[31mred\u{1b}]0;title\u{7}\u{1b}[0m";
+    let cases = [
+        ("name", "name: \"small\"", format!("name: \"small{esc}\"")),
+        (
+            "description",
+            "description: \"test fixture\"",
+            format!("description: \"test{esc}\""),
+        ),
+        (
+            "events.border.text",
+            "text: \"Alpha and",
+            format!("text: \"{esc}Alpha and"),
+        ),
+        (
+            "polities.c.name",
+            "name: \"Gamma\"",
+            format!("name: \"Gamma{esc}\""),
+        ),
+        (
+            "relations.c.a.provocation_text",
+            "trust: 0.5)",
+            format!("trust: 0.5, provocation_text: \"{esc}\")"),
+        ),
+    ];
+    for (path, from, to) in &cases {
+        let sc = SMALL.replacen(from, to, 1);
+        assert_ne!(sc, SMALL);
+        fs::write(dir.join("x.ron"), sc).unwrap();
+        for args in [
+            vec!["check", "x.ron"],
+            vec!["run", "x.ron", "--runs", "3", "--out", "o", "-q", "--no-charts"],
+            vec!["trace", "x.ron", "--out", "t", "-q", "--no-charts"],
+        ] {
+            let err = refused_at_once(dir, &args, &["x.ron"]);
+            assert_eq!(err.lines().count(), 1, "{path} {args:?}: {err}");
+            assert!(
+                err.starts_with("error: x.ron:")
+                    && err.contains(&format!(": {path}: "))
+                    && err.contains("control character `\\u{1b}`"),
+                "{path} {args:?}: {err}"
+            );
+        }
+    }
+    // A variant's name and description.
+    fs::write(dir.join("s.ron"), SMALL).unwrap();
+    for (field, line) in [("name", 3), ("description", 4)] {
+        let v = "(\n  base: \"s.ron\",\n  name: \"v\",\n  description: \"d\",\n)".replacen(
+            &format!("{field}: \""),
+            &format!("{field}: \"\u{1b}[2J"),
+            1,
+        );
+        fs::write(dir.join("v.ron"), v).unwrap();
+        for args in [
+            vec!["check", "v.ron"],
+            vec!["run", "v.ron", "--runs", "3", "--out", "o", "-q"],
+        ] {
+            let err = refused_at_once(dir, &args, &["s.ron", "v.ron", "x.ron"]);
+            assert!(
+                err.starts_with(&format!("error: v.ron:{line}:"))
+                    && err.contains(&format!(": {field}: "))
+                    && err.contains("`\\u{1b}`"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    // A description may hold newlines and tabs; other texts may not.
+    let ok = SMALL.replacen("test fixture", "two\\n\\tlines", 1);
+    LoadedScenario::parse("x.ron", &ok).unwrap().validate().unwrap();
+    let bad = SMALL.replacen("text: \"Alpha and", "text: \"\\nAlpha and", 1);
+    has(&refused(&bad), "events.border.text", "control character `\\n`");
+}
+
+/// ESC in a pattern's name or description: `score` refuses the file in one line per problem
+/// naming the field, and writes nothing.
+#[test]
+fn control_characters_in_pattern_files_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("s.ron"), SMALL).unwrap();
+    let rule = "rule: Initiator(a: \"a\", b: \"b\", polity: \"a\")";
+    for (path, pattern) in [
+        ("patterns[0].name", format!("(name: \"x\u{1b}[31m\", {rule})")),
+        (
+            "patterns.ok.description",
+            format!("(name: \"ok\", description: \"a\u{1b}[2Jb\", {rule})"),
+        ),
+    ] {
+        fs::write(dir.join("p.ron"), format!("(patterns: [\n  {pattern},\n])")).unwrap();
+        let args = [
+            "score",
+            "s.ron",
+            "--patterns",
+            "p.ron",
+            "--runs",
+            "3",
+            "--out",
+            "o",
+            "-q",
+            "--no-charts",
+        ];
+        let err = refused_at_once(dir, &args, &["p.ron", "s.ron"]);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: p.ron:2:")
+                && err.contains(&format!(": {path}: "))
+                && err.contains("control character `\\u{1b}`"),
+            "{err}"
+        );
     }
 }

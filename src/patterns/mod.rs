@@ -52,7 +52,7 @@ use crate::calendar::Month;
 use crate::engine::outcome::{RunOutcome, NEVER};
 use crate::engine::{Observer, Workspace};
 use crate::model::{DyadStatus, Model};
-use crate::scenario::{Problem, ScenarioError};
+use crate::scenario::{control_note, quote, text_controls, Problem, ScenarioError};
 
 /// Most patterns a file may hold (a run's matches are one bit each in a `u64`).
 pub const MAX_PATTERNS: usize = 64;
@@ -182,7 +182,8 @@ pub struct MobilizationBelow {
     pub level: f64,
 }
 
-/// One named pattern.
+/// One named pattern. Neither its name nor its description may hold a control character
+/// (a description may hold newlines and tabs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pattern {
@@ -283,14 +284,19 @@ impl PatternSet {
                 format!("[{k}]")
             };
             if !name_ok(&p.name) {
-                let pos = c.locator.find(k, &format!("{:?}", p.name));
+                // A name with control characters is not written as its debug form.
+                let pos = c
+                    .locator
+                    .find(k, &format!("{:?}", p.name))
+                    .or_else(|| c.locator.find(k, "name"));
                 c.problems.push(problem(
                     file,
                     pos,
                     &format!("patterns{label}.name"),
                     format!(
-                        "`{}` is not a usable pattern name: 1 to 64 of a-z 0-9 _, and not `joint`",
-                        p.name
+                        "{} is not a usable pattern name{}: 1 to 64 of a-z 0-9 _, and not `joint`",
+                        quote(&p.name),
+                        control_note(&p.name)
                     ),
                 ));
             } else if names.contains(&p.name) {
@@ -304,11 +310,14 @@ impl PatternSet {
             }
             names.push(p.name.clone());
             let path = if label.starts_with('[') {
-                format!("patterns{label}.rule")
+                format!("patterns{label}")
             } else {
-                format!("patterns.{label}.rule")
+                format!("patterns.{label}")
             };
-            nodes.push(c.node(&p.rule, &path));
+            if let Some(message) = text_controls(&p.description, true) {
+                c.fail(&format!("{path}.description"), "description", message);
+            }
+            nodes.push(c.node(&p.rule, &format!("{path}.rule")));
         }
         let mut problems = c.problems;
         if !problems.is_empty() {
@@ -415,7 +424,8 @@ impl Compiler<'_> {
                 path,
                 &format!("{id:?}"),
                 format!(
-                    "unknown polity `{id}`: the scenario's polities are {}",
+                    "unknown polity {}: the scenario's polities are {}",
+                    quote(id),
                     self.model.ids.join(", ")
                 ),
             );

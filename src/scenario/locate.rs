@@ -4,8 +4,13 @@
 //! (`polities[1].mobilization_lag`). This module walks the RON text once (skipping comments and
 //! strings) and records the `line:column` at which each value starts, keyed by the same path
 //! syntax that `serde_path_to_error` uses. Enum variant names (`Contact(...)`) are transparent.
+//! Only the values that are asked for are recorded ([`positions_of`]), so that locating a few
+//! problems in a large file takes one quick pass and little memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Positions by field path.
+pub type Positions = HashMap<String, (usize, usize)>;
 
 struct Cursor<'a> {
     text: &'a [u8],
@@ -94,17 +99,43 @@ impl Cursor<'_> {
 }
 
 /// The position of every value in `source`, by field path.
-pub fn positions(source: &str) -> HashMap<String, (usize, usize)> {
+#[cfg(test)]
+pub fn positions(source: &str) -> Positions {
+    positions_where(source, &|_| true)
+}
+
+/// The positions of the values at `paths` in `source` and of the values that enclose them (so
+/// that [`nearest`] finds the enclosing value of a field the file leaves out).
+pub fn positions_of<S: AsRef<str>>(source: &str, paths: &[S]) -> Positions {
+    let mut wanted: HashSet<&str> = HashSet::from([""]);
+    for p in paths {
+        let mut p = p.as_ref();
+        wanted.insert(p);
+        while let Some(cut) = p.rfind(['.', '[']) {
+            p = &p[..cut];
+            wanted.insert(p);
+        }
+    }
+    positions_where(source, &|path| wanted.contains(path))
+}
+
+/// The position of every value in `source` whose path `track` accepts. The values inside a value
+/// that `track` refuses are skipped over unrecorded, so `track` must accept every path that
+/// encloses one it wants.
+fn positions_where(source: &str, track: &dyn Fn(&str) -> bool) -> Positions {
     let mut cur = Cursor {
         text: source.as_bytes(),
         at: 0,
         line: 1,
         col: 1,
     };
-    let mut out = HashMap::new();
+    let mut walk = Walk {
+        out: HashMap::new(),
+        track,
+    };
     cur.skip_trivia();
-    value(&mut cur, String::new(), &mut out, 0);
-    out
+    walk.value(&mut cur, Some(String::new()), 0);
+    walk.out
 }
 
 fn join(path: &str, field: &str) -> String {
@@ -115,110 +146,131 @@ fn join(path: &str, field: &str) -> String {
     }
 }
 
-fn value(cur: &mut Cursor<'_>, path: String, out: &mut HashMap<String, (usize, usize)>, depth: usize) {
-    if depth > 64 {
-        return;
+/// One pass over a source: the positions found so far, and which paths to record.
+struct Walk<'t> {
+    out: Positions,
+    track: &'t dyn Fn(&str) -> bool,
+}
+
+impl Walk<'_> {
+    /// The path of a value inside the value at `path` (`None`: not recorded), made by `child`.
+    fn inside(&self, path: Option<&str>, child: impl FnOnce(&str) -> String) -> Option<String> {
+        path.map(child).filter(|p| (self.track)(p))
     }
-    cur.skip_trivia();
-    out.entry(path.clone()).or_insert((cur.line, cur.col));
-    match cur.peek() {
-        Some(b'"') => {
-            cur.string();
+
+    /// The value of field `name` of the value at `path`.
+    fn field(&mut self, cur: &mut Cursor<'_>, path: Option<&str>, name: &str, depth: usize) {
+        let inner = self.inside(path, |p| join(p, name));
+        self.value(cur, inner, depth + 1);
+    }
+
+    /// Item `index` of the list (or tuple) at `path`; counts it.
+    fn item(&mut self, cur: &mut Cursor<'_>, path: Option<&str>, index: &mut usize, depth: usize) {
+        let inner = self.inside(path, |p| format!("{p}[{index}]"));
+        *index += 1;
+        self.value(cur, inner, depth + 1);
+    }
+
+    fn value(&mut self, cur: &mut Cursor<'_>, path: Option<String>, depth: usize) {
+        if depth > 64 {
+            return;
         }
-        Some(b'(') => {
-            cur.bump();
-            fields_or_items(cur, &path, out, depth, b')');
+        cur.skip_trivia();
+        if let Some(p) = &path {
+            self.out.entry(p.clone()).or_insert((cur.line, cur.col));
         }
-        Some(b'[') => {
-            cur.bump();
-            fields_or_items(cur, &path, out, depth, b']');
-        }
-        Some(b'{') => {
-            cur.bump();
-            loop {
-                cur.skip_trivia();
-                match cur.peek() {
-                    None => return,
-                    Some(b'}') => {
-                        cur.bump();
-                        return;
-                    }
-                    Some(b',') => cur.bump(),
-                    Some(b'"') => {
-                        let key = cur.string();
-                        cur.skip_trivia();
-                        if cur.peek() == Some(b':') {
+        let path = path.as_deref();
+        match cur.peek() {
+            Some(b'"') => {
+                cur.string();
+            }
+            Some(b'(') => {
+                cur.bump();
+                self.fields_or_items(cur, path, depth, b')');
+            }
+            Some(b'[') => {
+                cur.bump();
+                self.fields_or_items(cur, path, depth, b']');
+            }
+            Some(b'{') => {
+                cur.bump();
+                loop {
+                    cur.skip_trivia();
+                    match cur.peek() {
+                        None => return,
+                        Some(b'}') => {
                             cur.bump();
+                            return;
                         }
-                        value(cur, join(&path, &key), out, depth + 1);
-                    }
-                    Some(_) => {
-                        let before = cur.at;
-                        value(cur, join(&path, "?"), out, depth + 1);
-                        if cur.at == before {
-                            cur.bump();
+                        Some(b',') => cur.bump(),
+                        Some(b'"') => {
+                            let key = cur.string();
+                            cur.skip_trivia();
+                            if cur.peek() == Some(b':') {
+                                cur.bump();
+                            }
+                            self.field(cur, path, &key, depth);
+                        }
+                        Some(_) => {
+                            let before = cur.at;
+                            self.field(cur, path, "?", depth);
+                            if cur.at == before {
+                                cur.bump();
+                            }
                         }
                     }
                 }
             }
-        }
-        Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
-            cur.ident();
-            cur.skip_trivia();
-            if cur.peek() == Some(b'(') {
-                cur.bump();
-                fields_or_items(cur, &path, out, depth, b')');
-            }
-        }
-        Some(_) => {
-            while !matches!(cur.peek(), None | Some(b',' | b')' | b']' | b'}'))
-                && !cur.peek().is_some_and(|c| c.is_ascii_whitespace())
-            {
-                cur.bump();
-            }
-        }
-        None => {}
-    }
-}
-
-/// Inside `(` or `[`: named fields (`name: value`) or positional items.
-fn fields_or_items(
-    cur: &mut Cursor<'_>,
-    path: &str,
-    out: &mut HashMap<String, (usize, usize)>,
-    depth: usize,
-    close: u8,
-) {
-    let mut index = 0usize;
-    loop {
-        cur.skip_trivia();
-        match cur.peek() {
-            None => return,
-            Some(c) if c == close => {
-                cur.bump();
-                return;
-            }
-            Some(b',') => cur.bump(),
-            Some(c) if close == b')' && (c.is_ascii_alphabetic() || c == b'_') => {
-                // Either `field: value` or a positional enum/ident value.
-                let save = (cur.at, cur.line, cur.col);
-                let name = cur.ident();
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                cur.ident();
                 cur.skip_trivia();
-                if cur.peek() == Some(b':') {
+                if cur.peek() == Some(b'(') {
                     cur.bump();
-                    value(cur, join(path, &name), out, depth + 1);
-                } else {
-                    (cur.at, cur.line, cur.col) = save;
-                    value(cur, format!("{path}[{index}]"), out, depth + 1);
-                    index += 1;
+                    self.fields_or_items(cur, path, depth, b')');
                 }
             }
             Some(_) => {
-                let before = cur.at;
-                value(cur, format!("{path}[{index}]"), out, depth + 1);
-                index += 1;
-                if cur.at == before {
+                while !matches!(cur.peek(), None | Some(b',' | b')' | b']' | b'}'))
+                    && !cur.peek().is_some_and(|c| c.is_ascii_whitespace())
+                {
                     cur.bump();
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Inside `(` or `[`: named fields (`name: value`) or positional items.
+    fn fields_or_items(&mut self, cur: &mut Cursor<'_>, path: Option<&str>, depth: usize, close: u8) {
+        let mut index = 0usize;
+        loop {
+            cur.skip_trivia();
+            match cur.peek() {
+                None => return,
+                Some(c) if c == close => {
+                    cur.bump();
+                    return;
+                }
+                Some(b',') => cur.bump(),
+                Some(c) if close == b')' && (c.is_ascii_alphabetic() || c == b'_') => {
+                    // Either `field: value` or a positional enum/ident value.
+                    let save = (cur.at, cur.line, cur.col);
+                    let name = cur.ident();
+                    cur.skip_trivia();
+                    if cur.peek() == Some(b':') {
+                        cur.bump();
+                        self.field(cur, path, &name, depth);
+                    } else {
+                        (cur.at, cur.line, cur.col) = save;
+                        self.item(cur, path, &mut index, depth);
+                    }
+                }
+                Some(_) => {
+                    let before = cur.at;
+                    self.item(cur, path, &mut index, depth);
+                    if cur.at == before {
+                        cur.bump();
+                    }
                 }
             }
         }
@@ -227,7 +279,7 @@ fn fields_or_items(
 
 /// The position of `path`, or of its nearest enclosing value that is in the file (a field left
 /// to its default is reported at the struct that lacks it).
-pub fn nearest(positions: &HashMap<String, (usize, usize)>, path: &str) -> Option<(usize, usize)> {
+pub fn nearest(positions: &Positions, path: &str) -> Option<(usize, usize)> {
     let mut p = path.to_string();
     loop {
         if let Some(&pos) = positions.get(&p) {
@@ -250,5 +302,9 @@ mod tests {
         assert_eq!(pos.get("polities[1].strength"), Some(&(6, 33)));
         assert_eq!(pos.get("events[0].effects[0].value"), Some(&(8, 46)));
         assert_eq!(nearest(&pos, "polities[1].missing"), Some((6, 5)));
+        let few = positions_of(src, &["polities[1].missing", "events[0].effects[0].value"]);
+        assert_eq!(few.len(), 8, "{few:?}");
+        assert_eq!(nearest(&few, "polities[1].missing"), Some((6, 5)));
+        assert_eq!(few.get("events[0].effects[0].value"), Some(&(8, 46)));
     }
 }

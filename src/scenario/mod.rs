@@ -3,19 +3,23 @@
 //!
 //! Loading a scenario never panics on user input. A syntax or type error names the file, the
 //! `line:column` and the field path; a validated scenario reports every range or reference
-//! problem it finds, one line each.
+//! problem it finds, one line each. User text that a message quotes is cut to
+//! [`MAX_ECHO_CHARS`] characters, and control characters in a message are escaped (`\u{1b}`).
 
 mod locate;
 mod overrides;
 mod schema;
+mod text;
 mod validate;
 
 use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-pub use overrides::{apply_override, leaf_paths, Override};
+pub use overrides::{apply_override, leaf_paths, Override, MAX_OVERRIDE_BYTES};
 pub use schema::*;
+pub use text::MAX_ECHO_CHARS;
+pub(crate) use text::{clip_path, clip_quoted, control_note, escape_controls, quote, text_controls};
 pub use validate::{
     validate, MAX_DYAD_MONTHS, MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES,
     MAX_POLITIES, MAX_RUNS, MAX_TEXT_BYTES,
@@ -32,6 +36,8 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_VARIANT_DEPTH: usize = 8;
 /// Most overrides one variant file or one command line may apply (each re-checks the scenario).
 pub const MAX_OVERRIDES: usize = 1000;
+/// Longest `base` path of a variant, in bytes (a relative path to a scenario is far shorter).
+pub const MAX_BASE_BYTES: usize = 1024;
 
 /// The baseline scenario compiled into the binary (`scenarios/baseline.ron`).
 pub const BASELINE_RON: &str = include_str!("../../scenarios/baseline.ron");
@@ -41,8 +47,9 @@ pub const BASELINE_FILE: &str = "<embedded>/scenarios/baseline.ron";
 /// A scenario written as a change to another: `(base: "../baseline.ron", name: "…", set: […])`.
 ///
 /// Counterfactuals are variants, so that they cannot drift from the scenario they change. The
-/// base path is relative to the variant file. Variants of variants are allowed (up to
-/// [`MAX_VARIANT_DEPTH`] deep, without cycles).
+/// base path is relative to the variant file and at most [`MAX_BASE_BYTES`] long. Variants of
+/// variants are allowed (up to [`MAX_VARIANT_DEPTH`] deep, without cycles); a variant has at
+/// most [`MAX_OVERRIDES`] overrides, each at most [`MAX_OVERRIDE_BYTES`] long.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
@@ -61,7 +68,9 @@ pub struct Variant {
 /// Parse a RON document of type `T` that came from `file`, the way every input file of jinsong is
 /// read: the `unwrap_variant_newtypes` and `implicit_some` extensions on, and a syntax or type
 /// error reported with the file, its `line:column` and the field path. Nesting deeper than
-/// [`MAX_NESTING`] is an error.
+/// [`MAX_NESTING`] is an error. The error quotes at most [`MAX_ECHO_CHARS`] characters of any
+/// text of the file, and none of a file that does not begin like a `T` (`/etc/passwd` as a
+/// variant's base).
 pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
     let options = ron::Options::default()
         .with_default_extension(
@@ -76,7 +85,11 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Resu
                     "nested too deeply (allowed: at most {MAX_NESTING} levels; a rule such as `Not(…)` takes two)"
                 )
             }
-            code => code.to_string(),
+            // At the top, the name found is the file's first word: not worth echoing.
+            ron::Error::ExpectedDifferentStructName { expected, .. } if path.is_empty() => {
+                format!("Expected struct `{expected}` (or `(`) but found another word")
+            }
+            code => clip_quoted(&code.to_string()),
         };
         ScenarioError::one(file, Some(pos), path, message)
     };
@@ -89,7 +102,7 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Resu
             let path = if path == "." || path == "?" {
                 String::new()
             } else {
-                path
+                clip_path(&path)
             };
             return Err(spanned(de.span_error(e.into_inner()), &path));
         }
@@ -111,16 +124,18 @@ pub struct Problem {
     pub message: String,
 }
 
+/// One line, with any control character escaped (`\u{1b}`), so that no problem can drive a
+/// terminal.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", escape_controls(&self.file))?;
         if let Some((line, col)) = self.position {
             write!(f, ":{line}:{col}")?;
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            write!(f, ": {}", escape_controls(&self.path))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", escape_controls(&self.message))
     }
 }
 
@@ -167,6 +182,8 @@ pub struct LoadedScenario {
     source: String,
     /// Overridden field paths, each with where its new value was written (the last wins).
     overridden: Vec<(String, Problem)>,
+    /// Every file read to make it: the file, then the base of each variant in the chain.
+    files: Vec<PathBuf>,
 }
 
 impl LoadedScenario {
@@ -178,6 +195,7 @@ impl LoadedScenario {
             file: file.to_string(),
             source: source.to_string(),
             overridden: Vec::new(),
+            files: Vec::new(),
         })
     }
 
@@ -185,6 +203,12 @@ impl LoadedScenario {
     /// and changed by the variant's overrides). Does not validate a plain scenario.
     pub fn read(path: &Path) -> Result<LoadedScenario, ScenarioError> {
         Self::read_chain(path, &mut Vec::new())
+    }
+
+    /// Every file read to make this scenario: its own, then the base of each variant of the
+    /// chain (empty for the embedded baseline).
+    pub fn chain(&self) -> &[PathBuf] {
+        &self.files
     }
 
     /// Read `path`, a link in a chain of variants; `chain` holds the files read before it.
@@ -195,43 +219,53 @@ impl LoadedScenario {
             .with_recursion_limit(MAX_NESTING)
             .from_str::<Variant>(&source)
         else {
-            return Self::parse(&file, &source);
+            let mut plain = Self::parse(&file, &source)?;
+            plain.files = vec![path.to_path_buf()];
+            return Ok(plain);
         };
-        let positions = locate::positions(&source);
+        let mut fields: Vec<String> = ["base", "name", "description", "set"].map(String::from).to_vec();
+        fields.extend((0..variant.set.len().min(MAX_OVERRIDES)).map(|k| format!("set[{k}]")));
+        let positions = locate::positions_of(&source, &fields);
         let at = |field: &str| locate::nearest(&positions, field);
+        let refuse = |field: &str, message: String| Err(ScenarioError::one(&file, at(field), field, message));
         let here = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if chain.contains(&here) {
-            return Err(ScenarioError::one(
-                &file,
-                at("base"),
+            return refuse(
                 "base",
                 format!("the chain of variants comes back to {file} (a cycle)"),
-            ));
+            );
         }
         if chain.len() >= MAX_VARIANT_DEPTH {
-            return Err(ScenarioError::one(
-                &file,
-                at("base"),
+            return refuse(
                 "base",
                 format!(
                     "variants nest too deeply (allowed: at most {MAX_VARIANT_DEPTH} variants in a chain)"
                 ),
-            ));
+            );
         }
         if variant.set.len() > MAX_OVERRIDES {
-            return Err(ScenarioError::one(
-                &file,
-                at("set"),
+            return refuse(
                 "set",
                 format!(
                     "{} overrides given (allowed: at most {MAX_OVERRIDES})",
                     variant.set.len()
                 ),
-            ));
+            );
+        }
+        if variant.base.len() > MAX_BASE_BYTES {
+            return refuse(
+                "base",
+                format!(
+                    "{} is {} bytes long (allowed: at most {MAX_BASE_BYTES})",
+                    quote(&variant.base),
+                    variant.base.len()
+                ),
+            );
         }
         chain.push(here);
         let base_path = path.parent().unwrap_or(Path::new(".")).join(&variant.base);
         let mut base = Self::read_chain(&base_path, chain)?;
+        base.files.insert(0, path.to_path_buf());
         base.validate()?;
         let mut overrides = Vec::new();
         for (k, text) in variant.set.iter().enumerate() {
@@ -242,11 +276,11 @@ impl LoadedScenario {
             overrides.push(o);
         }
         for (k, o) in overrides.iter().enumerate() {
-            base.scenario = apply_override(&base.scenario, o).map_err(|message| {
+            overrides::apply_override_in_place(&mut base.scenario, o).map_err(|message| {
                 ScenarioError::one(
                     &file,
                     at(&format!("set[{k}]")),
-                    &format!("set: {}", o.path),
+                    &format!("set: {}", clip_path(&o.path)),
                     message,
                 )
             })?;
@@ -297,8 +331,8 @@ impl LoadedScenario {
             ));
         }
         for o in overrides {
-            self.scenario = apply_override(&self.scenario, o)
-                .map_err(|message| ScenarioError::one("--set", None, &o.path, message))?;
+            overrides::apply_override_in_place(&mut self.scenario, o)
+                .map_err(|message| ScenarioError::one("--set", None, &clip_path(&o.path), message))?;
             self.overridden.push((
                 o.path.clone(),
                 Problem {
@@ -318,7 +352,8 @@ impl LoadedScenario {
         if found.is_empty() {
             return Ok(());
         }
-        let positions = locate::positions(&self.source);
+        let wanted: Vec<&str> = found.iter().map(|v| v.source_path.as_str()).collect();
+        let positions = locate::positions_of(&self.source, &wanted);
         let mut problems: Vec<Problem> = found
             .into_iter()
             .map(|v| {

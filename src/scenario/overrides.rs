@@ -5,12 +5,27 @@
 //! its defaults first), `events.pingzhou.probability`, `mechanisms.provocations`,
 //! `rules.talks_success`, `seed`, `runs`. A path that leads nowhere is answered with the nearest
 //! valid paths. The overridden scenario must be validated again.
+//!
+//! An override is at most [`MAX_OVERRIDE_BYTES`] long, and the search for the nearest paths
+//! compares a path with a bounded set of candidates (the relations only of the polities whose
+//! ids are nearest to the ids in the path), so a hostile override is answered at once.
 
 use std::str::FromStr;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::schema::{Relation, Scenario};
+use super::text::{clip_quoted, quote};
+
+/// Longest override `PATH=VALUE` (a `--set`, or an entry of a variant's `set`), in bytes. Paths of
+/// real fields are short: the longest, `relations.<id>.<id>.provocation_rate` with two ids of
+/// [`MAX_ID_BYTES`](super::MAX_ID_BYTES), is 156 bytes, which leaves 99 for the value.
+pub const MAX_OVERRIDE_BYTES: usize = 256;
+
+/// How many nearest valid paths a path that leads nowhere is answered with.
+const NEAREST: usize = 3;
 
 /// One `PATH=VALUE` override.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,16 +36,30 @@ pub struct Override {
     pub value: String,
 }
 
+/// Why an override longer than [`MAX_OVERRIDE_BYTES`] (`bytes` long, starting with `text`) is
+/// refused.
+fn too_long(text: &str, bytes: usize) -> String {
+    format!(
+        "{} is {bytes} bytes long (allowed: at most {MAX_OVERRIDE_BYTES} bytes for PATH=VALUE; no path of a field is longer than 156)",
+        quote(text)
+    )
+}
+
 impl FromStr for Override {
     type Err = String;
     fn from_str(s: &str) -> Result<Override, String> {
-        let (path, value) = s
-            .split_once('=')
-            .ok_or_else(|| format!("`{s}` is not PATH=VALUE (e.g. polities.song.mobilization_lag=2)"))?;
+        if s.len() > MAX_OVERRIDE_BYTES {
+            return Err(too_long(s, s.len()));
+        }
+        let malformed = || {
+            format!(
+                "{} is not PATH=VALUE (e.g. polities.song.mobilization_lag=2)",
+                quote(s)
+            )
+        };
+        let (path, value) = s.split_once('=').ok_or_else(malformed)?;
         if path.trim().is_empty() || value.trim().is_empty() {
-            return Err(format!(
-                "`{s}` is not PATH=VALUE (e.g. polities.song.mobilization_lag=2)"
-            ));
+            return Err(malformed());
         }
         Ok(Override {
             path: path.trim().to_string(),
@@ -39,35 +68,42 @@ impl FromStr for Override {
     }
 }
 
+/// The fields of the scenario itself that `--set` reaches (the others are in its parts).
+const TOP_LEVEL: [&str; 2] = ["seed", "runs"];
+
 /// Every path that `--set` accepts for `sc`, sorted.
 pub fn leaf_paths(sc: &Scenario) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(v) = serde_json::to_value(sc) else {
-        return out;
-    };
-    let mut push_leaves = |prefix: &str, obj: &Value, skip: &[&str]| {
+    let ids: Vec<&str> = sc.polities.iter().map(|p| p.id.as_str()).collect();
+    paths_with_relations(sc, &ids, &ids)
+}
+
+/// `x` as JSON (`Null` if it cannot be written, which no scenario part does).
+fn json<T: Serialize>(x: &T) -> Value {
+    serde_json::to_value(x).unwrap_or(Value::Null)
+}
+
+/// The paths that `--set` accepts for `sc`, with the relations only of the directed pairs from a
+/// polity of `from` to another of `to`, sorted.
+fn paths_with_relations(sc: &Scenario, from: &[&str], to: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = TOP_LEVEL.iter().map(|s| s.to_string()).collect();
+    let mut push_leaves = |prefix: &str, obj: &Value| {
         if let Value::Object(map) = obj {
             for (k, x) in map {
-                if !skip.contains(&k.as_str()) && (x.is_number() || x.is_boolean()) {
+                if x.is_number() || x.is_boolean() {
                     out.push(format!("{prefix}{k}"));
                 }
             }
         }
     };
-    push_leaves("", &v, &[]);
-    push_leaves("mechanisms.", &v["mechanisms"], &[]);
-    push_leaves("rules.", &v["rules"], &[]);
+    push_leaves("mechanisms.", &json(&sc.mechanisms));
+    push_leaves("rules.", &json(&sc.rules));
     for p in &sc.polities {
-        if let Some(obj) = find(&v["polities"], |x| x["id"] == p.id.as_str()) {
-            push_leaves(&format!("polities.{}.", p.id), obj, &[]);
-        }
+        push_leaves(&format!("polities.{}.", p.id), &json(p));
     }
-    let blank = serde_json::to_value(Relation::unlisted("", "")).unwrap_or(Value::Null);
-    for a in &sc.polities {
-        for b in &sc.polities {
-            if a.id != b.id {
-                push_leaves(&format!("relations.{}.{}.", a.id, b.id), &blank, &[]);
-            }
+    let blank = json(&Relation::unlisted("", ""));
+    for a in from {
+        for b in to.iter().filter(|b| *b != a) {
+            push_leaves(&format!("relations.{a}.{b}."), &blank);
         }
     }
     for e in &sc.events {
@@ -78,98 +114,166 @@ pub fn leaf_paths(sc: &Scenario) -> Vec<String> {
     out
 }
 
-fn find(list: &Value, pred: impl Fn(&Value) -> bool) -> Option<&Value> {
-    list.as_array()?.iter().find(|x| pred(x))
-}
-
-fn find_mut(list: &mut Value, pred: impl Fn(&Value) -> bool) -> Option<&mut Value> {
-    list.as_array_mut()?.iter_mut().find(|x| pred(x))
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
+/// The Levenshtein distance between `a` and `b` (in characters) if it is at most `limit`.
+///
+/// The smallest entry of a row of the table never decreases from one row to the next, so the
+/// computation stops as soon as a row holds nothing within `limit`; a length difference beyond
+/// `limit` is answered at once.
+fn distance_within(a: &[char], b: &str, limit: usize) -> Option<usize> {
     let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
     let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, &ca) in a.iter().enumerate() {
         let mut prev = row[0];
         row[0] = i + 1;
+        let mut least = row[0];
         for (j, &cb) in b.iter().enumerate() {
             let cur = row[j + 1];
             row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            least = least.min(row[j + 1]);
             prev = cur;
         }
+        if least > limit {
+            return None;
+        }
     }
-    row[b.len()]
+    Some(row[b.len()]).filter(|&d| d <= limit)
 }
 
+/// The `k` items nearest to `target` (by edit distance, then alphabetically), nearest first.
+fn nearest<'a>(target: &str, items: impl IntoIterator<Item = &'a str>, k: usize) -> Vec<&'a str> {
+    let target: Vec<char> = target.chars().collect();
+    let mut best: Vec<(usize, &str)> = Vec::with_capacity(k + 1);
+    for item in items {
+        let limit = if best.len() < k { usize::MAX } else { best[k - 1].0 };
+        if let Some(d) = distance_within(&target, item, limit) {
+            let at = best.partition_point(|&(bd, bi)| (bd, bi) < (d, item));
+            best.insert(at, (d, item));
+            best.truncate(k);
+        }
+    }
+    best.into_iter().map(|(_, item)| item).collect()
+}
+
+/// Why `path` leads nowhere, with the nearest valid paths.
+///
+/// The candidates are every valid path except that the relations are only those between the
+/// polities whose ids are nearest to the path's second and third parts (`relations.<from>.<to>`),
+/// so the work is bounded by the number of polities and events, not by their square; `path` is
+/// at most [`MAX_OVERRIDE_BYTES`] long.
 fn unknown_path(sc: &Scenario, path: &str) -> String {
-    let mut paths = leaf_paths(sc);
-    paths.sort_by_key(|p| (levenshtein(p, path), p.clone()));
-    let nearest: Vec<String> = paths.into_iter().take(3).collect();
+    let part = |k: usize| path.split('.').nth(k).unwrap_or("");
+    let ids = || sc.polities.iter().map(|p| p.id.as_str());
+    let from = nearest(part(1), ids(), NEAREST);
+    let to = nearest(part(2), ids(), NEAREST);
+    let candidates = paths_with_relations(sc, &from, &to);
+    let found = nearest(path, candidates.iter().map(String::as_str), NEAREST);
     format!(
         "no such number or switch; nearest valid paths: {}",
-        nearest.join(", ")
+        found.join(", ")
     )
+}
+
+/// An override that did not apply.
+enum Miss {
+    /// The path leads to no number or switch.
+    Nowhere,
+    /// The value does not fit the field.
+    Value(String),
+}
+
+/// The value `text` for the number or switch `leaf` (of the same kind).
+fn leaf_value(leaf: &Value, text: &str) -> Result<Value, Miss> {
+    let bad = |what: &str| Miss::Value(format!("{} is not {what}", quote(text)));
+    if leaf.is_boolean() {
+        match text {
+            "true" | "on" => Ok(Value::Bool(true)),
+            "false" | "off" => Ok(Value::Bool(false)),
+            _ => Err(bad("a switch value (true or false)")),
+        }
+    } else if leaf.is_u64() {
+        let n: u64 = text.parse().map_err(|_| bad("a whole number ≥ 0"))?;
+        Ok(Value::from(n))
+    } else {
+        let x: f64 = text.parse().map_err(|_| bad("a number"))?;
+        if !x.is_finite() {
+            return Err(bad("a finite number"));
+        }
+        Ok(Value::from(x))
+    }
+}
+
+/// Set the number or switch `field` of `x` (a part of a scenario) to `text`. `x` is left as it
+/// was unless the whole change succeeds.
+fn set_field<T: Serialize + DeserializeOwned>(x: &mut T, field: &str, text: &str) -> Result<(), Miss> {
+    let mut v = json(x);
+    let leaf = v
+        .get_mut(field)
+        .filter(|l| l.is_number() || l.is_boolean())
+        .ok_or(Miss::Nowhere)?;
+    *leaf = leaf_value(leaf, text)?;
+    *x = serde_json::from_value(v).map_err(|e| {
+        Miss::Value(format!(
+            "cannot take {}: {}",
+            quote(text),
+            clip_quoted(&e.to_string())
+        ))
+    })?;
+    Ok(())
+}
+
+/// Apply one override to `sc` in place. Only the part of the scenario that the path names is
+/// converted, so the work does not grow with the size of the scenario (beyond finding the part).
+/// On an error `sc` is unchanged.
+pub(crate) fn apply_override_in_place(sc: &mut Scenario, o: &Override) -> Result<(), String> {
+    let bytes = o.path.len() + 1 + o.value.len();
+    if bytes > MAX_OVERRIDE_BYTES {
+        return Err(too_long(&format!("{}={}", o.path, o.value), bytes));
+    }
+    let segs: Vec<&str> = o.path.split('.').collect();
+    let known = |id: &str| sc.polities.iter().any(|p| p.id == id);
+    let result = match segs.as_slice() {
+        ["polities", id, field] => match sc.polities.iter_mut().find(|p| p.id == *id) {
+            Some(p) => set_field(p, field, &o.value),
+            None => Err(Miss::Nowhere),
+        },
+        ["relations", from, to, field] if from != to && known(from) && known(to) => {
+            match sc.relations.iter_mut().find(|r| r.from == *from && r.to == *to) {
+                Some(r) => set_field(r, field, &o.value),
+                None => {
+                    let mut r = Relation::unlisted(from, to);
+                    set_field(&mut r, field, &o.value).map(|()| sc.relations.push(r))
+                }
+            }
+        }
+        ["events", id, field @ "probability"] => match sc.events.iter_mut().find(|e| e.id == *id) {
+            Some(e) => set_field(e, field, &o.value),
+            None => Err(Miss::Nowhere),
+        },
+        ["mechanisms", name] => set_field(&mut sc.mechanisms, name, &o.value),
+        ["rules", name] => set_field(&mut sc.rules, name, &o.value),
+        [top] if TOP_LEVEL.contains(top) => {
+            let slot = if *top == "seed" {
+                &mut sc.seed
+            } else {
+                &mut sc.runs
+            };
+            leaf_value(&Value::from(*slot), &o.value).map(|v| *slot = v.as_u64().unwrap_or(*slot))
+        }
+        _ => Err(Miss::Nowhere),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(Miss::Value(message)) => Err(message),
+        Err(Miss::Nowhere) => Err(unknown_path(sc, &o.path)),
+    }
 }
 
 /// Apply one override, returning the changed scenario (not yet validated).
 pub fn apply_override(sc: &Scenario, o: &Override) -> Result<Scenario, String> {
-    let mut v = serde_json::to_value(sc).map_err(|e| e.to_string())?;
-    let segs: Vec<&str> = o.path.split('.').collect();
-    let leaf: Option<&mut Value> = match segs.as_slice() {
-        ["polities", id, field] => {
-            find_mut(&mut v["polities"], |x| x["id"] == *id).and_then(|p| p.get_mut(*field))
-        }
-        ["relations", from, to, field] => {
-            let known = |id: &str| sc.polities.iter().any(|p| p.id == id);
-            if from != to && known(from) && known(to) {
-                let list = &mut v["relations"];
-                let listed = find(list, |x| x["from"] == *from && x["to"] == *to).is_some();
-                if !listed {
-                    if let (Some(arr), Ok(r)) = (
-                        list.as_array_mut(),
-                        serde_json::to_value(Relation::unlisted(from, to)),
-                    ) {
-                        arr.push(r);
-                    }
-                }
-                find_mut(list, |x| x["from"] == *from && x["to"] == *to).and_then(|r| r.get_mut(*field))
-            } else {
-                None
-            }
-        }
-        ["events", id, "probability"] => {
-            find_mut(&mut v["events"], |x| x["id"] == *id).and_then(|e| e.get_mut("probability"))
-        }
-        ["mechanisms", name] => v["mechanisms"].get_mut(*name),
-        ["rules", name] => v["rules"].get_mut(*name),
-        [top @ ("seed" | "runs")] => v.get_mut(*top),
-        _ => None,
-    };
-    let leaf = match leaf {
-        Some(l) if l.is_number() || l.is_boolean() => l,
-        _ => return Err(unknown_path(sc, &o.path)),
-    };
-    *leaf = if leaf.is_boolean() {
-        match o.value.as_str() {
-            "true" | "on" => Value::Bool(true),
-            "false" | "off" => Value::Bool(false),
-            other => return Err(format!("`{other}` is not a switch value (true or false)")),
-        }
-    } else if leaf.is_u64() {
-        let n: u64 = o
-            .value
-            .parse()
-            .map_err(|_| format!("`{}` is not a whole number ≥ 0", o.value))?;
-        Value::from(n)
-    } else {
-        let x: f64 = o
-            .value
-            .parse()
-            .map_err(|_| format!("`{}` is not a number", o.value))?;
-        if !x.is_finite() {
-            return Err(format!("`{}` is not a finite number", o.value));
-        }
-        Value::from(x)
-    };
-    serde_json::from_value(v).map_err(|e| format!("cannot take `{}`: {e}", o.value))
+    let mut out = sc.clone();
+    apply_override_in_place(&mut out, o)?;
+    Ok(out)
 }

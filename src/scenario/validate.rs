@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::schema::*;
+use super::text::{control_note, quote, text_controls};
 
 /// Most polities a scenario may name (the engine's pair state grows with the square).
 pub const MAX_POLITIES: usize = 128;
@@ -23,12 +24,18 @@ pub const MAX_ID_BYTES: usize = 64;
 /// Longest scenario name or polity display name, in bytes.
 pub const MAX_NAME_BYTES: usize = 100;
 /// Longest free text (`description`, an event's `text`, a relation's `provocation_text`), in
-/// bytes.
+/// bytes. No text may hold a control character (Unicode category Cc, such as ESC), which would
+/// reach the terminal and `chronicle.txt`; only a `description` may hold newlines and tabs.
 pub const MAX_TEXT_BYTES: usize = 4096;
 /// Most problems reported one by one; the rest are counted in a last line.
 pub const MAX_PROBLEMS: usize = 100;
 /// Most known ids listed after an unknown one.
 const MAX_KNOWN_LISTED: usize = 12;
+
+/// The polities an effect names, each with its field.
+type EffectPolities<'a> = Vec<(&'static str, &'a String)>;
+/// The number an effect carries, if any: its field, value and allowed range.
+type EffectNumber = Option<(&'static str, f64, f64, f64)>;
 
 /// One problem found by [`validate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +91,11 @@ impl Checker {
         if ids.contains(id) {
             return true;
         }
+        if self.found.len() >= MAX_PROBLEMS {
+            // Not listed: only counted, without building the list of known ids.
+            self.more += 1;
+            return false;
+        }
         let mut known: Vec<&str> = ids.iter().copied().collect();
         known.sort_unstable();
         let listed = if known.len() > MAX_KNOWN_LISTED {
@@ -98,13 +110,52 @@ impl Checker {
         self.push(
             path.to_string(),
             src.to_string(),
-            format!("unknown polity id `{}` (known: {listed})", shorten(id)),
+            format!("unknown polity id {} (known: {listed})", quote(id)),
         );
         false
     }
 
-    /// A free text longer than [`MAX_TEXT_BYTES`].
-    fn text(&mut self, path: &str, src: &str, text: &str) {
+    /// Check the id of item `k` of `list` (`polities`), whose ids so far are `seen`, and return
+    /// the paths by which the item's fields are reported: with its id (`polities.song`) when the
+    /// id is usable, else with its index (`polities[3]`); and its path in the file.
+    fn item_id<'a>(
+        &mut self,
+        seen: &mut HashSet<&'a str>,
+        list: &str,
+        kind: &str,
+        k: usize,
+        id: &'a str,
+    ) -> (String, String) {
+        let src = format!("{list}[{k}]");
+        if !is_id(id) {
+            self.push(
+                format!("{src}.id"),
+                format!("{src}.id"),
+                format!(
+                    "{} is not an id{} (allowed: 1 to {MAX_ID_BYTES} of a-z 0-9 _)",
+                    quote(id),
+                    control_note(id)
+                ),
+            );
+            return (src.clone(), src);
+        }
+        let path = format!("{list}.{id}");
+        if !seen.insert(id) {
+            self.push(
+                format!("{path}.id"),
+                format!("{src}.id"),
+                format!("duplicate {kind} id `{id}`"),
+            );
+        }
+        (path, src)
+    }
+
+    /// A free text longer than [`MAX_TEXT_BYTES`], or with a control character (newline and tab
+    /// are allowed when `layout`).
+    fn text(&mut self, path: &str, src: &str, text: &str, layout: bool) {
+        if let Some(message) = text_controls(text, layout) {
+            self.push(path.to_string(), src.to_string(), message);
+        }
         if text.len() > MAX_TEXT_BYTES {
             self.push(
                 path.to_string(),
@@ -115,14 +166,6 @@ impl Checker {
                 ),
             );
         }
-    }
-}
-
-/// `s` cut to 40 characters for quoting in an error message.
-fn shorten(s: &str) -> String {
-    match s.char_indices().nth(40) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s.to_string(),
     }
 }
 
@@ -152,12 +195,13 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             "name".into(),
             "name".into(),
             format!(
-                "`{}` is not a usable name (allowed: 1 to {MAX_NAME_BYTES} of A-Z a-z 0-9 _ - . not starting with `.`; it names the output folder)",
-                shorten(&sc.name)
+                "{} is not a usable name{} (allowed: 1 to {MAX_NAME_BYTES} of A-Z a-z 0-9 _ - . not starting with `.`; it names the output folder)",
+                quote(&sc.name),
+                control_note(&sc.name)
             ),
         );
     }
-    c.text("description", "description", &sc.description);
+    c.text("description", "description", &sc.description, true);
     let months = sc.start.months_until(sc.end);
     if months <= 0 {
         c.push(
@@ -261,28 +305,7 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
 
     let mut ids = HashSet::new();
     for (k, p) in sc.polities.iter().enumerate() {
-        let src = format!("polities[{k}]");
-        let path = if is_id(&p.id) {
-            format!("polities.{}", p.id)
-        } else {
-            src.clone()
-        };
-        if !is_id(&p.id) {
-            c.push(
-                format!("{path}.id"),
-                format!("{src}.id"),
-                format!(
-                    "`{}` is not an id (allowed: 1 to {MAX_ID_BYTES} of a-z 0-9 _)",
-                    shorten(&p.id)
-                ),
-            );
-        } else if !ids.insert(p.id.as_str()) {
-            c.push(
-                format!("{path}.id"),
-                format!("{src}.id"),
-                format!("duplicate polity id `{}`", p.id),
-            );
-        }
+        let (path, src) = c.item_id(&mut ids, "polities", "polity", k, &p.id);
         let f = |field: &str| (format!("{path}.{field}"), format!("{src}.{field}"));
         if p.name.len() > MAX_NAME_BYTES || p.name.chars().any(char::is_control) {
             let (a, b) = f("name");
@@ -290,8 +313,9 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
                 a,
                 b,
                 format!(
-                    "`{}` is not a usable display name (allowed: at most {MAX_NAME_BYTES} bytes, no control characters)",
-                    shorten(&p.name).escape_debug()
+                    "{} is not a usable display name{} (allowed: at most {MAX_NAME_BYTES} bytes, no control characters)",
+                    quote(&p.name),
+                    control_note(&p.name)
                 ),
             );
         }
@@ -385,6 +409,7 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             &format!("{path}.provocation_text"),
             &format!("{src}.provocation_text"),
             &r.provocation_text,
+            false,
         );
     }
 
@@ -421,12 +446,12 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             Status::Vassal(v) if !member(&v.lord) => c.push(
                 format!("{src}.status.lord"),
                 format!("{src}.status.lord"),
-                format!("lord `{}` must be `{}` or `{}`", v.lord, s.a, s.b),
+                format!("lord {} must be `{}` or `{}`", quote(&v.lord), s.a, s.b),
             ),
             Status::War(w) if !member(&w.initiator) => c.push(
                 format!("{src}.status.initiator"),
                 format!("{src}.status.initiator"),
-                format!("initiator `{}` must be `{}` or `{}`", w.initiator, s.a, s.b),
+                format!("initiator {} must be `{}` or `{}`", quote(&w.initiator), s.a, s.b),
             ),
             _ => {}
         }
@@ -434,28 +459,7 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
 
     let mut event_ids = HashSet::new();
     for (k, e) in sc.events.iter().enumerate() {
-        let src = format!("events[{k}]");
-        let path = if is_id(&e.id) {
-            format!("events.{}", e.id)
-        } else {
-            src.clone()
-        };
-        if !is_id(&e.id) {
-            c.push(
-                format!("{path}.id"),
-                format!("{src}.id"),
-                format!(
-                    "`{}` is not an id (allowed: 1 to {MAX_ID_BYTES} of a-z 0-9 _)",
-                    shorten(&e.id)
-                ),
-            );
-        } else if !event_ids.insert(e.id.as_str()) {
-            c.push(
-                format!("{path}.id"),
-                format!("{src}.id"),
-                format!("duplicate event id `{}`", e.id),
-            );
-        }
+        let (path, src) = c.item_id(&mut event_ids, "events", "event", k, &e.id);
         c.range(
             &format!("{path}.probability"),
             &format!("{src}.probability"),
@@ -464,7 +468,7 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             1.0,
             "",
         );
-        c.text(&format!("{path}.text"), &format!("{src}.text"), &e.text);
+        c.text(&format!("{path}.text"), &format!("{src}.text"), &e.text, false);
         if e.effects.len() > MAX_EFFECTS {
             c.push(
                 format!("{path}.effects"),
@@ -501,7 +505,7 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             };
             // Each effect's polities (two for an effect between a pair) and its number with
             // the number's range.
-            let (polities, number): (Vec<(&str, &String)>, Option<(&str, f64, f64, f64)>) = match effect {
+            let (polities, number): (EffectPolities<'_>, EffectNumber) = match effect {
                 Effect::Contact(x) => (vec![("a", &x.a), ("b", &x.b)], Some(("value", x.value, 0.0, 1.0))),
                 Effect::Trust(x) => (
                     vec![("of", &x.of), ("toward", &x.toward)],

@@ -1,0 +1,187 @@
+//! User text in error messages, and the control characters that text fields refuse.
+//!
+//! An error message quotes user text (an id, a name, a value, a `--set` path) cut to
+//! [`MAX_ECHO_CHARS`] characters, marked with `…` and its length when cut, and with every control
+//! character escaped (`\u{1b}`), so that a hostile file can neither flood the terminal nor drive
+//! it with escape sequences.
+
+use std::borrow::Cow;
+
+/// Most characters of user text (an id, a name, a value, a path) that an error message quotes.
+/// Longer text is cut there and marked with `…` and its length in characters.
+pub const MAX_ECHO_CHARS: usize = 80;
+
+/// Longest third-party error message (from the RON parser or a type's deserializer), in
+/// characters, after the quoted text in it has been cut to [`MAX_ECHO_CHARS`].
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `s` with every control character (Unicode category Cc) written as an escape: `\n`, `\t`,
+/// `\u{1b}`.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` cut to `max` characters: the head, escaped, and the length in characters when cut.
+fn cut(s: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
+    match s.char_indices().nth(max) {
+        None => (escape_controls(s), None),
+        Some((at, _)) => {
+            let head = escape_controls(&s[..at]).into_owned();
+            (Cow::Owned(head), Some(s.chars().count()))
+        }
+    }
+}
+
+/// `s` for an error message, unquoted: control characters escaped, cut to [`MAX_ECHO_CHARS`]
+/// (`head… (N characters)`).
+pub fn clip(s: &str) -> String {
+    match cut(s, MAX_ECHO_CHARS) {
+        (head, None) => head.into_owned(),
+        (head, Some(n)) => format!("{head}… ({n} characters)"),
+    }
+}
+
+/// A field path for an error message: each of its parts (between dots) as [`clip`] writes it, so
+/// that a long field name or id in it is cut.
+pub fn clip_path(path: &str) -> String {
+    path.split('.').map(clip).collect::<Vec<_>>().join(".")
+}
+
+/// `s` for an error message, in backticks: control characters escaped, cut to
+/// [`MAX_ECHO_CHARS`] (`` `head…` (N characters) ``).
+pub fn quote(s: &str) -> String {
+    match cut(s, MAX_ECHO_CHARS) {
+        (head, None) => format!("`{head}`"),
+        (head, Some(n)) => format!("`{head}…` ({n} characters)"),
+    }
+}
+
+/// A message written by someone else (the RON parser, a deserializer) that may quote user text
+/// in backticks or double quotes: every quoted span cut to [`MAX_ECHO_CHARS`], control characters
+/// escaped, and the whole cut to [`MAX_MESSAGE_CHARS`].
+pub fn clip_quoted(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let delim = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        let inner = &rest[open + 1..];
+        // The closing delimiter; inside double quotes a backslash escapes the next character.
+        let mut close = None;
+        let mut escaped = false;
+        for (i, c) in inner.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && delim == '"' {
+                escaped = true;
+            } else if c == delim {
+                close = Some(i);
+                break;
+            }
+        }
+        let end = close.unwrap_or(inner.len());
+        match cut(&inner[..end], MAX_ECHO_CHARS) {
+            (head, None) => out.push_str(&head),
+            (head, Some(n)) => {
+                out.push_str(&head);
+                out.push('…');
+                if close.is_some() {
+                    out.push(delim);
+                }
+                out.push_str(&format!(" ({n} characters)"));
+                rest = close.map_or("", |c| &inner[c + 1..]);
+                continue;
+            }
+        }
+        match close {
+            Some(c) => {
+                out.push(delim);
+                rest = &inner[c + 1..];
+            }
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    match cut(&out, MAX_MESSAGE_CHARS) {
+        (head, None) => head.into_owned(),
+        (head, Some(n)) => format!("{head}… ({n} characters)"),
+    }
+}
+
+/// The first control character (Unicode category Cc) in `s`; newline and tab are allowed when
+/// `layout` is true (a multi-line description).
+pub fn forbidden_control(s: &str, layout: bool) -> Option<char> {
+    s.chars()
+        .find(|&c| c.is_control() && !(layout && matches!(c, '\n' | '\t')))
+}
+
+/// `holds the control character `\u{1b}``: the character named as an escape, for a message.
+pub fn control_message(c: char) -> String {
+    format!("holds the control character `{}`", c.escape_debug())
+}
+
+/// Why a free text holding a control character is refused (newline and tab are allowed when
+/// `layout`: a multi-line description), or `None` when it holds none.
+pub fn text_controls(s: &str, layout: bool) -> Option<String> {
+    let c = forbidden_control(s, layout)?;
+    let but = if layout { " but newline and tab" } else { "" };
+    Some(format!(
+        "the text {} (allowed: no control characters{but})",
+        control_message(c)
+    ))
+}
+
+/// `: it holds the control character `\u{1b}`` when `s` holds one (newline and tab included),
+/// else nothing: a note for a message about a name or id.
+pub fn control_note(s: &str) -> String {
+    forbidden_control(s, false).map_or(String::new(), |c| format!(": it {}", control_message(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_cut_and_escaped() {
+        assert_eq!(quote("a\u{1b}[31m"), "`a\\u{1b}[31m`");
+        let long = "x".repeat(100);
+        assert_eq!(quote(&long), format!("`{}…` (100 characters)", "x".repeat(80)));
+        assert_eq!(clip(&long), format!("{}… (100 characters)", "x".repeat(80)));
+        assert_eq!(clip("a\nb"), "a\\nb");
+        assert_eq!(
+            clip_path(&format!("a.{long}.b")),
+            format!("a.{}… (100 characters).b", "x".repeat(80))
+        );
+        let m = format!("Unexpected field named `{long}` in `Scenario`, found \"{long}\\\"\"");
+        assert_eq!(
+            clip_quoted(&m),
+            format!(
+                "Unexpected field named `{x}…` (100 characters) in `Scenario`, found \"{x}…\" (102 characters)",
+                x = "x".repeat(80)
+            )
+        );
+        assert_eq!(clip_quoted("`a` and `b"), "`a` and `b");
+        assert!(clip_quoted(&"y ".repeat(5000)).ends_with("… (10000 characters)"));
+    }
+
+    #[test]
+    fn controls_are_found() {
+        assert_eq!(forbidden_control("a\nb\tc", true), None);
+        assert_eq!(forbidden_control("a\nb", false), Some('\n'));
+        assert_eq!(forbidden_control("a\u{1b}", true), Some('\u{1b}'));
+        assert_eq!(text_controls("a\nb", true), None);
+        assert!(text_controls("a\nb", false).unwrap().contains("`\\n`"));
+        assert_eq!(control_message('\u{1b}'), "holds the control character `\\u{1b}`");
+    }
+}
