@@ -7,7 +7,9 @@
 #   scripts/shards-local.sh 3 parts/ results/ run scenarios/baseline.ron --runs 30000
 #
 # Run again after an interruption: finished shards are skipped, interrupted ones resumed from
-# their checkpoints. JINSONG selects the binary (default: jinsong on PATH).
+# their checkpoints; a part or checkpoint left in PARTS_DIR by another batch (other arguments)
+# is refused, never reused. JINSONG selects the binary (default: jinsong on PATH, else
+# target/release/jinsong).
 set -euo pipefail
 if [ "$#" -lt 4 ]; then
     echo "usage: $0 N PARTS_DIR OUT_DIR COMMAND [ARGS...]" >&2

@@ -8,8 +8,10 @@
 # PARTS_DIR/part-(T+1)-of-C.json; scripts/slurm-merge.sh (or scripts/slurm-submit.sh, which
 # chains both) merges the parts. Any other scheduler works unchanged: set SLURM_ARRAY_TASK_ID
 # (0-based) and SLURM_ARRAY_TASK_COUNT yourself, as scripts/shards-local.sh does in a plain loop.
-# A task that was killed or requeued resumes from its checkpoint; a finished one is skipped.
-# JINSONG selects the binary (default: jinsong on PATH).
+# A task that was killed or requeued resumes from its checkpoint; a finished one is skipped by
+# jinsong itself, which checks that the part it finds belongs to the same batch (same command,
+# scenario, seed and settings) and refuses a part of another batch instead of reusing it.
+# JINSONG selects the binary (default: jinsong on PATH, else target/release/jinsong).
 #SBATCH --job-name=jinsong-shard
 #SBATCH --cpus-per-task=8
 #SBATCH --time=04:00:00
@@ -26,10 +28,10 @@ shift
 : "${SLURM_ARRAY_TASK_COUNT:?not set: submit with sbatch --array, or set it yourself}"
 k=$((SLURM_ARRAY_TASK_ID + 1))
 n=$SLURM_ARRAY_TASK_COUNT
-if [ -f "$parts/part-$k-of-$n.json" ]; then
-    echo "shard $k/$n is already done: $parts/part-$k-of-$n.json"
-    exit 0
-fi
+# The binary: $JINSONG, else jinsong on PATH, else this repository's release build.
+jinsong=${JINSONG:-$(command -v jinsong || true)}
+[ -n "$jinsong" ] || for c in "${SLURM_SUBMIT_DIR:-.}/target/release/jinsong" "$(dirname "$0")/../target/release/jinsong"; do [ -x "$c" ] && jinsong=$c && break; done
+[ -n "$jinsong" ] || { echo "$0: jinsong not found: run 'cargo install --path .' in the repository (or cargo build --release), or set JINSONG=/path/to/jinsong" >&2; exit 127; }
 extra=()
 if [ -f "$parts/checkpoint-$k-of-$n.json" ] || { [ "$n" = 1 ] && [ -f "$parts/checkpoint.json" ]; }; then
     extra+=(--resume)
@@ -37,4 +39,4 @@ fi
 if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
     extra+=(--threads "$SLURM_CPUS_PER_TASK")
 fi
-exec "${JINSONG:-jinsong}" "$@" --shard "$k/$n" --out "$parts" --quiet "${extra[@]}"
+exec "$jinsong" "$@" --shard "$k/$n" --out "$parts" --quiet "${extra[@]}"

@@ -8,6 +8,7 @@ mod charts;
 mod cli;
 mod compare_attribution;
 mod golden;
+mod hardening;
 mod hostile;
 mod hypothesis;
 mod layers;

@@ -133,6 +133,13 @@ pub fn drive<C: Serialize + DeserializeOwned>(
         }
         (cp.done, cp.counts)
     } else {
+        let path = out.join(checkpoint::checkpoint_file_name(identity.shard));
+        if path.exists() {
+            eprintln!(
+                "note: {} is replaced by this batch's checkpoints (run with --resume to continue it instead)",
+                path.display()
+            );
+        }
         (0, empty)
     };
     install_ctrlc();
@@ -177,14 +184,49 @@ pub fn write_part<C: Serialize>(identity: &Identity, out: &Path, counts: C) -> R
     let staging = Staging::prepare(out)?;
     staging.write(&part_file_name(identity.shard), json.as_bytes())?;
     let dir = staging.commit()?;
-    remove_checkpoint(out, identity.shard);
+    remove_checkpoint(out, identity);
     Ok(dir)
 }
 
-/// Remove a finished command's checkpoint; failing to is only a warning (results are written).
-pub fn remove_checkpoint(out: &Path, shard: Shard) {
-    if let Err(e) = checkpoint::remove(out, shard) {
+/// Remove a finished batch's checkpoint from `out`, but only its own: a checkpoint of another
+/// batch (another command, scenario, seed or settings) is left where it is, with a warning.
+/// Failing to remove is only a warning (the results are written).
+pub fn remove_checkpoint(out: &Path, identity: &Identity) {
+    let path = out.join(checkpoint::checkpoint_file_name(identity.shard));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let theirs: Result<Checkpoint<serde_json::Value>, _> = serde_json::from_str(&text);
+        if let Ok(Some(what)) = theirs.map(|cp| checkpoint::difference(&cp.identity(), identity)) {
+            eprintln!(
+                "warning: {} belongs to another batch ({what}); left in place",
+                path.display()
+            );
+            return;
+        }
+    }
+    if let Err(e) = checkpoint::remove(out, identity.shard) {
         eprintln!("warning: cannot remove the checkpoint in {}: {e}", out.display());
+    }
+}
+
+/// Whether shard `identity.shard`'s part file is already in `out`: `Ok(true)` when it is this
+/// batch's (nothing to do), `Ok(false)` when there is none, and an error when it belongs to
+/// another batch (it is never overwritten: remove it, or use another folder).
+pub fn part_done(identity: &Identity, out: &Path) -> Result<bool, MergeError> {
+    let path = out.join(part_file_name(identity.shard));
+    if !path.exists() {
+        return Ok(false);
+    }
+    let found = PartFile::read(&path)?;
+    let theirs = Identity {
+        shard: found.part.shard,
+        ..found.identity()
+    };
+    match checkpoint::difference(&theirs, identity) {
+        None => Ok(true),
+        Some(what) => Err(MergeError::Refused(format!(
+            "{} belongs to another batch ({what}); remove it or write this one into another --out",
+            path.display()
+        ))),
     }
 }
 

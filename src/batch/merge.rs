@@ -73,7 +73,8 @@ impl PartFile {
         })
     }
 
-    fn identity(&self) -> Identity {
+    /// Its identity, with the shard count compared and the index left out (`1/1`).
+    pub fn identity(&self) -> Identity {
         Identity {
             command: self.part.command,
             // Parts of one batch differ in their index; the count is compared separately.

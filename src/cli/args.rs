@@ -196,9 +196,12 @@ pub struct TraceArgs {
     /// Output folder (default: output/<scenario name>/trace-<seed>-<run>/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Do not print the chronicle.
+    /// Print nothing.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the whole chronicle (by default: its turning points, and where the whole is).
+    #[arg(long)]
+    pub full: bool,
     #[command(flatten)]
     pub draw: DrawArgs,
 }
@@ -209,9 +212,10 @@ pub struct ScoreArgs {
     /// Scenario files (RON) to score.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Pattern file (RON).
-    #[arg(long, value_name = "FILE", default_value = super::DEFAULT_PATTERNS)]
-    pub patterns: PathBuf,
+    /// Pattern file (RON). Default: HISTORY.md's patterns, scenarios/patterns/history.ron,
+    /// embedded in the binary.
+    #[arg(long, value_name = "FILE")]
+    pub patterns: Option<PathBuf>,
     #[command(flatten)]
     pub batch: BatchArgs,
     #[command(flatten)]
@@ -223,9 +227,10 @@ pub struct ScoreArgs {
 pub struct CalibrateArgs {
     /// Scenario file (RON) to calibrate.
     pub scenario: PathBuf,
-    /// Pattern file (RON).
-    #[arg(long, value_name = "FILE", default_value = super::DEFAULT_PATTERNS)]
-    pub patterns: PathBuf,
+    /// Pattern file (RON). Default: HISTORY.md's patterns, scenarios/patterns/history.ron,
+    /// embedded in the binary.
+    #[arg(long, value_name = "FILE")]
+    pub patterns: Option<PathBuf>,
     /// A free parameter and its range: PATH=LO..HI (repeatable).
     #[arg(long = "free", value_name = "PATH=LO..HI", required = true)]
     pub free: Vec<String>,

@@ -10,12 +10,14 @@ use anyhow::{Context, Result};
 use super::args::BatchArgs;
 use super::{charts_note, emit, progress_bar, write_charts};
 use crate::batch::checkpoint::Identity;
-use crate::batch::driver::{add_parts, drive, part_scenarios, remove_checkpoint, settings_of, write_part};
+use crate::batch::driver::{
+    add_parts, drive, part_done, part_scenarios, remove_checkpoint, settings_of, write_part,
+};
 use crate::batch::merge::{MergeError, PartFile};
 use crate::batch::shard::Shard;
 use crate::batch::Counts;
 use crate::charts::{draw_study, ChartOptions, MemoryFiles};
-use crate::output::Staging;
+use crate::output::{Lock, Staging};
 use crate::study::{Finished, Study};
 
 /// Where a finished study goes: its output folder, its charts, `calibrate --write`, and
@@ -40,6 +42,19 @@ pub fn run_study<S: Study>(study: &S, batch: &BatchArgs, plan: Plan) -> Result<(
         .context("cannot encode the settings")?;
     // Checked before any work is done; the results are staged again when they are written.
     drop(Staging::prepare(&plan.out)?);
+    let tag = match batch.shard {
+        Some(s) => format!("-{}-of-{}", s.index, s.count),
+        None => String::new(),
+    };
+    let _lock = Lock::acquire(&plan.out, &tag, &std::env::args().collect::<Vec<_>>().join(" "))?;
+    if batch.shard.is_some() && part_done(&identity, &plan.out)? {
+        let file = crate::batch::part::part_file_name(shard);
+        eprintln!(
+            "note: {}/{file}: shard {shard} of this batch is already done",
+            plan.out.display()
+        );
+        return Ok(());
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(batch.threads.unwrap_or(0))
         .build()
@@ -80,7 +95,7 @@ pub fn run_study<S: Study>(study: &S, batch: &BatchArgs, plan: Plan) -> Result<(
     }
     let finished = pool.install(|| study.finish(counts))?;
     finish(S::KIND, finished, &plan)?;
-    remove_checkpoint(&plan.out, shard);
+    remove_checkpoint(&plan.out, &identity);
     Ok(())
 }
 
@@ -105,11 +120,11 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
             .write
             .clone()
             .unwrap_or_else(|| dir.join(&variant.default_name));
+        // The folder of `--write` was checked to exist before the search; none is created.
         let folder = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
         let base = relative_to(&variant.base, &folder)?;
         crate::output::write_atomic(&target, variant.text(&base).as_bytes())?;
         wrote = format!("{} and {wrote}", target.display());
@@ -164,6 +179,7 @@ pub fn merge_parts<S: Study>(parts: &[PartFile], plan: Plan) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .build()
         .context("cannot start the worker threads")?;
+    let _lock = Lock::acquire(&plan.out, "", &std::env::args().collect::<Vec<_>>().join(" "))?;
     let finished = pool.install(|| study.finish(counts))?;
     finish(S::KIND, finished, &plan)
 }

@@ -12,8 +12,7 @@ use super::{check_runs, load, out_or};
 use crate::batch::merge::{check_parts, PartFile};
 use crate::calendar::Month;
 use crate::model::Model;
-use crate::patterns::PatternSet;
-use crate::scenario::{LoadedScenario, Scenario};
+use crate::scenario::{list_ids, LoadedScenario, Scenario};
 use crate::study::attribute::{AttributeSettings, AttributeStudy};
 use crate::study::calibrate::{CalibrateSettings, CalibrateStudy};
 use crate::study::compare::{CompareSettings, CompareStudy};
@@ -62,14 +61,15 @@ fn runs_and_seed(batch: &BatchArgs, scenarios: &[&Scenario]) -> Result<(u64, u64
     Ok((runs, seed))
 }
 
-/// The plan of a batch command: `--out` (or `output/<default>`), charts, no `--write`.
-fn plan(batch: &BatchArgs, default_out: &str, charts: Option<crate::charts::ChartOptions>) -> Plan {
-    Plan {
-        out: out_or(&batch.out, default_out),
+/// The plan of a batch command: `--out` (or `output/<default>`, resolved by
+/// [`crate::output::resolve`]), charts, no `--write`.
+fn plan(batch: &BatchArgs, default_out: &str, charts: Option<crate::charts::ChartOptions>) -> Result<Plan> {
+    Ok(Plan {
+        out: crate::output::resolve(&out_or(&batch.out, default_out))?,
         charts,
         write: None,
         quiet: batch.quiet,
-    }
+    })
 }
 
 /// `--dyad` and `--by` resolved against `model` (read from `file`): the polity indices and the
@@ -85,7 +85,7 @@ fn outcome_of(args: &OutcomeArgs, model: &Model, file: &str) -> Result<((usize, 
                 .collect();
             anyhow!(
                 "--dyad: not given, and {file} has no pair {DEFAULT_DYAD} to default to; its pairs: {}",
-                pairs.join(" ")
+                list_ids(&pairs, " ")
             )
         })?,
     };
@@ -109,7 +109,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
     let sc = loaded.scenario;
     let (runs, seed) = runs_and_seed(&a.batch, &[&sc])?;
-    let plan = plan(&a.batch, &sc.name.clone(), a.draw.options()?);
+    let plan = plan(&a.batch, &sc.name.clone(), a.draw.options()?)?;
     let study = RunStudy::new(RunSettings { runs, scenario: sc }, seed)?;
     run_study(&study, &a.batch, plan)
 }
@@ -117,24 +117,55 @@ pub fn run(a: RunArgs) -> Result<()> {
 /// `jinsong score`.
 pub fn score(a: ScoreArgs) -> Result<()> {
     let charts = a.draw.options()?;
-    let patterns_file = a.patterns.display().to_string();
-    let patterns = PatternSet::read(&a.patterns)?;
+    let (patterns, patterns_file) = super::patterns_of(a.patterns.as_deref())?;
     let scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
     let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
     let settings: ScoreSettings = ScoreStudy::settings_for(&patterns_file, &patterns, scenarios, runs)?;
     let study = ScoreStudy::with_patterns(settings, seed, &patterns)?;
-    run_study(&study, &a.batch, plan(&a.batch, "score", charts))
+    run_study(&study, &a.batch, plan(&a.batch, "score", charts)?)
+}
+
+/// Refuse a `calibrate --write` target that is a folder, whose folder does not exist (none is
+/// created), or that is a file the scenario is read from (the scenario or a base of its chain
+/// of variants: the written variant would have itself as its base).
+fn check_write(write: &std::path::Path, chain: &[std::path::PathBuf], out: &std::path::Path) -> Result<()> {
+    if write.is_dir() {
+        bail!("--write: {} is a folder; give a file name", write.display());
+    }
+    let folder = match write.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        // Only the output folder, which the command creates, may not exist yet.
+        if crate::output::resolve(folder)? != out {
+            bail!(
+                "--write: the folder {} does not exist (it is not created)",
+                folder.display()
+            );
+        }
+        return Ok(());
+    }
+    let target = std::fs::canonicalize(folder)?.join(write.file_name().unwrap_or_default());
+    if let Some(read) = chain
+        .iter()
+        .find(|f| std::fs::canonicalize(f).ok().as_ref() == Some(&target))
+    {
+        bail!(
+            "--write: {} is {}, which the scenario is read from; write the calibrated variant elsewhere",
+            write.display(),
+            read.display()
+        );
+    }
+    Ok(())
 }
 
 /// `jinsong calibrate`.
 pub fn calibrate(a: CalibrateArgs) -> Result<()> {
-    let patterns_file = a.patterns.display().to_string();
-    let patterns = PatternSet::read(&a.patterns)?;
+    let (patterns, patterns_file) = super::patterns_of(a.patterns.as_deref())?;
     let loaded = load(Some(&a.scenario), &[])?;
     let (runs, seed) = runs_and_seed(&a.batch, &[&loaded.scenario])?;
-    if let Some(w) = a.write.as_ref().filter(|w| w.is_dir()) {
-        bail!("--write: {} is a folder; give a file name", w.display());
-    }
+    let chain = loaded.chain().to_vec();
     let scenario_file = std::fs::canonicalize(&a.scenario)
         .with_context(|| format!("cannot resolve {}", a.scenario.display()))?;
     let settings = CalibrateSettings {
@@ -149,7 +180,10 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
     };
     let default_out = format!("calibrate-{}", settings.scenario.name);
     let study = CalibrateStudy::new(settings, seed)?;
-    let mut plan = plan(&a.batch, &default_out, None);
+    let mut plan = plan(&a.batch, &default_out, None)?;
+    if let Some(w) = &a.write {
+        check_write(w, &chain, &plan.out)?;
+    }
     plan.write = a.write;
     run_study(&study, &a.batch, plan)
 }
@@ -165,8 +199,8 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         if m.ids != first.ids {
             bail!(
                 "{file}: polities [{}] differ from {first_file}'s [{}]; compare needs the same polities in the same order",
-                m.ids.join(", "),
-                first.ids.join(", ")
+                list_ids(&m.ids, ", "),
+                list_ids(&first.ids, ", ")
             );
         }
         if m.start != first.start || m.months != first.months {
@@ -187,7 +221,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         scenarios,
     };
     let study = CompareStudy::new(settings, seed)?;
-    run_study(&study, &a.batch, plan(&a.batch, "compare", charts))
+    run_study(&study, &a.batch, plan(&a.batch, "compare", charts)?)
 }
 
 /// `jinsong attribute`.
@@ -218,7 +252,7 @@ pub fn attribute(a: AttributeArgs) -> Result<()> {
         scenario: loaded.scenario,
     };
     let study = AttributeStudy::new(settings, seed)?;
-    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts))
+    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts)?)
 }
 
 fn parse_varies(list: &[String]) -> Result<Vec<Vary>> {
@@ -265,7 +299,7 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
     };
     let default_out = format!("sweep-{}", sc.name);
     let study = SweepStudy::new(SweepSettings { sweep, scenario: sc }, seed)?;
-    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts))
+    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts)?)
 }
 
 /// `jinsong sensitivity`.
@@ -305,7 +339,7 @@ pub fn sensitivity(a: SensitivityArgs) -> Result<()> {
         bootstrap: a.bootstrap,
     };
     let study = SensitivityStudy::new(settings, seed)?;
-    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts))
+    run_study(&study, &a.batch, plan(&a.batch, &default_out, charts)?)
 }
 
 /// `jinsong merge PART... --out DIR`: check that the parts belong together, add their counts
@@ -319,7 +353,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     let parts = check_parts(files)?;
     let plan = Plan {
-        out: a.out,
+        out: crate::output::resolve(&a.out)?,
         charts,
         write: None,
         quiet: a.quiet,

@@ -28,8 +28,30 @@ use crate::scenario::{LoadedScenario, Override, ScenarioError};
 use crate::study::StudyError;
 use args::{CheckArgs, Cli, Command, PlotArgs, TraceArgs};
 
-/// The pattern file used when `--patterns` is not given.
+/// The pattern file used when `--patterns` is not given, under the name it is reported by.
 pub const DEFAULT_PATTERNS: &str = "scenarios/patterns/history.ron";
+
+/// Its text, embedded in the binary as the baseline is, so that `score` and `calibrate` work
+/// from any folder.
+const DEFAULT_PATTERNS_RON: &str = include_str!("../../scenarios/patterns/history.ron");
+
+/// `--patterns FILE` read, or the embedded default: the patterns and the name they are
+/// reported by.
+pub(crate) fn patterns_of(file: Option<&Path>) -> Result<(crate::patterns::PatternSet, String)> {
+    Ok(match file {
+        Some(path) => (
+            crate::patterns::PatternSet::read(path)?,
+            path.display().to_string(),
+        ),
+        None => (
+            crate::patterns::PatternSet::parse(DEFAULT_PATTERNS, DEFAULT_PATTERNS_RON)?,
+            DEFAULT_PATTERNS.to_string(),
+        ),
+    })
+}
+
+/// Turning points `trace` prints without `--full`.
+const TRACE_TURNING_POINTS: usize = 40;
 
 /// The largest `--threads` accepted.
 pub const MAX_THREADS: usize = 1024;
@@ -150,9 +172,15 @@ pub(crate) fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template(
-        "{spinner} {msg} [{wide_bar}] {human_pos}/{human_len} runs · {per_sec} · ETA {eta}",
+        "{spinner} {msg} [{wide_bar}] {human_pos}/{human_len} runs · {rate} · ETA {eta}",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0} runs/s", state.per_sec());
+        },
+    )
     .progress_chars("=> ");
     bar.set_style(style);
     bar.set_message("simulating");
@@ -163,8 +191,9 @@ pub(crate) fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
 fn plot(a: PlotArgs) -> Result<()> {
     let opts = a.charts.options()?;
     // Draw everything before writing anything.
-    let drawn = render_folder(&a.dir, &opts)?;
-    let staging = Staging::prepare(&a.dir)?;
+    let dir = crate::output::resolve(&a.dir)?;
+    let drawn = render_folder(&dir, &opts)?;
+    let staging = Staging::prepare(&dir)?;
     for (file, bytes) in &drawn {
         staging.write(file, bytes)?;
     }
@@ -250,6 +279,7 @@ fn trace(a: TraceArgs) -> Result<()> {
             .join(&sc.name)
             .join(format!("trace-{seed}-{}", a.run))
     });
+    let out = crate::output::resolve(&out)?;
     let staging = Staging::prepare(&out)?;
     let model = Model::compile(sc);
     let mut ws = Workspace::new(&model);
@@ -265,9 +295,15 @@ fn trace(a: TraceArgs) -> Result<()> {
     json.push('\n');
     let files: Vec<(String, Vec<u8>)> = vec![
         ("chronicle.txt".into(), text.clone().into_bytes()),
-        ("trace.csv".into(), chronicle.csv.into_bytes()),
+        (
+            "trace.csv".into(),
+            std::mem::take(&mut chronicle.csv).into_bytes(),
+        ),
         ("outcome.json".into(), json.into_bytes()),
-        ("events.csv".into(), chronicle.events.into_bytes()),
+        (
+            "events.csv".into(),
+            std::mem::take(&mut chronicle.events).into_bytes(),
+        ),
     ];
     for (name, bytes) in &files {
         staging.write(name, bytes)?;
@@ -281,8 +317,30 @@ fn trace(a: TraceArgs) -> Result<()> {
     }
     let dir = staging.commit()?;
     if !a.quiet {
+        let told = match a.full {
+            true => text,
+            false => {
+                let points = chronicle.turning_points(TRACE_TURNING_POINTS);
+                let more = chronicle.turning_count().saturating_sub(points.len());
+                let mut told = header;
+                for line in points {
+                    told.push_str(line);
+                    told.push('\n');
+                }
+                if more > 0 {
+                    told.push_str(&format!("… and {more} more turning points\n"));
+                }
+                told.push_str(&format!(
+                    "({} turning points: wars begun, truces, peace, ties and their end, states' end; the whole chronicle, {} lines, is in {}/chronicle.txt; --full prints it)\n",
+                    chronicle.turning_count(),
+                    chronicle.lines.len(),
+                    dir.display()
+                ));
+                told
+            }
+        };
         emit(&format!(
-            "{text}wrote {}/chronicle.txt, trace.csv, events.csv and outcome.json{}\n",
+            "{told}wrote {}/chronicle.txt, trace.csv, events.csv and outcome.json{}\n",
             dir.display(),
             charts_note(&charts)
         ))?;

@@ -29,6 +29,8 @@ pub struct Chronicle<'m> {
     /// (`war`, `initiator→target`), for the `trace` chart.
     pub events: String,
     open_event: Option<(u32, usize)>,
+    /// Indices of the lines that are turning points.
+    turning: Vec<usize>,
 }
 
 impl<'m> Chronicle<'m> {
@@ -40,11 +42,46 @@ impl<'m> Chronicle<'m> {
             csv: format!("{TRACE_HEADER}\n"),
             events: format!("{EVENTS_HEADER}\n"),
             open_event: None,
+            turning: Vec::new(),
         }
     }
 
     fn name(&self, i: usize) -> &str {
         &self.model.names[i]
+    }
+
+    /// The possessive of polity `i`'s name: "Jin's", "Liao remnants'".
+    fn whose(&self, i: usize) -> String {
+        let name = self.name(i);
+        match name.ends_with('s') {
+            true => format!("{name}'"),
+            false => format!("{name}'s"),
+        }
+    }
+
+    /// Mark the line just written as a turning point of the run (a war begun, a truce or a
+    /// peace, a tie formed or dissolved, a state's end), for the summary of `trace`.
+    fn turning_point(&mut self) {
+        if let Some(last) = self.lines.len().checked_sub(1) {
+            if self.turning.last() != Some(&last) {
+                self.turning.push(last);
+            }
+        }
+    }
+
+    /// The turning points of the run (see [`Chronicle::turning_point`]), at most `max` lines,
+    /// each as in the chronicle.
+    pub fn turning_points(&self, max: usize) -> Vec<&str> {
+        self.turning
+            .iter()
+            .take(max)
+            .map(|&k| self.lines[k].as_str())
+            .collect()
+    }
+
+    /// How many turning points the run had.
+    pub fn turning_count(&self) -> usize {
+        self.turning.len()
     }
 
     fn line(&mut self, t: u32, text: String) {
@@ -117,14 +154,14 @@ impl Observer for Chronicle<'_> {
                 after,
             } => {
                 let s = format!(
-                    "{}'s trust in {} {before:.2} → {after:.2}",
-                    self.name(of),
+                    "{} trust in {} {before:.2} → {after:.2}",
+                    self.whose(of),
                     self.name(toward)
                 );
                 self.clause(t, s);
             }
             Happening::FearShock { of, toward, amount } => {
-                let s = format!("{}'s fear of {} {amount:+.2}", self.name(of), self.name(toward));
+                let s = format!("{} fear of {} {amount:+.2}", self.whose(of), self.name(toward));
                 self.clause(t, s);
             }
             Happening::HostileAct {
@@ -135,8 +172,8 @@ impl Observer for Chronicle<'_> {
                 trust_after,
             } => {
                 let effect = format!(
-                    "{}'s trust in {} {trust_before:.2} → {trust_after:.2}",
-                    self.name(victim),
+                    "{} trust in {} {trust_before:.2} → {trust_after:.2}",
+                    self.whose(victim),
                     self.name(actor)
                 );
                 if scripted {
@@ -161,7 +198,7 @@ impl Observer for Chronicle<'_> {
                 before,
                 after,
             } => {
-                let s = format!("{}'s strength {before:.2} → {after:.2}", self.name(polity));
+                let s = format!("{} strength {before:.2} → {after:.2}", self.whose(polity));
                 self.clause(t, s);
             }
             Happening::Stability {
@@ -169,12 +206,13 @@ impl Observer for Chronicle<'_> {
                 before,
                 after,
             } => {
-                let s = format!("{}'s stability {before:.2} → {after:.2}", self.name(polity));
+                let s = format!("{} stability {before:.2} → {after:.2}", self.whose(polity));
                 self.clause(t, s);
             }
             Happening::Ceased { polity } => {
                 let s = format!("{} ceases to exist as a state", self.name(polity));
                 self.clause(t, s);
+                self.turning_point();
             }
             Happening::WarBegins {
                 initiator,
@@ -189,13 +227,14 @@ impl Observer for Chronicle<'_> {
                     "goes to war against"
                 };
                 let s = format!(
-                    "WAR: {} {how} {} ({}'s fear of {} {fear:.2}, its mobilization {mobilization:.2})",
+                    "WAR: {} {how} {} ({} fear of {} {fear:.2}, its mobilization {mobilization:.2})",
                     self.name(initiator),
                     self.name(target),
-                    self.name(initiator),
+                    self.whose(initiator),
                     self.name(target)
                 );
                 self.line(t, s);
+                self.turning_point();
             }
             Happening::Talks { seeker, other, truce } => {
                 let result = if truce {
@@ -209,6 +248,9 @@ impl Observer for Chronicle<'_> {
                     self.name(other)
                 );
                 self.line(t, s);
+                if truce {
+                    self.turning_point();
+                }
             }
             Happening::TruceBecomesPeace { a, b } => {
                 let s = format!(
@@ -217,6 +259,7 @@ impl Observer for Chronicle<'_> {
                     self.name(b)
                 );
                 self.line(t, s);
+                self.turning_point();
             }
             Happening::AllianceFormed { a, b } => {
                 let s = format!(
@@ -225,6 +268,7 @@ impl Observer for Chronicle<'_> {
                     self.name(b)
                 );
                 self.line(t, s);
+                self.turning_point();
             }
             Happening::VassalAccepted { vassal, lord } => {
                 let s = format!(
@@ -233,6 +277,7 @@ impl Observer for Chronicle<'_> {
                     self.name(lord)
                 );
                 self.line(t, s);
+                self.turning_point();
             }
             Happening::TieDissolved { a, b } => {
                 let s = format!(
@@ -241,6 +286,7 @@ impl Observer for Chronicle<'_> {
                     self.name(b)
                 );
                 self.line(t, s);
+                self.turning_point();
             }
         }
     }

@@ -151,6 +151,175 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
     result.map_err(err)
 }
 
+/// The output folder that `--out PATH` names, as it will be written and reported.
+///
+/// Policy: a path with a control character (a newline, an escape) is refused, since it would be
+/// printed to the terminal and recorded in files; a path that is a symbolic link (or passes
+/// through one) is resolved, and the real folder is what is written and what every message
+/// names, so that results never land somewhere the user does not see.
+pub fn resolve(out: &Path) -> Result<PathBuf, OutputError> {
+    let err = |message: String| OutputError {
+        dir: out.display().to_string().escape_debug().to_string(),
+        source: io::Error::other(message),
+    };
+    if out.to_string_lossy().chars().any(char::is_control) {
+        return Err(err(
+            "the path holds a control character (a newline, a tab, an escape…)".into(),
+        ));
+    }
+    // `out/` and `out` are one folder (and messages must not say `out//summary.json`).
+    let out: PathBuf = out.components().collect();
+    let out = out.as_path();
+    if !is_link_below(out) {
+        return Ok(out.to_path_buf());
+    }
+    // The longest part of the path that exists, resolved, and the rest as given.
+    let mut existing = out.to_path_buf();
+    let mut rest = Vec::new();
+    while fs::symlink_metadata(&existing).is_err() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return Ok(out.to_path_buf()),
+        }
+    }
+    let mut real = fs::canonicalize(&existing).map_err(|e| err(format!("cannot resolve it: {e}")))?;
+    real.extend(rest.iter().rev());
+    Ok(real)
+}
+
+/// Whether any component of `path` (as given) is a symbolic link.
+fn is_link_below(path: &Path) -> bool {
+    let mut at = PathBuf::new();
+    for c in path.components() {
+        at.push(c);
+        if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Why an output folder could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another command holds it.
+    #[error(
+        "{dir} is in use by another jinsong command (pid {pid}: {command}); wait for it to end or \
+         use another --out (if no such process runs, remove {})",
+        lock.display()
+    )]
+    Held {
+        /// The output folder.
+        dir: String,
+        /// The lock file.
+        lock: PathBuf,
+        /// The holder's process id.
+        pid: u32,
+        /// The holder's command line.
+        command: String,
+    },
+    /// The lock file could not be written.
+    #[error("cannot claim {}: {source}", lock.display())]
+    Io {
+        /// The lock file.
+        lock: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+}
+
+/// An exclusive claim on an output folder for the duration of a command: a lock file beside
+/// the folder (`.NAME.lock`, or `.NAME.lock-K-of-N` for shard K/N, so shards sharing a folder
+/// do not exclude each other) holding the holder's pid and command line. A second command on
+/// the same folder (and shard) is refused with both named; a lock whose process is gone (killed,
+/// or ended without cleaning up) is stale and taken over. Dropping the claim removes the file.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Claim `target` (for the shard named by `tag`: empty, or `-K-of-N`) for the command line
+    /// `command`.
+    pub fn acquire(target: &Path, tag: &str, command: &str) -> Result<Lock, LockError> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let path = parent.join(format!(".{name}.lock{tag}"));
+        let io = |source| LockError::Io {
+            lock: path.clone(),
+            source,
+        };
+        fs::create_dir_all(&parent).map_err(io)?;
+        let body = format!("{}\n{}\n", std::process::id(), command.replace('\n', " "));
+        for _ in 0..2 {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    f.write_all(body.as_bytes()).map_err(io)?;
+                    return Ok(Lock { path });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let held = fs::read_to_string(&path).unwrap_or_default();
+                    let mut lines = held.lines();
+                    let pid: Option<u32> = lines.next().and_then(|l| l.trim().parse().ok());
+                    match pid {
+                        Some(pid) if process_alive(pid) => {
+                            return Err(LockError::Held {
+                                dir: target.display().to_string(),
+                                lock: path.clone(),
+                                pid,
+                                command: lines.next().unwrap_or("").chars().take(200).collect(),
+                            })
+                        }
+                        // Stale (its process is gone) or unreadable: take it over.
+                        _ => fs::remove_file(&path)
+                            .or_else(|e| match e.kind() {
+                                io::ErrorKind::NotFound => Ok(()),
+                                _ => Err(e),
+                            })
+                            .map_err(io)?,
+                    }
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Err(io(io::Error::other("another command keeps claiming it")))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether process `pid` is running (not gone, not a zombie). Where this cannot be told (no
+/// `/proc`), a process is assumed to run, so a lock is never taken from a live command.
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if !proc.is_dir() {
+        return true;
+    }
+    match fs::read_to_string(proc.join(pid.to_string()).join("stat")) {
+        // The state follows the command name in parentheses: Z (zombie) and X (dead) are gone.
+        Ok(stat) => !matches!(
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next()),
+            Some('Z' | 'X')
+        ),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,6 +148,23 @@ pub fn control_note(s: &str) -> String {
     forbidden_control(s, false).map_or(String::new(), |c| format!(": it {}", control_message(c)))
 }
 
+/// Most ids listed where a message names the ones a scenario knows.
+pub const MAX_IDS_LISTED: usize = 12;
+
+/// `ids` joined by `sep` for a message: at most [`MAX_IDS_LISTED`] of them, then `… (N in all)`,
+/// each clipped by [`clip`].
+pub fn list_ids<S: AsRef<str>>(ids: &[S], sep: &str) -> String {
+    let shown: Vec<String> = ids
+        .iter()
+        .take(MAX_IDS_LISTED)
+        .map(|s| clip(s.as_ref()))
+        .collect();
+    match ids.len() > MAX_IDS_LISTED {
+        true => format!("{}{sep}… ({} in all)", shown.join(sep), ids.len()),
+        false => shown.join(sep),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

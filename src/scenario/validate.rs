@@ -29,8 +29,6 @@ pub const MAX_NAME_BYTES: usize = 100;
 pub const MAX_TEXT_BYTES: usize = 4096;
 /// Most problems reported one by one; the rest are counted in a last line.
 pub const MAX_PROBLEMS: usize = 100;
-/// Most known ids listed after an unknown one.
-const MAX_KNOWN_LISTED: usize = 12;
 
 /// The polities an effect names, each with its field.
 type EffectPolities<'a> = Vec<(&'static str, &'a String)>;
@@ -98,15 +96,7 @@ impl Checker {
         }
         let mut known: Vec<&str> = ids.iter().copied().collect();
         known.sort_unstable();
-        let listed = if known.len() > MAX_KNOWN_LISTED {
-            format!(
-                "{}, … ({} in all)",
-                known[..MAX_KNOWN_LISTED].join(", "),
-                known.len()
-            )
-        } else {
-            known.join(", ")
-        };
+        let listed = super::list_ids(&known, ", ");
         self.push(
             path.to_string(),
             src.to_string(),

@@ -252,6 +252,10 @@ pub struct Attribution {
 /// in any order, they give the sums over all runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttrTally {
+    /// Run indices counted (each under every combination). Absent from files of earlier
+    /// versions.
+    #[serde(default)]
+    pub runs: u64,
     /// Per combination: runs with an onset by `by`.
     pub successes: Vec<u64>,
     /// Per mechanism: Σ_r k!·φ_i(r).
@@ -270,6 +274,7 @@ impl AttrTally {
     /// No runs yet, for `k` mechanisms.
     pub fn new(k: usize) -> AttrTally {
         AttrTally {
+            runs: 0,
             successes: vec![0; 1 << k],
             phi: vec![0; k],
             boot_weight: vec![0; BOOTSTRAP_REPLICATES],
@@ -289,6 +294,7 @@ impl AttrTally {
 
     /// Add the sums of `o` (integer addition: the order of merges does not matter).
     pub fn merge(&mut self, o: &AttrTally) {
+        self.runs += o.runs;
         let add_u = |a: &mut Vec<u64>, b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         let add_i = |a: &mut Vec<i64>, b: &[i64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         add_u(&mut self.successes, &o.successes);
@@ -536,6 +542,7 @@ fn run_once(
     cdf: &[f64; 19],
     t: &mut AttrTally,
 ) {
+    t.runs += 1;
     let all_on = models.len() - 1;
     for (mask, (m, ws)) in models.iter().zip(w.workspaces.iter_mut()).enumerate() {
         simulate(m, seed, r, ws, &mut Silent);
@@ -752,6 +759,7 @@ impl Study for AttributeStudy {
     fn fits(&self, t: &AttrTally, items: Range<u64>) -> bool {
         let n = items.end - items.start;
         t.fits(self.settings.mechanisms.len())
+            && t.runs == n
             && t.successes.iter().all(|&x| x <= n)
             && t.initiator.iter().zip(&t.provoked).all(|(i, p)| p <= i)
             && t.initiator[0] + t.initiator[1] <= n

@@ -40,6 +40,7 @@ use crate::calendar::Month;
 use crate::engine::outcome::NEVER;
 use crate::engine::{simulate, Silent, Workspace};
 use crate::model::Model;
+use crate::scenario::list_ids;
 use crate::stats::paired::{mcnemar_exact, paired_difference};
 use crate::stats::{wilson, Z95};
 
@@ -169,6 +170,9 @@ pub const CURVES_HEADER: &str = "scenario,month,onsets,cumulative_probability";
 /// pairs with scenario 0. Merged by addition, so shards of the runs add up to the whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompareTally {
+    /// Run indices counted (each of every scenario). Absent from files of earlier versions.
+    #[serde(default)]
+    pub runs: u64,
     /// Per scenario: runs with a first onset in the pair by `by`.
     pub successes: Vec<u64>,
     /// Per scenario s: runs where s had the onset and scenario 0 did not (0 for s = 0).
@@ -183,6 +187,7 @@ impl CompareTally {
     /// No runs yet, for `k` scenarios and outcome month offset `by`.
     pub fn new(k: usize, by: u32) -> CompareTally {
         CompareTally {
+            runs: 0,
             successes: vec![0; k],
             n10: vec![0; k],
             n01: vec![0; k],
@@ -201,6 +206,7 @@ impl CompareTally {
 
     /// Add the counts of `other` (integer addition: the order of merges does not matter).
     pub fn merge(&mut self, other: &CompareTally) {
+        self.runs += other.runs;
         for (a, b) in [
             (&mut self.successes, &other.successes),
             (&mut self.n10, &other.n10),
@@ -227,8 +233,8 @@ fn check_models(models: &[Model]) -> Result<(), CompareError> {
             return Err(CompareError::Polities {
                 scenario: m.name.clone(),
                 first: first.name.clone(),
-                expected: first.ids.join(","),
-                found: m.ids.join(","),
+                expected: list_ids(&first.ids, ","),
+                found: list_ids(&m.ids, ","),
             });
         }
         if m.start != first.start || m.months != first.months {
@@ -285,6 +291,7 @@ pub fn compare_counts(
         || models.iter().map(Workspace::new).collect::<Vec<_>>(),
         || CompareTally::new(k, by),
         |wss, t, r| {
+            t.runs += 1;
             let mut x0 = false;
             for (s, (m, ws)) in models.iter().zip(wss.iter_mut()).enumerate() {
                 simulate(m, seed, r, ws, &mut Silent);
@@ -547,6 +554,7 @@ impl Study for CompareStudy {
     fn fits(&self, t: &CompareTally, items: Range<u64>) -> bool {
         let n = items.end - items.start;
         t.fits(self.models.len(), self.settings.by)
+            && t.runs == n
             && t.successes.iter().all(|&x| x <= n)
             && t.n10.iter().zip(&t.n01).all(|(a, b)| a + b <= n)
             && t.months

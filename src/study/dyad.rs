@@ -72,7 +72,7 @@ pub fn resolve_dyad(model: &Model, text: &str) -> Result<(usize, usize), DyadErr
             .position(|x| x == id)
             .ok_or_else(|| DyadError::UnknownPolity {
                 id: id.to_string(),
-                valid: model.ids.join(", "),
+                valid: crate::scenario::list_ids(&model.ids, ", "),
             })
     };
     let (i, j) = (find(a)?, find(b)?);

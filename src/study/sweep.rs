@@ -42,6 +42,8 @@ use crate::stats::{wilson, Z95};
 
 /// Points compiled at once; memory holds at most this many models.
 pub const BLOCK_POINTS: usize = 32;
+/// Rows of the terminal table of a sweep (the whole of it is in `sweep.csv`).
+pub const TABLE_ROWS: usize = 40;
 /// The largest number of points a sweep may have.
 pub const MAX_POINTS: u64 = 10_000_000;
 /// Stream of the design's ChaCha8 generator (`"sweepdes"` in ASCII).
@@ -266,6 +268,19 @@ pub fn design(varies: &[Vary], sample: Sample, seed: u64) -> Result<Design, Swee
                     .collect();
             }
             points
+        }
+        Sample::Lhs(_)
+            if varies
+                .iter()
+                .any(|v| matches!(v.values, Values::Range { steps: Some(_), .. })) =>
+        {
+            let v = varies
+                .iter()
+                .find(|v| matches!(v.values, Values::Range { steps: Some(_), .. }));
+            return Err(SweepError::Vary {
+                path: v.map(|v| v.path.clone()).unwrap_or_default(),
+                message: "STEPS (LO..HI:STEPS) are for --sample grid; a Latin hypercube takes LO..HI".into(),
+            });
         }
         Sample::Lhs(n) => {
             crate::stats::design::latin_hypercube(n as usize, varies.len(), seed, DESIGN_STREAM)
@@ -502,6 +517,51 @@ impl Sweep {
         h
     }
 
+    /// The terminal table: one row per point and counted pair (at most [`TABLE_ROWS`], the
+    /// rest counted in a last line), the probability of a first onset by the end (or by `by`)
+    /// with its Wilson 95% interval.
+    pub fn table(&self, counts: &SweepCounts) -> String {
+        let count = |pc: &PointCounts, k: usize| match self.by {
+            Some(_) => pc.by_runs[k],
+            None => pc.war_runs[k],
+        };
+        let when = self.by.map_or("by the end".to_string(), |m| format!("by {m}"));
+        let rows: Vec<(String, String)> = counts
+            .points
+            .iter()
+            .flat_map(|pc| {
+                let values = self.design.describe(pc.point as usize);
+                self.pairs.iter().enumerate().map(move |(k, (a, b))| {
+                    let x = count(pc, k);
+                    let (lo, hi) = wilson(x, pc.runs, Z95);
+                    let p = if pc.runs == 0 {
+                        0.0
+                    } else {
+                        x as f64 / pc.runs as f64
+                    };
+                    (values.clone(), format!("{a}–{b}  {p:>7.4}  [{lo:.4}, {hi:.4}]"))
+                })
+            })
+            .collect();
+        let width = rows
+            .iter()
+            .map(|(v, _)| v.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let mut out = format!(
+            "{:<width$}  pair: P(first onset {when}), 95% CI (Wilson)\n",
+            "point"
+        );
+        for (values, rest) in rows.iter().take(TABLE_ROWS) {
+            let _ = writeln!(out, "{values:<width$}  {rest}");
+        }
+        if rows.len() > TABLE_ROWS {
+            let _ = writeln!(out, "… {} more rows in sweep.csv", rows.len() - TABLE_ROWS);
+        }
+        out
+    }
+
     /// `sweep.csv`: one row per point and counted pair, in design order then scenario order.
     /// With `only_by` the by-the-end columns are left empty.
     pub fn csv(&self, counts: &SweepCounts) -> String {
@@ -631,11 +691,12 @@ impl Study for SweepStudy {
     fn finish(&self, counts: SweepCounts) -> Result<Finished, StudyError> {
         let sweep = &self.settings.sweep;
         let head = format!(
-            "{}: {} points × {} runs, seed {} (common random numbers)\n",
+            "{}: {} points × {} runs, seed {} (common random numbers)\n{}",
             self.settings.scenario.name,
             sweep.design.points.len(),
             sweep.runs,
-            sweep.seed
+            sweep.seed,
+            sweep.table(&counts)
         );
         Ok(Finished {
             files: vec![("sweep.csv".into(), sweep.csv(&counts).into_bytes())],
