@@ -291,6 +291,25 @@ const COMMANDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "score-timeline",
+        &[
+            "score",
+            "scenarios/baseline.ron",
+            "scenarios/readings/mutual_fear_calibrated.ron",
+            "scenarios/readings/jurchen_greed_calibrated.ron",
+            "scenarios/readings/both_wanted_war_calibrated.ron",
+            "--patterns",
+            "scenarios/patterns/history.ron",
+            "--patterns",
+            "scenarios/patterns/timeline.ron",
+            "--runs",
+            "400",
+            "--no-charts",
+            "--out",
+            "OUT",
+        ],
+    ),
+    (
         "compare-counterfactuals",
         &[
             "compare",

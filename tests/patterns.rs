@@ -633,6 +633,7 @@ fn counts(runs: u64, matched: &[u64], joint: u64) -> PatternCounts {
         runs,
         matched: matched.to_vec(),
         joint,
+        joint_by_file: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@ mod cli;
 mod compare_attribution;
 mod golden;
 mod hardening;
+mod history;
 mod hostile;
 mod hypothesis;
 mod layers;

@@ -175,8 +175,11 @@ pub struct RunArgs {
 /// `jinsong check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario file (RON).
+    /// Scenario file (RON), or a pattern file (printed rule by rule in words).
     pub scenario: PathBuf,
+    /// For a pattern file: the scenario it is checked against (default: the embedded baseline).
+    #[arg(long, value_name = "SCENARIO")]
+    pub against: Option<PathBuf>,
     /// Override a number or switch before checking (see `run --help`).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
@@ -212,10 +215,11 @@ pub struct ScoreArgs {
     /// Scenario files (RON) to score.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Pattern file (RON). Default: HISTORY.md's patterns, scenarios/patterns/history.ron,
-    /// embedded in the binary.
+    /// Pattern file (RON); repeat it to score several together (each file's joint match and
+    /// all jointly). Default: HISTORY.md's patterns, scenarios/patterns/history.ron, embedded in
+    /// the binary.
     #[arg(long, value_name = "FILE")]
-    pub patterns: Option<PathBuf>,
+    pub patterns: Vec<PathBuf>,
     #[command(flatten)]
     pub batch: BatchArgs,
     #[command(flatten)]
@@ -227,10 +231,11 @@ pub struct ScoreArgs {
 pub struct CalibrateArgs {
     /// Scenario file (RON) to calibrate.
     pub scenario: PathBuf,
-    /// Pattern file (RON). Default: HISTORY.md's patterns, scenarios/patterns/history.ron,
-    /// embedded in the binary.
+    /// Pattern file (RON); repeat it to score several together (each file's joint match and
+    /// all jointly). Default: HISTORY.md's patterns, scenarios/patterns/history.ron, embedded in
+    /// the binary.
     #[arg(long, value_name = "FILE")]
-    pub patterns: Option<PathBuf>,
+    pub patterns: Vec<PathBuf>,
     /// A free parameter and its range: PATH=LO..HI (repeatable).
     #[arg(long = "free", value_name = "PATH=LO..HI", required = true)]
     pub free: Vec<String>,

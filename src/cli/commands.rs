@@ -117,7 +117,7 @@ pub fn run(a: RunArgs) -> Result<()> {
 /// `jinsong score`.
 pub fn score(a: ScoreArgs) -> Result<()> {
     let charts = a.draw.options()?;
-    let (patterns, patterns_file) = super::patterns_of(a.patterns.as_deref())?;
+    let (patterns, patterns_file) = super::patterns_of(&a.patterns)?;
     let scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
     let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
     let settings: ScoreSettings = ScoreStudy::settings_for(&patterns_file, &patterns, scenarios, runs)?;
@@ -162,7 +162,7 @@ fn check_write(write: &std::path::Path, chain: &[std::path::PathBuf], out: &std:
 
 /// `jinsong calibrate`.
 pub fn calibrate(a: CalibrateArgs) -> Result<()> {
-    let (patterns, patterns_file) = super::patterns_of(a.patterns.as_deref())?;
+    let (patterns, patterns_file) = super::patterns_of(&a.patterns)?;
     let loaded = load(Some(&a.scenario), &[])?;
     let (runs, seed) = runs_and_seed(&a.batch, &[&loaded.scenario])?;
     let chain = loaded.chain().to_vec();
@@ -174,6 +174,12 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
         scenario: loaded.scenario,
         patterns_file,
         patterns_text: patterns.source().to_string(),
+        pattern_files: patterns
+            .files()
+            .into_iter()
+            .map(|(f, _)| f)
+            .zip(patterns.sources().into_iter().map(String::from))
+            .collect(),
         free: a.free.clone(),
         budget: a.budget,
         runs,

@@ -35,19 +35,26 @@ pub const DEFAULT_PATTERNS: &str = "scenarios/patterns/history.ron";
 /// from any folder.
 const DEFAULT_PATTERNS_RON: &str = include_str!("../../scenarios/patterns/history.ron");
 
-/// `--patterns FILE` read, or the embedded default: the patterns and the name they are
-/// reported by.
-pub(crate) fn patterns_of(file: Option<&Path>) -> Result<(crate::patterns::PatternSet, String)> {
-    Ok(match file {
-        Some(path) => (
-            crate::patterns::PatternSet::read(path)?,
-            path.display().to_string(),
-        ),
-        None => (
-            crate::patterns::PatternSet::parse(DEFAULT_PATTERNS, DEFAULT_PATTERNS_RON)?,
+/// `--patterns FILE…` read (several are joined, see [`crate::patterns::PatternSet::join`]), or
+/// the embedded default: the patterns and the name they are reported by.
+pub(crate) fn patterns_of(files: &[PathBuf]) -> Result<(crate::patterns::PatternSet, String)> {
+    use crate::patterns::PatternSet;
+    if files.is_empty() {
+        return Ok((
+            PatternSet::parse(DEFAULT_PATTERNS, DEFAULT_PATTERNS_RON)?,
             DEFAULT_PATTERNS.to_string(),
-        ),
-    })
+        ));
+    }
+    let sets = files
+        .iter()
+        .map(|p| Ok((p.display().to_string(), PatternSet::read(p)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let name = sets
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Ok((PatternSet::join(sets)?, name))
 }
 
 /// Turning points `trace` prints without `--full`.
@@ -202,7 +209,39 @@ fn plot(a: PlotArgs) -> Result<()> {
     emit(&format!("wrote {}/{}\n", dir.display(), names.join(", ")))
 }
 
+/// Whether `text` is a pattern file (`(patterns: …)`) rather than a scenario.
+fn is_pattern_file(text: &str) -> bool {
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rest = code.trim_start().strip_prefix('(').unwrap_or("");
+    rest.trim_start().starts_with("patterns")
+}
+
+/// `jinsong check PATTERNS`: the patterns checked against a scenario, each rule in words.
+fn check_patterns(a: &CheckArgs) -> Result<()> {
+    let file = a.scenario.display().to_string();
+    let patterns = crate::patterns::PatternSet::read(&a.scenario)?;
+    let loaded = load(a.against.as_deref(), &a.set)?;
+    patterns.compile(&file, &Model::compile(&loaded.scenario))?;
+    let mut out = format!(
+        "{file}: {} patterns, checked against scenario `{}`\n",
+        patterns.patterns.len(),
+        loaded.scenario.name
+    );
+    for p in &patterns.patterns {
+        let _ = writeln!(out, "{}: {}", p.name, p.rule.words());
+    }
+    emit(&out)
+}
+
 fn check(a: CheckArgs) -> Result<()> {
+    let head = crate::scenario::read_input(&a.scenario, "file").map(|t| is_pattern_file(&t));
+    if head.unwrap_or(false) {
+        return check_patterns(&a);
+    }
     let loaded = load(Some(&a.scenario), &a.set)?;
     let sc = &loaded.scenario;
     let mut out = String::new();

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::calendar::Month;
-use crate::engine::outcome::{RunOutcome, NEVER};
+use crate::engine::outcome::{Deed, RunOutcome, NEVER};
 use crate::engine::{Happening, Observer, Workspace};
 use crate::model::Model;
 
@@ -330,6 +330,26 @@ pub struct TracedOutcome {
     pub dyads: Vec<TracedDyad>,
     /// Polity id → month it ceased to exist (absent if it did not).
     pub ceased: std::collections::BTreeMap<String, Month>,
+    /// The run's record, in order (see [`crate::engine::outcome`]): what patterns of the
+    /// whole history read.
+    pub record: Vec<TracedHappening>,
+}
+
+/// One happening of a traced run's record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TracedHappening {
+    /// When.
+    pub month: Month,
+    /// First polity id of the pair.
+    pub a: String,
+    /// Second polity id.
+    pub b: String,
+    /// `war`, `breach` (a war begun by breaking a truce), `talks`, `truce` (talks that ended
+    /// the war), `ended` (a war ended by a side's end), `peace`, `alliance`, `vassal`,
+    /// `tie_dissolved`.
+    pub kind: &'static str,
+    /// Who: the initiator, the breaker, the seeker of talks, the side that ended, the lord.
+    pub by: Option<String>,
 }
 
 /// One pair of a traced run.
@@ -381,6 +401,32 @@ impl TracedOutcome {
                 .enumerate()
                 .filter(|(_, &m)| m != NEVER)
                 .map(|(i, &m)| (model.ids[i].clone(), model.month(m)))
+                .collect(),
+            record: outcome
+                .record
+                .iter()
+                .map(|h| {
+                    let (a, b) = model.dyads[usize::from(h.dyad)];
+                    let id = |side: u8| Some(model.ids[if side == 0 { a } else { b }].clone());
+                    let (kind, by) = match h.deed {
+                        Deed::War { by, breach: false } => ("war", id(by)),
+                        Deed::War { by, breach: true } => ("breach", id(by)),
+                        Deed::Talks { by, truce: false } => ("talks", id(by)),
+                        Deed::Talks { by, truce: true } => ("truce", id(by)),
+                        Deed::Ended { side } => ("ended", id(side)),
+                        Deed::Peace => ("peace", None),
+                        Deed::Alliance => ("alliance", None),
+                        Deed::Vassal { lord } => ("vassal", id(lord)),
+                        Deed::TieDissolved => ("tie_dissolved", None),
+                    };
+                    TracedHappening {
+                        month: model.month(h.month),
+                        a: model.ids[a].clone(),
+                        b: model.ids[b].clone(),
+                        kind,
+                        by,
+                    }
+                })
                 .collect(),
         }
     }

@@ -25,7 +25,7 @@
 pub mod chronicle;
 pub mod outcome;
 
-use crate::engine::outcome::{RunOutcome, NEVER};
+use crate::engine::outcome::{Deed, RunOutcome, NEVER};
 use crate::model::fear;
 use crate::model::hazard::{self, WarMotive};
 use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
@@ -463,6 +463,13 @@ fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut
         if let DyadStatus::War { .. } = ws.status[d] {
             ws.wars[a] -= 1;
             ws.wars[b] -= 1;
+            ws.outcome.note(
+                t,
+                d,
+                Deed::Ended {
+                    side: side(a, x) as u8,
+                },
+            );
         }
         ws.status[d] = DyadStatus::Peace;
     }
@@ -650,6 +657,7 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                 let exit = m.rules.alliance_exit_trust;
                 if ws.pairs[q_ab].trust < exit || ws.pairs[q_ba].trust < exit {
                     ws.status[d] = DyadStatus::Peace;
+                    ws.outcome.note(t, d, Deed::TieDissolved);
                     obs.happening(t, Happening::TieDissolved { a, b });
                 }
             }
@@ -683,6 +691,14 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                             ws.pairs[q_ab].trust = (ws.pairs[q_ab].trust + gain).min(1.0);
                             ws.pairs[q_ba].trust = (ws.pairs[q_ba].trust + gain).min(1.0);
                         }
+                        ws.outcome.note(
+                            t,
+                            d,
+                            Deed::Talks {
+                                by: first as u8,
+                                truce,
+                            },
+                        );
                         obs.happening(t, Happening::Talks { seeker, other, truce });
                         if truce {
                             continue;
@@ -711,6 +727,7 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                 }
                 if t - since >= m.rules.truce_months {
                     ws.status[d] = DyadStatus::Peace;
+                    ws.outcome.note(t, d, Deed::Peace);
                     obs.happening(t, Happening::TruceBecomesPeace { a, b });
                 }
             }
@@ -803,6 +820,14 @@ fn begin_war<O: Observer>(
         out.acts_history_at_onset = [history_xy, history_yx];
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }
+    ws.outcome.note(
+        t,
+        d,
+        Deed::War {
+            by: side(a, i) as u8,
+            breach,
+        },
+    );
     let shock = m.rules.war_fear_shock;
     ws.pair_mut(i, j).fear += shock;
     ws.pair_mut(j, i).fear += shock;
@@ -854,6 +879,7 @@ fn ties<O: Observer>(
         if rest < ally {
             ws.status[d] = DyadStatus::Alliance;
             ws.outcome.dyads[d].alliance_formed = true;
+            ws.outcome.note(t, d, Deed::Alliance);
             obs.happening(t, Happening::AllianceFormed { a, b });
             return;
         }
@@ -871,6 +897,13 @@ fn ties<O: Observer>(
         if rest - ally < vassal {
             ws.status[d] = DyadStatus::Vassal { lord: j as u16 };
             ws.outcome.dyads[d].vassal_lord = 1 + side(a, j) as u8;
+            ws.outcome.note(
+                t,
+                d,
+                Deed::Vassal {
+                    lord: side(a, j) as u8,
+                },
+            );
             obs.happening(t, Happening::VassalAccepted { vassal: i, lord: j });
             return;
         }

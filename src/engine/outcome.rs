@@ -2,6 +2,12 @@
 //!
 //! A [`RunOutcome`] is overwritten by every run of a worker thread (no allocation per run) and
 //! folded at once into a [`crate::batch::tally::Tally`]; raw runs are never kept.
+//!
+//! Besides the per-pair summaries it keeps the run's **record**: every war begun, every talks
+//! opened (and whether they ended the war in a truce), every war ended by a state's end, every
+//! truce that became peace, every tie formed or dissolved, in the order they happened. The
+//! record is a list reused from run to run (its memory is kept), bounded by [`MAX_RECORD`]
+//! happenings; a run with more keeps the first ones and is marked ([`RunOutcome::overflow`]).
 
 /// "Never" for month offsets.
 pub const NEVER: u32 = u32::MAX;
@@ -59,6 +65,57 @@ impl DyadOutcome {
     };
 }
 
+/// Most happenings one run's record keeps (far more than any history of the span has: the
+/// baseline's runs record about a hundred).
+pub const MAX_RECORD: usize = 4096;
+
+/// What happened to a pair, in a run's record. Sides are 0 (the pair's `a`) and 1 (`b`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deed {
+    /// Side `by` began a war; `breach`: by breaking a truce.
+    War {
+        /// The initiator's side.
+        by: u8,
+        /// Whether it broke a truce.
+        breach: bool,
+    },
+    /// Side `by` sought talks; `truce`: they ended the war in a truce.
+    Talks {
+        /// The seeker's side.
+        by: u8,
+        /// Whether a truce was concluded.
+        truce: bool,
+    },
+    /// The war ended because side `side` ceased to exist.
+    Ended {
+        /// The side that ceased.
+        side: u8,
+    },
+    /// A truce held and became peace.
+    Peace,
+    /// An alliance formed.
+    Alliance,
+    /// A vassal tie formed, side `lord` the lord.
+    Vassal {
+        /// The lord's side.
+        lord: u8,
+    },
+    /// An alliance or vassal tie dissolved.
+    TieDissolved,
+}
+
+/// One happening of a run's record: at month offset `month`, in pair `dyad` (an index into
+/// [`crate::model::Model::dyads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Happened {
+    /// Month offset.
+    pub month: u32,
+    /// The pair.
+    pub dyad: u16,
+    /// What happened.
+    pub deed: Deed,
+}
+
 /// Everything one run records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOutcome {
@@ -66,6 +123,10 @@ pub struct RunOutcome {
     pub dyads: Vec<DyadOutcome>,
     /// Per polity: month offset at which it ceased to exist, or [`NEVER`].
     pub ceased: Vec<u32>,
+    /// The run's happenings in order (see the module docs), at most [`MAX_RECORD`].
+    pub record: Vec<Happened>,
+    /// Whether the run had more happenings than [`MAX_RECORD`] (the first are kept).
+    pub overflow: bool,
 }
 
 impl RunOutcome {
@@ -74,12 +135,30 @@ impl RunOutcome {
         RunOutcome {
             dyads: vec![DyadOutcome::EMPTY; dyads],
             ceased: vec![NEVER; polities],
+            record: Vec::with_capacity(256),
+            overflow: false,
         }
     }
 
-    /// Forget the previous run.
+    /// Forget the previous run (the record's memory is kept).
     pub fn reset(&mut self) {
         self.dyads.fill(DyadOutcome::EMPTY);
         self.ceased.fill(NEVER);
+        self.record.clear();
+        self.overflow = false;
+    }
+
+    /// Add a happening to the record.
+    #[inline]
+    pub fn note(&mut self, month: u32, dyad: usize, deed: Deed) {
+        if self.record.len() < MAX_RECORD {
+            self.record.push(Happened {
+                month,
+                dyad: dyad as u16,
+                deed,
+            });
+        } else {
+            self.overflow = true;
+        }
     }
 }

@@ -44,9 +44,17 @@
 //! unknown fields), and problems are reported as a [`ScenarioError`] naming the file, the
 //! `line:column` where known, and the field path (`patterns.onset_window.rule.b`).
 
+mod history;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use history::HistoryNode;
+pub use history::{
+    After, Before, Between, Count, Ending, Event, Happens, Kind, PeaceHolds, Precedes, WarEnds, WarLasts,
+    WarShare, Window,
+};
 
 use crate::calendar::Month;
 use crate::engine::outcome::{RunOutcome, NEVER};
@@ -80,12 +88,115 @@ pub enum Rule {
     /// At the pair's first onset, `polity`'s mobilization is below `level` (false when there
     /// was no onset).
     MobilizationBelow(MobilizationBelow),
+    /// A happening of the run's record falls in a window.
+    Happens(Happens),
+    /// So many happenings of the record fall in a window.
+    Count(Count),
+    /// One happening comes before another (which need not come at all).
+    Precedes(Precedes),
+    /// The pair is at war in a share of the window's months within bounds.
+    WarShare(WarShare),
+    /// The pair is at war in no month of a (non-empty) window.
+    PeaceHolds(PeaceHolds),
+    /// The n-th war begun in the pair ended by a truce, by a state's end, or not at all.
+    WarEnds(WarEnds),
+    /// The n-th war begun in the pair lasted within bounds, in months.
+    WarLasts(WarLasts),
     /// Every rule holds (at least one rule).
     All(Vec<Rule>),
     /// Some rule holds (at least one rule).
     Any(Vec<Rule>),
     /// The rule does not hold.
     Not(Box<Rule>),
+}
+
+impl Rule {
+    /// The rule in words, as `jinsong check` prints it.
+    pub fn words(&self) -> String {
+        use history::{event_words, window_words};
+        let pair = |a: &str, b: &str| format!("{a}–{b}");
+        match self {
+            Rule::OnsetWithin(r) => format!(
+                "the first war between {} begins between {} and {} (false without a war)",
+                pair(&r.a, &r.b),
+                r.from,
+                r.to
+            ),
+            Rule::Initiator(r) => format!(
+                "{} begins the first war between {} (false without a war)",
+                r.polity,
+                pair(&r.a, &r.b)
+            ),
+            Rule::ActsExceed(r) => format!(
+                "in the {} months up to the first war between {}, {} commits more hostile acts than the other side (false without a war)",
+                r.months,
+                pair(&r.a, &r.b),
+                r.actor
+            ),
+            Rule::OnsetAfterCeased(r) => format!(
+                "the first war between {} begins in or after the month {} ends (false if either never happens)",
+                pair(&r.a, &r.b),
+                r.polity
+            ),
+            Rule::NoWar(r) => format!("{} are at war in no month between {} and {}", pair(&r.a, &r.b), r.from, r.to),
+            Rule::AtPeaceWithAll(r) => format!("{} is at war with nobody between {} and {}", r.polity, r.from, r.to),
+            Rule::MobilizationBelow(r) => format!(
+                "{}'s mobilization is below {} when the first war between {} begins (false without a war)",
+                r.polity,
+                r.level,
+                pair(&r.a, &r.b)
+            ),
+            Rule::All(rules) => format!("all of: [{}]", rules.iter().map(Rule::words).collect::<Vec<_>>().join("; ")),
+            Rule::Any(rules) => format!("any of: [{}]", rules.iter().map(Rule::words).collect::<Vec<_>>().join("; ")),
+            Rule::Not(r) => format!("not ({})", r.words()),
+            Rule::Happens(r) => format!("{} happens {}", event_words(&r.event), window_words(&r.window)),
+            Rule::Count(r) => {
+                let most = r.at_most.map_or(String::new(), |m| format!(" and at most {m}"));
+                format!(
+                    "at least {}{most} of {} happen {}",
+                    r.at_least,
+                    event_words(&r.event),
+                    window_words(&r.window)
+                )
+            }
+            Rule::Precedes(r) => format!(
+                "{} happens, and before any {} (which need not happen)",
+                event_words(&r.first),
+                event_words(&r.then)
+            ),
+            Rule::WarShare(r) => format!(
+                "{} are at war in {}–{}% of the months {} (false if there are none)",
+                pair(&r.a, &r.b),
+                r.at_least * 100.0,
+                r.at_most * 100.0,
+                window_words(&r.window)
+            ),
+            Rule::PeaceHolds(r) => format!(
+                "{} are at war in no month {} (false if there are none)",
+                pair(&r.a, &r.b),
+                window_words(&r.window)
+            ),
+            Rule::WarEnds(r) => format!(
+                "war number {} begun between {} ends {} (false if it never begins)",
+                r.nth,
+                pair(&r.a, &r.b),
+                match r.how {
+                    Ending::Truce => "by a truce",
+                    Ending::StateEnd => "by a side's end",
+                    Ending::Running => "not at all within the run",
+                }
+            ),
+            Rule::WarLasts(r) => {
+                let most = r.at_most.map_or(String::new(), |m| format!(" and at most {m} (and ends)"));
+                format!(
+                    "war number {} begun between {} lasts at least {} months{most} (false if it never begins)",
+                    r.nth,
+                    pair(&r.a, &r.b),
+                    r.at_least
+                )
+            }
+        }
+    }
 }
 
 /// Payload of [`Rule::OnsetWithin`].
@@ -202,13 +313,16 @@ struct PatternFile {
     patterns: Vec<Pattern>,
 }
 
-/// A pattern file as parsed, not yet checked against a scenario.
+/// A pattern file as parsed, not yet checked against a scenario; or several files joined
+/// ([`PatternSet::join`]), scored together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternSet {
     /// The patterns, in file order.
     pub patterns: Vec<Pattern>,
     /// The source text, to locate problems found by [`PatternSet::compile`].
     source: String,
+    /// Of joined files: each file as given and its own set (empty for one file).
+    parts: Vec<(String, PatternSet)>,
 }
 
 fn problem(file: &str, position: Option<(usize, usize)>, path: &str, message: String) -> Problem {
@@ -227,7 +341,68 @@ impl PatternSet {
         Ok(PatternSet {
             patterns: parsed.patterns,
             source: text.to_string(),
+            parts: Vec::new(),
         })
+    }
+
+    /// Several pattern files scored together: their patterns in order, each file's joint match
+    /// reported too. Pattern names must be unique across the files, and there may be at most
+    /// [`MAX_PATTERNS`] in all. One file is returned as it is.
+    pub fn join(mut files: Vec<(String, PatternSet)>) -> Result<PatternSet, ScenarioError> {
+        if files.len() == 1 {
+            return Ok(files.remove(0).1);
+        }
+        let mut problems = Vec::new();
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for (file, set) in &files {
+            for p in &set.patterns {
+                if let Some((other, _)) = seen.iter().find(|(_, n)| *n == p.name) {
+                    let pos = Locator::new(&set.source, &set.patterns).find(0, &format!("{:?}", p.name));
+                    problems.push(problem(
+                        file,
+                        pos,
+                        &format!("patterns.{}.name", p.name),
+                        format!("`{}` also names a pattern of {other}: names must differ across the files scored together", p.name),
+                    ));
+                }
+                seen.push((file, &p.name));
+            }
+        }
+        if seen.len() > MAX_PATTERNS {
+            problems.push(problem(
+                &files[0].0,
+                None,
+                "patterns",
+                format!(
+                    "{} patterns in the files together: at most {MAX_PATTERNS} are allowed",
+                    seen.len()
+                ),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError { problems });
+        }
+        Ok(PatternSet {
+            patterns: files.iter().flat_map(|(_, s)| s.patterns.clone()).collect(),
+            source: String::new(),
+            parts: files,
+        })
+    }
+
+    /// The text of each file: the one file's, or each joined file's in order.
+    pub fn sources(&self) -> Vec<&str> {
+        match self.parts.is_empty() {
+            true => vec![self.source.as_str()],
+            false => self.parts.iter().map(|(_, s)| s.source.as_str()).collect(),
+        }
+    }
+
+    /// Of joined files: each file as given and how many patterns it holds (empty for one file).
+    pub fn files(&self) -> Vec<(String, usize)> {
+        self.parts
+            .iter()
+            .map(|(f, s)| (f.clone(), s.patterns.len()))
+            .collect()
     }
 
     /// The text the patterns were parsed from.
@@ -247,6 +422,21 @@ impl PatternSet {
     /// with `file`, its position where it can be found, and its field path. A compiled set is
     /// only valid for the model it was compiled against (its initial statuses and span).
     pub fn compile(&self, file: &str, model: &Model) -> Result<CompiledPatterns, ScenarioError> {
+        // Joined files: each is checked on its own, so that problems name its file and line.
+        let mut file_masks = Vec::new();
+        let mut first = 0;
+        for (part_file, part) in &self.parts {
+            part.compile(part_file, model)?;
+            let n = part.patterns.len();
+            file_masks.push(((1u128 << (first + n)) - (1u128 << first)) as u64);
+            first += n;
+        }
+        let mut compiled = self.compile_one(file, model)?;
+        compiled.file_masks = file_masks;
+        Ok(compiled)
+    }
+
+    fn compile_one(&self, file: &str, model: &Model) -> Result<CompiledPatterns, ScenarioError> {
         let mut c = Compiler {
             file,
             model,
@@ -338,6 +528,7 @@ impl PatternSet {
             ids: model.ids.clone(),
             start: model.start,
             months: model.months,
+            file_masks: Vec::new(),
         })
     }
 }
@@ -615,6 +806,13 @@ impl Compiler<'_> {
                 Some(if all { Node::All(parts) } else { Node::Any(parts) })
             }
             Rule::Not(inner) => Some(Node::Not(Box::new(self.node(inner, &format!("{path}.Not"))?))),
+            Rule::Happens(r) => Some(Node::History(self.happens(r, &format!("{path}.Happens"))?)),
+            Rule::Count(r) => Some(Node::History(self.count(r, &format!("{path}.Count"))?)),
+            Rule::Precedes(r) => Some(Node::History(self.precedes(r, &format!("{path}.Precedes"))?)),
+            Rule::WarShare(r) => Some(Node::History(self.war_share(r, &format!("{path}.WarShare"))?)),
+            Rule::PeaceHolds(r) => Some(Node::History(self.peace_holds(r, &format!("{path}.PeaceHolds"))?)),
+            Rule::WarEnds(r) => Some(Node::History(self.war_ends(r, &format!("{path}.WarEnds"))?)),
+            Rule::WarLasts(r) => Some(Node::History(self.war_lasts(r, &format!("{path}.WarLasts"))?)),
         }
     }
 }
@@ -632,6 +830,7 @@ enum Node {
     All(Vec<Node>),
     Any(Vec<Node>),
     Not(Box<Node>),
+    History(HistoryNode),
 }
 
 /// Patterns checked against one model, ready to test runs of it.
@@ -648,9 +847,17 @@ pub struct CompiledPatterns {
     ids: Vec<String>,
     start: Month,
     months: u32,
+    /// Of joined files: the bits of each file's patterns (empty for one file).
+    file_masks: Vec<u64>,
 }
 
 impl CompiledPatterns {
+    /// Of joined files: the bits of each file's patterns in [`PatternTracker::matches`] (empty
+    /// for one file).
+    pub fn file_masks(&self) -> &[u64] {
+        &self.file_masks
+    }
+
     /// Pattern names, in file order (bit *k* of [`PatternTracker::matches`] is pattern *k*).
     pub fn names(&self) -> Vec<String> {
         self.names.clone()
@@ -769,6 +976,7 @@ impl PatternTracker<'_> {
             Node::All(parts) => parts.iter().all(|n| self.holds(n, o)),
             Node::Any(parts) => parts.iter().any(|n| self.holds(n, o)),
             Node::Not(inner) => !self.holds(inner, o),
+            Node::History(h) => self.history(h, o),
         }
     }
 }

@@ -486,6 +486,10 @@ pub struct CalibrateSettings {
     pub patterns_file: String,
     /// Its text.
     pub patterns_text: String,
+    /// Of several pattern files calibrated against together: each file as given and its text
+    /// (absent for one file: `patterns_file` and `patterns_text`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pattern_files: Vec<(String, String)>,
     /// `--free` as given.
     pub free: Vec<String>,
     /// `--budget`.
@@ -580,7 +584,16 @@ impl Study for CalibrateStudy {
     type Counts = Evaluations;
 
     fn new(settings: CalibrateSettings, seed: u64) -> Result<CalibrateStudy, StudyError> {
-        let patterns = PatternSet::parse(&settings.patterns_file, &settings.patterns_text)?;
+        let patterns = match settings.pattern_files.is_empty() {
+            true => PatternSet::parse(&settings.patterns_file, &settings.patterns_text)?,
+            false => PatternSet::join(
+                settings
+                    .pattern_files
+                    .iter()
+                    .map(|(f, t)| Ok((f.clone(), PatternSet::parse(f, t)?)))
+                    .collect::<Result<Vec<_>, crate::scenario::ScenarioError>>()?,
+            )?,
+        };
         patterns.compile(&settings.patterns_file, &Model::compile(&settings.scenario))?;
         let free = settings
             .free

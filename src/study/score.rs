@@ -32,6 +32,10 @@ pub struct PatternCounts {
     pub matched: Vec<u64>,
     /// Runs in which every pattern held.
     pub joint: u64,
+    /// Of several pattern files scored together: per file, runs in which all its patterns
+    /// held (absent for one file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joint_by_file: Vec<u64>,
 }
 
 impl PatternCounts {
@@ -41,6 +45,7 @@ impl PatternCounts {
             runs: 0,
             matched: vec![0; patterns],
             joint: 0,
+            joint_by_file: Vec::new(),
         }
     }
 
@@ -59,6 +64,18 @@ impl PatternCounts {
         }
     }
 
+    /// [`PatternCounts::add`], also counting the joint match of each file whose patterns'
+    /// bits are `files` (of several pattern files scored together).
+    pub fn add_files(&mut self, bits: u64, files: &[u64]) {
+        self.add(bits);
+        if self.joint_by_file.len() < files.len() {
+            self.joint_by_file.resize(files.len(), 0);
+        }
+        for (j, &mask) in self.joint_by_file.iter_mut().zip(files) {
+            *j += u64::from(bits & mask == mask);
+        }
+    }
+
     /// Add the counts of `other` (integer addition: the order of merges does not matter).
     pub fn merge(&mut self, other: &PatternCounts) {
         self.runs += other.runs;
@@ -69,6 +86,12 @@ impl PatternCounts {
             *m += o;
         }
         self.joint += other.joint;
+        if self.joint_by_file.len() < other.joint_by_file.len() {
+            self.joint_by_file.resize(other.joint_by_file.len(), 0);
+        }
+        for (j, o) in self.joint_by_file.iter_mut().zip(&other.joint_by_file) {
+            *j += o;
+        }
     }
 }
 
@@ -102,7 +125,7 @@ pub fn count_matches(
         || PatternCounts::new(k),
         |(ws, tracker), counts, r| {
             simulate(model, seed, r, ws, tracker);
-            counts.add(tracker.matches(&ws.outcome));
+            counts.add_files(tracker.matches(&ws.outcome), patterns.file_masks());
         },
         PatternCounts::merge,
         progress,
@@ -182,6 +205,18 @@ pub struct ScenarioScore {
     pub patterns: PatternRates,
     /// Rate of runs matching every pattern.
     pub joint: Rate,
+    /// Of several pattern files scored together: each file's joint rate (absent for one file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileJoint>,
+}
+
+/// One pattern file's joint match rate, when several are scored together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileJoint {
+    /// The pattern file as given.
+    pub file: String,
+    /// Rate of runs matching every pattern of the file.
+    pub joint: Rate,
 }
 
 /// The ratio of the best scenario's joint match rate to another's.
@@ -214,6 +249,16 @@ impl ScoreReport {
     /// Build the report from each scenario's counts. `results[i].1.matched` must have one entry
     /// per pattern (missing entries count as 0).
     pub fn new(patterns: &[String], results: &[(String, PatternCounts)]) -> ScoreReport {
+        Self::with_files(patterns, &[], results)
+    }
+
+    /// [`ScoreReport::new`] for several pattern files scored together (`files`, as given), with
+    /// each file's joint rate.
+    pub fn with_files(
+        patterns: &[String],
+        files: &[String],
+        results: &[(String, PatternCounts)],
+    ) -> ScoreReport {
         let mut order: Vec<usize> = (0..results.len()).collect();
         // Joint rate x/n compared exactly by cross-multiplication (no rounding), highest first;
         // a scenario with no runs ranks as rate 0.
@@ -247,6 +292,14 @@ impl ScoreReport {
                             .collect(),
                     ),
                     joint: Rate::new(c.joint, c.runs),
+                    files: files
+                        .iter()
+                        .enumerate()
+                        .map(|(f, file)| FileJoint {
+                            file: file.clone(),
+                            joint: Rate::new(c.joint_by_file.get(f).copied().unwrap_or(0), c.runs),
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -284,13 +337,17 @@ impl ScoreReport {
     pub fn to_csv(&self) -> String {
         let mut out = String::from("scenario,pattern,matched,runs,rate,ci_low,ci_high\n");
         for s in &self.scenarios {
-            let rows = s.patterns.0.iter().map(|(n, r)| (n.as_str(), r));
-            for (pattern, r) in rows.chain(std::iter::once(("joint", &s.joint))) {
+            let rows = s.patterns.0.iter().map(|(n, r)| (n.to_string(), r));
+            let files = s.files.iter().map(|f| (format!("joint:{}", f.file), &f.joint));
+            for (pattern, r) in rows
+                .chain(files)
+                .chain(std::iter::once(("joint".to_string(), &s.joint)))
+            {
                 let _ = writeln!(
                     out,
                     "{},{},{},{},{},{},{}",
                     csv_field(&s.scenario),
-                    csv_field(pattern),
+                    csv_field(&pattern),
                     r.matched,
                     s.runs,
                     r.rate,
@@ -319,6 +376,17 @@ impl ScoreReport {
                     .map(|s| s.patterns.0.get(k).map_or_else(|| "-".into(), |(_, r)| cell(r)))
                     .collect(),
             ));
+        }
+        if let Some(first) = self.scenarios.first() {
+            for (f, file) in first.files.iter().enumerate() {
+                rows.push((
+                    format!("joint {}", file.file),
+                    self.scenarios
+                        .iter()
+                        .map(|s| s.files.get(f).map_or_else(|| "-".into(), |x| cell(&x.joint)))
+                        .collect(),
+                ));
+            }
         }
         rows.push((
             "joint".into(),
@@ -411,6 +479,10 @@ pub struct ScoreSettings {
     pub patterns: Vec<String>,
     /// The scenarios scored.
     pub scenarios: Vec<Scenario>,
+    /// Of several pattern files scored together: each file as given, in order (absent for
+    /// one file). `patterns_file` then names them all and `patterns_hash` covers their texts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 /// `jinsong score` as a [`Study`]: its work items are run indices (each run of every
@@ -439,9 +511,10 @@ impl ScoreStudy {
         let settings = ScoreSettings {
             runs,
             patterns_file: patterns_file.to_string(),
-            patterns_hash: crate::batch::part::text_hash(patterns.source()),
+            patterns_hash: crate::batch::part::text_hash(&patterns.sources().join("\n\u{1e}\n")),
             patterns: names,
             scenarios,
+            files: patterns.files().into_iter().map(|(f, _)| f).collect(),
         };
         Ok(settings)
     }
@@ -543,7 +616,7 @@ impl Study for ScoreStudy {
             .map(|sc| sc.name.clone())
             .zip(counts)
             .collect();
-        let report = ScoreReport::new(&self.settings.patterns, &results);
+        let report = ScoreReport::with_files(&self.settings.patterns, &self.settings.files, &results);
         let head = format!(
             "patterns: {}; {} runs per scenario, seed {} (common random numbers)\n{}",
             self.settings.patterns_file,
