@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 pub use overrides::{apply_override, leaf_paths, Override, MAX_OVERRIDE_BYTES};
 pub use schema::*;
-pub use text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub(crate) use text::{clip_path, clip_quoted, control_note, escape_controls, quote, text_controls};
+pub use text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub use validate::{
     validate, MAX_DYAD_MONTHS, MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES,
     MAX_POLITIES, MAX_RUNS, MAX_TEXT_BYTES,
