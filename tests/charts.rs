@@ -127,7 +127,7 @@ fn both_charts_render_as_png_at_the_requested_size_and_are_not_blank() {
     let tmp = TempDir::new().unwrap();
     let (_, summary, rows) = small_run(tmp.path());
     assert!(summary.dyads.iter().any(|d| d.war_probability > 0.0));
-    for (w, h) in [(1200, 750), (640, 480)] {
+    for (w, h) in [(1200, 750), (800, 500)] {
         let opts = options(w, h, true);
         let curves = onset_curves(&summary, &rows, Format::Png, &opts).unwrap();
         let years = onset_years(&summary, Format::Png, &opts).unwrap();
@@ -207,7 +207,7 @@ fn options_parse_and_refuse_with_clear_messages() {
     assert_eq!(parse_size("800x600").unwrap(), (800, 600));
     let e = parse_formats("svg,pdf").unwrap_err().to_string();
     assert!(e.contains("pdf") && e.contains("svg, png"), "{e}");
-    for bad in ["800", "axb", "10x10", "0x600", "99999x600"] {
+    for bad in ["800", "axb", "10x10", "0x600", "99999x600", "400x300"] {
         let e = parse_size(bad).unwrap_err().to_string();
         assert!(e.starts_with("--size") && e.contains(bad), "{e}");
     }
@@ -263,7 +263,15 @@ fn run_draws_charts_without_system_fonts_and_plot_redraws_them() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    // The results and no chart.
+    assert!(
+        names.iter().any(|n| n == "summary.json") && names.iter().any(|n| n == "onset_curve.csv"),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.ends_with(".svg") || n.ends_with(".png")),
+        "{names:?}"
+    );
     ok(
         dir,
         &[
@@ -389,6 +397,7 @@ fn fixed_scores() -> ScoreReport {
         runs: 100,
         matched: m.to_vec(),
         joint,
+        ..PatternCounts::new(3)
     };
     ScoreReport::new(
         &names,
@@ -403,7 +412,7 @@ fn fixed_scores() -> ScoreReport {
 fn attribution_and_scores_render_png_at_size_and_not_blank() {
     let a = fixed_attribution();
     let s = fixed_scores();
-    for (w, h) in [(1200, 750), (640, 480)] {
+    for (w, h) in [(1200, 750), (800, 500)] {
         let opts = options(w, h, true);
         for bytes in [
             attribution(&a, Format::Png, &opts).unwrap(),
@@ -422,9 +431,9 @@ fn attribution_and_scores_svg_name_their_rows_and_axes() {
     let svg = String::from_utf8(attribution(&fixed_attribution(), Format::Svg, &opts).unwrap()).unwrap();
     assert_well_formed_xml(&svg);
     for m in [
-        "fear_spiral",
+        "fear spiral",
         "provocations",
-        "mobilization_lag",
+        "mobilization lag",
         "Mechanism",
         "Shapley value",
         "All mechanisms on: P = 0.900",
@@ -587,7 +596,7 @@ fn fixed_comparison() -> (Comparison, Vec<CompareCurveRow>) {
 #[test]
 fn compare_charts_render_png_at_size_and_svg_names_scenarios() {
     let (c, rows) = fixed_comparison();
-    for (w, h) in [(1200, 750), (640, 480)] {
+    for (w, h) in [(1200, 750), (800, 500)] {
         let opts = options(w, h, true);
         for bytes in [
             compare_forest(&c, Format::Png, &opts).unwrap(),
@@ -697,7 +706,7 @@ fn trace_chart_renders_and_names_polities_events_and_axes() {
     let events =
         parse_trace_events("month,kind,label\n1200-06,event,border\n1201-03,event,insult\n1202-01,war,a→b\n")
             .unwrap();
-    for (w, h) in [(1200, 750), (640, 480)] {
+    for (w, h) in [(1200, 750), (800, 500)] {
         let (dw, dh, colours) =
             decode_png(&trace(&rows, &events, Format::Png, &options(w, h, true)).unwrap());
         assert_eq!((dw, dh), (w, h));
@@ -711,7 +720,7 @@ fn trace_chart_renders_and_names_polities_events_and_axes() {
         "insult",
         "mobilization",
         "Date (year CE",
-        "Level",
+        "Fear (fear units)",
         ">\na\n",
         ">\nb\n",
     ] {
@@ -764,4 +773,459 @@ fn trace_command_draws_and_plot_redraws() {
         "{stderr}"
     );
     assert_eq!(listing(dir), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a reader sees: measured on the SVG
+// ---------------------------------------------------------------------------------------------
+
+/// A `<text>` element of an SVG: position, size, anchor, whether it is turned, and its text.
+#[derive(Debug, Clone)]
+struct SvgText {
+    x: f64,
+    y: f64,
+    size: f64,
+    anchor: String,
+    dy: String,
+    turned: bool,
+    text: String,
+}
+
+/// The value of attribute `name` in the tag text `tag`.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let i = tag.find(&key)? + key.len();
+    let j = tag[i..].find('"')?;
+    Some(&tag[i..i + j])
+}
+
+/// Every `<text>` of an SVG written by plotters.
+fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text ") {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap();
+        let tag = &rest[..end];
+        let close = rest.find("</text>").unwrap();
+        let text = rest[end + 1..close]
+            .trim()
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        let num = |n: &str| attr(tag, n).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        out.push(SvgText {
+            x: num("x"),
+            y: num("y"),
+            size: num("font-size"),
+            anchor: attr(tag, "text-anchor").unwrap_or("start").to_string(),
+            dy: attr(tag, "dy").unwrap_or("").to_string(),
+            turned: tag.contains("transform="),
+            text,
+        });
+        rest = &rest[close..];
+    }
+    out
+}
+
+/// The box a horizontal text covers, (left, top, right, bottom), with DejaVu Sans's characters
+/// taken as 0.6 em wide on average (a fair estimate; real widths vary around it).
+fn text_box(t: &SvgText) -> (f64, f64, f64, f64) {
+    let w = t.text.chars().count() as f64 * 0.6 * t.size;
+    let left = match t.anchor.as_str() {
+        "middle" => t.x - w / 2.0,
+        "end" => t.x - w,
+        _ => t.x,
+    };
+    let top = if t.dy == "0.5ex" { t.y - t.size / 2.0 } else { t.y };
+    (left, top, left + w, top + t.size)
+}
+
+fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// A `<polyline>` of an SVG: stroke colour, stroke width and points.
+type Polyline = (String, f64, Vec<(f64, f64)>);
+
+/// Every `<polyline>` of an SVG.
+fn svg_polylines(svg: &str) -> Vec<Polyline> {
+    svg.split("<polyline ")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find("/>").unwrap()];
+            let tag = format!(" {tag}");
+            let points = attr(&tag, "points")
+                .unwrap()
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            let width = attr(&tag, "stroke-width").unwrap().parse().unwrap();
+            (attr(&tag, "stroke").unwrap().to_string(), width, points)
+        })
+        .collect()
+}
+
+fn length(points: &[(f64, f64)]) -> f64 {
+    points
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
+        .sum()
+}
+
+fn vertical_extent(points: &[(f64, f64)]) -> f64 {
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    hi - lo
+}
+
+fn svg(bytes: Result<Vec<u8>, jinsong::charts::ChartError>) -> String {
+    let text = String::from_utf8(bytes.unwrap()).unwrap();
+    assert_well_formed_xml(&text);
+    text
+}
+
+/// `trace.csv` of two polities over 1200–1229: `a`'s fear of `b` rises from 0 to `peak`, its
+/// mobilization from 0 to 1; `b`'s fear of `a` stays under 1.
+fn two_polity_trace(peak: f64) -> Vec<jinsong::charts::TraceRow> {
+    let mut csv = String::from("month,polity,other,fear,trust,mobilization,status\n");
+    let months = 360u32;
+    for m in 0..months {
+        let month = format!("{}-{:02}", 1200 + m / 12, m % 12 + 1);
+        let f = f64::from(m) / f64::from(months - 1);
+        csv.push_str(&format!("{month},a,b,{},0.5,{f},peace\n", peak * f));
+        csv.push_str(&format!("{month},b,a,{},0.4,0.3,peace\n", 0.8 * (1.0 - f)));
+    }
+    parse_trace(&csv).unwrap()
+}
+
+#[test]
+fn trace_event_labels_stay_inside_the_chart_above_the_panels_and_never_overlap() {
+    let rows = two_polity_trace(1.0);
+    let mut events = String::from("month,kind,label\n1200-01,event,a_very_long_opening_event_label\n");
+    let mut labels = vec!["a_very_long_opening_event_label".to_string()];
+    for k in 0..20u32 {
+        let label = format!("clustered_event_{k}");
+        events.push_str(&format!("{}-{:02},event,{label}\n", 1210 + k / 12, k % 12 + 1));
+        labels.push(label);
+    }
+    events.push_str("1229-12,event,a_very_long_closing_event_label\n1215-01,war,a→b\n");
+    labels.push("a_very_long_closing_event_label".into());
+    let events = parse_trace_events(&events).unwrap();
+    for (w, h, title) in [(1200, 750, true), (1200, 750, false), (800, 500, false)] {
+        let svg = svg(trace(&rows, &events, Format::Svg, &options(w, h, title)));
+        let texts = svg_texts(&svg);
+        let caption = texts
+            .iter()
+            .find(|t| t.text == "a" && t.anchor == "middle")
+            .expect("the first panel's caption");
+        let drawn: Vec<&SvgText> = texts.iter().filter(|t| labels.contains(&t.text)).collect();
+        assert!(
+            drawn.len() >= 6,
+            "{w}x{h}: only {} event labels drawn",
+            drawn.len()
+        );
+        for edge in [
+            "a_very_long_opening_event_label",
+            "a_very_long_closing_event_label",
+        ] {
+            assert!(drawn.iter().any(|t| t.text == edge), "{w}x{h}: {edge} is drawn");
+        }
+        for (i, a) in drawn.iter().enumerate() {
+            let b = text_box(a);
+            assert!(
+                b.0 >= 0.0 && b.2 <= f64::from(w) && b.1 >= 4.0,
+                "{w}x{h}: {} leaves the canvas: {b:?}",
+                a.text
+            );
+            assert!(
+                b.3 <= caption.y,
+                "{w}x{h}: {} reaches into the first panel ({} > {})",
+                a.text,
+                b.3,
+                caption.y
+            );
+            for c in &drawn[i + 1..] {
+                assert!(
+                    !overlap(b, text_box(c)),
+                    "{w}x{h}: {} overlaps {}",
+                    a.text,
+                    c.text
+                );
+            }
+        }
+        // What found no room is counted, not silently dropped.
+        let missing = labels.len() - drawn.len();
+        if missing > 0 {
+            let note = format!(
+                "{missing} event{} unlabelled",
+                if missing == 1 { "" } else { "s" }
+            );
+            assert!(svg.contains(&note), "{w}x{h}: the legend says `{note}`");
+        }
+    }
+}
+
+#[test]
+fn trace_legend_separates_colours_from_line_styles_and_axes_give_units() {
+    let rows = two_polity_trace(1.0);
+    let events = parse_trace_events("month,kind,label\n1205-01,event,border\n").unwrap();
+    let svg = svg(trace(&rows, &events, Format::Svg, &options(1200, 750, true)));
+    let texts = svg_texts(&svg);
+    let y_of = |s: &str| {
+        texts
+            .iter()
+            .find(|t| t.text == s && !t.turned && t.x > 900.0)
+            .unwrap_or_else(|| panic!("the legend has `{s}`"))
+            .y
+    };
+    // Colours (toward which polity) in one block, line styles (mobilization among them) in
+    // another below it.
+    assert!(y_of("Toward") < y_of("a") && y_of("a") < y_of("b"));
+    assert!(y_of("b") < y_of("Line"));
+    for s in [
+        "fear of it",
+        "trust in it",
+        "mobilization",
+        "scripted event",
+        "war begins",
+    ] {
+        assert!(y_of("Line") < y_of(s), "{s} is under the line-style heading");
+    }
+    assert!(!svg.contains("Level"), "no unitless `Level` axis");
+    assert!(svg.contains("Fear (fear units)"));
+    assert!(svg.contains("Trust, mobilization (share, 0–1)"));
+}
+
+#[test]
+fn trace_fear_of_15_does_not_flatten_trust_and_mobilization() {
+    let rows = two_polity_trace(15.0);
+    let svg = svg(trace(&rows, &[], Format::Svg, &options(1200, 750, true)));
+    let lines = svg_polylines(&svg);
+    let long = |colour: &str| {
+        lines
+            .iter()
+            .filter(|(c, _, p)| c == colour && p.len() > 50)
+            .map(|(_, _, p)| p.clone())
+            .next()
+            .unwrap_or_else(|| panic!("a long {colour} line"))
+    };
+    // In a's panel: its fear of b (vermillion) rises to 15, its mobilization (black) to 1.
+    let fear = vertical_extent(&long("#D55E00"));
+    let mobilization = vertical_extent(&long("#000000"));
+    assert!(
+        mobilization > 0.6 * fear,
+        "mobilization spans {mobilization} px against fear's {fear} px"
+    );
+}
+
+/// A comparison of `scenarios` with the same curve each: over 1115-01 to 1142-12, with first
+/// onsets (out of 200 runs) from 1140-03 on.
+fn coinciding_comparison(scenarios: &[&str]) -> (Comparison, Vec<CompareCurveRow>) {
+    let runs = 200u64;
+    let mut csv = String::from("scenario,month,onsets,cumulative_probability\n");
+    let mut last = 0.0;
+    for s in scenarios {
+        let mut cum = 0u64;
+        for m in 0..336u32 {
+            let onsets = if m >= 302 && m % 2 == 0 { 3 } else { 0 };
+            cum += onsets;
+            last = cum as f64 / runs as f64;
+            let month = format!("{}-{:02}", 1115 + m / 12, m % 12 + 1);
+            csv.push_str(&format!("{s},{month},{onsets},{last}\n"));
+        }
+    }
+    let list: Vec<String> = scenarios
+        .iter()
+        .map(|s| format!(r#"{{"scenario": "{s}", "probability": {last}, "ci95": [0.2, 0.3]}}"#))
+        .collect();
+    let diffs: Vec<String> = scenarios[1..]
+        .iter()
+        .map(|s| {
+            format!(r#"{{"scenario": "{s}", "difference": 0.0, "ci95": [-0.01, 0.01], "p_value": 1.0}}"#)
+        })
+        .collect();
+    let json = format!(
+        r#"{{"dyad": "jin,song", "by": "1142-12", "scenarios": [{}], "differences": [{}]}}"#,
+        list.join(","),
+        diffs.join(",")
+    );
+    let c: Comparison = serde_json::from_str(&json).unwrap();
+    (c, parse_compare_curves(&csv).unwrap())
+}
+
+#[test]
+fn compare_curves_that_coincide_all_show_and_have_wilson_bands() {
+    let (c, rows) = coinciding_comparison(&["baseline", "same_again", "and_again"]);
+    let svg = svg(compare_curves(&c, &rows, Format::Svg, &options(1200, 750, true)));
+    let lines = svg_polylines(&svg);
+    let curve = lines
+        .iter()
+        .filter(|(c, _, _)| c == "#0072B2")
+        .map(|(_, _, p)| length(p))
+        .fold(0.0, f64::max);
+    for colour in ["#D55E00", "#009E73"] {
+        let dashes: Vec<f64> = lines
+            .iter()
+            .filter(|(c, _, _)| c == colour)
+            .map(|(_, _, p)| length(p))
+            .collect();
+        assert!(
+            dashes.len() >= 20,
+            "{colour} is drawn in dashes: {}",
+            dashes.len()
+        );
+        let drawn: f64 = dashes.iter().sum();
+        assert!(
+            drawn < 0.6 * curve,
+            "{colour}'s dashes ({drawn} px) leave room for the curve under them ({curve} px)"
+        );
+    }
+    // The two dashed curves take turns: their dashes do not start at the same points.
+    let starts = |colour: &str| -> BTreeSet<(i64, i64)> {
+        lines
+            .iter()
+            .filter(|(c, _, p)| c == colour && p.len() >= 2)
+            .map(|(_, _, p)| (p[0].0 as i64, p[0].1 as i64))
+            .collect()
+    };
+    let (a, b) = (starts("#D55E00"), starts("#009E73"));
+    assert!(a.intersection(&b).count() * 4 < a.len(), "the dashes are offset");
+    for colour in ["#0072B2", "#D55E00", "#009E73"] {
+        assert!(
+            svg.contains(&format!("fill=\"{colour}\"")) && svg.contains("<polygon"),
+            "a Wilson band in {colour}"
+        );
+    }
+    assert!(svg.contains("Wilson 95% interval"));
+}
+
+#[test]
+fn compare_curves_start_a_little_before_the_first_onset() {
+    let (c, rows) = coinciding_comparison(&["baseline", "other"]);
+    let svg = svg(compare_curves(&c, &rows, Format::Svg, &options(1200, 750, true)));
+    let years: Vec<f64> = svg_texts(&svg)
+        .iter()
+        .filter(|t| {
+            let b = t.text.as_bytes();
+            (b.len() == 4 || (b.len() == 7 && b[4] == b'-'))
+                && t.text.chars().filter(|c| c.is_ascii_digit()).count() == b.len() - b.len() / 7
+        })
+        .map(|t| t.text[..4].parse().unwrap())
+        .collect();
+    let first = years.iter().copied().fold(f64::INFINITY, f64::min);
+    // The first onset is in 1140-03; the scenarios start in 1115.
+    assert!(
+        (1138.0..=1140.0).contains(&first),
+        "the first date tick is {first}: {years:?}"
+    );
+}
+
+#[test]
+fn attribution_intervals_never_round_to_zero_and_mechanisms_read_as_words() {
+    let mut a = fixed_attribution();
+    a.all_off.probability = 0.0;
+    a.all_off.ci95 = [0.0, 0.000_384];
+    a.mechanisms[2].mechanism = "events".into();
+    let svg = svg(attribution(&a, Format::Svg, &options(1200, 750, true)));
+    assert!(!svg.contains("0.000, 0.000"), "an interval reads [0.000, 0.000]");
+    assert!(
+        svg.contains("all off: P = 0 [0, 0.0004]"),
+        "the exact interval is written"
+    );
+    assert!(
+        svg.contains("on: P = 0.900 [0.880, 0.920]"),
+        "ordinary values keep 3 decimals"
+    );
+    for m in ["fear spiral", "provocations", "scripted events"] {
+        assert!(svg.contains(&format!(">\n{m}\n<")), "the mechanism reads `{m}`");
+    }
+    assert!(!svg.contains("fear_spiral"));
+}
+
+#[test]
+fn sizes_below_the_readable_minimum_are_refused_with_the_minimum_named() {
+    for small in ["400x300", "799x500", "800x499", "640x480"] {
+        let e = parse_size(small).unwrap_err().to_string();
+        assert!(e.contains(small) && e.contains("800x500"), "{e}");
+        assert!(ChartOptions::parse("svg", small, false).is_err());
+    }
+    assert_eq!(parse_size("800x500").unwrap(), (800, 500));
+    assert_eq!(parse_size("8000x8000").unwrap(), (8000, 8000));
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    let out = jinsong(
+        dir,
+        &[
+            "run",
+            "small.ron",
+            "--runs",
+            "10",
+            "--out",
+            "x",
+            "--size",
+            "400x300",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--size") && stderr.contains("800x500"),
+        "{stderr}"
+    );
+    assert!(!dir.join("x").exists());
+}
+
+#[test]
+fn at_the_smallest_size_no_two_texts_overlap() {
+    let tmp = TempDir::new().unwrap();
+    let (_, summary, rows) = small_run(tmp.path());
+    let (c, curves) = fixed_comparison();
+    let trace_rows = two_polity_trace(3.0);
+    let events = parse_trace_events("month,kind,label\n1205-01,event,border_incident\n").unwrap();
+    let opts = options(800, 500, true);
+    let charts = [
+        ("onset_curves", onset_curves(&summary, &rows, Format::Svg, &opts)),
+        ("onset_years", onset_years(&summary, Format::Svg, &opts)),
+        ("compare_forest", compare_forest(&c, Format::Svg, &opts)),
+        ("compare_curves", compare_curves(&c, &curves, Format::Svg, &opts)),
+        (
+            "attribution",
+            attribution(&fixed_attribution(), Format::Svg, &opts),
+        ),
+        ("scores", scores(&fixed_scores(), Format::Svg, &opts)),
+        ("trace", trace(&trace_rows, &events, Format::Svg, &opts)),
+    ];
+    for (name, bytes) in charts {
+        let svg = svg(bytes);
+        let texts: Vec<SvgText> = svg_texts(&svg)
+            .into_iter()
+            .filter(|t| !t.turned && !t.text.is_empty())
+            .collect();
+        // Texts side by side need a gap of a quarter of their size at least.
+        let spaced = |t: &SvgText| {
+            let (l, top, r, bottom) = text_box(t);
+            (l - t.size / 8.0, top, r + t.size / 8.0, bottom)
+        };
+        for (i, a) in texts.iter().enumerate() {
+            let b = text_box(a);
+            assert!(
+                b.0 >= -1.0 && b.2 <= 801.0,
+                "{name}: `{}` leaves the canvas: {b:?}",
+                a.text
+            );
+            for t in &texts[i + 1..] {
+                assert!(
+                    !overlap(spaced(a), spaced(t)),
+                    "{name}: `{}` overlaps `{}`",
+                    a.text,
+                    t.text
+                );
+            }
+        }
+    }
 }

@@ -5,9 +5,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{encode_png, register_fonts, signed_tick, GRID, PALETTE};
+use super::{by_category, category, draw_axes, interval_text, legend_block, legend_note, probability_text};
+use super::{centred, GREY};
+use super::{encode_png, register_fonts, signed_tick, text_width, whisker, zero_line, Axis, Grid, PALETTE};
 use super::{
-    err, err_dbg, legend_width, render_each, titled, ChartError, ChartOptions, Drawn, Format, Rendered, GREY,
+    err, err_dbg, legend_width, render_each, titled, ChartError, ChartOptions, Drawn, Format, Rendered,
 };
 use crate::study::attribute::Attribution;
 use crate::study::score::ScoreReport;
@@ -34,47 +36,36 @@ pub fn render_score_charts(s: &ScoreReport, opts: &ChartOptions) -> Rendered {
 /// bootstrap 95% interval, sorted (largest on top), with a zero line; the probabilities with
 /// every mechanism on and off are given under the title.
 pub fn attribution(a: &Attribution, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("attribution.{format}");
-    render!(format, opts, chart, |root| draw_attribution(root, a, opts))
+    let [da, db] = &a.dyad.0;
+    let title = format!("Shapley attribution of P(first war onset {da}–{db} by {})", a.by);
+    render!(format, opts, "attribution", &title, |area| draw_attribution(
+        area, a, opts
+    ))
 }
 
 /// `scores`: the share of runs matching each pattern, and all of them jointly, for each
 /// scenario, as a heat map with the rates written in the cells.
 pub fn scores(s: &ScoreReport, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("scores.{format}");
-    render!(format, opts, chart, |root| draw_scores(root, s, opts))
+    let runs = s.scenarios.first().map_or(0, |x| x.runs);
+    let title = format!("Match with the historical patterns ({runs} runs per scenario)");
+    render!(format, opts, "scores", &title, |area| draw_scores(area, s, opts))
 }
 
-/// Text centred on a point.
-fn centred(opts: &ChartOptions, pt: f64) -> TextStyle<'static> {
-    opts.font(pt).pos(Pos::new(HPos::Center, VPos::Center))
-}
-
-/// The label of category `v` (an integer position) among `names`, empty between them.
-pub(super) fn category(names: &[String], v: f64) -> String {
-    let i = v.round();
-    if (v - i).abs() > 1e-6 || i < 0.0 {
-        return String::new();
+/// A readable name for a mechanism switch: `fear_spiral` reads "fear spiral", `events`
+/// "scripted events"; an unknown name with its underscores as spaces.
+fn mechanism_label(id: &str) -> String {
+    match id {
+        "events" => "scripted events".into(),
+        "status_rigidity" => "status rigidity".into(),
+        other => other.replace('_', " "),
     }
-    names.get(i as usize).cloned().unwrap_or_default()
-}
-
-/// Pixels for a tick label column whose longest label has `chars` characters at size `pt`.
-pub(super) fn text_width(opts: &ChartOptions, pt: f64, chars: usize) -> u32 {
-    (opts.font_px(pt) * 0.62 * chars as f64).round() as u32
 }
 
 fn draw_attribution<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     a: &Attribution,
     opts: &ChartOptions,
 ) -> Drawn {
-    let [da, db] = &a.dyad.0;
-    let area = titled(
-        root,
-        opts,
-        &format!("Shapley attribution of P(first war onset {da}–{db} by {})", a.by),
-    )?;
     // Largest value on top: plotters counts y upwards, so sort ascending.
     let mut rows: Vec<_> = a.mechanisms.iter().collect();
     rows.sort_by(|x, y| {
@@ -82,7 +73,7 @@ fn draw_attribution<DB: DrawingBackend>(
             .total_cmp(&y.shapley)
             .then_with(|| y.mechanism.cmp(&x.mechanism))
     });
-    let names: Vec<String> = rows.iter().map(|m| m.mechanism.clone()).collect();
+    let names: Vec<String> = rows.iter().map(|m| mechanism_label(&m.mechanism)).collect();
     let n = rows.len().max(1);
     let lo = rows
         .iter()
@@ -93,10 +84,12 @@ fn draw_attribution<DB: DrawingBackend>(
         .map(|m| m.ci95[1].max(m.shapley))
         .fold(0.0f64, f64::max);
     let pad = ((hi - lo) * 0.08).max(0.01);
-    let (x0, x1) = (lo - pad, hi + pad);
-    let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let p = |x: &crate::study::attribute::Probability| {
-        format!("{:.3} [{:.3}, {:.3}]", x.probability, x.ci95[0], x.ci95[1])
+        format!(
+            "{} {}",
+            probability_text(x.probability, 3),
+            interval_text(x.ci95, 3)
+        )
     };
     // Only what attribution.json keeps, so that `plot` redraws the same chart.
     let subtitle = format!(
@@ -104,32 +97,19 @@ fn draw_attribution<DB: DrawingBackend>(
         p(&a.all_on),
         p(&a.all_off)
     );
-    let mut chart = ChartBuilder::on(&area)
-        .margin(opts.px(16.0))
-        .margin_right(opts.px(40.0))
-        .caption(subtitle, opts.font(17.0))
-        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
-        .y_label_area_size(text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0))
-        .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
-        .map_err(err_dbg)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .x_labels(9)
-        .y_labels(n)
-        .x_label_formatter(&signed_tick)
-        .y_label_formatter(&|v| category(&names, *v))
-        .x_desc(format!(
-            "Shapley value (change in probability of first war onset by {}, with bootstrap 95% interval)",
-            a.by
-        ))
-        .y_desc("Mechanism")
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
+    let mut chart = by_category(area, opts, lo - pad..hi + pad, &names, Some(&subtitle), 40.0)?;
+    let x_desc = format!(
+        "Shapley value (change in probability of first war onset by {}, with bootstrap 95% interval)",
+        a.by
+    );
+    draw_axes(
+        &mut chart,
+        opts,
+        Axis::new(9, &signed_tick, &x_desc),
+        Axis::new(n, &|v| category(&names, *v), "Mechanism"),
+        Grid::Vertical,
+        (16.0, 19.0),
+    )?;
     let half = 0.32;
     chart
         .draw_series(rows.iter().enumerate().map(|(i, m)| {
@@ -141,41 +121,28 @@ fn draw_attribution<DB: DrawingBackend>(
             )
         }))
         .map_err(err_dbg)?;
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, -0.5), (0.0, n as f64 - 0.5)],
-            BLACK.stroke_width(opts.px(1.5)),
-        ))
-        .map_err(err_dbg)?;
-    let whisker = BLACK.stroke_width(opts.px(2.0));
+    zero_line(&mut chart, n, BLACK.stroke_width(opts.px(1.5)))?;
     for (i, m) in rows.iter().enumerate() {
-        let y = i as f64;
-        let [l, h] = m.ci95;
-        chart
-            .draw_series(LineSeries::new([(l, y), (h, y)], whisker))
-            .map_err(err_dbg)?;
-        for x in [l, h] {
-            chart
-                .draw_series(LineSeries::new([(x, y - 0.12), (x, y + 0.12)], whisker))
-                .map_err(err_dbg)?;
-        }
+        whisker(
+            &mut chart,
+            i as f64,
+            m.ci95,
+            0.12,
+            BLACK.stroke_width(opts.px(2.0)),
+        )?;
     }
     Ok(())
 }
 
 /// A colour scale for [`heat`] in a legend area: its title, then six swatches 0.0 … 1.0.
-/// Returns the left edge and the first free line below it.
+/// Returns the first free line below it.
 pub(super) fn heat_scale<DB: DrawingBackend>(
     legend: &DrawingArea<DB, Shift>,
     title: &str,
     opts: &ChartOptions,
-) -> Result<(i32, i32), String> {
+) -> Result<i32, String> {
     let x0 = opts.px(14.0) as i32;
-    let mut y = opts.px(20.0) as i32;
-    legend
-        .draw(&Text::new(title.to_string(), (x0, y), opts.font(18.0)))
-        .map_err(err_dbg)?;
-    y += opts.px(30.0) as i32;
+    let mut y = legend_block(legend, opts, opts.px(20.0) as i32, title, &[])?;
     let sw = opts.px(22.0) as i32;
     for k in 0..=5 {
         let v = f64::from(k) / 5.0;
@@ -197,7 +164,7 @@ pub(super) fn heat_scale<DB: DrawingBackend>(
             .map_err(err_dbg)?;
         y += sw + opts.px(6.0) as i32;
     }
-    Ok((x0, y))
+    Ok(y)
 }
 
 /// A sequential colour for a rate or probability in [0, 1]: white to Okabe–Ito blue.
@@ -209,16 +176,10 @@ pub(super) fn heat(rate: f64) -> RGBColor {
 }
 
 fn draw_scores<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     s: &ScoreReport,
     opts: &ChartOptions,
 ) -> Drawn {
-    let runs = s.scenarios.first().map_or(0, |x| x.runs);
-    let area = titled(
-        root,
-        opts,
-        &format!("Match with the historical patterns ({runs} runs per scenario)"),
-    )?;
     // Rows: patterns top to bottom in file order, then the joint match; columns: scenarios.
     let mut rows: Vec<String> = s.patterns.clone();
     rows.push("all jointly".to_string());
@@ -243,25 +204,21 @@ fn draw_scores<DB: DrawingBackend>(
         .y_label_area_size(y_area)
         .build_cartesian_2d(-0.5..nc as f64 - 0.5, -0.5..nr as f64 - 0.5)
         .map_err(err_dbg)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_labels(nc)
-        .y_labels(nr)
-        .x_label_formatter(&|v| {
-            if stagger {
-                String::new()
-            } else {
-                category(&x_names, *v)
-            }
-        })
-        .y_label_formatter(&|v| category(&y_names, *v))
-        .x_desc("Scenario")
-        .y_desc("Pattern")
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
+    let x_label = |v: &f64| {
+        if stagger {
+            String::new()
+        } else {
+            category(&x_names, *v)
+        }
+    };
+    draw_axes(
+        &mut chart,
+        opts,
+        Axis::new(nc, &x_label, "Scenario"),
+        Axis::new(nr, &|v| category(&y_names, *v), "Pattern"),
+        Grid::None,
+        (16.0, 19.0),
+    )?;
     let text_pt = if nc > 6 { 13.0 } else { 17.0 };
     for (c, sc) in s.scenarios.iter().enumerate() {
         let mut rates: Vec<f64> = sc.patterns.0.iter().map(|(_, r)| r.rate).collect();
@@ -277,7 +234,7 @@ fn draw_scores<DB: DrawingBackend>(
             let ink = if rate > 0.55 { WHITE } else { BLACK };
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{rate:.3}"),
+                    probability_text(rate, 3),
                     (x, y),
                     centred(opts, text_pt).color(&ink),
                 )))
@@ -286,12 +243,13 @@ fn draw_scores<DB: DrawingBackend>(
     }
     if stagger {
         let line = opts.font_px(16.0).round() as i32 + opts.px(4.0) as i32;
+        let (bx, by) = area.get_base_pixel();
         for (c, label) in x_names.iter().enumerate() {
             let (px, py) = chart.plotting_area().map_coordinate(&(c as f64, -0.5));
             let y = py + opts.px(8.0) as i32 + if c % 2 == 1 { line } else { 0 };
-            root.draw(&Text::new(
+            area.draw(&Text::new(
                 label.clone(),
-                (px, y),
+                (px - bx, y - by),
                 opts.font(16.0).pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(err_dbg)?;
@@ -319,13 +277,6 @@ fn draw_scores<DB: DrawingBackend>(
             .map_err(err_dbg)?;
     }
     // A colour scale beside the map.
-    let (x0, y) = heat_scale(&legend, "Match rate", opts)?;
-    legend
-        .draw(&Text::new(
-            "share of runs".to_string(),
-            (x0, y + opts.px(8.0) as i32),
-            opts.font(15.0).color(&GREY),
-        ))
-        .map_err(err_dbg)?;
-    Ok(())
+    let y = heat_scale(&legend, "Match rate", opts)?;
+    legend_note(&legend, opts, y + opts.px(8.0) as i32, "share of runs")
 }

@@ -15,8 +15,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::calendar::Month;
@@ -40,8 +43,13 @@ const PALETTE: [RGBColor; 8] = [
 const GREY: RGBColor = RGBColor(0x70, 0x70, 0x70);
 const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 
-/// Smallest and largest accepted chart sides, in pixels.
-pub const SIDE_RANGE: (u32, u32) = (300, 8000);
+/// The smallest chart `--size` accepts, width × height in pixels. Text never shrinks below a
+/// readable size (see [`ChartOptions`]), so on a smaller canvas titles, tick labels and legends
+/// would run into each other: such sizes are refused rather than drawn badly.
+pub const MIN_SIZE: (u32, u32) = (800, 500);
+
+/// The largest chart side `--size` accepts, in pixels.
+pub const MAX_SIDE: u32 = 8000;
 
 /// Why a chart could not be made or its inputs read.
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +128,8 @@ pub fn parse_formats(text: &str) -> Result<Vec<Format>, ChartError> {
     Ok(out)
 }
 
-/// Parse `WxH` in pixels, e.g. `1200x750`.
+/// Parse `WxH` in pixels, e.g. `1200x750`: each side at most [`MAX_SIDE`], and at least
+/// [`MIN_SIZE`].
 pub fn parse_size(text: &str) -> Result<(u32, u32), ChartError> {
     let bad = |why: &str| ChartError::Size(format!("`{text}` {why}"));
     let (w, h) = text
@@ -133,14 +142,29 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), ChartError> {
             .map_err(|_| bad("is not WIDTHxHEIGHT in pixels (e.g. 1200x750)"))
     };
     let (w, h) = (side(w)?, side(h)?);
-    let (lo, hi) = SIDE_RANGE;
-    if !(lo..=hi).contains(&w) || !(lo..=hi).contains(&h) {
-        return Err(bad(&format!("is out of range (each side {lo} to {hi} pixels)")));
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(bad(&format!(
+            "is too large (each side at most {MAX_SIDE} pixels)"
+        )));
+    }
+    let (min_w, min_h) = MIN_SIZE;
+    if w < min_w || h < min_h {
+        return Err(bad(&format!(
+            "is too small: charts need at least {min_w}x{min_h} pixels to stay readable"
+        )));
     }
     Ok((w, h))
 }
 
 /// How charts are drawn.
+///
+/// Sizes: every font, line width and margin is its size at the default 1200×750 times the scale
+/// `min(width / 1200, height / 750)`, so a chart keeps its proportions at any size; text is
+/// never drawn smaller than 11 pixels, however. Below [`MIN_SIZE`] (800×500) that floor would
+/// make titles, tick labels and legends overlap, so [`ChartOptions::parse`] (and so `--size`)
+/// refuses such sizes with an error naming the minimum; options built directly with a smaller
+/// size still draw, with no promise that text does not overlap. Tick labels are thinned to what
+/// fits along each axis.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChartOptions {
     /// Formats to write, each chart once per format.
@@ -265,31 +289,46 @@ pub(crate) fn csv_records<'a>(
     Ok(records)
 }
 
+/// Field `value`, called `name`, of line `n` of a CSV file parsed as a `T`; the error says it
+/// is not `what`.
+fn field<T: FromStr>(n: usize, name: &str, value: &str, what: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("line {n}: {name} `{value}` is not {what}"))
+}
+
+/// A `month` field (`YYYY-MM`) of line `n`.
+fn month_field(n: usize, value: &str) -> Result<Month, String> {
+    field(n, "month", value, "YYYY-MM")
+}
+
+/// An `onsets` field (a count) of line `n`.
+fn onsets_field(n: usize, value: &str) -> Result<u64, String> {
+    field(n, "onsets", value, "a count")
+}
+
+/// A probability field, called `name`, of line `n`: a number in [0, 1].
+fn probability_field(n: usize, name: &str, value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "line {n}: {name} `{value}` is not a probability in [0, 1]"
+        )),
+    }
+}
+
 /// Parse the text of `onset_curve.csv`; the error says which line is wrong and why.
 pub fn parse_onset_curve(text: &str) -> Result<Vec<CurveRow>, String> {
     let mut rows = Vec::new();
     for (n, f) in csv_records(text, CURVE_HEADER, 7)? {
-        let prob = |k: usize, name: &str| -> Result<f64, String> {
-            match f[k].parse::<f64>() {
-                Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-                _ => Err(format!(
-                    "line {n}: {name} `{}` is not a probability in [0, 1]",
-                    f[k]
-                )),
-            }
-        };
         rows.push(CurveRow {
             a: f[0].to_string(),
             b: f[1].to_string(),
-            month: f[2]
-                .parse()
-                .map_err(|_| format!("line {n}: month `{}` is not YYYY-MM", f[2]))?,
-            onsets: f[3]
-                .parse()
-                .map_err(|_| format!("line {n}: onsets `{}` is not a count", f[3]))?,
-            cumulative_probability: prob(4, "cumulative_probability")?,
-            ci_low: prob(5, "ci_low")?,
-            ci_high: prob(6, "ci_high")?,
+            month: month_field(n, f[2])?,
+            onsets: onsets_field(n, f[3])?,
+            cumulative_probability: probability_field(n, "cumulative_probability", f[4])?,
+            ci_low: probability_field(n, "ci_low", f[5])?,
+            ci_high: probability_field(n, "ci_high", f[6])?,
         });
     }
     Ok(rows)
@@ -530,13 +569,16 @@ pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec
         .collect()
 }
 
-/// Draw `$draw(&root)` on a white canvas of the requested format and return the file's bytes.
+/// Draw the chart `$name` (a file name without extension): on a white canvas of the requested
+/// format, the title `$title` (unless the options drop it), then `$draw(&area)` on the area
+/// below it; returns the file's bytes.
 macro_rules! render {
-    ($format:expr, $opts:expr, $chart:expr, $draw:expr) => {{
+    ($format:expr, $opts:expr, $name:expr, $title:expr, $draw:expr) => {{
         register_fonts();
         let (w, h) = ($opts.width, $opts.height);
+        let chart = format!("{}.{}", $name, $format);
         let fail = |problem: String| ChartError::Draw {
-            chart: $chart.to_string(),
+            chart: chart.clone(),
             problem,
         };
         match $format {
@@ -545,7 +587,7 @@ macro_rules! render {
                 {
                     let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
                     root.fill(&WHITE).map_err(|e| fail(err(e)))?;
-                    $draw(&root).map_err(fail)?;
+                    $draw(&titled(&root, $opts, $title).map_err(fail)?).map_err(fail)?;
                     root.present().map_err(|e| fail(err(e)))?;
                 }
                 Ok(text.into_bytes())
@@ -555,7 +597,7 @@ macro_rules! render {
                 {
                     let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
                     root.fill(&WHITE).map_err(|e| fail(err(e)))?;
-                    $draw(&root).map_err(fail)?;
+                    $draw(&titled(&root, $opts, $title).map_err(fail)?).map_err(fail)?;
                     root.present().map_err(|e| fail(err(e)))?;
                 }
                 encode_png(&pixels, w, h).map_err(fail)
@@ -585,17 +627,25 @@ pub fn onset_curves(
     format: Format,
     opts: &ChartOptions,
 ) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("onset_curves.{format}");
-    render!(format, opts, chart, |root| draw_onset_curves(
-        root, summary, rows, opts
+    let title = format!(
+        "{}: probability of the first war onset by date ({} runs)",
+        summary.scenario, summary.runs
+    );
+    render!(format, opts, "onset_curves", &title, |area| draw_onset_curves(
+        area, summary, rows, opts
     ))
 }
 
 /// `onset_years`: first onsets per year for each pair that had one, stacked by initiator, one
 /// panel per pair.
 pub fn onset_years(summary: &Summary, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("onset_years.{format}");
-    render!(format, opts, chart, |root| draw_onset_years(root, summary, opts))
+    let title = format!(
+        "{}: first war onsets per year, by initiator ({} runs)",
+        summary.scenario, summary.runs
+    );
+    render!(format, opts, "onset_years", &title, |area| draw_onset_years(
+        area, summary, opts
+    ))
 }
 
 type Drawn = Result<(), String>;
@@ -633,45 +683,413 @@ fn year_of(m: Month) -> f64 {
     f64::from(m.year()) + f64::from(m.month_of_year() - 1) / 12.0
 }
 
-/// A date tick: `1125` at January, `1125-07` otherwise.
 /// Axes for a cumulative probability over calendar dates (`onset_curves`, `compare_curves`):
 /// dates on x, probability from 0 to `top` on y with `y_digits` decimals, the shared grid and
 /// axis labels. Returns the chart to draw series on.
 fn probability_by_date<'a, DB: DrawingBackend>(
-    plot: &'a DrawingArea<DB, plotters::coord::Shift>,
+    plot: &'a DrawingArea<DB, Shift>,
     opts: &ChartOptions,
     x: std::ops::Range<f64>,
     top: f64,
     y_digits: usize,
-) -> Result<
-    ChartContext<
-        'a,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-    String,
-> {
+) -> Result<Chart<'a, DB>, String> {
     let mut chart = ChartBuilder::on(plot)
         .margin(opts.px(16.0))
         .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
         .y_label_area_size(opts.label_area(16.0, 19.0, 1.9))
         .build_cartesian_2d(x, 0.0..top)
         .map_err(err_dbg)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .x_labels(10)
-        .y_labels(11)
-        .x_label_formatter(&|v| date_label(*v))
-        .y_label_formatter(&|v| format!("{v:.y_digits$}"))
-        .x_desc("Date (year CE, end of month)")
-        .y_desc("Cumulative probability of first war onset")
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
+    draw_axes(
+        &mut chart,
+        opts,
+        Axis::new(10, &|v| date_label(*v), "Date (year CE, end of month)"),
+        Axis::new(
+            11,
+            &|v| format!("{v:.y_digits$}"),
+            "Cumulative probability of first war onset",
+        ),
+        Grid::Both,
+        (16.0, 19.0),
+    )?;
     Ok(chart)
+}
+
+/// A chart with numeric axes, as every chart here has.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A tick label for a count: the number at whole values, nothing between them.
+fn integer_tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// A tick label for any number, as plotters writes it by default.
+fn plain_tick(v: &f64) -> String {
+    <RangedCoordf64 as ValueFormatter<f64>>::format(v)
+}
+
+/// A probability (or share) in [0, 1] with `digits` decimals, or with more where `digits` would
+/// round it to a bound it does not reach: a value above 0 never reads `0.000` (0.0004 reads
+/// `0.0004`), one below 1 never reads `1.000`. Exactly 0 and 1 read `0` and `1`.
+fn probability_text(v: f64, digits: usize) -> String {
+    if v == 0.0 || v == 1.0 {
+        return format!("{v:.0}");
+    }
+    for d in digits..=12 {
+        let text = format!("{v:.d$}");
+        let shown: f64 = text.parse().unwrap_or(v);
+        if shown != 0.0 && shown != 1.0 {
+            return text;
+        }
+    }
+    v.to_string()
+}
+
+/// An interval as `[lo, hi]`, each bound written by [`probability_text`].
+fn interval_text([lo, hi]: [f64; 2], digits: usize) -> String {
+    let (lo, hi) = (probability_text(lo, digits), probability_text(hi, digits));
+    format!("[{lo}, {hi}]")
+}
+
+/// Which grid lines a chart draws (at its tick labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grid {
+    /// None (heat maps).
+    None,
+    /// Vertical lines only (bars by category).
+    Vertical,
+    /// Horizontal lines only (bars over years).
+    Horizontal,
+    /// Both.
+    Both,
+}
+
+/// One axis of a chart: at most `ticks` tick labels, how each reads, and its description (none
+/// when empty).
+struct Axis<'a> {
+    ticks: usize,
+    label: &'a dyn Fn(&f64) -> String,
+    desc: &'a str,
+}
+
+impl<'a> Axis<'a> {
+    fn new(ticks: usize, label: &'a dyn Fn(&f64) -> String, desc: &'a str) -> Axis<'a> {
+        Axis { ticks, label, desc }
+    }
+}
+
+/// The most tick labels, `wanted` at most (2 at least), that fit along `room` pixels of the
+/// axis `range` when the label at value `v` takes `extent(v)` pixels along it.
+fn fitting_ticks(range: &RangedCoordf64, wanted: usize, room: u32, extent: impl Fn(f64) -> f64) -> usize {
+    let mut n = wanted;
+    while n > 2 {
+        let points = range.key_points(n);
+        let widest = points.iter().map(|&v| extent(v)).fold(0.0, f64::max);
+        if points.len() as f64 * widest <= f64::from(room) {
+            break;
+        }
+        n -= 1;
+    }
+    n
+}
+
+/// The axes of `chart` in the common style: tick labels of `tick` points and descriptions of
+/// `desc` points, the light grid lines of `grid`, and no more tick labels than fit side by side
+/// (x) or one above the other (y).
+fn draw_axes<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    opts: &ChartOptions,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    grid: Grid,
+    (tick, desc): (f64, f64),
+) -> Drawn {
+    let (w, h) = chart.plotting_area().dim_in_pixel();
+    let spec = chart.as_coord_spec();
+    let x_ticks = fitting_ticks(spec.x_spec(), x.ticks, w, |v| {
+        f64::from(text_width(opts, tick, (x.label)(&v).chars().count())) + opts.font_px(tick) / 2.0
+    });
+    let y_ticks = fitting_ticks(spec.y_spec(), y.ticks, h, |_| opts.font_px(tick) * 1.3);
+    let mut mesh = chart.configure_mesh();
+    match grid {
+        Grid::None => mesh.disable_mesh(),
+        Grid::Vertical => mesh.disable_y_mesh(),
+        Grid::Horizontal => mesh.disable_x_mesh(),
+        Grid::Both => &mut mesh,
+    };
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_labels(x_ticks)
+        .y_labels(y_ticks)
+        .x_label_formatter(x.label)
+        .y_label_formatter(y.label)
+        .label_style(opts.font(tick))
+        .axis_desc_style(opts.font(desc));
+    if !x.desc.is_empty() {
+        mesh.x_desc(x.desc);
+    }
+    if !y.desc.is_empty() {
+        mesh.y_desc(y.desc);
+    }
+    mesh.draw().map_err(err_dbg)
+}
+
+/// A chart with one row per category of `names` (bottom up) and values `x` along x, with room
+/// on the left for the longest name, `right` points of margin on the right and `caption` above.
+fn by_category<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    opts: &ChartOptions,
+    x: std::ops::Range<f64>,
+    names: &[String],
+    caption: Option<&str>,
+    right: f64,
+) -> Result<Chart<'a, DB>, String> {
+    let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(opts.px(16.0))
+        .margin_right(opts.px(right))
+        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
+        .y_label_area_size(text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0));
+    if let Some(caption) = caption {
+        builder.caption(caption, opts.font(17.0));
+    }
+    builder
+        .build_cartesian_2d(x, -0.5..names.len().max(1) as f64 - 0.5)
+        .map_err(err_dbg)
+}
+
+/// A vertical line at x = 0 across the `n` rows of a chart by category.
+fn zero_line<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, n: usize, style: ShapeStyle) -> Drawn {
+    chart
+        .draw_series(LineSeries::new([(0.0, -0.5), (0.0, n as f64 - 0.5)], style))
+        .map_err(err_dbg)?;
+    Ok(())
+}
+
+/// An interval from `lo` to `hi` at height `y`, with end caps `cap` up and down.
+fn whisker<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    y: f64,
+    [lo, hi]: [f64; 2],
+    cap: f64,
+    style: ShapeStyle,
+) -> Drawn {
+    let lines = [
+        [(lo, y), (hi, y)],
+        [(lo, y - cap), (lo, y + cap)],
+        [(hi, y - cap), (hi, y + cap)],
+    ];
+    chart
+        .draw_series(lines.map(|line| PathElement::new(line, style)))
+        .map_err(err_dbg)?;
+    Ok(())
+}
+
+/// A dash pattern, in points at the default scale: `on` drawn, `off` left out, starting
+/// `phase` into the pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Dash {
+    on: f64,
+    off: f64,
+    phase: f64,
+}
+
+/// How a line looks: colour, width in points at the default scale, and dashes (none: solid).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stroke {
+    colour: RGBColor,
+    width: f64,
+    dash: Option<Dash>,
+}
+
+impl Stroke {
+    fn style(&self, opts: &ChartOptions) -> ShapeStyle {
+        self.colour.stroke_width(opts.px(self.width))
+    }
+}
+
+/// The pieces of the polyline `points` (in pixels) that `dash` (in pixels) draws.
+fn dash_pieces(points: &[(f64, f64)], dash: Dash) -> Vec<Vec<(i32, i32)>> {
+    let period = dash.on + dash.off;
+    let mut pos = dash.phase.rem_euclid(period);
+    let mut pieces = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    if let Some(&first) = points.first() {
+        if pos < dash.on {
+            current.push(first);
+        }
+    }
+    for seg in points.windows(2) {
+        let (a, b) = (seg[0], seg[1]);
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        if len == 0.0 {
+            continue;
+        }
+        let mut t = 0.0;
+        loop {
+            let drawing = pos < dash.on;
+            let to_switch = if drawing { dash.on - pos } else { period - pos };
+            if t + to_switch > len {
+                pos += len - t;
+                if drawing {
+                    current.push(b);
+                }
+                break;
+            }
+            t += to_switch;
+            let f = t / len;
+            let p = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
+            if drawing {
+                current.push(p);
+                pieces.push(std::mem::take(&mut current));
+                pos = dash.on;
+            } else {
+                current = vec![p];
+                pos = 0.0;
+            }
+        }
+    }
+    pieces.push(current);
+    pieces
+        .into_iter()
+        .filter(|p| p.len() >= 2)
+        .map(|p| {
+            p.into_iter()
+                .map(|(x, y)| (x.round() as i32, y.round() as i32))
+                .collect()
+        })
+        .collect()
+}
+
+/// Draw the polyline `points` (pixels of `area`) with `stroke`.
+fn draw_stroke<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(f64, f64)],
+    stroke: Stroke,
+    opts: &ChartOptions,
+) -> Drawn {
+    let style = stroke.style(opts);
+    let pieces = match stroke.dash {
+        None => vec![points
+            .iter()
+            .map(|&(x, y)| (x.round() as i32, y.round() as i32))
+            .collect()],
+        Some(d) => {
+            let k = opts.scale();
+            dash_pieces(
+                points,
+                Dash {
+                    on: (d.on * k).max(1.0),
+                    off: d.off * k,
+                    phase: d.phase * k,
+                },
+            )
+        }
+    };
+    for piece in pieces {
+        area.draw(&PathElement::new(piece, style)).map_err(err_dbg)?;
+    }
+    Ok(())
+}
+
+/// Draw a series of data points on `chart` with `stroke` (its dashes laid out in pixels).
+fn draw_series_stroke<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: &[(f64, f64)],
+    stroke: Stroke,
+    opts: &ChartOptions,
+) -> Drawn {
+    if stroke.dash.is_none() {
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), stroke.style(opts)))
+            .map_err(err_dbg)?;
+        return Ok(());
+    }
+    let plot = chart.plotting_area();
+    let (bx, by) = plot.get_base_pixel();
+    let pixels: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| {
+            let (x, y) = plot.map_coordinate(p);
+            (f64::from(x - bx), f64::from(y - by))
+        })
+        .collect();
+    draw_stroke(&plot.strip_coord_spec(), &pixels, stroke, opts)
+}
+
+/// How a legend entry shows its series: a colour swatch, or a sample of its line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Key {
+    Fill(RGBColor),
+    Line(Stroke),
+}
+
+/// A block of a legend from `top` down in its own area: a heading, then a key and a label per
+/// entry. Returns the first free line below it.
+fn legend_block<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    opts: &ChartOptions,
+    top: i32,
+    heading: &str,
+    entries: &[(String, Key)],
+) -> Result<i32, String> {
+    let line = opts.px(30.0) as i32;
+    let x0 = opts.px(14.0) as i32;
+    let lines = entries.iter().any(|(_, k)| matches!(k, Key::Line(_)));
+    let sw = opts.px(if lines { 34.0 } else { 22.0 }) as i32;
+    let mut y = top;
+    area.draw(&Text::new(heading.to_string(), (x0, y), opts.font(18.0)))
+        .map_err(err_dbg)?;
+    y += line;
+    for (label, key) in entries {
+        match key {
+            Key::Fill(colour) => area
+                .draw(&Rectangle::new(
+                    [
+                        (x0, y + 2),
+                        (x0 + opts.px(22.0) as i32, y + opts.px(22.0) as i32 * 2 / 3 + 2),
+                    ],
+                    colour.filled(),
+                ))
+                .map_err(err_dbg)?,
+            Key::Line(stroke) => {
+                let mid = f64::from(y) + opts.font_px(17.0) / 2.0;
+                draw_stroke(
+                    area,
+                    &[(f64::from(x0), mid), (f64::from(x0 + sw), mid)],
+                    *stroke,
+                    opts,
+                )?;
+            }
+        }
+        area.draw(&Text::new(
+            label.clone(),
+            (x0 + sw + opts.px(8.0) as i32, y),
+            opts.font(17.0),
+        ))
+        .map_err(err_dbg)?;
+        y += line;
+    }
+    Ok(y)
+}
+
+/// A grey note in a legend area at height `y`.
+fn legend_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    opts: &ChartOptions,
+    y: i32,
+    note: &str,
+) -> Drawn {
+    area.draw(&Text::new(
+        note.to_string(),
+        (opts.px(14.0) as i32, y),
+        opts.font(15.0).color(&GREY),
+    ))
+    .map_err(err_dbg)
 }
 
 /// A tick label for a signed value (a difference or a Shapley value): `0`, or `+0.12`/`−0.12`.
@@ -683,6 +1101,7 @@ fn signed_tick(v: &f64) -> String {
     }
 }
 
+/// A date tick: `1125` at January, `1125-07` otherwise.
 fn date_label(v: f64) -> String {
     let m = (v * 12.0).round() as i64;
     let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
@@ -691,6 +1110,26 @@ fn date_label(v: f64) -> String {
     } else {
         format!("{y}-{mo:02}")
     }
+}
+
+/// Text of `pt` points centred on a point.
+fn centred(opts: &ChartOptions, pt: f64) -> TextStyle<'static> {
+    opts.font(pt).pos(Pos::new(HPos::Center, VPos::Center))
+}
+
+/// The label of category `v` (an integer position) among `names`, empty between them.
+fn category(names: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    names.get(i as usize).cloned().unwrap_or_default()
+}
+
+/// Pixels for a text of `chars` characters at size `pt` (a generous estimate: DejaVu Sans
+/// averages less).
+fn text_width(opts: &ChartOptions, pt: f64, chars: usize) -> u32 {
+    (opts.font_px(pt) * 0.55 * chars as f64).round() as u32
 }
 
 /// Title (unless dropped) and the remaining area.
@@ -716,10 +1155,7 @@ fn no_war<DB: DrawingBackend>(
     opts: &ChartOptions,
 ) -> Drawn {
     let (w, h) = area.dim_in_pixel();
-    let style = opts.font(24.0).pos(plotters::style::text_anchor::Pos::new(
-        plotters::style::text_anchor::HPos::Center,
-        plotters::style::text_anchor::VPos::Center,
-    ));
+    let style = centred(opts, 24.0);
     let text = format!(
         "No war onset in any pair in {} runs ({} .. {})",
         summary.runs, summary.start, summary.end
@@ -735,27 +1171,8 @@ fn side_legend<DB: DrawingBackend>(
     heading: &str,
     entries: &[(String, RGBColor)],
 ) -> Drawn {
-    let line = opts.px(30.0) as i32;
-    let sw = opts.px(22.0) as i32;
-    let x0 = opts.px(14.0) as i32;
-    let mut y = opts.px(20.0) as i32;
-    area.draw(&Text::new(heading.to_string(), (x0, y), opts.font(18.0)))
-        .map_err(err_dbg)?;
-    y += line;
-    for (label, colour) in entries {
-        area.draw(&Rectangle::new(
-            [(x0, y + 2), (x0 + sw, y + sw * 2 / 3 + 2)],
-            colour.filled(),
-        ))
-        .map_err(err_dbg)?;
-        area.draw(&Text::new(
-            label.clone(),
-            (x0 + sw + opts.px(8.0) as i32, y),
-            opts.font(17.0),
-        ))
-        .map_err(err_dbg)?;
-        y += line;
-    }
+    let keys: Vec<(String, Key)> = entries.iter().map(|(l, c)| (l.clone(), Key::Fill(*c))).collect();
+    legend_block(area, opts, opts.px(20.0) as i32, heading, &keys)?;
     Ok(())
 }
 
@@ -766,29 +1183,25 @@ fn legend_width(opts: &ChartOptions, chars: usize) -> u32 {
 }
 
 fn draw_onset_curves<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     summary: &Summary,
     rows: &[CurveRow],
     opts: &ChartOptions,
 ) -> Drawn {
-    let area = titled(
-        root,
-        opts,
-        &format!(
-            "{}: probability of the first war onset by date ({} runs)",
-            summary.scenario, summary.runs
-        ),
-    )?;
     let pairs = fighting(summary);
     if pairs.is_empty() {
-        return no_war(&area, summary, opts);
+        return no_war(area, summary, opts);
     }
     let entries: Vec<(String, RGBColor)> = pairs
         .iter()
         .enumerate()
         .map(|(i, d)| {
             (
-                format!("{} ({:.3})", pair_label(summary, d), d.war_probability),
+                format!(
+                    "{} ({})",
+                    pair_label(summary, d),
+                    probability_text(d.war_probability, 3)
+                ),
                 PALETTE[i % PALETTE.len()],
             )
         })
@@ -809,11 +1222,8 @@ fn draw_onset_curves<DB: DrawingBackend>(
             continue;
         }
         let x = |r: &CurveRow| year_of(r.month) + 1.0 / 12.0;
-        let mut band: Vec<(f64, f64)> = mine.iter().map(|r| (x(r), r.ci_high)).collect();
-        band.extend(mine.iter().rev().map(|r| (x(r), r.ci_low)));
-        chart
-            .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))
-            .map_err(err_dbg)?;
+        let band: Vec<(f64, f64, f64)> = mine.iter().map(|r| (x(r), r.ci_low, r.ci_high)).collect();
+        draw_band(&mut chart, &band, colour)?;
         chart
             .draw_series(LineSeries::new(
                 mine.iter().map(|r| (x(r), r.cumulative_probability)),
@@ -824,35 +1234,39 @@ fn draw_onset_curves<DB: DrawingBackend>(
     wilson_band_note(&legend, opts)
 }
 
-/// A note low in a legend area on what the shaded bands of a probability chart are.
-fn wilson_band_note<DB: DrawingBackend>(legend: &DrawingArea<DB, Shift>, opts: &ChartOptions) -> Drawn {
-    let (_, lh) = legend.dim_in_pixel();
-    legend
-        .draw(&Text::new(
-            "Shaded: Wilson 95% interval".to_string(),
-            (opts.px(14.0) as i32, lh as i32 - opts.px(90.0) as i32),
-            opts.font(15.0).color(&GREY),
-        ))
+/// A shaded band between `lo` and `hi` of the points `(x, lo, hi)`.
+fn draw_band<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: &[(f64, f64, f64)],
+    colour: RGBColor,
+) -> Drawn {
+    let mut outline: Vec<(f64, f64)> = points.iter().map(|&(x, _, hi)| (x, hi)).collect();
+    outline.extend(points.iter().rev().map(|&(x, lo, _)| (x, lo)));
+    chart
+        .draw_series(std::iter::once(Polygon::new(outline, colour.mix(0.18).filled())))
         .map_err(err_dbg)?;
     Ok(())
 }
 
+/// A note low in a legend area on what the shaded bands of a probability chart are.
+fn wilson_band_note<DB: DrawingBackend>(legend: &DrawingArea<DB, Shift>, opts: &ChartOptions) -> Drawn {
+    let (_, lh) = legend.dim_in_pixel();
+    legend_note(
+        legend,
+        opts,
+        lh as i32 - opts.px(90.0) as i32,
+        "Shaded: Wilson 95% interval",
+    )
+}
+
 fn draw_onset_years<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     summary: &Summary,
     opts: &ChartOptions,
 ) -> Drawn {
-    let area = titled(
-        root,
-        opts,
-        &format!(
-            "{}: first war onsets per year, by initiator ({} runs)",
-            summary.scenario, summary.runs
-        ),
-    )?;
     let pairs = fighting(summary);
     if pairs.is_empty() {
-        return no_war(&area, summary, opts);
+        return no_war(area, summary, opts);
     }
     // One colour per polity, the same in every panel.
     let colour_of = |id: &str| -> RGBColor {
@@ -902,43 +1316,23 @@ fn draw_onset_years<DB: DrawingBackend>(
         let total: u64 = d.onset_by_year.values().sum();
         let max = d.onset_by_year.values().copied().max().unwrap_or(1).max(1);
         let top = (max as f64 * 1.12).ceil();
-        let mut chart = ChartBuilder::on(panel)
+        let counts = format!("({total} first onsets)");
+        let plot = panel_caption(panel, opts, &pair_label(summary, d), &counts)?;
+        let mut chart = ChartBuilder::on(&plot)
             .margin(opts.px(10.0))
-            .caption(
-                format!("{} ({} first onsets)", pair_label(summary, d), total),
-                opts.font(17.0),
-            )
+            .margin_top(opts.px(4.0))
             .x_label_area_size(opts.label_area(13.0, 14.0, 1.4))
             .y_label_area_size(opts.label_area(13.0, 14.0, 1.9))
             .build_cartesian_2d(f64::from(y0) - 0.5..f64::from(y1) + 0.5, 0.0..top)
             .map_err(err_dbg)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_labels(6)
-            .y_labels(5)
-            .x_label_formatter(&|v| {
-                if (v - v.round()).abs() < 1e-6 {
-                    format!("{:.0}", v)
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| {
-                if (v - v.round()).abs() < 1e-6 {
-                    format!("{:.0}", v)
-                } else {
-                    String::new()
-                }
-            })
-            .x_desc("Year (CE)")
-            .y_desc("First onsets (runs)")
-            .label_style(opts.font(13.0))
-            .axis_desc_style(opts.font(14.0))
-            .draw()
-            .map_err(err_dbg)?;
+        draw_axes(
+            &mut chart,
+            opts,
+            Axis::new(6, &integer_tick, "Year (CE)"),
+            Axis::new(5, &integer_tick, "First onsets (runs)"),
+            Grid::Horizontal,
+            (13.0, 14.0),
+        )?;
         let mut bars = Vec::new();
         for (year, &count) in &d.onset_by_year {
             let Ok(y) = year.parse::<i32>() else { continue };
@@ -963,6 +1357,39 @@ fn draw_onset_years<DB: DrawingBackend>(
         chart.draw_series(bars).map_err(err_dbg)?;
     }
     Ok(())
+}
+
+/// A panel's caption, `head` and `tail` on one line (`head tail`) if it fits the panel's width
+/// at 17 points, else on two lines, each shrunk to fit (to the 11-pixel floor); returns the
+/// panel below it.
+fn panel_caption<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    opts: &ChartOptions,
+    head: &str,
+    tail: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let (w, _) = panel.dim_in_pixel();
+    let room = w.saturating_sub(2 * opts.px(10.0));
+    let one = format!("{head} {tail}");
+    let lines: Vec<&str> = if text_width(opts, 17.0, one.chars().count()) <= room {
+        vec![&one]
+    } else {
+        vec![head, tail]
+    };
+    let mut y = opts.px(4.0) as i32;
+    for line in lines {
+        let chars = line.chars().count().max(1);
+        let pt = (17.0 * f64::from(room) / f64::from(text_width(opts, 17.0, chars)).max(1.0)).min(17.0);
+        panel
+            .draw(&Text::new(
+                line.to_string(),
+                (w as i32 / 2, y),
+                opts.font(pt).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(err_dbg)?;
+        y += opts.font_px(pt).round() as i32 + opts.px(3.0) as i32;
+    }
+    Ok(panel.margin(y.max(0) as u32, 0, 0, 0))
 }
 
 impl FromStr for Format {

@@ -3,12 +3,12 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::hypothesis::{category, heat, heat_scale, text_width};
-use super::{encode_png, register_fonts, wilson_band_note, GRID, PALETTE};
+use super::hypothesis::{heat, heat_scale};
+use super::{by_category, category, centred, draw_axes, draw_band, plain_tick, probability_text};
+use super::{encode_png, register_fonts, text_width, whisker, wilson_band_note, zero_line, Axis, Grid};
 use super::{err, err_dbg, legend_width, render_each, side_legend, titled, ChartError, ChartOptions};
-use super::{Drawn, Format, Rendered};
+use super::{Drawn, Format, Rendered, PALETTE};
 use crate::study::sensitivity::Sensitivity;
 
 /// The charts of `sweep`, by name without extension.
@@ -132,18 +132,32 @@ pub fn render_sensitivity_charts(s: &Sensitivity, opts: &ChartOptions) -> Render
 
 /// `sweep`: see [`render_sweep_charts`].
 pub fn sweep(t: &SweepTable, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("sweep.{format}");
-    render!(format, opts, chart, |root| if t.paths.len() == 1 {
-        draw_line(root, t, opts)
+    let grid = if t.paths.len() == 2 { heat_grid(t) } else { None };
+    let title = match grid {
+        Some((_, _, (a, b), _)) => format!("{a}–{b}: {} ({} runs per point)", outcome_words(t), t.runs),
+        None => format!(
+            "{} against {} ({} runs per point)",
+            outcome_words(t),
+            t.paths[0],
+            t.runs
+        ),
+    };
+    render!(format, opts, "sweep", &title, |area| if t.paths.len() == 1 {
+        draw_line(area, t, opts)
     } else {
-        draw_heat(root, t, opts)
+        draw_heat(area, t, opts)
     })
 }
 
 /// `sensitivity`: first-order and total Sobol indices per parameter with bootstrap intervals.
 pub fn sensitivity(s: &Sensitivity, format: Format, opts: &ChartOptions) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("sensitivity.{format}");
-    render!(format, opts, chart, |root| draw_sensitivity(root, s, opts))
+    let title = format!(
+        "Sobol indices of {} ({} base samples × {} runs)",
+        s.outcome, s.samples, s.runs
+    );
+    render!(format, opts, "sensitivity", &title, |area| draw_sensitivity(
+        area, s, opts
+    ))
 }
 
 fn outcome_words(t: &SweepTable) -> String {
@@ -186,20 +200,10 @@ fn axis(t: &SweepTable, c: usize) -> (Vec<String>, bool) {
 }
 
 fn draw_line<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     t: &SweepTable,
     opts: &ChartOptions,
 ) -> Drawn {
-    let area = titled(
-        root,
-        opts,
-        &format!(
-            "{} against {} ({} runs per point)",
-            outcome_words(t),
-            t.paths[0],
-            t.runs
-        ),
-    )?;
     let (values, numeric) = axis(t, 0);
     let x_of = |v: &str| -> f64 {
         if numeric {
@@ -239,30 +243,28 @@ fn draw_line<DB: DrawingBackend>(
         .y_label_area_size(opts.label_area(16.0, 19.0, 1.9))
         .build_cartesian_2d(x0..x1, 0.0..1.0)
         .map_err(err_dbg)?;
-    let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .y_labels(11)
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .x_desc(t.paths[0].clone())
-        .y_desc(outcome_words(t))
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0));
     let names = values.clone();
-    let label = move |v: &f64| category(&names, *v);
-    if !numeric {
-        mesh.x_labels(values.len()).x_label_formatter(&label);
-    }
-    mesh.draw().map_err(err_dbg)?;
+    let category_label = move |v: &f64| category(&names, *v);
+    let (x_ticks, x_label): (usize, &dyn Fn(&f64) -> String) = if numeric {
+        (11, &plain_tick)
+    } else {
+        (values.len(), &category_label)
+    };
+    let y_desc = outcome_words(t);
+    draw_axes(
+        &mut chart,
+        opts,
+        Axis::new(x_ticks, x_label, &t.paths[0]),
+        Axis::new(11, &|v| format!("{v:.1}"), &y_desc),
+        Grid::Both,
+        (16.0, 19.0),
+    )?;
     for (i, (_, rows)) in pairs.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let mut pts: Vec<(f64, &SweepRow)> = rows.iter().map(|r| (x_of(&r.values[0]), *r)).collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut band: Vec<(f64, f64)> = pts.iter().map(|(x, r)| (*x, r.ci[1])).collect();
-        band.extend(pts.iter().rev().map(|(x, r)| (*x, r.ci[0])));
-        chart
-            .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))
-            .map_err(err_dbg)?;
+        let band: Vec<(f64, f64, f64)> = pts.iter().map(|(x, r)| (*x, r.ci[0], r.ci[1])).collect();
+        draw_band(&mut chart, &band, colour)?;
         chart
             .draw_series(LineSeries::new(
                 pts.iter().map(|(x, r)| (*x, r.probability)),
@@ -281,9 +283,9 @@ fn draw_line<DB: DrawingBackend>(
 
 /// The heat map's data when the two-path sweep is a full grid: (x values, y values, pair, the
 /// probability per (x, y)).
-type Grid = (Vec<String>, Vec<String>, (String, String), Vec<Vec<f64>>);
+type HeatGrid = (Vec<String>, Vec<String>, (String, String), Vec<Vec<f64>>);
 
-fn heat_grid(t: &SweepTable) -> Option<Grid> {
+fn heat_grid(t: &SweepTable) -> Option<HeatGrid> {
     let (xs, _) = axis(t, 0);
     let (ys, _) = axis(t, 1);
     let pairs = by_pair(t);
@@ -315,16 +317,11 @@ fn heat_grid(t: &SweepTable) -> Option<Grid> {
 }
 
 fn draw_heat<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     t: &SweepTable,
     opts: &ChartOptions,
 ) -> Drawn {
-    let (xs, ys, (a, b), grid) = heat_grid(t).ok_or("the sweep is not a full two-way grid")?;
-    let area = titled(
-        root,
-        opts,
-        &format!("{a}–{b}: {} ({} runs per point)", outcome_words(t), t.runs),
-    )?;
+    let (xs, ys, _, grid) = heat_grid(t).ok_or("the sweep is not a full two-way grid")?;
     let (w, _) = area.dim_in_pixel();
     let (plot, legend) = area.split_horizontally(w - legend_width(opts, 14));
     let (nx, ny) = (xs.len(), ys.len());
@@ -337,35 +334,24 @@ fn draw_heat<DB: DrawingBackend>(
         .map_err(err_dbg)?;
     let step = |n: usize| n.div_ceil(11).max(1);
     let (sx, sy) = (step(nx), step(ny));
-    let xl = |v: &f64| {
-        let i = v.round() as usize;
-        if i.is_multiple_of(sx) {
-            category(&xs, *v)
+    // Every `step`-th label of `names`.
+    let every = |names: &[String], step: usize, v: f64| {
+        if (v.round() as usize).is_multiple_of(step) {
+            category(names, v)
         } else {
             String::new()
         }
     };
-    let yl = |v: &f64| {
-        let i = v.round() as usize;
-        if i.is_multiple_of(sy) {
-            category(&ys, *v)
-        } else {
-            String::new()
-        }
-    };
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_labels(nx)
-        .y_labels(ny)
-        .x_label_formatter(&xl)
-        .y_label_formatter(&yl)
-        .x_desc(t.paths[0].clone())
-        .y_desc(t.paths[1].clone())
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
+    let xl = |v: &f64| every(&xs, sx, *v);
+    let yl = |v: &f64| every(&ys, sy, *v);
+    draw_axes(
+        &mut chart,
+        opts,
+        Axis::new(nx, &xl, &t.paths[0]),
+        Axis::new(ny, &yl, &t.paths[1]),
+        Grid::None,
+        (16.0, 19.0),
+    )?;
     let write_in = nx <= 12 && ny <= 12;
     for (i, col) in grid.iter().enumerate() {
         for (j, &p) in col.iter().enumerate() {
@@ -380,11 +366,9 @@ fn draw_heat<DB: DrawingBackend>(
                 let ink = if p > 0.55 { WHITE } else { BLACK };
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        format!("{p:.2}"),
+                        probability_text(p, 2),
                         (x, y),
-                        opts.font(14.0)
-                            .pos(Pos::new(HPos::Center, VPos::Center))
-                            .color(&ink),
+                        centred(opts, 14.0).color(&ink),
                     )))
                     .map_err(err_dbg)?;
             }
@@ -395,18 +379,10 @@ fn draw_heat<DB: DrawingBackend>(
 }
 
 fn draw_sensitivity<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     s: &Sensitivity,
     opts: &ChartOptions,
 ) -> Drawn {
-    let area = titled(
-        root,
-        opts,
-        &format!(
-            "Sobol indices of {} ({} base samples × {} runs)",
-            s.outcome, s.samples, s.runs
-        ),
-    )?;
     let (w, _) = area.dim_in_pixel();
     let entries = vec![
         ("first order".to_string(), PALETTE[0]),
@@ -429,30 +405,19 @@ fn draw_sensitivity<DB: DrawingBackend>(
         .fold(0.0f64, f64::max)
         .max(0.1);
     let pad = (hi - lo) * 0.05;
-    let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(opts.px(16.0))
-        .margin_right(opts.px(30.0))
-        .x_label_area_size(opts.label_area(16.0, 19.0, 1.4))
-        .y_label_area_size(text_width(opts, 16.0, longest) + opts.label_area(16.0, 19.0, 1.0))
-        .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
-        .map_err(err_dbg)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .x_labels(9)
-        .y_labels(n)
-        .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| category(&names, *v))
-        .x_desc("Sobol index (share of the outcome's variance; bootstrap 95% interval)")
-        .y_desc("Parameter")
-        .label_style(opts.font(16.0))
-        .axis_desc_style(opts.font(19.0))
-        .draw()
-        .map_err(err_dbg)?;
-    let whisker = BLACK.stroke_width(opts.px(2.0));
+    let mut chart = by_category(&plot, opts, lo - pad..hi + pad, &names, None, 30.0)?;
+    draw_axes(
+        &mut chart,
+        opts,
+        Axis::new(
+            9,
+            &|v| format!("{v:.2}"),
+            "Sobol index (share of the outcome's variance; bootstrap 95% interval)",
+        ),
+        Axis::new(n, &|v| category(&names, *v), "Parameter"),
+        Grid::Vertical,
+        (16.0, 19.0),
+    )?;
     for (i, p) in rows.iter().enumerate() {
         for (k, (value, ci)) in [(p.first_order, p.first_order_ci95), (p.total, p.total_ci95)]
             .into_iter()
@@ -465,21 +430,8 @@ fn draw_sensitivity<DB: DrawingBackend>(
                     PALETTE[k].mix(0.85).filled(),
                 )))
                 .map_err(err_dbg)?;
-            chart
-                .draw_series(LineSeries::new([(ci[0], y), (ci[1], y)], whisker))
-                .map_err(err_dbg)?;
-            for x in ci {
-                chart
-                    .draw_series(LineSeries::new([(x, y - 0.07), (x, y + 0.07)], whisker))
-                    .map_err(err_dbg)?;
-            }
+            whisker(&mut chart, y, ci, 0.07, BLACK.stroke_width(opts.px(2.0)))?;
         }
     }
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, -0.5), (0.0, n as f64 - 0.5)],
-            BLACK.stroke_width(opts.px(1.5)),
-        ))
-        .map_err(err_dbg)?;
-    Ok(())
+    zero_line(&mut chart, n, BLACK.stroke_width(opts.px(1.5)))
 }

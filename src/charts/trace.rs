@@ -4,11 +4,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontTransform;
 
-use super::hypothesis::text_width;
-use super::{date_label, err, err_dbg, legend_width, render_each, titled, year_of};
+use super::{centred, date_label, draw_axes, err, err_dbg, legend_block, legend_note, legend_width};
+use super::{encode_png, register_fonts, ChartError, ChartOptions, Drawn, Format, Rendered};
 use super::{
-    encode_png, register_fonts, ChartError, ChartOptions, Drawn, Format, Rendered, GREY, GRID, PALETTE,
+    month_field, render_each, text_width, titled, year_of, Axis, Dash, Grid, Key, Stroke, GREY, PALETTE,
 };
 use crate::calendar::Month;
 use crate::engine::chronicle::{EVENTS_HEADER, TRACE_HEADER};
@@ -55,9 +56,7 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
                 .ok_or_else(|| format!("line {n}: {name} `{}` is not a number", f[k]))
         };
         rows.push(TraceRow {
-            month: f[0]
-                .parse()
-                .map_err(|_| format!("line {n}: month `{}` is not YYYY-MM", f[0]))?,
+            month: month_field(n, f[0])?,
             polity: f[1].to_string(),
             other: f[2].to_string(),
             fear: num(3, "fear")?,
@@ -76,9 +75,7 @@ pub fn parse_trace_events(text: &str) -> Result<Vec<TraceEvent>, String> {
             return Err(format!("line {n}: kind `{}` is neither event nor war", f[1]));
         }
         rows.push(TraceEvent {
-            month: f[0]
-                .parse()
-                .map_err(|_| format!("line {n}: month `{}` is not YYYY-MM", f[0]))?,
+            month: month_field(n, f[0])?,
             kind: f[1].to_string(),
             label: f[2].to_string(),
         });
@@ -91,17 +88,21 @@ pub fn render_trace_charts(rows: &[TraceRow], events: &[TraceEvent], opts: &Char
     render_each(&TRACE_CHARTS, opts, |_, format| trace(rows, events, format, opts))
 }
 
-/// `trace`: one panel per polity with its mobilization (black) and its fear (solid) and trust
-/// (dashed) toward each polity it faces, coloured by that polity; scripted events are grey
-/// vertical lines labelled in the top panel, war onsets vermillion dotted lines.
+/// `trace`: one panel per polity with its fear (solid, left axis in fear units, scaled to the
+/// panel) and trust (dashed, right axis, a share) toward each polity it faces, coloured by that
+/// polity, and its own mobilization (black, right axis); scripted events are grey vertical
+/// lines labelled above the panels (staggered, never overlapping, each joined to its line; those
+/// without room are counted in the legend), war onsets vermillion dotted lines.
 pub fn trace(
     rows: &[TraceRow],
     events: &[TraceEvent],
     format: Format,
     opts: &ChartOptions,
 ) -> Result<Vec<u8>, ChartError> {
-    let chart = format!("trace.{format}");
-    render!(format, opts, chart, |root| draw_trace(root, rows, events, opts))
+    let title = "One run: fear, trust and mobilization by polity";
+    render!(format, opts, "trace", title, |area| draw_trace(
+        area, rows, events, opts
+    ))
 }
 
 /// Ids in order of first appearance.
@@ -117,43 +118,141 @@ fn polities(rows: &[TraceRow]) -> Vec<String> {
     out
 }
 
+// How each kind of line looks (fear and trust take the colour of the polity they are toward).
+/// Fear: solid.
+const FEAR: Stroke = Stroke {
+    colour: GREY,
+    width: 2.0,
+    dash: None,
+};
+/// Trust: dashed.
+const TRUST: Stroke = Stroke {
+    colour: GREY,
+    width: 1.5,
+    dash: Some(Dash {
+        on: 6.0,
+        off: 4.0,
+        phase: 0.0,
+    }),
+};
+/// The polity's own mobilization: thick black.
+const MOBILIZATION: Stroke = Stroke {
+    colour: BLACK,
+    width: 2.5,
+    dash: None,
+};
+/// A scripted event: thin light grey.
+const SCRIPTED: Stroke = Stroke {
+    colour: RGBColor(0xA9, 0xA9, 0xA9),
+    width: 1.2,
+    dash: None,
+};
+/// A war begins: vermillion dots.
+const WAR: Stroke = Stroke {
+    colour: PALETTE[1],
+    width: 2.0,
+    dash: Some(Dash {
+        on: 3.0,
+        off: 4.0,
+        phase: 0.0,
+    }),
+};
+
+/// A dashed line series of `stroke` (which must be dashed) through `points`.
+fn dashed<I>(points: I, stroke: Stroke, opts: &ChartOptions) -> DashedLineSeries<I::IntoIter, u32>
+where
+    I: IntoIterator<Item = (f64, f64)>,
+    I::IntoIter: Clone,
+{
+    let d = stroke.dash.unwrap_or(Dash {
+        on: 1.0,
+        off: 0.0,
+        phase: 0.0,
+    });
+    DashedLineSeries::new(points, opts.px(d.on), opts.px(d.off), stroke.style(opts))
+}
+
+/// A label placed in the band above the panels: its text, left edge, width and row (0 lowest),
+/// and its event's x.
+struct Placed {
+    label: String,
+    left: i32,
+    width: i32,
+    row: usize,
+    x: i32,
+}
+
+/// Lay out the labels of `events` (text and the event's x, in order of time) in `rows` rows of
+/// a band `width` pixels wide, each label `room(text)` pixels wide: a label stays inside the
+/// band and over its event (a tick under it marks the event), as near centred on it as it can,
+/// in the lowest row where it touches no other label. Returns the labels placed and how many
+/// found no room.
+fn layout_labels(
+    events: &[(&str, i32)],
+    rows: usize,
+    width: i32,
+    room: impl Fn(&str) -> i32,
+) -> (Vec<Placed>, usize) {
+    let mut taken: Vec<Vec<(i32, i32)>> = vec![Vec::new(); rows];
+    let free = |row: &[(i32, i32)], (a, b): (i32, i32)| row.iter().all(|&(c, d)| b <= c || d <= a);
+    let mut placed = Vec::new();
+    let mut skipped = 0;
+    for &(label, x) in events {
+        let w = room(label).min(width);
+        // Left edges that keep the label whole and over x.
+        let (lo, hi) = ((x + 2 - w).max(0), (x - 2).min(width - w));
+        let spot = (0..rows).find_map(|r| {
+            let mut candidates = vec![x - w / 2, lo, hi];
+            for &(c, d) in &taken[r] {
+                candidates.extend([d, c - w]);
+            }
+            candidates
+                .into_iter()
+                .filter(|&l| lo <= l && l <= hi && free(&taken[r], (l, l + w)))
+                .min_by_key(|&l| ((l + w / 2 - x).abs(), l))
+                .map(|l| (r, l))
+        });
+        let Some((row, left)) = spot else {
+            skipped += 1;
+            continue;
+        };
+        taken[row].push((left, left + w));
+        placed.push(Placed {
+            label: label.to_string(),
+            left,
+            width: w,
+            row,
+            x,
+        });
+    }
+    (placed, skipped)
+}
+
 fn draw_trace<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     rows: &[TraceRow],
     events: &[TraceEvent],
     opts: &ChartOptions,
 ) -> Drawn {
-    let area = titled(root, opts, "One run: fear, trust and mobilization by polity")?;
     let ids = polities(rows);
     let colour = |id: &str| {
         ids.iter()
             .position(|x| x == id)
             .map_or(GREY, |i| PALETTE[i % PALETTE.len()])
     };
-    let mut entries: Vec<(String, RGBColor)> = ids.iter().map(|id| (id.clone(), colour(id))).collect();
-    entries.push(("mobilization".into(), BLACK));
     let (w, _) = area.dim_in_pixel();
     let (grid, legend) = area.split_horizontally(w - legend_width(opts, 16));
-    super::side_legend(&legend, opts, "Toward / series", &entries)?;
-    let (_, lh) = legend.dim_in_pixel();
-    let x0 = opts.px(14.0) as i32;
-    for (k, note) in [
-        "solid: fear of it",
-        "dashed: trust in it",
-        "grey: scripted event",
-        "dotted: war begins",
+    let toward: Vec<(String, Key)> = ids.iter().map(|id| (id.clone(), Key::Fill(colour(id)))).collect();
+    let y = legend_block(&legend, opts, opts.px(20.0) as i32, "Toward", &toward)?;
+    let lines = [
+        ("fear of it", FEAR),
+        ("trust in it", TRUST),
+        ("mobilization", MOBILIZATION),
+        ("scripted event", SCRIPTED),
+        ("war begins", WAR),
     ]
-    .iter()
-    .enumerate()
-    {
-        legend
-            .draw(&Text::new(
-                note.to_string(),
-                (x0, lh as i32 - opts.px(30.0 * (4 - k) as f64) as i32),
-                opts.font(15.0).color(&GREY),
-            ))
-            .map_err(err_dbg)?;
-    }
+    .map(|(l, s)| (l.to_string(), Key::Line(s)));
+    let notes_y = legend_block(&legend, opts, y + opts.px(10.0) as i32, "Line", &lines)?;
     let actors: Vec<&String> = ids
         .iter()
         .filter(|id| rows.iter().any(|r| &r.polity == *id))
@@ -168,51 +267,93 @@ fn draw_trace<DB: DrawingBackend>(
         return Err("trace.csv has no rows".into());
     };
     let (t0, t1) = (year_of(start), year_of(end) + 1.0 / 12.0);
-    // Room at the top of the first panel for staggered event labels.
+    // A band at the top for the labels of scripted events, up to five rows.
     let scripted: Vec<&TraceEvent> = events.iter().filter(|e| e.kind == "event").collect();
-    let label_rows = 4usize;
-    let label_px = (opts.font_px(13.0) + 4.0) as u32 * label_rows as u32 + opts.px(6.0);
-    let (labels, panels_area) = grid.split_vertically(label_px.min(grid.dim_in_pixel().1 / 3));
+    let line = opts.font_px(12.0).round() as i32 + opts.px(7.0) as i32;
+    let (gw, gh) = grid.dim_in_pixel();
+    let label_rows = if scripted.is_empty() {
+        0
+    } else {
+        ((gh as i32 / 4 - opts.px(12.0) as i32) / line).clamp(0, 5) as usize
+    };
+    let band = if label_rows == 0 {
+        0
+    } else {
+        label_rows as i32 * line + opts.px(12.0) as i32
+    };
+    let (labels, below) = grid.split_vertically(band as u32);
+    // The axis descriptions, once for all panels: fear on the left, shares on the right.
+    let strip = (opts.font_px(15.0) * 1.8).round() as u32;
+    let (bw, bh) = below.dim_in_pixel();
+    let (left, rest) = below.split_horizontally(strip);
+    let (panels_area, right) = rest.split_horizontally(bw.saturating_sub(2 * strip));
     let n = actors.len();
     let x_area = opts.label_area(13.0, 15.0, 1.4);
+    let middle = ((bh.saturating_sub(x_area)) / 2) as i32;
+    for (strip_area, text, turn) in [
+        (&left, "Fear (fear units)", FontTransform::Rotate270),
+        (
+            &right,
+            "Trust, mobilization (share, 0–1)",
+            FontTransform::Rotate90,
+        ),
+    ] {
+        strip_area
+            .draw(&Text::new(
+                text.to_string(),
+                (strip as i32 / 2, middle),
+                centred(opts, 15.0).transform(turn),
+            ))
+            .map_err(err_dbg)?;
+    }
     let (_, ph) = panels_area.dim_in_pixel();
     let each = ph.saturating_sub(x_area) / n as u32;
     let breaks: Vec<u32> = (1..n as u32).map(|k| k * each).collect();
     let panels = panels_area.split_by_breakpoints([] as [u32; 0], breaks);
+    let mut event_x: Vec<(&str, i32)> = Vec::new();
     for (p, (id, panel)) in actors.iter().zip(&panels).enumerate() {
         let last = p + 1 == n;
         let mine: Vec<&TraceRow> = rows.iter().filter(|r| &r.polity == *id).collect();
-        let values = || mine.iter().flat_map(|r| [r.fear, r.trust, r.mobilization]);
-        let top = values().fold(1.0f64, f64::max) * 1.05;
-        let bottom = values().fold(0.0f64, f64::min);
+        // Fear on its own scale in each panel; trust and mobilization on a share scale.
+        let top = mine.iter().map(|r| r.fear).fold(1.0f64, f64::max) * 1.05;
+        let bottom = mine.iter().map(|r| r.fear).fold(0.0f64, f64::min);
+        let share_top = mine
+            .iter()
+            .flat_map(|r| [r.trust, r.mobilization])
+            .fold(1.0f64, f64::max)
+            * 1.05;
+        let share_bottom = mine
+            .iter()
+            .flat_map(|r| [r.trust, r.mobilization])
+            .fold(0.0f64, f64::min);
+        let tick_area = text_width(opts, 13.0, 5) + opts.px(12.0);
         let mut chart = ChartBuilder::on(panel)
             .margin(opts.px(6.0))
-            .margin_right(opts.px(16.0))
             .caption(id.as_str(), opts.font(16.0))
-            .x_label_area_size(if last {
-                opts.label_area(13.0, 15.0, 1.4)
-            } else {
-                opts.px(8.0)
-            })
-            .y_label_area_size(opts.label_area(13.0, 15.0, 1.9))
+            .x_label_area_size(if last { x_area } else { opts.px(8.0) })
+            .y_label_area_size(tick_area)
+            .right_y_label_area_size(tick_area)
             .build_cartesian_2d(t0..t1, bottom..top)
-            .map_err(err_dbg)?;
+            .map_err(err_dbg)?
+            .set_secondary_coord(t0..t1, share_bottom..share_top);
         let x_fmt = |v: &f64| if last { date_label(*v) } else { String::new() };
         let y_fmt = |v: &f64| format!("{v:.1}");
-        let mut mesh = chart.configure_mesh();
-        mesh.light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_labels(10)
-            .y_labels(4)
-            .x_label_formatter(&x_fmt)
+        let x_desc = if last { "Date (year CE, end of month)" } else { "" };
+        draw_axes(
+            &mut chart,
+            opts,
+            Axis::new(10, &x_fmt, x_desc),
+            Axis::new(4, &y_fmt, ""),
+            Grid::Both,
+            (13.0, 15.0),
+        )?;
+        chart
+            .configure_secondary_axes()
+            .y_labels(3)
             .y_label_formatter(&y_fmt)
-            .y_desc("Level")
             .label_style(opts.font(13.0))
-            .axis_desc_style(opts.font(15.0));
-        if last {
-            mesh.x_desc("Date (year CE, end of month)");
-        }
-        mesh.draw().map_err(err_dbg)?;
+            .draw()
+            .map_err(err_dbg)?;
         for e in events {
             let involved = e.label.split('→').any(|side| side == id.as_str());
             if e.kind == "war" && !involved {
@@ -222,24 +363,21 @@ fn draw_trace<DB: DrawingBackend>(
             let line = [(x, bottom), (x, top)];
             if e.kind == "event" {
                 chart
-                    .draw_series(LineSeries::new(line, GREY.mix(0.7).stroke_width(opts.px(1.2))))
+                    .draw_series(LineSeries::new(line, SCRIPTED.style(opts)))
                     .map_err(err_dbg)?;
+                if p == 0 {
+                    let (px, _) = chart.plotting_area().map_coordinate(&(x, top));
+                    event_x.push((&e.label, px - grid.get_base_pixel().0));
+                }
             } else {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        line,
-                        opts.px(3.0),
-                        opts.px(4.0),
-                        PALETTE[1].stroke_width(opts.px(2.0)),
-                    ))
-                    .map_err(err_dbg)?;
+                chart.draw_series(dashed(line, WAR, opts)).map_err(err_dbg)?;
             }
         }
         let x = |r: &TraceRow| year_of(r.month) + 1.0 / 12.0;
         let mut months: Vec<(f64, f64)> = mine.iter().map(|r| (x(r), r.mobilization)).collect();
         months.dedup_by(|a, b| a.0 == b.0);
         chart
-            .draw_series(LineSeries::new(months, BLACK.stroke_width(opts.px(2.5))))
+            .draw_secondary_series(LineSeries::new(months, MOBILIZATION.style(opts)))
             .map_err(err_dbg)?;
         for other in &ids {
             let toward: Vec<&&TraceRow> = mine.iter().filter(|r| &r.other == other).collect();
@@ -250,46 +388,47 @@ fn draw_trace<DB: DrawingBackend>(
             chart
                 .draw_series(LineSeries::new(
                     toward.iter().map(|r| (x(r), r.fear)),
-                    c.stroke_width(opts.px(2.0)),
+                    Stroke { colour: c, ..FEAR }.style(opts),
                 ))
                 .map_err(err_dbg)?;
             chart
-                .draw_series(DashedLineSeries::new(
+                .draw_secondary_series(dashed(
                     toward.iter().map(|r| (x(r), r.trust)),
-                    opts.px(6.0),
-                    opts.px(4.0),
-                    c.stroke_width(opts.px(1.5)),
+                    Stroke { colour: c, ..TRUST },
+                    opts,
                 ))
                 .map_err(err_dbg)?;
         }
-        if p == 0 {
-            // Event labels above the first panel, staggered over three rows.
-            let line = (opts.font_px(13.0) + 4.0) as i32;
-            let (lx0, _) = labels.get_base_pixel();
-            let (_, ly1) = labels.get_base_pixel();
-            // Each label takes the first row where it does not touch the one before it there.
-            let mut ends = vec![i32::MIN; label_rows];
-            for e in &scripted {
-                let (px, _) = chart
-                    .plotting_area()
-                    .map_coordinate(&(year_of(e.month) + 0.5 / 12.0, top));
-                let half = (f64::from(text_width(opts, 12.0, e.label.chars().count())) / 2.0) as i32 + 4;
-                let Some(row) = ends.iter().position(|&end| px - half > end) else {
-                    continue;
-                };
-                ends[row] = px + half;
-                let y = ly1 + opts.px(4.0) as i32 + row as i32 * line;
-                labels
-                    .draw(&Text::new(
-                        e.label.clone(),
-                        (px - lx0, y - ly1),
-                        opts.font(12.0)
-                            .color(&GREY)
-                            .pos(Pos::new(HPos::Center, VPos::Top)),
-                    ))
-                    .map_err(err_dbg)?;
-            }
-        }
+    }
+    // Event labels in the band, each with a tick under it at its event.
+    let pad = opts.px(6.0) as i32;
+    let (placed, skipped) = layout_labels(&event_x, label_rows, gw as i32, |l| {
+        text_width(opts, 12.0, l.chars().count()) as i32 + pad
+    });
+    let text = opts.font_px(12.0).round() as i32;
+    for p in &placed {
+        let top = band - opts.px(4.0) as i32 - (p.row as i32 + 1) * line;
+        labels
+            .draw(&Text::new(
+                p.label.clone(),
+                (p.left + p.width / 2, top),
+                opts.font(12.0)
+                    .color(&GREY)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(err_dbg)?;
+        labels
+            .draw(&PathElement::new(
+                [(p.x, top + text + 1), (p.x, top + line - 1)],
+                GREY.stroke_width(opts.px(1.2)),
+            ))
+            .map_err(err_dbg)?;
+    }
+    if skipped > 0 {
+        let y = notes_y + opts.px(6.0) as i32;
+        let s = if skipped == 1 { "" } else { "s" };
+        legend_note(&legend, opts, y, &format!("{skipped} event{s} unlabelled"))?;
+        legend_note(&legend, opts, y + line + 2, "(see events.csv)")?;
     }
     Ok(())
 }
