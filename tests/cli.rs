@@ -1,6 +1,7 @@
 //! Command-line tests: they drive the real `jinsong` binary in temporary folders.
 //!
-//! - `summary.json` and `onset_curve.csv` are byte-identical at 1, 2 and 8 threads;
+//! - `summary.json`, `onset_curve.csv` and `events_by_year.csv` are byte-identical at 1, 2 and
+//!   8 threads;
 //! - run R of `trace` is run R of `run` (counts are additive, so the summary of `--runs R+1`
 //!   minus that of `--runs R` is exactly run R);
 //! - every bad input of the issue is refused with a clear message (file, `line:column`, field
@@ -130,7 +131,7 @@ fn summary_is_byte_identical_with_either_chacha_backend() {
     let args = |out: &'static str| ["run", "--runs", "2000", "--seed", "11", "--out", out, "--quiet"];
     ok(dir, &args("fastest"));
     ok_env(dir, &args("portable"), &[("JINSONG_CHACHA_BACKEND", "portable")]);
-    for file in ["summary.json", "onset_curve.csv"] {
+    for file in ["summary.json", "onset_curve.csv", "events_by_year.csv"] {
         let fastest = fs::read(dir.join("fastest").join(file)).unwrap();
         assert!(!fastest.is_empty());
         let portable = fs::read(dir.join("portable").join(file)).unwrap();
@@ -165,7 +166,7 @@ fn summary_is_byte_identical_at_1_2_and_8_threads() {
             "--quiet",
         ],
     );
-    for file in ["summary.json", "onset_curve.csv"] {
+    for file in ["summary.json", "onset_curve.csv", "events_by_year.csv"] {
         let one = fs::read(dir.join("t1").join(file)).unwrap();
         assert!(!one.is_empty());
         for other in ["t2", "t8", "file"] {

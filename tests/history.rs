@@ -311,3 +311,82 @@ fn bad_history_patterns_are_refused_with_their_place() {
         "{words}"
     );
 }
+
+#[test]
+fn events_by_year_counts_the_runs_that_trace_records_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let runs = 40u64;
+    ok(
+        dir,
+        &[
+            "run",
+            "--runs",
+            &runs.to_string(),
+            "--no-charts",
+            "--quiet",
+            "--out",
+            "r",
+        ],
+    );
+    let csv = fs::read_to_string(dir.join("r/events_by_year.csv")).unwrap();
+    // (pair, year, kind, actor) → runs, counted from each run's trace.
+    let mut expected: BTreeMap<(String, i32, String, String), u64> = BTreeMap::new();
+    for r in 0..runs {
+        let out = format!("t{r}");
+        ok(
+            dir,
+            &[
+                "trace",
+                "--run",
+                &r.to_string(),
+                "--no-charts",
+                "--quiet",
+                "--out",
+                &out,
+            ],
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(&out).join("outcome.json")).unwrap()).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for h in json["record"].as_array().unwrap() {
+            let pair = format!("{},{}", h["a"].as_str().unwrap(), h["b"].as_str().unwrap());
+            let year: i32 = h["month"].as_str().unwrap()[..4].parse().unwrap();
+            let by = h["by"].as_str().map(String::from);
+            let kind = h["kind"].as_str().unwrap();
+            // A breach is also a war; talks that ended in a truce are also talks.
+            let kinds: Vec<&str> = match kind {
+                "breach" => vec!["war", "breach"],
+                "truce" => vec!["talks", "truce"],
+                k => vec![k],
+            };
+            for k in kinds {
+                let mut whos = vec!["any".to_string()];
+                whos.extend(by.clone());
+                for w in whos {
+                    seen.insert((pair.clone(), year, k.to_string(), w));
+                }
+            }
+        }
+        for key in seen {
+            *expected.entry(key).or_insert(0) += 1;
+        }
+    }
+    let mut found: BTreeMap<(String, i32, String, String), u64> = BTreeMap::new();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let n: u64 = f[5].parse().unwrap();
+        assert_eq!(f[6].parse::<f64>().unwrap(), n as f64 / runs as f64, "{line}");
+        found.insert(
+            (
+                format!("{},{}", f[0], f[1]),
+                f[2].parse().unwrap(),
+                f[3].to_string(),
+                f[4].to_string(),
+            ),
+            n,
+        );
+    }
+    assert!(found.len() > 50, "{} rows", found.len());
+    assert_eq!(found, expected);
+}

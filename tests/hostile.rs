@@ -133,10 +133,16 @@ fn a_usable_name_writes_only_where_told() {
         &["run", "s.ron", "--runs", "3", "--no-charts", "-q", "--out", "dir"],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let files: BTreeSet<PathBuf> = ["s.ron", "dir", "dir/summary.json", "dir/onset_curve.csv"]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+    let files: BTreeSet<PathBuf> = [
+        "s.ron",
+        "dir",
+        "dir/summary.json",
+        "dir/onset_curve.csv",
+        "dir/events_by_year.csv",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
     assert_eq!(listing(&work), files);
     fs::remove_dir_all(work.join("dir")).unwrap();
     let out = jinsong(&work, &["run", "s.ron", "--runs", "3", "--no-charts", "-q"]);
@@ -147,6 +153,7 @@ fn a_usable_name_writes_only_where_told() {
         "output/x..y-1.z",
         "output/x..y-1.z/summary.json",
         "output/x..y-1.z/onset_curve.csv",
+        "output/x..y-1.z/events_by_year.csv",
     ]
     .iter()
     .map(PathBuf::from)

@@ -7,7 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::outcome::{RunOutcome, NEVER};
+use crate::engine::outcome::{Deed, RunOutcome, NEVER};
+
+/// Kinds of happening counted by year ([`Deed::KINDS`]).
+pub const KINDS: usize = Deed::KINDS.len();
 use crate::model::Model;
 
 /// Mobilization at onset is summed in units of 10⁻⁶.
@@ -51,6 +54,20 @@ pub struct DyadTally {
     pub vassal_lord: [u64; 2],
     /// Runs in which the pair allied.
     pub alliance_runs: u64,
+    /// Runs in which each kind of happening ([`Deed::KINDS`]) came at least once in a year:
+    /// `by_year[(year · KINDS + kind) · 3 + who]`, `who` 0 or 1 for the side that acted, 2 for
+    /// either side (or for a kind without an actor). Years count from the start's year.
+    /// Absent from files of earlier versions.
+    #[serde(default)]
+    pub by_year: Vec<u64>,
+    /// Happenings of each kind by the side that acted (2: kinds without an actor), summed over
+    /// runs: `acted[kind · 3 + who]`. Absent from files of earlier versions.
+    #[serde(default)]
+    pub acted: Vec<u64>,
+    /// How the wars begun in the run ended: by a truce, by a side's end, or not at all (still
+    /// under way at the end). Absent from files of earlier versions.
+    #[serde(default)]
+    pub endings: [u64; 3],
 }
 
 /// Counts over a batch of runs.
@@ -62,12 +79,20 @@ pub struct Tally {
     pub dyads: Vec<DyadTally>,
     /// Per polity: runs in which it ceased to exist.
     pub ceased: Vec<u64>,
+    /// The start's month of the year (0 = January): happenings are counted by calendar year.
+    #[serde(default)]
+    pub first_month: u32,
+    /// Calendar years the span touches.
+    #[serde(default)]
+    pub years: u32,
 }
 
 impl Tally {
     /// An empty tally for `model`.
     pub fn new(model: &Model) -> Tally {
         let months = model.months as usize;
+        let first_month = model.start.month_of_year() - 1;
+        let years = (first_month + model.months.max(1) - 1) / 12 + 1;
         Tally {
             runs: 0,
             dyads: (0..model.dyads.len())
@@ -88,9 +113,14 @@ impl Tally {
                     truces_broken: 0,
                     vassal_lord: [0; 2],
                     alliance_runs: 0,
+                    by_year: vec![0; years as usize * KINDS * 3],
+                    acted: vec![0; KINDS * 3],
+                    endings: [0; 3],
                 })
                 .collect(),
             ceased: vec![0; model.n],
+            first_month,
+            years,
         }
     }
 
@@ -132,6 +162,58 @@ impl Tally {
         for (c, &m) in self.ceased.iter_mut().zip(&run.ceased) {
             *c += u64::from(m != NEVER);
         }
+        self.add_record(run);
+    }
+
+    /// Fold in the run's record: happenings by year (once per run, kind, year and actor) and
+    /// by actor, and how each war ended.
+    fn add_record(&mut self, run: &RunOutcome) {
+        let year = |t: u32| ((self.first_month + t) / 12) as usize;
+        for (k, h) in run.record.iter().enumerate() {
+            let d = usize::from(h.dyad);
+            let y = year(h.month);
+            // Earlier happenings of the same pair in the same year (the record is in order).
+            let earlier = || {
+                run.record[..k]
+                    .iter()
+                    .rev()
+                    .take_while(|e| year(e.month) == y)
+                    .filter(|e| e.dyad == h.dyad)
+            };
+            let Some(t) = self.dyads.get_mut(d) else { continue };
+            for (kind, by) in h.deed.kinds() {
+                if kind == usize::MAX {
+                    continue;
+                }
+                let who = by.map_or(2, usize::from);
+                t.acted[kind * 3 + who] += 1;
+                let seen = |side: Option<u8>| {
+                    earlier().any(|e| {
+                        e.deed
+                            .kinds()
+                            .iter()
+                            .any(|&(k2, b2)| k2 == kind && (side.is_none() || b2 == side))
+                    })
+                };
+                let base = (y * KINDS + kind) * 3;
+                if base + 2 < t.by_year.len() {
+                    if by.is_some() && !seen(by) {
+                        t.by_year[base + who] += 1;
+                    }
+                    if !seen(None) {
+                        t.by_year[base + 2] += 1;
+                    }
+                }
+            }
+            match h.deed {
+                Deed::Talks { truce: true, .. } => t.endings[0] += 1,
+                Deed::Ended { .. } => t.endings[1] += 1,
+                _ => {}
+            }
+        }
+        for (t, o) in self.dyads.iter_mut().zip(&run.dyads) {
+            t.endings[2] += u64::from(o.war_at_end);
+        }
     }
 
     /// Whether this tally has the shape of `model`'s (its pairs, months and polities): a tally
@@ -140,10 +222,13 @@ impl Tally {
         let months = model.months as usize;
         self.dyads.len() == model.dyads.len()
             && self.ceased.len() == model.n
-            && self
-                .dyads
-                .iter()
-                .all(|d| d.onsets_by_month.len() == months && d.initiator_by_month.len() == months)
+            && self.years == Tally::new(model).years
+            && self.dyads.iter().all(|d| {
+                d.onsets_by_month.len() == months
+                    && d.initiator_by_month.len() == months
+                    && d.by_year.len() == self.years as usize * KINDS * 3
+                    && d.acted.len() == KINDS * 3
+            })
     }
 
     /// Add another tally of the same model.
@@ -173,6 +258,15 @@ impl Tally {
             t.truces += o.truces;
             t.truces_broken += o.truces_broken;
             t.alliance_runs += o.alliance_runs;
+            for (x, y) in t.by_year.iter_mut().zip(&o.by_year) {
+                *x += y;
+            }
+            for (x, y) in t.acted.iter_mut().zip(&o.acted) {
+                *x += y;
+            }
+            for k in 0..3 {
+                t.endings[k] += o.endings[k];
+            }
         }
         for (c, o) in self.ceased.iter_mut().zip(&other.ceased) {
             *c += o;

@@ -348,6 +348,9 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
         }
     }
     ws.draws = draws;
+    for (o, s) in ws.outcome.dyads.iter_mut().zip(&ws.status) {
+        o.war_at_end = matches!(s, DyadStatus::War { .. });
+    }
     stream.words_drawn()
 }
 

@@ -44,6 +44,8 @@ pub struct DyadOutcome {
     pub vassal_lord: u8,
     /// Whether an alliance formed during the run.
     pub alliance_formed: bool,
+    /// Whether the pair was at war at the end of the run.
+    pub war_at_end: bool,
 }
 
 impl DyadOutcome {
@@ -62,6 +64,7 @@ impl DyadOutcome {
         truces_broken: 0,
         vassal_lord: 0,
         alliance_formed: false,
+        war_at_end: false,
     };
 }
 
@@ -102,6 +105,39 @@ pub enum Deed {
     },
     /// An alliance or vassal tie dissolved.
     TieDissolved,
+}
+
+impl Deed {
+    /// The names of the kinds of happening, in the order of [`Deed::kind`]: what
+    /// `events_by_year.csv` and `summary.json` call them.
+    pub const KINDS: [&'static str; 9] = [
+        "war",
+        "breach",
+        "talks",
+        "truce",
+        "ended",
+        "peace",
+        "alliance",
+        "vassal",
+        "tie_dissolved",
+    ];
+
+    /// Its kind (an index into [`Deed::KINDS`]) and its actor's side, if it has one: the
+    /// initiator of a war (every war begun, breaches included, is a `war`; a breach is also a
+    /// `breach`), the seeker of talks (talks that ended in a truce are also a `truce`), the side
+    /// that ended, the lord.
+    pub fn kinds(self) -> [(usize, Option<u8>); 2] {
+        const NONE: (usize, Option<u8>) = (usize::MAX, None);
+        match self {
+            Deed::War { by, breach } => [(0, Some(by)), if breach { (1, Some(by)) } else { NONE }],
+            Deed::Talks { by, truce } => [(2, Some(by)), if truce { (3, Some(by)) } else { NONE }],
+            Deed::Ended { side } => [(4, Some(side)), NONE],
+            Deed::Peace => [(5, None), NONE],
+            Deed::Alliance => [(6, None), NONE],
+            Deed::Vassal { lord } => [(7, Some(lord)), NONE],
+            Deed::TieDissolved => [(8, None), NONE],
+        }
+    }
 }
 
 /// One happening of a run's record: at month offset `month`, in pair `dyad` (an index into

@@ -17,8 +17,9 @@ use std::ops::Range;
 
 use super::{Finished, Study, StudyError, StudyKind};
 use crate::batch::fold::Batch;
-use crate::batch::tally::{DyadTally, Tally, MOBILIZATION_UNIT};
+use crate::batch::tally::{DyadTally, Tally, KINDS, MOBILIZATION_UNIT};
 use crate::batch::Counts;
+use crate::engine::outcome::Deed;
 use crate::scenario::Scenario;
 
 /// `summary.json`.
@@ -89,6 +90,20 @@ pub struct DyadSummary {
     pub vassalage: BTreeMap<String, u64>,
     /// Runs in which the pair allied.
     pub alliance_runs: u64,
+    /// Year → kind of happening → who (a polity id, or `any`) → runs in which it happened at
+    /// least once that year. The kinds are `war` (every war begun, by its initiator), `breach`
+    /// (by the side that broke the truce), `talks` and `truce` (by the seeker), `ended` (a war
+    /// ended by a side's end, by that side), `peace`, `alliance`, `vassal` (by the lord) and
+    /// `tie_dissolved`; years without any are left out. Absent from files of earlier versions.
+    #[serde(default)]
+    pub happenings_by_year: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
+    /// Kind → who → happenings per run (breaches by the breaker, truces by the seeker, …).
+    #[serde(default)]
+    pub happenings_per_run: BTreeMap<String, BTreeMap<String, f64>>,
+    /// How the wars begun in the runs ended: by a truce, by a side's end, or not within the
+    /// run (`running_at_end`), as counts of wars.
+    #[serde(default)]
+    pub war_endings: BTreeMap<String, u64>,
 }
 
 /// Results for one polity.
@@ -110,6 +125,73 @@ fn per_run(x: u64, runs: u64) -> f64 {
     } else {
         x as f64 / runs as f64
     }
+}
+
+/// Who acted, for the tables of happenings: a side's polity id, or `any` (either side, or a
+/// kind without an actor).
+fn who(ids: &[&String; 2], w: usize) -> String {
+    match w {
+        0 | 1 => ids[w].clone(),
+        _ => "any".to_string(),
+    }
+}
+
+/// The counts `t.by_year` as (calendar year, kind, who, runs), leaving out zeros.
+fn by_year<'t>(
+    model: &'t Model,
+    t: &'t DyadTally,
+    ids: &'t [&String; 2],
+) -> impl Iterator<Item = (i32, &'static str, String, u64)> + 't {
+    t.by_year
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(move |(slot, &n)| {
+            let (year, kind, w) = (slot / (KINDS * 3), slot / 3 % KINDS, slot % 3);
+            (
+                model.start.year() + year as i32,
+                Deed::KINDS[kind],
+                who(ids, w),
+                n,
+            )
+        })
+}
+
+/// The `happenings_by_year` of a pair's counts `t` (see [`DyadSummary`]).
+fn happenings_by_year(
+    model: &Model,
+    t: &DyadTally,
+    ids: &[&String; 2],
+) -> BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>> {
+    let mut out: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>> = BTreeMap::new();
+    for (year, kind, w, n) in by_year(model, t, ids) {
+        out.entry(year.to_string())
+            .or_default()
+            .entry(kind.to_string())
+            .or_default()
+            .insert(w, n);
+    }
+    out
+}
+
+/// `events_by_year.csv`: one row per pair, year, kind of happening and who (a polity id, or
+/// `any`), with the runs in which it happened at least once that year and their share of all
+/// runs. A tidy table for pandas and R.
+pub fn events_by_year_csv(model: &Model, tally: &Tally) -> String {
+    let mut out = String::from("a,b,year,kind,actor,runs,probability\n");
+    for (&(a, b), t) in model.dyads.iter().zip(&tally.dyads) {
+        let ids = [&model.ids[a], &model.ids[b]];
+        for (year, kind, w, n) in by_year(model, t, &ids) {
+            let _ = writeln!(
+                out,
+                "{},{},{year},{kind},{w},{n},{}",
+                ids[0],
+                ids[1],
+                per_run(n, tally.runs)
+            );
+        }
+    }
+    out
 }
 
 /// Lower median month offset of first onsets, if any.
@@ -186,6 +268,23 @@ impl Summary {
                     truces_broken_per_run: per_run(t.truces_broken, runs),
                     vassalage: by_side_u(t.vassal_lord),
                     alliance_runs: t.alliance_runs,
+                    happenings_by_year: happenings_by_year(model, t, &ids),
+                    happenings_per_run: Deed::KINDS
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(kind, name)| {
+                            let row: BTreeMap<String, f64> = (0..3)
+                                .filter(|&w| t.acted.get(kind * 3 + w).is_some_and(|&x| x > 0))
+                                .map(|w| (who(&ids, w), per_run(t.acted[kind * 3 + w], runs)))
+                                .collect();
+                            (!row.is_empty()).then(|| (name.to_string(), row))
+                        })
+                        .collect(),
+                    war_endings: ["truce", "state_end", "running_at_end"]
+                        .iter()
+                        .zip(t.endings)
+                        .map(|(k, n)| (k.to_string(), n))
+                        .collect(),
                 }
             })
             .collect();
@@ -263,7 +362,60 @@ impl Summary {
         if !quiet.is_empty() {
             let _ = writeln!(out, "no war in any of {} runs: {}", self.runs, quiet.join(", "));
         }
+        self.history_table(&mut out);
         out
+    }
+
+    /// The whole history per pair that fought or tied: wars and months at war per run, truces
+    /// and breaches (by the breaker), ties, and how the wars ended.
+    fn history_table(&self, out: &mut String) {
+        let mut rows: Vec<&DyadSummary> = self
+            .dyads
+            .iter()
+            .filter(|d| !d.happenings_per_run.is_empty())
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        rows.sort_by(|x, y| y.wars_per_run.total_cmp(&x.wars_per_run));
+        let _ = writeln!(
+            out,
+            "{:<16} {:>8} {:>10} {:>7}  {:<22} {:<18} wars ended: truce · state's end · running",
+            "per run", "wars", "months war", "truces", "breaches by", "ties (alliance/vassal)"
+        );
+        let of = |d: &DyadSummary, kind: &str, who: &str| {
+            d.happenings_per_run
+                .get(kind)
+                .and_then(|m| m.get(who))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        for d in rows {
+            let breaches = format!(
+                "{} {:.2} · {} {:.2}",
+                d.a,
+                of(d, "breach", &d.a),
+                d.b,
+                of(d, "breach", &d.b)
+            );
+            let vassal = of(d, "vassal", &d.a) + of(d, "vassal", &d.b);
+            let ties = format!("{:.2}/{:.2}", of(d, "alliance", "any"), vassal);
+            let ended: u64 = d.war_endings.values().sum();
+            let pct = |k: &str| 100.0 * per_run(d.war_endings.get(k).copied().unwrap_or(0), ended);
+            let _ = writeln!(
+                out,
+                "{:<16} {:>8.2} {:>10.1} {:>7.2}  {:<22} {:<18} {:.0}% · {:.0}% · {:.0}%",
+                format!("{}–{}", d.a, d.b),
+                d.wars_per_run,
+                d.months_at_war_per_run,
+                d.truces_per_run,
+                breaches,
+                ties,
+                pct("truce"),
+                pct("state_end"),
+                pct("running_at_end")
+            );
+        }
     }
 }
 
@@ -388,9 +540,13 @@ impl Study for RunStudy {
                     "onset_curve.csv".into(),
                     onset_curve_csv(&self.model, &tally).into_bytes(),
                 ),
+                (
+                    "events_by_year.csv".into(),
+                    events_by_year_csv(&self.model, &tally).into_bytes(),
+                ),
             ],
             head,
-            wrote: "summary.json and onset_curve.csv".into(),
+            wrote: "summary.json, onset_curve.csv and events_by_year.csv".into(),
             variant: None,
         })
     }
