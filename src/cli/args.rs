@@ -134,7 +134,7 @@ pub struct ChartArgs {
     /// Chart formats, comma-separated: svg, png.
     #[arg(long, value_name = "LIST", default_value = "svg,png")]
     pub format: String,
-    /// Chart size in pixels (SVG: user units), WIDTHxHEIGHT.
+    /// Chart size in pixels (SVG: user units), WIDTHxHEIGHT, at least 800x500.
     #[arg(long, value_name = "WxH", default_value = "1200x750")]
     pub size: String,
     /// Leave titles off the charts (journals put them in captions).
