@@ -780,15 +780,14 @@ mod tests {
             run(&[(10, WAR_A), (30, TRUCE_A)], 10..31),
             run(&[], 0..0),
         ];
-        let within = "Happens(event: (kind: Truce, a: \"a\", b: \"b\"), window: After(event: (kind: War, a: \"a\", b: \"b\", nth: 1), within: 6))";
-        assert_eq!(holds(within, &runs), [true, false, false], "no anchor: no window");
-        let between = "Happens(event: (kind: Talks, a: \"a\", b: \"b\", by: \"b\"), window: Between(from: \"1201-01\", to: \"1201-03\"))";
-        assert_eq!(holds(between, &runs), [true, false, false]);
-        // Before an anchor that never comes: the whole run.
-        let before = "Happens(event: (kind: War, a: \"a\", b: \"b\"), window: Before(event: (kind: Breach, a: \"a\", b: \"b\")))";
-        assert_eq!(holds(before, &runs), [true, true, false]);
-        let nth = "Happens(event: (kind: Talks, a: \"a\", b: \"b\", nth: 2))";
-        assert_eq!(holds(nth, &runs), [true, false, false]);
+        for (rule, expected) in [
+            ("Happens(event: (kind: Truce, a: \"a\", b: \"b\"), window: After(event: (kind: War, a: \"a\", b: \"b\", nth: 1), within: 6))", [true, false, false]),
+            ("Happens(event: (kind: Talks, a: \"a\", b: \"b\", by: \"b\"), window: Between(from: \"1201-01\", to: \"1201-03\"))", [true, false, false]),
+            ("Happens(event: (kind: War, a: \"a\", b: \"b\"), window: Before(event: (kind: Breach, a: \"a\", b: \"b\")))", [true, true, false]),
+            ("Happens(event: (kind: Talks, a: \"a\", b: \"b\", nth: 2))", [true, false, false]),
+        ] {
+            assert_eq!(holds(rule, &runs), expected, "{rule}");
+        }
     }
 
     #[test]
@@ -806,27 +805,42 @@ mod tests {
             },
             run(&[(50, WAR_A)], 50..120),
         ];
-        let two_wars = "Count(event: (kind: War, a: \"a\", b: \"b\"), at_least: 2)";
-        assert_eq!(holds(two_wars, &runs), [true, false, false]);
-        let at_most_one = "Count(event: (kind: War, a: \"a\", b: \"b\"), at_most: 1)";
-        assert_eq!(holds(at_most_one, &runs), [false, true, true]);
-        let breach_by_b = "Happens(event: (kind: Breach, a: \"a\", b: \"b\", by: \"b\"))";
-        assert_eq!(holds(breach_by_b, &runs), [true, false, false]);
-        // c's end comes before the first war in run 2 only; without a war it still precedes.
-        let order = "Precedes(first: (kind: End, polity: \"c\"), then: (kind: War, a: \"a\", b: \"b\"))";
-        assert_eq!(holds(order, &runs), [false, true, false]);
-        let truce = "WarEnds(a: \"a\", b: \"b\", nth: 1, how: Truce)";
-        assert_eq!(holds(truce, &runs), [true, false, false]);
-        let state_end = "WarEnds(a: \"a\", b: \"b\", nth: 1, how: StateEnd)";
-        assert_eq!(holds(state_end, &runs), [false, true, false]);
-        let running = "WarEnds(a: \"a\", b: \"b\", nth: 1, how: Running)";
-        assert_eq!(holds(running, &runs), [false, false, true]);
-        let second_never = "WarEnds(a: \"a\", b: \"b\", nth: 2, how: Running)";
-        assert_eq!(
-            holds(second_never, &runs),
-            [true, false, false],
-            "run 1's second war runs to the end"
-        );
+        for (rule, expected) in [
+            (
+                "Count(event: (kind: War, a: \"a\", b: \"b\"), at_least: 2)",
+                [true, false, false],
+            ),
+            (
+                "Count(event: (kind: War, a: \"a\", b: \"b\"), at_most: 1)",
+                [false, true, true],
+            ),
+            (
+                "Happens(event: (kind: Breach, a: \"a\", b: \"b\", by: \"b\"))",
+                [true, false, false],
+            ),
+            (
+                "Precedes(first: (kind: End, polity: \"c\"), then: (kind: War, a: \"a\", b: \"b\"))",
+                [false, true, false],
+            ),
+            (
+                "WarEnds(a: \"a\", b: \"b\", nth: 1, how: Truce)",
+                [true, false, false],
+            ),
+            (
+                "WarEnds(a: \"a\", b: \"b\", nth: 1, how: StateEnd)",
+                [false, true, false],
+            ),
+            (
+                "WarEnds(a: \"a\", b: \"b\", nth: 1, how: Running)",
+                [false, false, true],
+            ),
+            (
+                "WarEnds(a: \"a\", b: \"b\", nth: 2, how: Running)",
+                [true, false, false],
+            ),
+        ] {
+            assert_eq!(holds(rule, &runs), expected, "{rule}");
+        }
     }
 
     #[test]
@@ -836,33 +850,16 @@ mod tests {
             run(&[(0, WAR_A)], 0..120),
             run(&[], 0..0),
         ];
-        let half = "WarShare(a: \"a\", b: \"b\", window: Between(from: \"1200-11\", to: \"1201-10\"), at_least: 0.5)";
-        assert_eq!(holds(half, &runs), [true, true, false]);
-        let most_peace = "WarShare(a: \"a\", b: \"b\", at_most: 0.1)";
-        assert_eq!(holds(most_peace, &runs), [true, false, true]);
-        let peace = "PeaceHolds(a: \"a\", b: \"b\", window: After(event: (kind: Truce, a: \"a\", b: \"b\")))";
-        assert_eq!(
-            holds(peace, &runs),
-            [false, false, false],
-            "the truce month is at war; no truce: no window"
-        );
-        let peace_after =
-            "PeaceHolds(a: \"a\", b: \"b\", window: Between(from: \"1201-05\", to: \"1209-12\"))";
-        assert_eq!(holds(peace_after, &runs), [true, false, true]);
-        // Run 1's first war: months 10 ..= 15, six months, ended. Run 2's: still running.
-        let six = "WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 6, at_most: 6)";
-        assert_eq!(holds(six, &runs), [true, false, false]);
-        let long = "WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 100)";
-        assert_eq!(
-            holds(long, &runs),
-            [false, true, false],
-            "a running war meets a lower bound it passed"
-        );
-        let bounded = "WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 1, at_most: 500)";
-        assert_eq!(
-            holds(bounded, &runs),
-            [true, false, false],
-            "a running war has no known length"
-        );
+        for (rule, expected) in [
+            ("PeaceHolds(a: \"a\", b: \"b\", window: Between(from: \"1201-05\", to: \"1209-12\"))", [true, false, true]),
+            ("WarShare(a: \"a\", b: \"b\", window: Between(from: \"1200-11\", to: \"1201-10\"), at_least: 0.5)", [true, true, false]),
+            ("WarShare(a: \"a\", b: \"b\", at_most: 0.1)", [true, false, true]),
+            ("PeaceHolds(a: \"a\", b: \"b\", window: After(event: (kind: Truce, a: \"a\", b: \"b\")))", [false, false, false]),
+            ("WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 6, at_most: 6)", [true, false, false]),
+            ("WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 100)", [false, true, false]),
+            ("WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 1, at_most: 500)", [true, false, false]),
+        ] {
+            assert_eq!(holds(rule, &runs), expected, "{rule}");
+        }
     }
 }
