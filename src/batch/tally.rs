@@ -168,18 +168,17 @@ impl Tally {
     /// Fold in the run's record: happenings by year (once per run, kind, year and actor) and
     /// by actor, and how each war ended.
     fn add_record(&mut self, run: &RunOutcome) {
-        let year = |t: u32| ((self.first_month + t) / 12) as usize;
+        // The (pair, kind · 3 + who) already counted in the current year: the record is in
+        // order, so a small list restarted each year tells a first happening from a repeat.
+        const SEEN: usize = 256;
+        let mut seen = [(0u16, 0u8); SEEN];
+        let (mut n_seen, mut current) = (0, usize::MAX);
         for (k, h) in run.record.iter().enumerate() {
             let d = usize::from(h.dyad);
-            let y = year(h.month);
-            // Earlier happenings of the same pair in the same year (the record is in order).
-            let earlier = || {
-                run.record[..k]
-                    .iter()
-                    .rev()
-                    .take_while(|e| year(e.month) == y)
-                    .filter(|e| e.dyad == h.dyad)
-            };
+            let y = ((self.first_month + h.month) / 12) as usize;
+            if y != current {
+                (n_seen, current) = (0, y);
+            }
             let Some(t) = self.dyads.get_mut(d) else { continue };
             for (kind, by) in h.deed.kinds() {
                 if kind == usize::MAX {
@@ -187,22 +186,37 @@ impl Tally {
                 }
                 let who = by.map_or(2, usize::from);
                 t.acted[kind * 3 + who] += 1;
-                let seen = |side: Option<u8>| {
-                    earlier().any(|e| {
-                        e.deed
-                            .kinds()
-                            .iter()
-                            .any(|&(k2, b2)| k2 == kind && (side.is_none() || b2 == side))
-                    })
-                };
                 let base = (y * KINDS + kind) * 3;
-                if base + 2 < t.by_year.len() {
-                    if by.is_some() && !seen(by) {
-                        t.by_year[base + who] += 1;
+                if base + 2 >= t.by_year.len() {
+                    continue;
+                }
+                let mut first = |slot: usize| {
+                    let key = (h.dyad, slot as u8);
+                    if n_seen < SEEN {
+                        if seen[..n_seen].contains(&key) {
+                            return false;
+                        }
+                        seen[n_seen] = key;
+                        n_seen += 1;
+                        return true;
                     }
-                    if !seen(None) {
-                        t.by_year[base + 2] += 1;
-                    }
+                    // More than SEEN different happenings in a year: look back in the record.
+                    !run.record[..k]
+                        .iter()
+                        .rev()
+                        .take_while(|e| (self.first_month + e.month) / 12 == y as u32)
+                        .any(|e| {
+                            e.dyad == h.dyad
+                                && e.deed.kinds().iter().any(|&(k2, b2)| {
+                                    k2 == kind && (slot % 3 == 2 || b2.map_or(2, usize::from) == slot % 3)
+                                })
+                        })
+                };
+                if by.is_some() && first(kind * 3 + who) {
+                    t.by_year[base + who] += 1;
+                }
+                if first(kind * 3 + 2) {
+                    t.by_year[base + 2] += 1;
                 }
             }
             match h.deed {

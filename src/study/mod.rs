@@ -30,6 +30,7 @@ use crate::scenario::Scenario;
 
 pub mod attribute;
 pub mod calibrate;
+pub mod check;
 pub mod compare;
 pub mod dyad;
 pub mod run;

@@ -1,0 +1,196 @@
+//! Checks of result files read back (by `jinsong plot`): a file that is valid JSON but
+//! nonsense (no scenario, a probability outside 0..1, an interval that does not hold its
+//! estimate, a year outside the span, more onsets than runs) is refused with what is wrong,
+//! before anything is drawn or written.
+
+use super::attribute::Attribution;
+use super::compare::Comparison;
+use super::run::Summary;
+use super::score::ScoreReport;
+use super::sensitivity::Sensitivity;
+
+/// `Err` naming `what` unless `0 ≤ lo ≤ p ≤ hi ≤ 1` (all finite).
+fn probability(what: &str, p: f64, [lo, hi]: [f64; 2]) -> Result<(), String> {
+    let ok = [p, lo, hi].iter().all(|x| x.is_finite()) && 0.0 <= lo && lo <= p && p <= hi && hi <= 1.0;
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "{what}: {p} with interval [{lo}, {hi}] is not a probability inside its interval"
+        )),
+    }
+}
+
+/// `Err` naming `what` unless `value` is finite and in `lo ..= hi`.
+fn within(what: &str, value: f64, lo: f64, hi: f64) -> Result<(), String> {
+    match value.is_finite() && (lo..=hi).contains(&value) {
+        true => Ok(()),
+        false => Err(format!("{what}: {value} is out of range ({lo} ..= {hi})")),
+    }
+}
+
+/// `Err(message)` when `bad`.
+fn refuse(bad: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    match bad {
+        true => Err(message()),
+        false => Ok(()),
+    }
+}
+
+impl Summary {
+    /// Whether this summary (read from `summary.json`) is one a run can write: see the module
+    /// docs.
+    pub fn check(&self) -> Result<(), String> {
+        refuse(self.runs == 0, || "runs: 0 (a batch has at least one run)".into())?;
+        refuse(self.end < self.start, || {
+            format!("end {} is before start {}", self.end, self.start)
+        })?;
+        refuse(self.dyads.is_empty(), || {
+            "dyads: none (a scenario has at least two polities)".into()
+        })?;
+        let years = self.start.year()..=self.end.year();
+        for d in &self.dyads {
+            let pair = format!("dyads {}–{}", d.a, d.b);
+            probability(&format!("{pair}: war_probability"), d.war_probability, d.ci95)?;
+            let onsets: u64 = d.onset_by_year.values().sum();
+            refuse(onsets > self.runs, || {
+                format!("{pair}: {onsets} first onsets in {} runs", self.runs)
+            })?;
+            let expected = d.war_probability * self.runs as f64;
+            refuse((onsets as f64 - expected).abs() > 0.5, || {
+                format!("{pair}: onset_by_year counts {onsets} onsets, war_probability says {expected}")
+            })?;
+            for year in d.onset_by_year.keys().chain(d.initiator_by_year.keys()) {
+                let y: i32 = year
+                    .parse()
+                    .map_err(|_| format!("{pair}: `{year}` is not a year"))?;
+                refuse(!years.contains(&y), || {
+                    format!("{pair}: year {y} lies outside {} .. {}", self.start, self.end)
+                })?;
+            }
+            let started: u64 = d.initiator_counts.values().sum();
+            refuse(started != onsets, || {
+                format!("{pair}: {started} initiators for {onsets} first onsets")
+            })?;
+            if let Some(m) = d.median_onset {
+                refuse(m < self.start || m > self.end, || {
+                    format!("{pair}: median onset {m} outside the span")
+                })?;
+            }
+        }
+        for p in &self.polities {
+            probability(
+                &format!("polities {}: ceased_probability", p.id),
+                p.ceased_probability,
+                p.ci95,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ScoreReport {
+    /// Whether this report (read from `scores.json`) is one `score` can write.
+    pub fn check(&self) -> Result<(), String> {
+        refuse(self.scenarios.is_empty(), || "scenarios: none".into())?;
+        refuse(self.patterns.is_empty(), || "patterns: none".into())?;
+        for s in &self.scenarios {
+            refuse(s.runs == 0, || format!("scenario {}: 0 runs", s.scenario))?;
+            refuse(s.patterns.0.len() != self.patterns.len(), || {
+                format!(
+                    "scenario {}: {} pattern rates for {} patterns",
+                    s.scenario,
+                    s.patterns.0.len(),
+                    self.patterns.len()
+                )
+            })?;
+            for (name, r) in s
+                .patterns
+                .0
+                .iter()
+                .chain(std::iter::once(&("joint".to_string(), s.joint.clone())))
+            {
+                probability(&format!("scenario {}: {name}", s.scenario), r.rate, r.ci95)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Comparison {
+    /// Whether this comparison (read from `compare.json`) is one `compare` can write.
+    pub fn check(&self) -> Result<(), String> {
+        refuse(self.scenarios.is_empty(), || "scenarios: none".into())?;
+        for s in &self.scenarios {
+            probability(&format!("scenario {}", s.scenario), s.probability, s.ci95)?;
+        }
+        refuse(self.differences.len() + 1 != self.scenarios.len(), || {
+            format!(
+                "{} differences for {} scenarios",
+                self.differences.len(),
+                self.scenarios.len()
+            )
+        })?;
+        for d in &self.differences {
+            let [lo, hi] = d.ci95;
+            refuse(!(lo <= d.difference && d.difference <= hi), || {
+                format!("difference {}: outside its interval", d.scenario)
+            })?;
+            within(&format!("difference {}", d.scenario), d.difference, -1.0, 1.0)?;
+            within(
+                &format!("difference {}: p_value", d.scenario),
+                d.p_value,
+                0.0,
+                1.0,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Attribution {
+    /// Whether this attribution (read from `attribution.json`) is one `attribute` can write.
+    pub fn check(&self) -> Result<(), String> {
+        refuse(self.runs == 0, || "runs: 0".into())?;
+        refuse(self.mechanisms.is_empty(), || "mechanisms: none".into())?;
+        probability("all_on", self.all_on.probability, self.all_on.ci95)?;
+        probability("all_off", self.all_off.probability, self.all_off.ci95)?;
+        for m in &self.mechanisms {
+            within(&format!("mechanism {}", m.mechanism), m.shapley, -1.0, 1.0)?;
+            let [lo, hi] = m.ci95;
+            within(&format!("mechanism {}: interval", m.mechanism), lo, -1.0, 1.0)?;
+            within(&format!("mechanism {}: interval", m.mechanism), hi, lo, 1.0)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sensitivity {
+    /// Whether this analysis (read from `sensitivity.json`) is one `sensitivity` can write.
+    pub fn check(&self) -> Result<(), String> {
+        refuse(self.parameters.is_empty(), || "parameters: none".into())?;
+        refuse(self.samples < 2 || self.runs == 0, || {
+            "samples and runs must be positive".into()
+        })?;
+        refuse(
+            self.evaluations != self.samples * (self.parameters.len() + 2),
+            || {
+                format!(
+                    "{} evaluations for {} samples of {} parameters",
+                    self.evaluations,
+                    self.samples,
+                    self.parameters.len()
+                )
+            },
+        )?;
+        within("outcome_mean", self.outcome_mean, 0.0, 1.0)?;
+        within("outcome_variance", self.outcome_variance, 0.0, 0.25)?;
+        for p in &self.parameters {
+            for (what, x) in [("first order", p.first_order), ("total", p.total)] {
+                refuse(!x.is_finite(), || {
+                    format!("{}: {what} index {x} is not a number", p.path)
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
