@@ -107,7 +107,7 @@ impl ScoreReport {
                 .patterns
                 .0
                 .iter()
-                .chain(std::iter::once(&("joint".to_string(), s.joint.clone())))
+                .chain(std::iter::once(&("joint".to_string(), s.joint)))
             {
                 probability(&format!("scenario {}: {name}", s.scenario), r.rate, r.ci95)?;
             }
