@@ -9,9 +9,11 @@ use std::process::Output;
 use crate::common::{text, SMALL};
 use jinsong::charts::{
     attribution, compare_curves, compare_forest, load_run_results, onset_curves, onset_years,
-    parse_compare_curves, parse_formats, parse_size, parse_trace, parse_trace_events, scores, trace,
-    ChartOptions, CompareCurveRow, CurveRow, Format,
+    parse_compare_curves, parse_events_by_year, parse_formats, parse_size, parse_trace, parse_trace_events,
+    scores, timeline, trace, ChartOptions, CompareCurveRow, CurveRow, Format, HappeningRow,
+    MAX_TIMELINE_PANELS,
 };
+use jinsong::patterns::{Kind, PatternSet, Rule, Window};
 use jinsong::study::attribute::Attribution;
 use jinsong::study::compare::Comparison;
 use jinsong::study::run::Summary;
@@ -1183,7 +1185,9 @@ fn sizes_below_the_readable_minimum_are_refused_with_the_minimum_named() {
 #[test]
 fn at_the_smallest_size_no_two_texts_overlap() {
     let tmp = TempDir::new().unwrap();
-    let (_, summary, rows) = small_run(tmp.path());
+    let (run, summary, rows) = small_run(tmp.path());
+    let happenings = events_by_year(&run);
+    let (base_summary, base_happenings) = baseline_happenings(tmp.path());
     let (c, curves) = fixed_comparison();
     let trace_rows = two_polity_trace(3.0);
     let events = parse_trace_events("month,kind,label\n1205-01,event,border_incident\n").unwrap();
@@ -1199,33 +1203,289 @@ fn at_the_smallest_size_no_two_texts_overlap() {
         ),
         ("scores", scores(&fixed_scores(), Format::Svg, &opts)),
         ("trace", trace(&trace_rows, &events, Format::Svg, &opts)),
+        ("timeline", timeline(&summary, &happenings, Format::Svg, &opts)),
+        (
+            "timeline (baseline, with marks)",
+            timeline(&base_summary, &base_happenings, Format::Svg, &opts),
+        ),
     ];
     for (name, bytes) in charts {
-        let svg = svg(bytes);
-        let texts: Vec<SvgText> = svg_texts(&svg)
-            .into_iter()
-            .filter(|t| !t.turned && !t.text.is_empty())
-            .collect();
-        // Texts side by side need a gap of a quarter of their size at least.
-        let spaced = |t: &SvgText| {
-            let (l, top, r, bottom) = text_box(t);
-            (l - t.size / 8.0, top, r + t.size / 8.0, bottom)
-        };
-        for (i, a) in texts.iter().enumerate() {
-            let b = text_box(a);
+        assert_no_text_overlaps(name, &svg(bytes), 800.0);
+    }
+}
+
+/// No two horizontal texts of `svg` (the chart `name`, `width` pixels wide) overlap, with a
+/// gap of a quarter of their size side by side, and none leaves the canvas.
+fn assert_no_text_overlaps(name: &str, svg: &str, width: f64) {
+    let texts: Vec<SvgText> = svg_texts(svg)
+        .into_iter()
+        .filter(|t| !t.turned && !t.text.is_empty())
+        .collect();
+    // Texts side by side need a gap of a quarter of their size at least.
+    let spaced = |t: &SvgText| {
+        let (l, top, r, bottom) = text_box(t);
+        (l - t.size / 8.0, top, r + t.size / 8.0, bottom)
+    };
+    for (i, a) in texts.iter().enumerate() {
+        let b = text_box(a);
+        assert!(
+            b.0 >= -1.0 && b.2 <= width + 1.0,
+            "{name}: `{}` leaves the canvas: {b:?}",
+            a.text
+        );
+        for t in &texts[i + 1..] {
             assert!(
-                b.0 >= -1.0 && b.2 <= 801.0,
-                "{name}: `{}` leaves the canvas: {b:?}",
-                a.text
+                !overlap(spaced(a), spaced(t)),
+                "{name}: `{}` overlaps `{}`",
+                a.text,
+                t.text
             );
-            for t in &texts[i + 1..] {
-                assert!(
-                    !overlap(spaced(a), spaced(t)),
-                    "{name}: `{}` overlaps `{}`",
-                    a.text,
-                    t.text
-                );
-            }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// run → timeline (events_by_year.csv, with HISTORY.md's dated rows shaded)
+// ---------------------------------------------------------------------------------------------
+
+/// The rows of `events_by_year.csv` in the run folder `run`.
+fn events_by_year(run: &Path) -> Vec<HappeningRow> {
+    parse_events_by_year(&fs::read_to_string(run.join("events_by_year.csv")).unwrap()).unwrap()
+}
+
+/// A `run` of the baseline (500 runs, no charts) in `dir/baseline`: its summary and the rows of
+/// its `events_by_year.csv`.
+fn baseline_happenings(dir: &Path) -> (Summary, Vec<HappeningRow>) {
+    let scenario = crate::common::baseline_path();
+    let scenario = scenario.to_str().unwrap();
+    let args = [
+        "run",
+        scenario,
+        "--runs",
+        "500",
+        "--out",
+        "baseline",
+        "--quiet",
+        "--no-charts",
+    ];
+    ok(dir, &args);
+    let run = dir.join("baseline");
+    (load_run_results(&run).unwrap().0, events_by_year(&run))
+}
+
+/// The kinds of happening the timeline draws, as `events_by_year.csv` and pattern files name
+/// them.
+const TIMELINE_KINDS: [(&str, Kind); 6] = [
+    ("war", Kind::War),
+    ("breach", Kind::Breach),
+    ("talks", Kind::Talks),
+    ("truce", Kind::Truce),
+    ("alliance", Kind::Alliance),
+    ("vassal", Kind::Vassal),
+];
+
+#[test]
+fn run_draws_the_timeline_and_plot_redraws_the_same_bytes() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", "small.ron", "--runs", "200", "--out", out, "--quiet"];
+        args.extend(extra);
+        ok(dir, &args);
+    };
+    run("drawn", &[]);
+    run("bare", &["--no-charts"]);
+    for f in ["events_by_year.csv", "timeline.svg", "timeline.png"] {
+        assert!(dir.join("drawn").join(f).is_file(), "run wrote {f}");
+    }
+    assert!(!dir.join("bare/timeline.svg").exists());
+    let (w, h, colours) = decode_png(&fs::read(dir.join("drawn/timeline.png")).unwrap());
+    assert_eq!((w, h), (1200, 750));
+    assert!(colours > 1, "the PNG is blank");
+    let svg = fs::read_to_string(dir.join("drawn/timeline.svg")).unwrap();
+    assert_well_formed_xml(&svg);
+    assert!(svg.contains("small: probability of each happening by year (200 runs)"));
+    assert!(svg.contains("Probability (share of runs)") && svg.contains("Year (CE)"));
+
+    let out = ok(dir, &["plot", "bare"]);
+    assert!(
+        text(&out.stdout).contains("timeline.svg"),
+        "{}",
+        text(&out.stdout)
+    );
+    for f in ["timeline.svg", "timeline.png"] {
+        assert_eq!(
+            fs::read(dir.join("drawn").join(f)).unwrap(),
+            fs::read(dir.join("bare").join(f)).unwrap(),
+            "{f}: plot gives what run drew"
+        );
+    }
+}
+
+#[test]
+fn timeline_has_a_panel_per_pair_that_happened_and_shades_the_dated_rows_of_jin_and_song() {
+    let tmp = TempDir::new().unwrap();
+    let (summary, rows) = baseline_happenings(tmp.path());
+    let svg = svg(timeline(&summary, &rows, Format::Svg, &options(1200, 750, true)));
+
+    // The pairs with a happening of a kind drawn, most happenings first.
+    let mut pairs: Vec<(String, u64)> = summary
+        .dyads
+        .iter()
+        .map(|d| {
+            let total = rows
+                .iter()
+                .filter(|r| r.a == d.a && r.b == d.b && r.actor == "any")
+                .filter(|r| TIMELINE_KINDS.iter().any(|(k, _)| *k == r.kind))
+                .map(|r| r.runs)
+                .sum();
+            (
+                format!("{} – {}", name(&summary, &d.a), name(&summary, &d.b)),
+                total,
+            )
+        })
+        .filter(|(_, total)| *total > 0)
+        .collect();
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.1));
+    assert!(
+        pairs.len() > 1,
+        "the baseline has happenings in several pairs: {pairs:?}"
+    );
+    for (i, (label, _)) in pairs.iter().enumerate() {
+        let panel = format!(">\n{label}\n<");
+        assert_eq!(
+            svg.contains(&panel),
+            i < MAX_TIMELINE_PANELS,
+            "{label}: a panel for each of the {MAX_TIMELINE_PANELS} pairs with most happenings"
+        );
+    }
+    let left_out = pairs.len().saturating_sub(MAX_TIMELINE_PANELS);
+    if left_out > 0 {
+        let s = if left_out == 1 { "" } else { "s" };
+        assert!(svg.contains(&format!("{left_out} more pair{s} not shown")));
+    }
+    assert!(
+        svg.contains(">\nJin – Northern Song\n<"),
+        "Jin – Song has a panel"
+    );
+
+    // Every top-level Happens row with a Between window of Jin and Song is shaded and labelled.
+    let file = crate::common::scenarios_dir().join("patterns/timeline.ron");
+    let patterns = PatternSet::parse("timeline.ron", &fs::read_to_string(file).unwrap()).unwrap();
+    let jin_song: Vec<&str> = patterns
+        .patterns
+        .iter()
+        .filter(|p| match &p.rule {
+            Rule::Happens(h) => {
+                let pair = (h.event.a.as_deref(), h.event.b.as_deref());
+                matches!(h.window, Window::Between(_))
+                    && TIMELINE_KINDS.iter().any(|(_, k)| *k == h.event.kind)
+                    && (pair == (Some("jin"), Some("song")) || pair == (Some("song"), Some("jin")))
+            }
+            _ => false,
+        })
+        .map(|p| p.name.as_str())
+        .collect();
+    assert!(jin_song.contains(&"jin_invades_1125"), "{jin_song:?}");
+    for name in &jin_song {
+        assert!(
+            svg.contains(&format!(">\n{name}\n<")),
+            "the mark {name} is labelled"
+        );
+    }
+    let shaded = svg.matches("opacity=\"0.16\"").count();
+    assert!(shaded >= jin_song.len(), "{shaded} shaded windows");
+    // Windows after another happening, other rules and rules under Not are no marks.
+    for name in [
+        "talks_at_first_siege",
+        "truce_1126",
+        "long_war",
+        "koryo_refuses_song",
+    ] {
+        assert!(!svg.contains(name), "{name} is not a dated window");
+    }
+    for legend in [
+        "war begun",
+        "truce broken",
+        "talks",
+        "truce concluded",
+        "alliance formed",
+        "vassal tie formed",
+        "HISTORY.md: dated row",
+        "(scenarios/patterns/timeline.ron)",
+    ] {
+        assert!(
+            svg.contains(&format!(">\n{legend}\n<")),
+            "the legend says `{legend}`"
+        );
+    }
+    assert_no_text_overlaps("timeline", &svg, 1200.0);
+
+    // Without happenings, the chart says so.
+    let none = timeline(&summary, &[], Format::Svg, &options(1200, 750, true)).unwrap();
+    let none = String::from_utf8(none).unwrap();
+    assert!(none.contains("No war, talks, truce or tie in any pair"));
+}
+
+#[test]
+fn plot_without_events_by_year_draws_the_other_run_charts() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let (run, _, _) = small_run(dir);
+    // A folder written before events_by_year.csv existed.
+    fs::remove_file(run.join("events_by_year.csv")).unwrap();
+    let out = ok(dir, &["plot", "run"]);
+    for f in [
+        "onset_curves.svg",
+        "onset_curves.png",
+        "onset_years.svg",
+        "onset_years.png",
+    ] {
+        assert!(run.join(f).is_file(), "plot drew {f}");
+    }
+    assert!(!run.join("timeline.svg").exists() && !run.join("timeline.png").exists());
+    assert!(!text(&out.stdout).contains("timeline"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn plot_on_a_corrupted_events_by_year_names_the_file_and_line_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let (run, _, _) = small_run(dir);
+    let good = fs::read_to_string(run.join("events_by_year.csv")).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    assert!(lines.len() > 3, "the fixture has happenings: {good}");
+    // Line 3 with its last field (or its pair) replaced.
+    let with_line_3 = |line: String| {
+        let mut v: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        v[2] = line;
+        v.join("\n") + "\n"
+    };
+    let (head, _) = lines[2].rsplit_once(',').unwrap();
+    let (_, tail) = lines[2].split_once(',').unwrap();
+    let (_, tail) = tail.split_once(',').unwrap();
+    let cases = [
+        (with_line_3(format!("{head},0.x5")), "line 3: probability `0.x5`"),
+        (with_line_3(format!("{head},1.5")), "line 3: probability `1.5`"),
+        (
+            with_line_3(format!("a,zz,{tail}")),
+            "pair a–zz is not in summary.json",
+        ),
+        ("a,b,year\n".to_string(), "line 1: expected the header"),
+    ];
+    for (contents, expect) in cases {
+        fs::write(run.join("events_by_year.csv"), &contents).unwrap();
+        let before = listing(dir);
+        let out = jinsong(dir, &["plot", "run"]);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "plot succeeded with {contents}");
+        assert!(
+            stderr.contains("events_by_year.csv"),
+            "the message names the file: {stderr}"
+        );
+        assert!(stderr.contains(expect), "the message says `{expect}`: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(listing(dir), before, "plot wrote nothing");
     }
 }

@@ -6,8 +6,9 @@
 //! than on it, and draws a title that [`ChartOptions::title`] can drop (journals put titles in
 //! captions).
 //!
-//! Charts are drawn only from saved results ([`Summary`] and the rows of `onset_curve.csv`), so
-//! `jinsong plot DIR` redraws them without running anything. Rendering is deterministic: the
+//! Charts are drawn only from saved results (for a `run`: [`Summary`] and the rows of
+//! `onset_curve.csv` and `events_by_year.csv`), so `jinsong plot DIR` redraws them without
+//! running anything. Rendering is deterministic: the
 //! same results give the same bytes.
 
 use std::fmt;
@@ -342,11 +343,7 @@ pub fn load_run_results(dir: &Path) -> Result<(Summary, Vec<CurveRow>), ChartErr
 /// `summary.json` and `onset_curve.csv` of a `run`, checked against each other.
 fn run_results(files: &dyn ResultFiles) -> Result<(Summary, Vec<CurveRow>), ChartError> {
     let read = |name: &str| files.text(name);
-    let (file, text) = read("summary.json")?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|e| ChartError::Input {
-        file: file.clone(),
-        problem: format!("not a valid summary ({e})"),
-    })?;
+    let summary: Summary = read_json(files, "summary.json", "summary")?;
     let (file, text) = read("onset_curve.csv")?;
     let rows = parse_onset_curve(&text).map_err(|problem| ChartError::Input {
         file: file.clone(),
@@ -366,19 +363,64 @@ fn run_results(files: &dyn ResultFiles) -> Result<(Summary, Vec<CurveRow>), Char
     Ok((summary, rows))
 }
 
-/// The charts of a `run`, by name without extension.
-pub const RUN_CHARTS: [&str; 2] = ["onset_curves", "onset_years"];
+/// `events_by_year.csv` of a `run`, checked against its summary (every pair in it, every year
+/// inside the run, no more runs than the summary's); `None` when the file is not there (a
+/// folder written before it existed).
+fn run_events(files: &dyn ResultFiles, summary: &Summary) -> Result<Option<Vec<HappeningRow>>, ChartError> {
+    if !files.has("events_by_year.csv") {
+        return Ok(None);
+    }
+    let (file, text) = files.text("events_by_year.csv")?;
+    let rows = parse_events_by_year(&text).map_err(|problem| ChartError::Input {
+        file: file.clone(),
+        problem,
+    })?;
+    let (y0, y1) = (summary.start.year(), summary.end.year());
+    for r in &rows {
+        let problem = if !summary.dyads.iter().any(|d| d.a == r.a && d.b == r.b) {
+            format!(
+                "pair {}–{} is not in summary.json (are the files from the same run?)",
+                r.a, r.b
+            )
+        } else if r.year < y0 || r.year > y1 {
+            format!(
+                "year {} of pair {}–{} is outside the run ({y0} .. {y1} in summary.json)",
+                r.year, r.a, r.b
+            )
+        } else if r.runs > summary.runs {
+            format!(
+                "{} runs in {} of pair {}–{}, but summary.json has {} runs in all",
+                r.runs, r.year, r.a, r.b, summary.runs
+            )
+        } else {
+            continue;
+        };
+        return Err(ChartError::Input { file, problem });
+    }
+    Ok(Some(rows))
+}
+
+/// The charts of a `run`, by name without extension (`timeline` only where
+/// `events_by_year.csv` is there).
+pub const RUN_CHARTS: [&str; 3] = ["onset_curves", "onset_years", "timeline"];
 
 /// Draw every chart of a `run` in every format of `opts`: (file name, bytes or error), in a
-/// fixed order. A panic inside the drawing library is caught and reported as an error.
+/// fixed order; `timeline` only when the rows of `events_by_year.csv` are given (`events`). A
+/// panic inside the drawing library is caught and reported as an error.
 pub fn render_run_charts(
     summary: &Summary,
     rows: &[CurveRow],
+    events: Option<&[HappeningRow]>,
     opts: &ChartOptions,
 ) -> Vec<(String, Result<Vec<u8>, ChartError>)> {
-    render_each(&RUN_CHARTS, opts, |name, format| match name {
+    let names = match events {
+        Some(_) => &RUN_CHARTS[..],
+        None => &RUN_CHARTS[..2],
+    };
+    render_each(names, opts, |name, format| match name {
         "onset_curves" => onset_curves(summary, rows, format, opts),
-        _ => onset_years(summary, format, opts),
+        "onset_years" => onset_years(summary, format, opts),
+        _ => timeline(summary, events.unwrap_or_default(), format, opts),
     })
 }
 
@@ -462,16 +504,22 @@ impl ResultFiles for MemoryFiles<'_> {
 }
 
 /// Read and decode a JSON result file; `what` says what it should be ("a summary").
-fn read_json<T: serde::de::DeserializeOwned>(
+fn read_json<T: serde::de::DeserializeOwned + crate::study::check::Checked>(
     files: &dyn ResultFiles,
     name: &str,
     what: &str,
 ) -> Result<T, ChartError> {
     let (file, text) = files.text(name)?;
-    serde_json::from_str(&text).map_err(|e| ChartError::Input {
-        file,
+    let value: T = serde_json::from_str(&text).map_err(|e| ChartError::Input {
+        file: file.clone(),
         problem: format!("not a valid {what} ({e})"),
-    })
+    })?;
+    // Valid JSON can still be nonsense (a probability of 2, a year 99999): refused too.
+    value.check().map_err(|problem| ChartError::Input {
+        file,
+        problem: format!("{problem} (no command of jinsong writes that)"),
+    })?;
+    Ok(value)
 }
 
 /// Parse a CSV result file with `parse`; the error names the file.
@@ -485,6 +533,11 @@ fn read_csv<T>(
 }
 
 /// Draw the charts of a study of kind `kind` from its result files (none for a calibration).
+///
+/// A `run` ([`RUN_CHARTS`]): `onset_curves` and `onset_years` from `summary.json` and
+/// `onset_curve.csv`, and `timeline` from `events_by_year.csv` (with `summary.json`) when that
+/// file is there; a folder written before it existed draws the other two. Each CSV file's pairs
+/// must be `summary.json`'s.
 pub fn draw_study(
     kind: StudyKind,
     files: &dyn ResultFiles,
@@ -493,7 +546,8 @@ pub fn draw_study(
     Ok(match kind {
         StudyKind::Run => {
             let (summary, rows) = run_results(files)?;
-            render_run_charts(&summary, &rows, opts)
+            let events = run_events(files, &summary)?;
+            render_run_charts(&summary, &rows, events.as_deref(), opts)
         }
         StudyKind::Score => render_score_charts(&read_json(files, "scores.json", "score report")?, opts),
         StudyKind::Calibrate => Vec::new(),
@@ -537,10 +591,12 @@ pub fn draw_trace(files: &dyn ResultFiles, opts: &ChartOptions) -> Result<Render
 
 /// Re-draw every chart of a finished output folder from the result files found in it: each
 /// study kind whose [`StudyKind::chart_inputs`] are there (`summary.json`/`onset_curve.csv`,
-/// `scores.json`, `compare.json`/`compare_curves.csv`, `attribution.json`, `sweep.csv`,
-/// `sensitivity.json`), and `trace.csv`/`events.csv` of a trace. Every chart is drawn before
-/// anything is returned, so a missing or corrupted file (named in the error) means nothing is
-/// written. A folder with none of these files is an error naming `summary.json`.
+/// with `events_by_year.csv` for the `timeline` chart when it is there; `scores.json`,
+/// `compare.json`/`compare_curves.csv`, `attribution.json`, `sweep.csv`, `sensitivity.json`),
+/// and `trace.csv`/`events.csv` of a trace (see [`draw_study`]). Every chart is drawn before
+/// anything is returned, so a missing or corrupted file (named in the error, with the line for
+/// a CSV file) means nothing is written. A folder with none of these files is an error naming
+/// `summary.json`.
 pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let files = Folder(dir);
     let mut rendered: Rendered = Vec::new();
@@ -1359,9 +1415,9 @@ fn draw_onset_years<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A panel's caption, `head` and `tail` on one line (`head tail`) if it fits the panel's width
-/// at 17 points, else on two lines, each shrunk to fit (to the 11-pixel floor); returns the
-/// panel below it.
+/// A panel's caption, `head` and `tail` on one line (`head tail`, or `head` alone when `tail` is
+/// empty) if it fits the panel's width at 17 points, else on two lines, each shrunk to fit (to
+/// the 11-pixel floor); returns the panel below it.
 fn panel_caption<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     opts: &ChartOptions,
@@ -1370,11 +1426,11 @@ fn panel_caption<DB: DrawingBackend>(
 ) -> Result<DrawingArea<DB, Shift>, String> {
     let (w, _) = panel.dim_in_pixel();
     let room = w.saturating_sub(2 * opts.px(10.0));
-    let one = format!("{head} {tail}");
+    let one = format!("{head} {tail}").trim_end().to_string();
     let lines: Vec<&str> = if text_width(opts, 17.0, one.chars().count()) <= room {
         vec![&one]
     } else {
-        vec![head, tail]
+        [head, tail].into_iter().filter(|l| !l.is_empty()).collect()
     };
     let mut y = opts.px(4.0) as i32;
     for line in lines {
@@ -1405,6 +1461,7 @@ impl FromStr for Format {
 mod compare;
 mod hypothesis;
 mod sweep;
+mod timeline;
 mod trace;
 pub use compare::{
     compare_curves, compare_forest, parse_compare_curves, render_compare_charts, CompareCurveRow,
@@ -1416,6 +1473,9 @@ pub use hypothesis::{
 pub use sweep::{
     parse_sweep_csv, render_sensitivity_charts, render_sweep_charts, sensitivity, sweep, SweepRow,
     SweepTable, SENSITIVITY_CHARTS, SWEEP_CHARTS,
+};
+pub use timeline::{
+    parse_events_by_year, timeline, HappeningRow, EVENTS_BY_YEAR_HEADER, MAX_TIMELINE_PANELS,
 };
 pub use trace::{
     parse_trace, parse_trace_events, render_trace_charts, trace, TraceEvent, TraceRow, TRACE_CHARTS,

@@ -174,44 +174,74 @@ where
 
 /// A label placed in the band above the panels: its text, left edge, width and row (0 lowest),
 /// and its event's x.
-struct Placed {
-    label: String,
-    left: i32,
-    width: i32,
-    row: usize,
-    x: i32,
+pub(super) struct Placed {
+    pub(super) label: String,
+    pub(super) left: i32,
+    pub(super) width: i32,
+    pub(super) row: usize,
+    pub(super) x: i32,
 }
 
-/// Lay out the labels of `events` (text and the event's x, in order of time) in `rows` rows of
-/// a band `width` pixels wide, each label `room(text)` pixels wide: a label stays inside the
-/// band and over its event (a tick under it marks the event), as near centred on it as it can,
-/// in the lowest row where it touches no other label. Returns the labels placed and how many
-/// found no room.
-fn layout_labels(
+/// Lay out the labels of `events` (text and the event's x, in order of x) in `rows` rows of a
+/// band `width` pixels wide, each label `room(text)` pixels wide: a label stays inside the band
+/// and over its event (a tick under it marks the event), in the lowest row where it touches no
+/// other label, as near centred on its event as it can. With `clear_ticks` (ticks that run down
+/// from each label's row through the rows below it), no label covers another label's tick, and
+/// each label sits as near as it can to ending at its own tick (so that the ticks of the labels
+/// after it pass to its right), in a higher row rather than over a tick still to come where it
+/// can. Returns the labels placed and how many found no room.
+pub(super) fn layout_labels(
     events: &[(&str, i32)],
     rows: usize,
     width: i32,
+    clear_ticks: bool,
     room: impl Fn(&str) -> i32,
 ) -> (Vec<Placed>, usize) {
     let mut taken: Vec<Vec<(i32, i32)>> = vec![Vec::new(); rows];
     let free = |row: &[(i32, i32)], (a, b): (i32, i32)| row.iter().all(|&(c, d)| b <= c || d <= a);
-    let mut placed = Vec::new();
+    let mut placed: Vec<Placed> = Vec::new();
     let mut skipped = 0;
-    for &(label, x) in events {
+    for (i, &(label, x)) in events.iter().enumerate() {
         let w = room(label).min(width);
         // Left edges that keep the label whole and over x.
         let (lo, hi) = ((x + 2 - w).max(0), (x - 2).min(width - w));
-        let spot = (0..rows).find_map(|r| {
-            let mut candidates = vec![x - w / 2, lo, hi];
-            for &(c, d) in &taken[r] {
-                candidates.extend([d, c - w]);
-            }
-            candidates
-                .into_iter()
-                .filter(|&l| lo <= l && l <= hi && free(&taken[r], (l, l + w)))
-                .min_by_key(|&l| ((l + w / 2 - x).abs(), l))
-                .map(|l| (r, l))
-        });
+        // The ticks passing through row r (of the labels above it), as spans to keep clear.
+        let ticks_through = |r: usize| -> Vec<(i32, i32)> {
+            placed
+                .iter()
+                .filter(|p| clear_ticks && p.row > r)
+                .map(|p| (p.x - 1, p.x + 2))
+                .collect()
+        };
+        // The events still to place, whose ticks a label had better leave clear.
+        let later: Vec<(i32, i32)> = match clear_ticks {
+            true => events[i + 1..].iter().map(|&(_, x)| (x - 1, x + 2)).collect(),
+            false => Vec::new(),
+        };
+        let ideal = if clear_ticks { x + 2 - w } else { x - w / 2 };
+        let find = |strict: bool| {
+            (0..rows).find_map(|r| {
+                // Its own tick would cross a label of a row below.
+                if clear_ticks && (0..r).any(|q| taken[q].iter().any(|&(c, d)| c - 1 <= x && x <= d)) {
+                    return None;
+                }
+                let ticks = ticks_through(r);
+                let mut candidates = vec![x - w / 2, lo, hi];
+                let avoid = if strict { &later[..] } else { &[] };
+                for &(c, d) in taken[r].iter().chain(&ticks).chain(avoid) {
+                    candidates.extend([d, c - w]);
+                }
+                candidates
+                    .into_iter()
+                    .filter(|&l| {
+                        let span = (l, l + w);
+                        lo <= l && l <= hi && free(&taken[r], span) && free(&ticks, span) && free(avoid, span)
+                    })
+                    .min_by_key(|&l| ((l - ideal).abs(), l))
+                    .map(|l| (r, l))
+            })
+        };
+        let spot = find(true).or_else(|| find(false));
         let Some((row, left)) = spot else {
             skipped += 1;
             continue;
@@ -402,7 +432,7 @@ fn draw_trace<DB: DrawingBackend>(
     }
     // Event labels in the band, each with a tick under it at its event.
     let pad = opts.px(6.0) as i32;
-    let (placed, skipped) = layout_labels(&event_x, label_rows, gw as i32, |l| {
+    let (placed, skipped) = layout_labels(&event_x, label_rows, gw as i32, false, |l| {
         text_width(opts, 12.0, l.chars().count()) as i32 + pad
     });
     let text = opts.font_px(12.0).round() as i32;
