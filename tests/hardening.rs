@@ -483,3 +483,109 @@ fn trace_prints_the_turning_points_and_full_the_whole_chronicle() {
         "{whole}"
     );
 }
+
+/// `plot` refuses result files that are valid JSON but nonsense, names what is wrong, and
+/// leaves the good charts as they were.
+#[test]
+fn plot_refuses_nonsense_results_and_keeps_the_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["run", "--runs", "300", "--out", "r", "--quiet"]);
+    let baseline = root().join("scenarios/baseline.ron");
+    let b = baseline.to_str().unwrap();
+    ok(dir, &["score", b, b, "--runs", "100", "--out", "s", "--quiet"]);
+    ok(dir, &["compare", b, b, "--runs", "100", "--out", "c", "--quiet"]);
+    let chart = fs::read(dir.join("r/onset_curves.svg")).unwrap();
+    let summary = fs::read_to_string(dir.join("r/summary.json")).unwrap();
+    let json = |s: &str| -> serde_json::Value { serde_json::from_str(s).unwrap() };
+    let cases: Vec<(&str, &str, serde_json::Value, &str)> = vec![
+        (
+            "r",
+            "summary.json",
+            {
+                let mut v = json(&summary);
+                v["dyads"][0]["war_probability"] = (-0.5).into();
+                v
+            },
+            "not a probability",
+        ),
+        (
+            "r",
+            "summary.json",
+            {
+                let mut v = json(&summary);
+                v["dyads"][1]["onset_by_year"]["-5"] = 1.into();
+                v
+            },
+            "year",
+        ),
+        (
+            "r",
+            "summary.json",
+            {
+                let mut v = json(&summary);
+                v["dyads"][1]["onset_by_year"]["99999"] = 1.into();
+                v
+            },
+            "year 99999",
+        ),
+        (
+            "r",
+            "summary.json",
+            {
+                let mut v = json(&summary);
+                v["dyads"][1]["onset_by_year"]["1125"] = 1_000_000_000_000_000u64.into();
+                v
+            },
+            "first onsets in 300 runs",
+        ),
+        (
+            "r",
+            "summary.json",
+            {
+                let mut v = json(&summary);
+                v["runs"] = 0.into();
+                v
+            },
+            "runs: 0",
+        ),
+        (
+            "s",
+            "scores.json",
+            {
+                let mut v = json(&fs::read_to_string(dir.join("s/scores.json")).unwrap());
+                v["scenarios"] = serde_json::json!([]);
+                v
+            },
+            "scenarios: none",
+        ),
+        (
+            "c",
+            "compare.json",
+            {
+                let mut v = json(&fs::read_to_string(dir.join("c/compare.json")).unwrap());
+                v["scenarios"][0]["probability"] = 1.5.into();
+                v
+            },
+            "not a probability",
+        ),
+    ];
+    for (folder, file, value, needle) in cases {
+        let path = dir.join(folder).join(file);
+        let good = fs::read(&path).unwrap();
+        fs::write(&path, value.to_string()).unwrap();
+        let out = jinsong(dir, &["plot", folder]);
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{file}: {needle}");
+        assert!(
+            err.contains(file) && err.contains(needle),
+            "{file}: `{needle}` not in {err}"
+        );
+        fs::write(&path, good).unwrap();
+    }
+    assert_eq!(
+        fs::read(dir.join("r/onset_curves.svg")).unwrap(),
+        chart,
+        "the good chart is kept"
+    );
+}

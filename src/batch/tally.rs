@@ -168,54 +168,40 @@ impl Tally {
     /// Fold in the run's record: happenings by year (once per run, kind, year and actor) and
     /// by actor, and how each war ended.
     fn add_record(&mut self, run: &RunOutcome) {
-        // The (pair, kind · 3 + who) already counted in the current year: the record is in
-        // order, so a small list restarted each year tells a first happening from a repeat.
-        const SEEN: usize = 256;
-        let mut seen = [(0u16, 0u8); SEEN];
-        let (mut n_seen, mut current) = (0, usize::MAX);
-        for (k, h) in run.record.iter().enumerate() {
-            let d = usize::from(h.dyad);
+        // Which (pair, kind · 3 + who) were already counted in the current year: the record is
+        // in order, so a set cleared at each new year tells a first happening from a repeat.
+        let mut seen = Seen::new(self.dyads.len());
+        let mut current = usize::MAX;
+        for h in &run.record {
             let y = ((self.first_month + h.month) / 12) as usize;
             if y != current {
-                (n_seen, current) = (0, y);
+                seen.clear();
+                current = y;
             }
+            let d = usize::from(h.dyad);
             let Some(t) = self.dyads.get_mut(d) else { continue };
-            for (kind, by) in h.deed.kinds() {
-                if kind == usize::MAX {
-                    continue;
-                }
-                let who = by.map_or(2, usize::from);
+            // Its kind, its actor, and a second kind it also is (a breach is a war, a truce
+            // is talks): see `Deed::KINDS`.
+            let (kind, by, also) = match h.deed {
+                Deed::War { by, breach } => (0, Some(by), breach.then_some(1)),
+                Deed::Talks { by, truce } => (2, Some(by), truce.then_some(3)),
+                Deed::Ended { side } => (4, Some(side), None),
+                Deed::Peace => (5, None, None),
+                Deed::Alliance => (6, None, None),
+                Deed::Vassal { lord } => (7, Some(lord), None),
+                Deed::TieDissolved => (8, None, None),
+            };
+            let who = by.map_or(2, usize::from);
+            for kind in std::iter::once(kind).chain(also) {
                 t.acted[kind * 3 + who] += 1;
                 let base = (y * KINDS + kind) * 3;
                 if base + 2 >= t.by_year.len() {
                     continue;
                 }
-                let mut first = |slot: usize| {
-                    let key = (h.dyad, slot as u8);
-                    if n_seen < SEEN {
-                        if seen[..n_seen].contains(&key) {
-                            return false;
-                        }
-                        seen[n_seen] = key;
-                        n_seen += 1;
-                        return true;
-                    }
-                    // More than SEEN different happenings in a year: look back in the record.
-                    !run.record[..k]
-                        .iter()
-                        .rev()
-                        .take_while(|e| (self.first_month + e.month) / 12 == y as u32)
-                        .any(|e| {
-                            e.dyad == h.dyad
-                                && e.deed.kinds().iter().any(|&(k2, b2)| {
-                                    k2 == kind && (slot % 3 == 2 || b2.map_or(2, usize::from) == slot % 3)
-                                })
-                        })
-                };
-                if by.is_some() && first(kind * 3 + who) {
+                if who != 2 && seen.first(d, kind * 3 + who) {
                     t.by_year[base + who] += 1;
                 }
-                if first(kind * 3 + 2) {
+                if seen.first(d, kind * 3 + 2) {
                     t.by_year[base + 2] += 1;
                 }
             }
@@ -285,5 +271,51 @@ impl Tally {
         for (c, o) in self.ceased.iter_mut().zip(&other.ceased) {
             *c += o;
         }
+    }
+}
+
+/// A set of (pair, slot) keys, `slot < 3 · KINDS`: a bit set on the stack for scenarios of up
+/// to 37 pairs (9 polities), a list beyond.
+struct Seen {
+    bits: [u64; 16],
+    words: usize,
+    list: Vec<(usize, usize)>,
+}
+
+impl Seen {
+    fn new(dyads: usize) -> Seen {
+        let keys = dyads * 3 * KINDS;
+        Seen {
+            bits: [0; 16],
+            words: if keys <= 16 * 64 {
+                keys.div_ceil(64)
+            } else {
+                usize::MAX
+            },
+            list: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self.words {
+            usize::MAX => self.list.clear(),
+            w => self.bits[..w].fill(0),
+        }
+    }
+
+    /// Whether (`d`, `slot`) is new; it is in the set afterwards.
+    fn first(&mut self, d: usize, slot: usize) -> bool {
+        if self.words == usize::MAX {
+            let new = !self.list.contains(&(d, slot));
+            if new {
+                self.list.push((d, slot));
+            }
+            return new;
+        }
+        let key = d * 3 * KINDS + slot;
+        let (w, bit) = (key / 64, 1u64 << (key % 64));
+        let new = self.bits[w] & bit == 0;
+        self.bits[w] |= bit;
+        new
     }
 }

@@ -108,8 +108,10 @@ pub enum Deed {
 }
 
 impl Deed {
-    /// The names of the kinds of happening, in the order of [`Deed::kind`]: what
-    /// `events_by_year.csv` and `summary.json` call them.
+    /// The names of the kinds of happening counted by year: what `events_by_year.csv` and
+    /// `summary.json` call them. Every war begun is a `war` (a breach is also a `breach`) and
+    /// all talks are `talks` (those that ended in a truce are also a `truce`); the actor is the
+    /// initiator, the breaker, the seeker, the side that ended or the lord.
     pub const KINDS: [&'static str; 9] = [
         "war",
         "breach",
@@ -121,23 +123,6 @@ impl Deed {
         "vassal",
         "tie_dissolved",
     ];
-
-    /// Its kind (an index into [`Deed::KINDS`]) and its actor's side, if it has one: the
-    /// initiator of a war (every war begun, breaches included, is a `war`; a breach is also a
-    /// `breach`), the seeker of talks (talks that ended in a truce are also a `truce`), the side
-    /// that ended, the lord.
-    pub fn kinds(self) -> [(usize, Option<u8>); 2] {
-        const NONE: (usize, Option<u8>) = (usize::MAX, None);
-        match self {
-            Deed::War { by, breach } => [(0, Some(by)), if breach { (1, Some(by)) } else { NONE }],
-            Deed::Talks { by, truce } => [(2, Some(by)), if truce { (3, Some(by)) } else { NONE }],
-            Deed::Ended { side } => [(4, Some(side)), NONE],
-            Deed::Peace => [(5, None), NONE],
-            Deed::Alliance => [(6, None), NONE],
-            Deed::Vassal { lord } => [(7, Some(lord)), NONE],
-            Deed::TieDissolved => [(8, None), NONE],
-        }
-    }
 }
 
 /// One happening of a run's record: at month offset `month`, in pair `dyad` (an index into

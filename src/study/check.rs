@@ -9,6 +9,23 @@ use super::run::Summary;
 use super::score::ScoreReport;
 use super::sensitivity::Sensitivity;
 
+/// A result file that can be checked once read back.
+pub trait Checked {
+    /// Whether it is one the command that writes it can write (see the module docs).
+    fn check(&self) -> Result<(), String>;
+}
+
+macro_rules! checked {
+    ($($t:ty),*) => {
+        $(impl Checked for $t {
+            fn check(&self) -> Result<(), String> {
+                <$t>::check(self)
+            }
+        })*
+    };
+}
+checked!(Summary, ScoreReport, Comparison, Attribution, Sensitivity);
+
 /// `Err` naming `what` unless `0 ≤ lo ≤ p ≤ hi ≤ 1` (all finite).
 fn probability(what: &str, p: f64, [lo, hi]: [f64; 2]) -> Result<(), String> {
     let ok = [p, lo, hi].iter().all(|x| x.is_finite()) && 0.0 <= lo && lo <= p && p <= hi && hi <= 1.0;
@@ -51,14 +68,6 @@ impl Summary {
         for d in &self.dyads {
             let pair = format!("dyads {}–{}", d.a, d.b);
             probability(&format!("{pair}: war_probability"), d.war_probability, d.ci95)?;
-            let onsets: u64 = d.onset_by_year.values().sum();
-            refuse(onsets > self.runs, || {
-                format!("{pair}: {onsets} first onsets in {} runs", self.runs)
-            })?;
-            let expected = d.war_probability * self.runs as f64;
-            refuse((onsets as f64 - expected).abs() > 0.5, || {
-                format!("{pair}: onset_by_year counts {onsets} onsets, war_probability says {expected}")
-            })?;
             for year in d.onset_by_year.keys().chain(d.initiator_by_year.keys()) {
                 let y: i32 = year
                     .parse()
@@ -67,6 +76,14 @@ impl Summary {
                     format!("{pair}: year {y} lies outside {} .. {}", self.start, self.end)
                 })?;
             }
+            let onsets: u64 = d.onset_by_year.values().sum();
+            refuse(onsets > self.runs, || {
+                format!("{pair}: {onsets} first onsets in {} runs", self.runs)
+            })?;
+            let expected = d.war_probability * self.runs as f64;
+            refuse((onsets as f64 - expected).abs() > 0.5, || {
+                format!("{pair}: onset_by_year counts {onsets} onsets, war_probability says {expected}")
+            })?;
             let started: u64 = d.initiator_counts.values().sum();
             refuse(started != onsets, || {
                 format!("{pair}: {started} initiators for {onsets} first onsets")
@@ -150,7 +167,6 @@ impl Comparison {
 impl Attribution {
     /// Whether this attribution (read from `attribution.json`) is one `attribute` can write.
     pub fn check(&self) -> Result<(), String> {
-        refuse(self.runs == 0, || "runs: 0".into())?;
         refuse(self.mechanisms.is_empty(), || "mechanisms: none".into())?;
         probability("all_on", self.all_on.probability, self.all_on.ci95)?;
         probability("all_off", self.all_off.probability, self.all_off.ci95)?;
