@@ -3,7 +3,7 @@
 //! `--shard`) or finish: the study's files, its charts, the calibrated variant, the table.
 //! `jinsong merge` adds the parts' counts and finishes through the same code.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
@@ -125,7 +125,7 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let base = relative_to(&variant.base, &folder)?;
+        let base = crate::output::relative_to(&variant.base, &folder)?;
         crate::output::write_atomic(&target, variant.text(&base).as_bytes())?;
         wrote = format!("{} and {wrote}", target.display());
     }
@@ -137,25 +137,6 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
         ))?;
     }
     Ok(())
-}
-
-/// The path of `target` relative to the folder `from` (both as given or relative to the
-/// working directory), for the `base` of a written variant.
-fn relative_to(target: &Path, from: &Path) -> Result<String> {
-    let target =
-        std::fs::canonicalize(target).with_context(|| format!("cannot resolve {}", target.display()))?;
-    let from = std::fs::canonicalize(from).with_context(|| format!("cannot resolve {}", from.display()))?;
-    let t: Vec<_> = target.components().collect();
-    let f: Vec<_> = from.components().collect();
-    let common = t.iter().zip(&f).take_while(|(x, y)| x == y).count();
-    let mut rel = PathBuf::new();
-    for _ in common..f.len() {
-        rel.push("..");
-    }
-    for c in &t[common..] {
-        rel.push(c);
-    }
-    Ok(rel.to_string_lossy().replace('\\', "/"))
 }
 
 /// `jinsong merge` of parts written by study `S` (already checked to belong together, in shard

@@ -122,7 +122,7 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
     let settings: ScoreSettings = ScoreStudy::settings_for(&patterns_file, &patterns, scenarios, runs)?;
     let study = ScoreStudy::with_patterns(settings, seed, &patterns)?;
-    run_study(&study, &a.batch, plan(&a.batch, "score", charts)?)
+    run_study(&study, &a.batch, plan(&a.batch, StudyKind::Score.name(), charts)?)
 }
 
 /// Refuse a `calibrate --write` target that is a folder, whose folder does not exist (none is
@@ -227,7 +227,11 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         scenarios,
     };
     let study = CompareStudy::new(settings, seed)?;
-    run_study(&study, &a.batch, plan(&a.batch, "compare", charts)?)
+    run_study(
+        &study,
+        &a.batch,
+        plan(&a.batch, StudyKind::Compare.name(), charts)?,
+    )
 }
 
 /// `jinsong attribute`.

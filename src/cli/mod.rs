@@ -209,17 +209,6 @@ fn plot(a: PlotArgs) -> Result<()> {
     emit(&format!("wrote {}/{}\n", dir.display(), names.join(", ")))
 }
 
-/// Whether `text` is a pattern file (`(patterns: …)`) rather than a scenario.
-fn is_pattern_file(text: &str) -> bool {
-    let code: String = text
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let rest = code.trim_start().strip_prefix('(').unwrap_or("");
-    rest.trim_start().starts_with("patterns")
-}
-
 /// `jinsong check PATTERNS`: the patterns checked against a scenario, each rule in words.
 fn check_patterns(a: &CheckArgs) -> Result<()> {
     let file = a.scenario.display().to_string();
@@ -238,74 +227,13 @@ fn check_patterns(a: &CheckArgs) -> Result<()> {
 }
 
 fn check(a: CheckArgs) -> Result<()> {
-    let head = crate::scenario::read_input(&a.scenario, "file").map(|t| is_pattern_file(&t));
+    let head = crate::scenario::read_input(&a.scenario, "file")
+        .map(|t| crate::patterns::PatternSet::is_pattern_file(&t));
     if head.unwrap_or(false) {
         return check_patterns(&a);
     }
     let loaded = load(Some(&a.scenario), &a.set)?;
-    let sc = &loaded.scenario;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: scenario `{}`, {} .. {}, seed {}, {} runs",
-        a.scenario.display(),
-        sc.name,
-        sc.start,
-        sc.end,
-        sc.seed,
-        sc.runs
-    );
-    let off: Vec<&str> = crate::scenario::Mechanisms::NAMES
-        .iter()
-        .copied()
-        .filter(|n| {
-            let mut m = sc.mechanisms;
-            m.switch_mut(n).is_some_and(|s| !*s)
-        })
-        .collect();
-    let except = match off.is_empty() {
-        true => String::new(),
-        false => format!(" except {}", off.join(", ")),
-    };
-    let _ = writeln!(out, "mechanisms: all on{except}");
-    for p in &sc.polities {
-        let _ = writeln!(
-            out,
-            "polity {:<8} {:<14} strength {:.2} potential {:.2} mobilization {:.2} lag {} stability {:.2} fear_gain {} fear_decay {} war_threshold {} war_propensity {} greed {} isolation {} rigidity {}",
-            p.id, p.name, p.strength, p.potential, p.mobilization, p.mobilization_lag, p.stability,
-            p.fear_gain, p.fear_decay, p.war_threshold, p.war_propensity, p.greed, p.isolation, p.status_rigidity
-        );
-    }
-    for r in &sc.relations {
-        let _ = writeln!(
-            out,
-            "relation {:>8} → {:<8} contact {:.2} trust {:.2} fear {:.2} grievance {} provocation_rate {} restraint {}",
-            r.from, r.to, r.contact, r.trust, r.fear, r.grievance, r.provocation_rate, r.restraint
-        );
-    }
-    for s in &sc.statuses {
-        let _ = writeln!(out, "status {}–{}: {:?}", s.a, s.b, s.status);
-    }
-    for e in &sc.events {
-        let to = e.to.unwrap_or(e.from);
-        let _ = writeln!(
-            out,
-            "event {:<18} {} ..= {} p={} effects={}",
-            e.id,
-            e.from,
-            to,
-            e.probability,
-            e.effects.len()
-        );
-    }
-    let _ = writeln!(
-        out,
-        "ok: {} polities, {} relations, {} events",
-        sc.polities.len(),
-        sc.relations.len(),
-        sc.events.len()
-    );
-    emit(&out)
+    emit(&loaded.scenario.describe(&a.scenario.display().to_string()))
 }
 
 fn trace(a: TraceArgs) -> Result<()> {
@@ -358,25 +286,10 @@ fn trace(a: TraceArgs) -> Result<()> {
     if !a.quiet {
         let told = match a.full {
             true => text,
-            false => {
-                let points = chronicle.turning_points(TRACE_TURNING_POINTS);
-                let more = chronicle.turning_count().saturating_sub(points.len());
-                let mut told = header;
-                for line in points {
-                    told.push_str(line);
-                    told.push('\n');
-                }
-                if more > 0 {
-                    told.push_str(&format!("… and {more} more turning points\n"));
-                }
-                told.push_str(&format!(
-                    "({} turning points: wars begun, truces, peace, ties and their end, states' end; the whole chronicle, {} lines, is in {}/chronicle.txt; --full prints it)\n",
-                    chronicle.turning_count(),
-                    chronicle.lines.len(),
-                    dir.display()
-                ));
-                told
-            }
+            false => format!(
+                "{header}{}",
+                chronicle.summary(TRACE_TURNING_POINTS, &dir.join("chronicle.txt"))
+            ),
         };
         emit(&format!(
             "{told}wrote {}/chronicle.txt, trace.csv, events.csv and outcome.json{}\n",

@@ -79,6 +79,28 @@ impl<'m> Chronicle<'m> {
             .collect()
     }
 
+    /// The run told by its turning points (at most `max`), with where the whole chronicle is
+    /// (`file`): what `trace` prints without `--full`.
+    pub fn summary(&self, max: usize, file: &std::path::Path) -> String {
+        let mut told: String = self
+            .turning_points(max)
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let more = self.turning_count().saturating_sub(max);
+        if more > 0 {
+            let _ = writeln!(told, "… and {more} more turning points");
+        }
+        let _ = writeln!(
+            told,
+            "({} turning points: wars begun, truces, peace, ties and their end, states' end; the whole chronicle, {} lines, is in {}; --full prints it)",
+            self.turning_count(),
+            self.lines.len(),
+            file.display()
+        );
+        told
+    }
+
     /// How many turning points the run had.
     pub fn turning_count(&self) -> usize {
         self.turning.len()

@@ -320,6 +320,29 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// The path of `target` relative to the folder `from` (both as given or relative to the
+/// working directory), with `/` separators: the `base` of a variant written into `from`.
+pub fn relative_to(target: &Path, from: &Path) -> Result<String, OutputError> {
+    let resolve = |p: &Path| {
+        fs::canonicalize(p).map_err(|source| OutputError {
+            dir: p.display().to_string(),
+            source,
+        })
+    };
+    let (target, from) = (resolve(target)?, resolve(from)?);
+    let t: Vec<_> = target.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in common..f.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    Ok(rel.to_string_lossy().replace('\\', "/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

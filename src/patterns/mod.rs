@@ -389,6 +389,17 @@ impl PatternSet {
         })
     }
 
+    /// Whether `text` is a pattern file (`(patterns: …)`) rather than a scenario.
+    pub fn is_pattern_file(text: &str) -> bool {
+        let code: String = text
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let rest = code.trim_start().strip_prefix('(').unwrap_or("");
+        rest.trim_start().starts_with("patterns")
+    }
+
     /// The text of each file: the one file's, or each joined file's in order.
     pub fn sources(&self) -> Vec<&str> {
         match self.parts.is_empty() {

@@ -6,6 +6,7 @@
 //! problem it finds, one line each. User text that a message quotes is cut to
 //! [`MAX_ECHO_CHARS`] characters, and control characters in a message are escaped (`\u{1b}`).
 
+mod describe;
 mod locate;
 mod overrides;
 mod schema;
