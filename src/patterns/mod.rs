@@ -199,7 +199,7 @@ impl Rule {
     }
 }
 
-/// Payload of [`Rule::OnsetWithin`].
+/// Payload of [`Rule::OnsetWithin`] and [`Rule::NoWar`]: a pair and a window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OnsetWithin {
@@ -252,19 +252,8 @@ pub struct OnsetAfterCeased {
     pub polity: String,
 }
 
-/// Payload of [`Rule::NoWar`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoWar {
-    /// One polity of the pair.
-    pub a: String,
-    /// The other polity of the pair.
-    pub b: String,
-    /// First month of the window.
-    pub from: Month,
-    /// Last month of the window (inclusive).
-    pub to: Month,
-}
+/// Payload of [`Rule::NoWar`]: a pair and a window, as for [`Rule::OnsetWithin`].
+pub type NoWar = OnsetWithin;
 
 /// Payload of [`Rule::AtPeaceWithAll`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -698,6 +698,8 @@ pub struct AttributeSettings {
     pub scenario: Scenario,
 }
 
+settings_scenarios!(AttributeSettings, scenario);
+
 /// `jinsong attribute` as a [`Study`]: its work items are run indices (each run under every
 /// combination of the mechanisms), its counts an [`AttrTally`].
 pub struct AttributeStudy {
@@ -727,21 +729,7 @@ impl Study for AttributeStudy {
         Ok(study)
     }
 
-    fn settings(&self) -> &AttributeSettings {
-        &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        vec![&self.settings.scenario]
-    }
-
-    fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    fn items(&self, _sharded: bool) -> u64 {
-        self.settings.runs
-    }
+    study_of_runs!(AttributeSettings);
 
     fn runs_per_item(&self) -> u64 {
         1 << self.settings.mechanisms.len()

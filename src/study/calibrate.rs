@@ -498,6 +498,8 @@ pub struct CalibrateSettings {
     pub runs: u64,
 }
 
+settings_scenarios!(CalibrateSettings, scenario);
+
 /// The calibrated scenario, a variant of the calibrated one, to be written where `--write`
 /// says (by default into the output folder).
 #[derive(Debug)]
@@ -621,10 +623,6 @@ impl Study for CalibrateStudy {
 
     fn settings(&self) -> &CalibrateSettings {
         &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        vec![&self.settings.scenario]
     }
 
     fn seed(&self) -> u64 {

@@ -503,6 +503,8 @@ pub struct CompareSettings {
     pub scenarios: Vec<Scenario>,
 }
 
+settings_scenarios!(CompareSettings, scenarios);
+
 /// `jinsong compare` as a [`Study`]: its work items are run indices (each run of every
 /// scenario), its counts a [`CompareTally`].
 pub struct CompareStudy {
@@ -527,21 +529,7 @@ impl Study for CompareStudy {
         })
     }
 
-    fn settings(&self) -> &CompareSettings {
-        &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        self.settings.scenarios.iter().collect()
-    }
-
-    fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    fn items(&self, _sharded: bool) -> u64 {
-        self.settings.runs
-    }
+    study_of_runs!(CompareSettings);
 
     fn runs_per_item(&self) -> u64 {
         self.models.len() as u64

@@ -28,6 +28,43 @@ pub use crate::batch::kind::StudyKind;
 use crate::batch::Counts;
 use crate::scenario::Scenario;
 
+/// [`Settings`] for a settings struct whose scenarios are its field `scenarios` (several) or
+/// `scenario` (one).
+macro_rules! settings_scenarios {
+    ($t:ty, scenarios) => {
+        impl $crate::study::Settings for $t {
+            fn scenarios(&self) -> Vec<&$crate::scenario::Scenario> {
+                self.scenarios.iter().collect()
+            }
+        }
+    };
+    ($t:ty, scenario) => {
+        impl $crate::study::Settings for $t {
+            fn scenarios(&self) -> Vec<&$crate::scenario::Scenario> {
+                vec![&self.scenario]
+            }
+        }
+    };
+}
+
+/// The getters of a [`Study`] kept in fields `settings` (of type `$t`) and `seed`, whose work
+/// items are the settings' `runs`.
+macro_rules! study_of_runs {
+    ($t:ty) => {
+        fn settings(&self) -> &$t {
+            &self.settings
+        }
+
+        fn seed(&self) -> u64 {
+            self.seed
+        }
+
+        fn items(&self, _sharded: bool) -> u64 {
+            self.settings.runs
+        }
+    };
+}
+
 pub mod attribute;
 pub mod calibrate;
 pub mod check;
@@ -77,6 +114,13 @@ pub struct Finished {
     pub variant: Option<calibrate::CalibratedVariant>,
 }
 
+/// A study's settings: serialized into part files and checkpoints, and holding the scenarios
+/// run.
+pub trait Settings: Serialize + DeserializeOwned {
+    /// The scenarios run (after overrides), whose hash identifies the batch.
+    fn scenarios(&self) -> Vec<&Scenario>;
+}
+
 /// One long command: its settings, its counts, how to count a range of work items, and how to
 /// finish from the counts.
 ///
@@ -93,7 +137,7 @@ pub trait Study: Sized + Sync {
     const KIND: StudyKind;
     /// What part files and checkpoints keep besides the counts: enough to finish without the
     /// input files.
-    type Settings: Serialize + DeserializeOwned;
+    type Settings: Settings;
     /// The integer counts.
     type Counts: Counts;
 
@@ -103,7 +147,9 @@ pub trait Study: Sized + Sync {
     /// Its settings.
     fn settings(&self) -> &Self::Settings;
     /// The scenarios run (after overrides), whose hash identifies the batch.
-    fn scenarios(&self) -> Vec<&Scenario>;
+    fn scenarios(&self) -> Vec<&Scenario> {
+        self.settings().scenarios()
+    }
     /// The master seed.
     fn seed(&self) -> u64;
     /// Work items of the whole batch; `sharded`: of a batch split into shards (a calibration

@@ -454,6 +454,8 @@ pub struct RunSettings {
     pub scenario: Scenario,
 }
 
+settings_scenarios!(RunSettings, scenario);
+
 /// `jinsong run` as a [`Study`]: its work items are runs, its counts a [`Tally`].
 #[derive(Debug)]
 pub struct RunStudy {
@@ -482,21 +484,7 @@ impl Study for RunStudy {
         })
     }
 
-    fn settings(&self) -> &RunSettings {
-        &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        vec![&self.settings.scenario]
-    }
-
-    fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    fn items(&self, _sharded: bool) -> u64 {
-        self.settings.runs
-    }
+    study_of_runs!(RunSettings);
 
     fn empty(&self) -> Tally {
         Tally::new(&self.model)

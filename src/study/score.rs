@@ -485,6 +485,8 @@ pub struct ScoreSettings {
     pub files: Vec<String>,
 }
 
+settings_scenarios!(ScoreSettings, scenarios);
+
 /// `jinsong score` as a [`Study`]: its work items are run indices (each run of every
 /// scenario), its counts the matches per scenario.
 pub struct ScoreStudy {
@@ -550,21 +552,7 @@ impl Study for ScoreStudy {
         Ok(ScoreStudy { settings, seed, jobs })
     }
 
-    fn settings(&self) -> &ScoreSettings {
-        &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        self.settings.scenarios.iter().collect()
-    }
-
-    fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    fn items(&self, _sharded: bool) -> u64 {
-        self.settings.runs
-    }
+    study_of_runs!(ScoreSettings);
 
     fn runs_per_item(&self) -> u64 {
         self.jobs.len() as u64

@@ -186,6 +186,12 @@ pub struct SensitivitySettings {
     pub bootstrap: usize,
 }
 
+impl super::Settings for SensitivitySettings {
+    fn scenarios(&self) -> Vec<&Scenario> {
+        vec![&self.study.scenario]
+    }
+}
+
 /// `jinsong sensitivity` as a [`Study`]: the evaluations of a Saltelli design counted as the
 /// points of a sweep, finished into Sobol indices.
 pub struct SensitivityStudy {
@@ -225,10 +231,6 @@ impl Study for SensitivityStudy {
 
     fn settings(&self) -> &SensitivitySettings {
         &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        self.sweep.scenarios()
     }
 
     fn seed(&self) -> u64 {

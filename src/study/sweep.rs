@@ -608,6 +608,8 @@ pub struct SweepSettings {
     pub scenario: Scenario,
 }
 
+settings_scenarios!(SweepSettings, scenario);
+
 /// `jinsong sweep` as a [`Study`]: its work items are the points of the design (each with its
 /// runs), its counts [`SweepCounts`].
 pub struct SweepStudy {
@@ -643,10 +645,6 @@ impl Study for SweepStudy {
 
     fn settings(&self) -> &SweepSettings {
         &self.settings
-    }
-
-    fn scenarios(&self) -> Vec<&Scenario> {
-        vec![&self.settings.scenario]
     }
 
     fn seed(&self) -> u64 {
