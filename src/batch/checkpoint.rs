@@ -33,9 +33,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::kind::StudyKind;
+use super::part::BatchFile;
 use super::shard::Shard;
 use crate::output::{write_atomic, OutputError};
 
@@ -45,28 +46,9 @@ pub const CHECKPOINT_FORMAT: &str = "jinsong-checkpoint/1";
 /// Default seconds between checkpoints (`--checkpoint-every`).
 pub const DEFAULT_EVERY_SECS: f64 = 30.0;
 
-/// Where a long command stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Checkpoint<C> {
-    /// Always [`CHECKPOINT_FORMAT`].
-    pub format: String,
-    /// The command that wrote it (`run`, …).
-    pub command: StudyKind,
-    /// The shard the command computes (`1/1` for a whole batch).
-    pub shard: Shard,
-    /// [`scenario_hash`](crate::batch::part::scenario_hash) of the scenario(s) after overrides.
-    pub scenario_hash: String,
-    /// Master seed.
-    pub seed: u64,
-    /// The command line that wrote it (for the record; not compared).
-    pub argv: Vec<String>,
-    /// Command-specific settings that must agree to resume (as in a part file).
-    pub settings: serde_json::Value,
-    /// Work items done: the prefix `0 .. done` of the shard's items.
-    pub done: u64,
-    /// Their integer counts.
-    pub counts: C,
-}
+/// Where a long command stands: a [`BatchFile`] whose `done` says how many work items its
+/// counts hold (always present in a checkpoint).
+pub type Checkpoint<C> = BatchFile<C>;
 
 /// What a checkpoint must match to be resumed: everything but `argv`, `done` and `counts`.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,7 +178,7 @@ impl<C> Checkpoint<C> {
             seed: identity.seed,
             argv,
             settings: identity.settings.clone(),
-            done,
+            done: Some(done),
             counts,
         }
     }
@@ -262,10 +244,16 @@ impl<C: DeserializeOwned> Checkpoint<C> {
         if let Some(what) = difference(&cp.identity(), expected) {
             return Err(CheckpointError::Mismatch { path, what });
         }
-        if cp.done > total {
+        let Some(done) = cp.done else {
             return Err(CheckpointError::Corrupt {
                 path,
-                reason: format!("{} items done of {total}", cp.done),
+                reason: "it does not say how many items are done".into(),
+            });
+        };
+        if done > total {
+            return Err(CheckpointError::Corrupt {
+                path,
+                reason: format!("{done} items done of {total}"),
             });
         }
         let counts: C = serde_json::from_value(cp.counts).map_err(|e| CheckpointError::Corrupt {
@@ -280,7 +268,7 @@ impl<C: DeserializeOwned> Checkpoint<C> {
             seed: cp.seed,
             argv: cp.argv,
             settings: cp.settings,
-            done: cp.done,
+            done: Some(done),
             counts,
         })
     }

@@ -121,17 +121,18 @@ pub fn drive<C: Serialize + DeserializeOwned>(
 ) -> Result<C, DriveError> {
     let (mut done, mut counts) = if options.resume {
         let cp: Checkpoint<C> = Checkpoint::resume(out, identity, items)?;
-        if !fits(&cp.counts, cp.done) {
+        let done = cp.done.unwrap_or(0);
+        if !fits(&cp.counts, done) {
             return Err(DriveError::Unfit {
                 path: out.join(checkpoint::checkpoint_file_name(identity.shard)),
                 reason: format!(
                     "its counts do not fit the scenario and the {} {} it says are done",
-                    cp.done,
+                    done,
                     identity.command.unit()
                 ),
             });
         }
-        (cp.done, cp.counts)
+        (done, cp.counts)
     } else {
         let path = out.join(checkpoint::checkpoint_file_name(identity.shard));
         if path.exists() {
@@ -177,6 +178,7 @@ pub fn write_part<C: Serialize>(identity: &Identity, out: &Path, counts: C) -> R
         seed: identity.seed,
         argv: std::env::args().collect(),
         settings: identity.settings.clone(),
+        done: None,
         counts,
     };
     let mut json = serde_json::to_string(&part)?;

@@ -170,6 +170,7 @@ mod tests {
                 seed,
                 argv: vec![],
                 settings: serde_json::json!({"runs": 10}),
+                done: None,
                 counts: serde_json::json!(k),
             },
         }

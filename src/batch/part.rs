@@ -28,26 +28,34 @@ use crate::scenario::Scenario;
 /// The `format` tag of part files written by this version.
 pub const PART_FORMAT: &str = "jinsong-part/1";
 
-/// One shard's partial result.
+/// A batch's counts in a file, with what identifies the batch: a shard's part (`done`
+/// absent) or a checkpoint ([`crate::batch::checkpoint::Checkpoint`], `done` present). Both
+/// files have these fields in this order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Part<C> {
-    /// Always [`PART_FORMAT`].
+pub struct BatchFile<C> {
+    /// [`PART_FORMAT`] or [`CHECKPOINT_FORMAT`](crate::batch::checkpoint::CHECKPOINT_FORMAT).
     pub format: String,
-    /// The command that wrote it (`run`, `sweep`, `score`, `compare`, `attribute`, `calibrate`).
+    /// The command that wrote it.
     pub command: StudyKind,
-    /// Which shard.
+    /// Which shard (`1/1` for a whole batch).
     pub shard: Shard,
     /// [`scenario_hash`] of the scenario(s) after `--set` overrides.
     pub scenario_hash: String,
     /// Master seed.
     pub seed: u64,
-    /// The command line that wrote the part (for the record; not compared).
+    /// The command line that wrote it (for the record; not compared).
     pub argv: Vec<String>,
-    /// Command-specific settings that must agree between parts.
+    /// Command-specific settings that must agree between parts, or to resume.
     pub settings: serde_json::Value,
+    /// Of a checkpoint: work items done, the prefix `0 .. done` of the shard's items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<u64>,
     /// Command-specific integer counts, merged by addition.
     pub counts: C,
 }
+
+/// One shard's partial result (a [`BatchFile`] without `done`).
+pub type Part<C> = BatchFile<C>;
 
 /// The file name of shard `K/N`'s part: `part-K-of-N.json`.
 pub fn part_file_name(shard: Shard) -> String {

@@ -371,7 +371,14 @@ pub fn attribute(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Attribution, AttributionError> {
     let tally = attribute_counts(scenario, mechanisms, dyad, by, seed, 0..runs, progress)?;
-    Attribution::from_counts(scenario, mechanisms, dyad, by, seed, runs, tally)
+    let settings = AttributeSettings {
+        runs,
+        mechanisms: mechanisms.iter().map(|m| m.to_string()).collect(),
+        dyad,
+        by,
+        scenario: scenario.clone(),
+    };
+    Attribution::from_counts(&settings, seed, tally)
 }
 
 /// The combinations' models, truncated after `by`, and the index of the dyad, after checking
@@ -441,18 +448,16 @@ pub fn attribute_counts(
 }
 
 impl Attribution {
-    /// The attribution of [`attribute`] from its integer sums over runs `0..runs` (however
-    /// they were computed: at once, in waves, or in shards merged).
+    /// The attribution of [`attribute`] from its integer sums over the runs `0..settings.runs`
+    /// (however they were computed: at once, in waves, or in shards merged).
     pub fn from_counts(
-        scenario: &Scenario,
-        mechanisms: &[&str],
-        dyad: (usize, usize),
-        by: u32,
+        settings: &AttributeSettings,
         seed: u64,
-        runs: u64,
         tally: AttrTally,
     ) -> Result<Attribution, AttributionError> {
-        let (models, d) = combination_models(scenario, mechanisms, dyad, by)?;
+        let (scenario, dyad, by, runs) = (&settings.scenario, settings.dyad, settings.by, settings.runs);
+        let mechanisms: Vec<&str> = settings.mechanisms.iter().map(String::as_str).collect();
+        let (models, d) = combination_models(scenario, &mechanisms, dyad, by)?;
         if runs == 0 {
             return Err(AttributionError::NoRuns);
         }
@@ -776,15 +781,7 @@ impl Study for AttributeStudy {
 
     fn finish(&self, t: AttrTally) -> Result<Finished, StudyError> {
         let s = &self.settings;
-        let attribution = Attribution::from_counts(
-            &s.scenario,
-            &self.mechanisms(),
-            s.dyad,
-            s.by,
-            self.seed,
-            s.runs,
-            t,
-        )?;
+        let attribution = Attribution::from_counts(s, self.seed, t)?;
         Ok(Finished {
             files: vec![("attribution.json".into(), attribution.to_json().into_bytes())],
             head: attribution.table(),

@@ -249,24 +249,24 @@ impl Study for SensitivityStudy {
         self.sweep.wave(threads)
     }
 
-    fn empty(&self) -> SweepCounts {
+    fn empty(&self) -> Self::Counts {
         self.sweep.empty()
     }
 
-    fn fits(&self, counts: &SweepCounts, items: Range<u64>) -> bool {
+    fn fits(&self, counts: &Self::Counts, items: Range<u64>) -> bool {
         self.sweep.fits(counts, items)
     }
 
     fn count(
         &self,
         items: Range<u64>,
-        counts: &mut SweepCounts,
+        counts: &mut Self::Counts,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(), StudyError> {
         self.sweep.count(items, counts, progress)
     }
 
-    fn finish(&self, counts: SweepCounts) -> Result<Finished, StudyError> {
+    fn finish(&self, counts: Self::Counts) -> Result<Finished, StudyError> {
         let (sweep, sc) = (self.sweep.sweep(), &self.settings.study.scenario);
         let (k, samples, seed) = (self.varies.len(), self.settings.samples, sweep.seed);
         let evaluations = sweep.design.points.len();
