@@ -411,6 +411,16 @@ impl Compiler<'_> {
         None
     }
 
+    /// Whether `at_least ..= at_most` can hold anything (else a problem is reported).
+    fn bounds<T: PartialOrd>(&mut self, at_least: T, at_most: Option<T>, path: &str) -> bool {
+        if at_most.is_some_and(|hi| hi < at_least) {
+            let message = "at_most is below at_least: nothing can match".into();
+            self.fail(&format!("{path}.at_most"), "at_most", message);
+            return false;
+        }
+        true
+    }
+
     /// A war number, from 1.
     fn nth(&mut self, nth: u32, path: &str) -> Option<u32> {
         if nth >= 1 {
@@ -433,12 +443,7 @@ impl Compiler<'_> {
     pub(super) fn count(&mut self, r: &Count, path: &str) -> Option<HistoryNode> {
         let e = self.event(&r.event, &format!("{path}.event"));
         let w = self.span(&r.window, &format!("{path}.window"));
-        if r.at_most.is_some_and(|hi| hi < r.at_least) {
-            self.fail(
-                &format!("{path}.at_most"),
-                "at_most",
-                "at_most is below at_least: nothing can match".into(),
-            );
+        if !self.bounds(r.at_least, r.at_most, path) {
             return None;
         }
         Some(HistoryNode::Count(e?, w?, r.at_least, r.at_most))
@@ -456,12 +461,7 @@ impl Compiler<'_> {
         let lo = self.share(r.at_least, path, "at_least");
         let hi = self.share(r.at_most, path, "at_most");
         let (d, span, lo, hi) = (pair?.0, span?, lo?, hi?);
-        if hi < lo {
-            self.fail(
-                &format!("{path}.at_most"),
-                "at_most",
-                "at_most is below at_least: nothing can match".into(),
-            );
+        if !self.bounds(lo, Some(hi), path) {
             return None;
         }
         Some(HistoryNode::WarShare {
@@ -497,12 +497,7 @@ impl Compiler<'_> {
     pub(super) fn war_lasts(&mut self, r: &WarLasts, path: &str) -> Option<HistoryNode> {
         let pair = self.pair(&r.a, &r.b, path);
         let nth = self.nth(r.nth, path);
-        if r.at_most.is_some_and(|hi| hi < r.at_least) {
-            self.fail(
-                &format!("{path}.at_most"),
-                "at_most",
-                "at_most is below at_least: nothing can match".into(),
-            );
+        if !self.bounds(r.at_least, r.at_most, path) {
             return None;
         }
         let d = pair?.0;
@@ -760,6 +755,17 @@ mod tests {
             .collect()
     }
 
+    /// Each rule of `table` holds in the runs marked `y` of its string (`n`: it does not).
+    fn expect(runs: &[Run], table: &[(&str, &str)]) {
+        for (rule, expected) in table {
+            let got: String = holds(rule, runs)
+                .iter()
+                .map(|&h| if h { 'y' } else { 'n' })
+                .collect();
+            assert_eq!(&got, expected, "{rule} (y: holds, n: not, run by run)");
+        }
+    }
+
     const WAR_A: Deed = Deed::War { by: 0, breach: false };
     const BREACH_B: Deed = Deed::War { by: 1, breach: true };
     const TRUCE_A: Deed = Deed::Talks { by: 0, truce: true };
@@ -780,14 +786,24 @@ mod tests {
             run(&[(10, WAR_A), (30, TRUCE_A)], 10..31),
             run(&[], 0..0),
         ];
-        for (rule, expected) in [
-            ("Happens(event: (kind: Truce, a: \"a\", b: \"b\"), window: After(event: (kind: War, a: \"a\", b: \"b\", nth: 1), within: 6))", [true, false, false]),
-            ("Happens(event: (kind: Talks, a: \"a\", b: \"b\", by: \"b\"), window: Between(from: \"1201-01\", to: \"1201-03\"))", [true, false, false]),
-            ("Happens(event: (kind: War, a: \"a\", b: \"b\"), window: Before(event: (kind: Breach, a: \"a\", b: \"b\")))", [true, true, false]),
-            ("Happens(event: (kind: Talks, a: \"a\", b: \"b\", nth: 2))", [true, false, false]),
-        ] {
-            assert_eq!(holds(rule, &runs), expected, "{rule}");
-        }
+        expect(
+            &runs,
+            &[
+                (
+                    r#"Happens(event: (kind: Truce, a: "a", b: "b"), window: After(event: (kind: War, a: "a", b: "b", nth: 1), within: 6))"#,
+                    "ynn",
+                ),
+                (
+                    r#"Happens(event: (kind: Talks, a: "a", b: "b", by: "b"), window: Between(from: "1201-01", to: "1201-03"))"#,
+                    "ynn",
+                ),
+                (
+                    r#"Happens(event: (kind: War, a: "a", b: "b"), window: Before(event: (kind: Breach, a: "a", b: "b")))"#,
+                    "yyn",
+                ),
+                (r#"Happens(event: (kind: Talks, a: "a", b: "b", nth: 2))"#, "ynn"),
+            ],
+        );
     }
 
     #[test]
@@ -805,42 +821,25 @@ mod tests {
             },
             run(&[(50, WAR_A)], 50..120),
         ];
-        for (rule, expected) in [
-            (
-                "Count(event: (kind: War, a: \"a\", b: \"b\"), at_least: 2)",
-                [true, false, false],
-            ),
-            (
-                "Count(event: (kind: War, a: \"a\", b: \"b\"), at_most: 1)",
-                [false, true, true],
-            ),
-            (
-                "Happens(event: (kind: Breach, a: \"a\", b: \"b\", by: \"b\"))",
-                [true, false, false],
-            ),
-            (
-                "Precedes(first: (kind: End, polity: \"c\"), then: (kind: War, a: \"a\", b: \"b\"))",
-                [false, true, false],
-            ),
-            (
-                "WarEnds(a: \"a\", b: \"b\", nth: 1, how: Truce)",
-                [true, false, false],
-            ),
-            (
-                "WarEnds(a: \"a\", b: \"b\", nth: 1, how: StateEnd)",
-                [false, true, false],
-            ),
-            (
-                "WarEnds(a: \"a\", b: \"b\", nth: 1, how: Running)",
-                [false, false, true],
-            ),
-            (
-                "WarEnds(a: \"a\", b: \"b\", nth: 2, how: Running)",
-                [true, false, false],
-            ),
-        ] {
-            assert_eq!(holds(rule, &runs), expected, "{rule}");
-        }
+        expect(
+            &runs,
+            &[
+                (r#"Count(event: (kind: War, a: "a", b: "b"), at_least: 2)"#, "ynn"),
+                (r#"Count(event: (kind: War, a: "a", b: "b"), at_most: 1)"#, "nyy"),
+                (
+                    r#"Happens(event: (kind: Breach, a: "a", b: "b", by: "b"))"#,
+                    "ynn",
+                ),
+                (
+                    r#"Precedes(first: (kind: End, polity: "c"), then: (kind: War, a: "a", b: "b"))"#,
+                    "nyn",
+                ),
+                (r#"WarEnds(a: "a", b: "b", nth: 1, how: Truce)"#, "ynn"),
+                (r#"WarEnds(a: "a", b: "b", nth: 1, how: StateEnd)"#, "nyn"),
+                (r#"WarEnds(a: "a", b: "b", nth: 1, how: Running)"#, "nny"),
+                (r#"WarEnds(a: "a", b: "b", nth: 2, how: Running)"#, "ynn"),
+            ],
+        );
     }
 
     #[test]
@@ -850,16 +849,32 @@ mod tests {
             run(&[(0, WAR_A)], 0..120),
             run(&[], 0..0),
         ];
-        for (rule, expected) in [
-            ("PeaceHolds(a: \"a\", b: \"b\", window: Between(from: \"1201-05\", to: \"1209-12\"))", [true, false, true]),
-            ("WarShare(a: \"a\", b: \"b\", window: Between(from: \"1200-11\", to: \"1201-10\"), at_least: 0.5)", [true, true, false]),
-            ("WarShare(a: \"a\", b: \"b\", at_most: 0.1)", [true, false, true]),
-            ("PeaceHolds(a: \"a\", b: \"b\", window: After(event: (kind: Truce, a: \"a\", b: \"b\")))", [false, false, false]),
-            ("WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 6, at_most: 6)", [true, false, false]),
-            ("WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 100)", [false, true, false]),
-            ("WarLasts(a: \"a\", b: \"b\", nth: 1, at_least: 1, at_most: 500)", [true, false, false]),
-        ] {
-            assert_eq!(holds(rule, &runs), expected, "{rule}");
-        }
+        expect(
+            &runs,
+            &[
+                (
+                    r#"PeaceHolds(a: "a", b: "b", window: Between(from: "1201-05", to: "1209-12"))"#,
+                    "yny",
+                ),
+                (
+                    r#"WarShare(a: "a", b: "b", window: Between(from: "1200-11", to: "1201-10"), at_least: 0.5)"#,
+                    "yyn",
+                ),
+                (r#"WarShare(a: "a", b: "b", at_most: 0.1)"#, "yny"),
+                (
+                    r#"PeaceHolds(a: "a", b: "b", window: After(event: (kind: Truce, a: "a", b: "b")))"#,
+                    "nnn",
+                ),
+                (
+                    r#"WarLasts(a: "a", b: "b", nth: 1, at_least: 6, at_most: 6)"#,
+                    "ynn",
+                ),
+                (r#"WarLasts(a: "a", b: "b", nth: 1, at_least: 100)"#, "nyn"),
+                (
+                    r#"WarLasts(a: "a", b: "b", nth: 1, at_least: 1, at_most: 500)"#,
+                    "ynn",
+                ),
+            ],
+        );
     }
 }
