@@ -35,7 +35,8 @@ fn offset(month: &str) -> u32 {
     (y.parse::<u32>().unwrap() - 1115) * 12 + m.parse::<u32>().unwrap() - 1
 }
 
-fn traced(dir: &std::path::Path, r: u64) -> Traced {
+/// Trace run `r` into `dir/t<r>`: its `outcome.json`.
+fn trace_outcome(dir: &std::path::Path, r: u64) -> serde_json::Value {
     let out = format!("t{r}");
     ok(
         dir,
@@ -49,8 +50,12 @@ fn traced(dir: &std::path::Path, r: u64) -> Traced {
             &out,
         ],
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(dir.join(&out).join("outcome.json")).unwrap()).unwrap();
+    serde_json::from_str(&fs::read_to_string(dir.join(&out).join("outcome.json")).unwrap()).unwrap()
+}
+
+fn traced(dir: &std::path::Path, r: u64) -> Traced {
+    let out = format!("t{r}");
+    let json = trace_outcome(dir, r);
     let kinds = [
         "war",
         "breach",
@@ -333,21 +338,7 @@ fn events_by_year_counts_the_runs_that_trace_records_show() {
     // (pair, year, kind, actor) → runs, counted from each run's trace.
     let mut expected: BTreeMap<(String, i32, String, String), u64> = BTreeMap::new();
     for r in 0..runs {
-        let out = format!("t{r}");
-        ok(
-            dir,
-            &[
-                "trace",
-                "--run",
-                &r.to_string(),
-                "--no-charts",
-                "--quiet",
-                "--out",
-                &out,
-            ],
-        );
-        let json: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(dir.join(&out).join("outcome.json")).unwrap()).unwrap();
+        let json = trace_outcome(dir, r);
         let mut seen = std::collections::BTreeSet::new();
         for h in json["record"].as_array().unwrap() {
             let pair = format!("{},{}", h["a"].as_str().unwrap(), h["b"].as_str().unwrap());
