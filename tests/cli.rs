@@ -266,10 +266,10 @@ fn trace_run_r_is_run_r_of_a_batch() {
         let mut rows = csv.lines();
         assert_eq!(
             rows.next(),
-            Some("month,polity,other,fear,trust,mobilization,status")
+            Some("month,polity,other,fear,trust,mobilization,status,strength,stability,perceived,balance,war_plan")
         );
         let first: Vec<&str> = rows.next().unwrap().split(',').collect();
-        assert_eq!(first.len(), 7);
+        assert_eq!(first.len(), 12);
         assert_eq!(first[0], "1115-01");
         assert!(fs::read_to_string(trace.join("chronicle.txt"))
             .unwrap()

@@ -66,6 +66,10 @@ fn traced(dir: &std::path::Path, r: u64) -> Traced {
         "alliance",
         "vassal",
         "tie_dissolved",
+        "joins",
+        "war_plan",
+        "capitulation",
+        "terms",
     ];
     let record = json["record"]
         .as_array()
@@ -116,9 +120,9 @@ fn traced(dir: &std::path::Path, r: u64) -> Traced {
 impl Traced {
     fn months(&self, pair: &str, kind: &str) -> Vec<u32> {
         let ok = |k: &str| match kind {
-            "war" => k == "war" || k == "breach",
+            "war" => k == "war" || k == "breach" || k == "joins",
             "talks" => k == "talks" || k == "truce",
-            "warend" => k == "truce" || k == "ended",
+            "warend" => k == "truce" || k == "ended" || k == "capitulation",
             other => k == other,
         };
         self.record
@@ -159,7 +163,9 @@ impl Traced {
         let first_end = first_war.and_then(|w| {
             self.record
                 .iter()
-                .filter(|(t, p, k)| p == js && *t >= w && (*k == "truce" || *k == "ended"))
+                .filter(|(t, p, k)| {
+                    p == js && *t >= w && (*k == "truce" || *k == "ended" || *k == "capitulation")
+                })
                 .map(|(t, _, k)| (*t, *k))
                 .next()
         });
@@ -345,10 +351,13 @@ fn events_by_year_counts_the_runs_that_trace_records_show() {
             let year: i32 = h["month"].as_str().unwrap()[..4].parse().unwrap();
             let by = h["by"].as_str().map(String::from);
             let kind = h["kind"].as_str().unwrap();
-            // A breach is also a war; talks that ended in a truce are also talks.
+            // A breach is also a war; talks that ended in a truce are also talks; an ally's
+            // war is a war, and a breach when it broke a truce.
             let kinds: Vec<&str> = match kind {
                 "breach" => vec!["war", "breach"],
                 "truce" => vec!["talks", "truce"],
+                "joins" if h["breach"] == true => vec!["war", "breach", "joins"],
+                "joins" => vec!["war", "joins"],
                 k => vec![k],
             };
             for k in kinds {

@@ -106,7 +106,10 @@ fn spiral_ron(s: [Side; 2], end: &str) -> String {
             end: \"{end}\",
             seed: 1,
             runs: 1,
-            mechanisms: (fear_spiral: true, provocations: true, events: true, mobilization_lag: true),
+            // Model 2's mechanisms off: the spiral of version 1, as MODEL.md states it.
+            mechanisms: (fear_spiral: true, provocations: true, events: true, mobilization_lag: true,
+                         consent: false, war_process: false, victory_odds: false,
+                         misperception: false, reaction_delay: false),
             polities: [{}, {}],
             relations: [{}, {}],
         )",

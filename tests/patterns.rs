@@ -272,17 +272,18 @@ fn combinators_and_bit_order() {
 /// Four polities from 1120-01 to 1124-12. `b`–`c` are at war at start; `c` ceases in the first
 /// month (an event of probability 1 over a one-month window), which ends that war. `a` fears `b`
 /// with fear 1, threshold 0 and propensity 1, nothing changes that fear (no gain, decay, noise or
-/// grievance) and nobody seeks talks, so `a` attacks `b` in the first month with probability 1
-/// and the war lasts to the end. `d` touches nobody.
+/// grievance) and nobody seeks talks or capitulates, so `a` attacks `b` in the first month with
+/// probability 1 and the war lasts to the end. `d` touches nobody.
 const FORCED: &str = r#"(
     name: "forced",
     start: "1120-01",
     end: "1124-12",
     polities: [
         (id: "a", name: "A", strength: 1.0, potential: 1.0, mobilization_lag: 1.0,
-         fear_gain: 0.0, fear_decay: 0.0, war_threshold: 0.0, war_propensity: 1.0),
+         fear_gain: 0.0, fear_decay: 0.0, war_threshold: 0.0, war_propensity: 1.0,
+         capitulation_propensity: 0.0),
         (id: "b", name: "B", strength: 1.0, potential: 1.0, mobilization_lag: 1.0,
-         fear_gain: 0.0, fear_decay: 0.0),
+         fear_gain: 0.0, fear_decay: 0.0, capitulation_propensity: 0.0),
         (id: "c", name: "C", strength: 1.0, potential: 1.0, mobilization_lag: 1.0,
          fear_gain: 0.0, fear_decay: 0.0),
         (id: "d", name: "D", strength: 1.0, potential: 1.0, mobilization_lag: 1.0,

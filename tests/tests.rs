@@ -14,6 +14,7 @@ mod hostile;
 mod hypothesis;
 mod layers;
 mod model;
+mod model2;
 mod patterns;
 mod resume;
 mod sensitivity;

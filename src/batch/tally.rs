@@ -68,6 +68,11 @@ pub struct DyadTally {
     /// under way at the end). Absent from files of earlier versions.
     #[serde(default)]
     pub endings: [u64; 3],
+    /// Wars begun in the run that ended in a side's capitulation (Model 2; a capitulation that
+    /// ends a conquerable side as a state counts here, not as a state's end). Absent from
+    /// files of earlier versions.
+    #[serde(default)]
+    pub capitulations: u64,
 }
 
 /// Counts over a batch of runs.
@@ -116,6 +121,7 @@ impl Tally {
                     by_year: vec![0; years as usize * KINDS * 3],
                     acted: vec![0; KINDS * 3],
                     endings: [0; 3],
+                    capitulations: 0,
                 })
                 .collect(),
             ceased: vec![0; model.n],
@@ -172,6 +178,7 @@ impl Tally {
         // in order, so a set cleared at each new year tells a first happening from a repeat.
         let mut seen = Seen::new(self.dyads.len());
         let mut current = usize::MAX;
+        let mut capitulated = None;
         for h in &run.record {
             let y = ((self.first_month + h.month) / 12) as usize;
             if y != current {
@@ -183,16 +190,19 @@ impl Tally {
             // Its kind, its actor, and a second kind it also is (a breach is a war, a truce
             // is talks): see `Deed::KINDS`.
             let (kind, by, also) = match h.deed {
-                Deed::War { by, breach } => (0, Some(by), breach.then_some(1)),
-                Deed::Talks { by, truce } => (2, Some(by), truce.then_some(3)),
-                Deed::Ended { side } => (4, Some(side), None),
-                Deed::Peace => (5, None, None),
-                Deed::Alliance => (6, None, None),
-                Deed::Vassal { lord } => (7, Some(lord), None),
-                Deed::TieDissolved => (8, None, None),
+                Deed::War { by, breach, joined } => (0, Some(by), [breach.then_some(1), joined.then_some(9)]),
+                Deed::Talks { by, truce } => (2, Some(by), [truce.then_some(3), None]),
+                Deed::Ended { side } => (4, Some(side), [None; 2]),
+                Deed::Peace => (5, None, [None; 2]),
+                Deed::Alliance => (6, None, [None; 2]),
+                Deed::Vassal { lord } => (7, Some(lord), [None; 2]),
+                Deed::TieDissolved => (8, None, [None; 2]),
+                Deed::WarPlan { by } => (10, Some(by), [None; 2]),
+                Deed::Capitulation { side } => (11, Some(side), [None; 2]),
+                Deed::Terms { winner, .. } => (12, Some(winner), [None; 2]),
             };
             let who = by.map_or(2, usize::from);
-            for kind in std::iter::once(kind).chain(also) {
+            for kind in std::iter::once(kind).chain(also.into_iter().flatten()) {
                 t.acted[kind * 3 + who] += 1;
                 let base = (y * KINDS + kind) * 3;
                 if base + 2 >= t.by_year.len() {
@@ -207,7 +217,12 @@ impl Tally {
             }
             match h.deed {
                 Deed::Talks { truce: true, .. } => t.endings[0] += 1,
-                Deed::Ended { .. } => t.endings[1] += 1,
+                // A conquerable side's capitulation is recorded just before its end.
+                Deed::Ended { .. } if capitulated != Some((h.month, d)) => t.endings[1] += 1,
+                Deed::Capitulation { .. } => {
+                    t.capitulations += 1;
+                    capitulated = Some((h.month, d));
+                }
                 _ => {}
             }
         }
@@ -264,6 +279,7 @@ impl Tally {
             for (x, y) in t.acted.iter_mut().zip(&o.acted) {
                 *x += y;
             }
+            t.capitulations += o.capitulations;
             for k in 0..3 {
                 t.endings[k] += o.endings[k];
             }

@@ -45,10 +45,19 @@ pub struct TraceEvent {
     pub label: String,
 }
 
-/// Parse the text of `trace.csv`; the error says which line is wrong and why.
+/// The header of `trace.csv` before Model 2 added its columns (such folders still plot).
+const TRACE_HEADER_V1: &str = "month,polity,other,fear,trust,mobilization,status";
+
+/// Parse the text of `trace.csv` (with Model 2's columns, or without them as version 1 wrote
+/// it); the error says which line is wrong and why.
 pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
     let mut rows = Vec::new();
-    for (n, f) in super::csv_records(text, TRACE_HEADER, 7)? {
+    let records = if text.lines().next().map(str::trim_end) == Some(TRACE_HEADER_V1) {
+        super::csv_records(text, TRACE_HEADER_V1, 7)?
+    } else {
+        super::csv_records(text, TRACE_HEADER, TRACE_HEADER.split(',').count())?
+    };
+    for (n, f) in records {
         let num = |k: usize, name: &str| -> Result<f64, String> {
             f[k].parse::<f64>()
                 .ok()

@@ -233,7 +233,17 @@ fn check(a: CheckArgs) -> Result<()> {
         return check_patterns(&a);
     }
     let loaded = load(Some(&a.scenario), &a.set)?;
-    emit(&loaded.scenario.describe(&a.scenario.display().to_string()))
+    let mut text = loaded.scenario.describe(&a.scenario.display().to_string());
+    let filled = loaded.defaults_filled();
+    if !filled.is_empty() {
+        text.push_str("defaults filled in for Model 2's fields the file leaves out:\n");
+        for line in filled {
+            text.push_str("  ");
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    emit(&text)
 }
 
 fn trace(a: TraceArgs) -> Result<()> {

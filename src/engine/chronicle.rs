@@ -13,7 +13,8 @@ use crate::engine::{Happening, Observer, Workspace};
 use crate::model::Model;
 
 /// The header line of `trace.csv`.
-pub const TRACE_HEADER: &str = "month,polity,other,fear,trust,mobilization,status";
+pub const TRACE_HEADER: &str =
+    "month,polity,other,fear,trust,mobilization,status,strength,stability,perceived,balance,war_plan";
 
 /// The header line of `events.csv`.
 pub const EVENTS_HEADER: &str = "month,kind,label";
@@ -240,13 +241,15 @@ impl Observer for Chronicle<'_> {
                 initiator,
                 target,
                 breach,
+                joined,
                 fear,
                 mobilization,
             } => {
-                let how = if breach {
-                    "breaks the truce and attacks"
-                } else {
-                    "goes to war against"
+                let how = match (joined, breach) {
+                    (true, true) => "breaks the truce to join its ally's war against",
+                    (true, false) => "joins its ally's war against",
+                    (false, true) => "breaks the truce and attacks",
+                    (false, false) => "goes to war against",
                 };
                 let s = format!(
                     "WAR: {} {how} {} ({} fear of {} {fear:.2}, its mobilization {mobilization:.2})",
@@ -310,6 +313,40 @@ impl Observer for Chronicle<'_> {
                 self.line(t, s);
                 self.turning_point();
             }
+            Happening::WarPlan { planner, target } => {
+                let s = format!(
+                    "{} decides on war with {} and mobilizes for it",
+                    self.name(planner),
+                    self.name(target)
+                );
+                self.line(t, s);
+            }
+            Happening::Capitulation {
+                loser,
+                winner,
+                balance,
+            } => {
+                let s = format!(
+                    "{} capitulates to {} (the war's balance {balance:+.2} for it)",
+                    self.name(loser),
+                    self.name(winner)
+                );
+                self.line(t, s);
+                self.turning_point();
+            }
+            Happening::Terms {
+                winner,
+                loser,
+                junior,
+            } => {
+                let terms = if junior {
+                    "cedes land and accepts junior status"
+                } else {
+                    "cedes land and pays"
+                };
+                let s = format!("terms: {} {terms} to {}", self.name(loser), self.name(winner));
+                self.line(t, s);
+            }
         }
     }
 
@@ -324,15 +361,27 @@ impl Observer for Chronicle<'_> {
                 if i == j || !state.is_active(j) {
                     continue;
                 }
-                let status = state.status(m.dyad_of[i * m.n + j]).word();
+                let d = m.dyad_of[i * m.n + j];
+                let status = state.status(d).word();
+                // The balance of the pair's war as `i` stands in it.
+                let balance = if m.dyads[d].0 == i {
+                    state.balance(d)
+                } else {
+                    -state.balance(d)
+                };
+                let plan = if state.war_plan(i) == Some(j) { 1 } else { 0 };
                 let _ = writeln!(
                     self.csv,
-                    "{month},{},{},{:.6},{:.6},{:.6},{status}",
+                    "{month},{},{},{:.6},{:.6},{:.6},{status},{:.6},{:.6},{:.6},{:.6},{plan}",
                     m.ids[i],
                     m.ids[j],
                     state.fear(i, j),
                     state.trust(i, j),
-                    state.mobilization(i)
+                    state.mobilization(i),
+                    state.strength(i),
+                    state.stability(i),
+                    state.perceived(i, j),
+                    balance
                 );
             }
         }
@@ -366,12 +415,21 @@ pub struct TracedHappening {
     pub a: String,
     /// Second polity id.
     pub b: String,
-    /// `war`, `breach` (a war begun by breaking a truce), `talks`, `truce` (talks that ended
-    /// the war), `ended` (a war ended by a side's end), `peace`, `alliance`, `vassal`,
-    /// `tie_dissolved`.
+    /// `war`, `breach` (a war begun by breaking a truce), `joins` (a war begun by an ally of
+    /// the attacked side; `breach` says whether it broke a truce to do so), `talks`, `truce`
+    /// (talks that ended the war), `ended` (a war ended by a side's end), `peace`, `alliance`,
+    /// `vassal`, `tie_dissolved`, `war_plan`, `capitulation`, `terms` (`junior` says whether
+    /// the loser accepted junior status).
     pub kind: &'static str,
-    /// Who: the initiator, the breaker, the seeker of talks, the side that ended, the lord.
+    /// Who: the initiator, the breaker, the seeker of talks, the side that ended, the lord,
+    /// the planner, the side that capitulated, the winner of the terms.
     pub by: Option<String>,
+    /// For `joins`: whether the ally broke a truce to join.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach: Option<bool>,
+    /// For `terms`: whether the loser accepted junior status (a vassal tie).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub junior: Option<bool>,
 }
 
 /// One pair of a traced run.
@@ -430,9 +488,20 @@ impl TracedOutcome {
                 .map(|h| {
                     let (a, b) = model.dyads[usize::from(h.dyad)];
                     let id = |side: u8| Some(model.ids[if side == 0 { a } else { b }].clone());
+                    let (mut breach, mut junior) = (None, None);
                     let (kind, by) = match h.deed {
-                        Deed::War { by, breach: false } => ("war", id(by)),
-                        Deed::War { by, breach: true } => ("breach", id(by)),
+                        Deed::War {
+                            by,
+                            joined: true,
+                            breach: broke,
+                        } => {
+                            breach = Some(broke);
+                            ("joins", id(by))
+                        }
+                        Deed::War {
+                            by, breach: false, ..
+                        } => ("war", id(by)),
+                        Deed::War { by, breach: true, .. } => ("breach", id(by)),
                         Deed::Talks { by, truce: false } => ("talks", id(by)),
                         Deed::Talks { by, truce: true } => ("truce", id(by)),
                         Deed::Ended { side } => ("ended", id(side)),
@@ -440,6 +509,12 @@ impl TracedOutcome {
                         Deed::Alliance => ("alliance", None),
                         Deed::Vassal { lord } => ("vassal", id(lord)),
                         Deed::TieDissolved => ("tie_dissolved", None),
+                        Deed::WarPlan { by } => ("war_plan", id(by)),
+                        Deed::Capitulation { side } => ("capitulation", id(side)),
+                        Deed::Terms { winner, junior: j } => {
+                            junior = Some(j);
+                            ("terms", id(winner))
+                        }
                     };
                     TracedHappening {
                         month: model.month(h.month),
@@ -447,6 +522,8 @@ impl TracedOutcome {
                         b: model.ids[b].clone(),
                         kind,
                         by,
+                        breach,
+                        junior,
                     }
                 })
                 .collect(),

@@ -28,6 +28,7 @@ pub mod outcome;
 use crate::engine::outcome::{Deed, RunOutcome, NEVER};
 use crate::model::fear;
 use crate::model::hazard::{self, WarMotive};
+use crate::model::{perception, war};
 use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
 use crate::rng::draws::{uniform, RunStream};
 use crate::scenario::MAX_POLITIES;
@@ -76,11 +77,13 @@ pub enum Happening {
     Stability { polity: usize, before: f64, after: f64 },
     /// `polity` ceased to exist.
     Ceased { polity: usize },
-    /// `initiator` started a war on `target` (`breach`: by breaking a truce).
+    /// `initiator` started a war on `target` (`breach`: by breaking a truce; `joined`: as an
+    /// ally of a polity `target` attacked).
     WarBegins {
         initiator: usize,
         target: usize,
         breach: bool,
+        joined: bool,
         fear: f64,
         mobilization: f64,
     },
@@ -98,6 +101,20 @@ pub enum Happening {
     VassalAccepted { vassal: usize, lord: usize },
     /// The alliance or vassal tie of `a`–`b` dissolved for lack of trust.
     TieDissolved { a: usize, b: usize },
+    /// `planner` decided on war with `target` before it was ready: it mobilizes for it.
+    WarPlan { planner: usize, target: usize },
+    /// `loser` capitulated to `winner`; `balance` is the war balance as the loser stood in it.
+    Capitulation {
+        loser: usize,
+        winner: usize,
+        balance: f64,
+    },
+    /// A peace with terms: `loser` cedes to `winner`, and accepts junior status if `junior`.
+    Terms {
+        winner: usize,
+        loser: usize,
+        junior: bool,
+    },
 }
 
 /// Watches a run as it unfolds (the chronicle of `trace`). Batch runs use [`Silent`], whose
@@ -130,9 +147,12 @@ struct PairState {
     contact_eff: f64,
     /// `strength_j / strength_i`.
     ratio: f64,
-    /// `contact_eff · ratio`, the constant part of the threat (see [`fear::threat_exposed`]),
-    /// refreshed whenever a contact or a strength changes.
+    /// `contact_eff · ratio · perceived`, the constant part of the threat (see
+    /// [`fear::threat_exposed`]), refreshed whenever a contact, a strength or a perception
+    /// changes.
     exposure: f64,
+    /// *i*'s perception factor of *j*'s strength (1: the truth; [`crate::model::perception`]).
+    perceived: f64,
     /// Initial trust (the model's), toward which trust recovers.
     trust0: f64,
     /// Grievance (the model's).
@@ -160,6 +180,11 @@ struct PairState {
 type PolityArray = [f64; 256];
 const _: () = assert!(MAX_POLITIES <= 256);
 
+/// No war plan.
+const NO_PLAN: u32 = u32::MAX;
+/// Months of fear sums kept for the reaction delay: the longest delay plus the current month.
+const RING: usize = crate::scenario::MAX_REACTION_DELAY as usize + 1;
+
 /// Index of ordered pair *i → j* (`i ≠ j`) among the `n(n−1)` ordered pairs, row-major with
 /// the diagonal left out: the same index as `Model::ordered_of[i * n + j]`.
 #[inline(always)]
@@ -184,6 +209,29 @@ pub struct Workspace {
     acts_bits: Vec<u64>,
     status: Vec<DyadStatus>,
     fired: Vec<bool>,
+    /// Strength before war losses (initial strength, changed by scripted `Strength` effects and
+    /// cessions); war losses heal toward it.
+    base_strength: Vec<f64>,
+    /// Per unordered pair, the war balance seen from side 0, in `[−1, 1]` (0 out of war).
+    balance: Vec<f64>,
+    /// Per polity, how many allies it has now (to skip the search for allies in a war).
+    allies: Vec<u16>,
+    /// Per polity, its strength change of the month's wars, as a factor (`war_process`).
+    attrition: Vec<f64>,
+    /// Per pair, the month offset its current war was begun in a decision of this run (a war
+    /// listed in `statuses` was not), or `NEVER`.
+    begun: Vec<u32>,
+    /// Whether some polity is still below its base strength (healing from a war).
+    healing: bool,
+    /// Per polity, `1 / strength` (scratch space of `refresh_all_strengths`).
+    inverse: Box<PolityArray>,
+    /// Per polity, the polity its war plan is aimed at, or [`NO_PLAN`].
+    plan: Vec<u32>,
+    /// Per polity, the tick (month counted from the first warm-up month) its plan was adopted.
+    plan_since: Vec<u32>,
+    /// Per polity, its fear sums of the last [`RING`] months (`ring[i * RING + tick % RING]`),
+    /// for the reaction delay.
+    ring: Vec<f64>,
     /// The outcome of the last run simulated in this workspace.
     pub outcome: RunOutcome,
 }
@@ -208,12 +256,27 @@ impl Workspace {
             acts_bits: vec![0; n * n],
             status: vec![DyadStatus::Peace; model.dyads.len()],
             fired: vec![false; model.events.len()],
+            base_strength: vec![0.0; n],
+            balance: vec![0.0; model.dyads.len()],
+            allies: vec![0; n],
+            attrition: vec![1.0; n],
+            inverse: Box::new([0.0; 256]),
+            healing: false,
+            begun: vec![NEVER; model.dyads.len()],
+            plan: vec![NO_PLAN; n],
+            plan_since: vec![0; n],
+            ring: vec![0.0; n * RING],
             outcome: RunOutcome::new(model.dyads.len(), n),
         }
     }
 
     fn reset(&mut self, m: &Model) {
         self.strength.copy_from_slice(&m.strength);
+        self.base_strength.copy_from_slice(&m.strength);
+        self.healing = false;
+        self.begun.fill(NEVER);
+        self.balance.fill(0.0);
+        self.plan.fill(NO_PLAN);
         self.mobilization[..self.n].copy_from_slice(&m.mobilization);
         self.stability.copy_from_slice(&m.stability);
         self.active.fill(true);
@@ -228,6 +291,7 @@ impl Workspace {
                 contact_eff: 0.0,
                 ratio: 0.0,
                 exposure: 0.0,
+                perceived: 1.0,
                 trust0: m.trust[p],
                 grievance: m.grievance[p],
                 gain: m.fear_gain[i],
@@ -245,11 +309,16 @@ impl Workspace {
         self.fired.fill(false);
         self.outcome.reset();
         self.wars.fill(0);
+        self.allies.fill(0);
         for (d, s) in m.status.iter().enumerate() {
-            if let DyadStatus::War { .. } = s {
-                let (a, b) = m.dyads[d];
-                self.wars[a] += 1;
-                self.wars[b] += 1;
+            let (a, b) = m.dyads[d];
+            match s {
+                DyadStatus::War { .. } => {
+                    self.wars[a] += 1;
+                    self.wars[b] += 1;
+                }
+                DyadStatus::Alliance => self.set_allied(a, b, true),
+                _ => {}
             }
         }
         for i in 0..n {
@@ -258,6 +327,36 @@ impl Workspace {
                 self.refresh_contact(m, i, j);
             }
         }
+        // The reaction delay reads fear sums of earlier months: before the first month, the
+        // initial fears'.
+        for i in 0..n {
+            let total: f64 = (0..n).filter(|&j| j != i).map(|j| m.fear[i * n + j]).sum();
+            self.ring[i * RING..(i + 1) * RING].fill(total);
+        }
+    }
+
+    /// Draw each pair's perception factor from the run's header ([`crate::model::perception`]).
+    fn perceive(&mut self, m: &Model, header: &[u32]) {
+        let n = self.n;
+        for i in 0..n {
+            for j in (0..n).filter(|&j| j != i) {
+                let p = i * n + j;
+                let (bias, spread) = (m.perception_log_bias[p], m.perception_spread[p]);
+                if bias == 0.0 && spread == 0.0 {
+                    continue;
+                }
+                let q = ordered(n, i, j);
+                let u = uniform(header[m.schedule.header_perception(q)]);
+                self.pairs[q].perceived = perception::initial_perception(bias, spread, u);
+                self.refresh_exposure(q);
+            }
+        }
+    }
+
+    #[inline]
+    fn refresh_exposure(&mut self, q: usize) {
+        let st = &mut self.pairs[q];
+        st.exposure = st.contact_eff * st.ratio * st.perceived;
     }
 
     /// Pair `q` of `i → j`.
@@ -272,6 +371,34 @@ impl Workspace {
         &mut self.pairs[ordered(self.n, i, j)]
     }
 
+    /// Count `a` and `b` as allies (`true`) or no longer (`false`).
+    fn set_allied(&mut self, a: usize, b: usize, now: bool) {
+        for x in [a, b] {
+            if now {
+                self.allies[x] += 1;
+            } else {
+                self.allies[x] -= 1;
+            }
+        }
+    }
+
+    /// Recompute every pair's strength ratio (after several strengths changed).
+    ///
+    /// Each polity's strength is inverted once and the ratios are products (`s_j · (1/s_i)`),
+    /// which may differ from the quotient `s_j / s_i` of [`refresh_strength`](Self::refresh_strength)
+    /// in the last bit: it is only used for the war losses of `war_process`.
+    fn refresh_all_strengths(&mut self) {
+        let inverse = &mut self.inverse;
+        for (inv, &s) in inverse.iter_mut().zip(&self.strength) {
+            *inv = 1.0 / s;
+        }
+        let strength = &self.strength;
+        for st in &mut self.pairs {
+            st.ratio = strength[usize::from(st.seen)] * inverse[usize::from(st.sees)];
+            st.exposure = st.contact_eff * st.ratio * st.perceived;
+        }
+    }
+
     fn refresh_strength(&mut self, i: usize) {
         let n = self.n;
         for j in (0..n).filter(|&j| j != i) {
@@ -279,17 +406,17 @@ impl Workspace {
             let ratio_ji = self.strength[i] / self.strength[j];
             let ij = self.pair_mut(i, j);
             ij.ratio = ratio_ij;
-            ij.exposure = ij.contact_eff * ij.ratio;
+            ij.exposure = ij.contact_eff * ij.ratio * ij.perceived;
             let ji = self.pair_mut(j, i);
             ji.ratio = ratio_ji;
-            ji.exposure = ji.contact_eff * ji.ratio;
+            ji.exposure = ji.contact_eff * ji.ratio * ji.perceived;
         }
     }
 
     fn refresh_contact(&mut self, m: &Model, i: usize, j: usize) {
         let st = self.pair_mut(i, j);
         st.contact_eff = st.contact * m.openness[i] * m.openness[j];
-        st.exposure = st.contact_eff * st.ratio;
+        st.exposure = st.contact_eff * st.ratio * st.perceived;
     }
 
     /// Number of polities.
@@ -322,6 +449,30 @@ impl Workspace {
     pub fn status(&self, d: usize) -> DyadStatus {
         self.status[d]
     }
+    /// Strength of `i` now (after war losses, cessions and scripted effects).
+    pub fn strength(&self, i: usize) -> f64 {
+        self.strength[i]
+    }
+    /// Stability of `i` now.
+    pub fn stability(&self, i: usize) -> f64 {
+        self.stability[i]
+    }
+    /// The war balance of unordered pair `d`, seen from its first polity, in `[−1, 1]`.
+    pub fn balance(&self, d: usize) -> f64 {
+        self.balance[d]
+    }
+    /// How `i` perceives `j`'s strength: the factor by which it multiplies the truth (1 when
+    /// `i == j`).
+    pub fn perceived(&self, i: usize, j: usize) -> f64 {
+        if i == j {
+            return 1.0;
+        }
+        self.pair(i, j).perceived
+    }
+    /// The polity whose war `i` is mobilizing for (its war plan), if any.
+    pub fn war_plan(&self, i: usize) -> Option<usize> {
+        (self.plan[i] != NO_PLAN).then_some(self.plan[i] as usize)
+    }
 }
 
 /// Simulate run `run` of `model` under master seed `seed` into `ws.outcome`, telling `obs`
@@ -334,6 +485,25 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
     let stride = 2 * model.schedule.words_per_month();
     let per_fill = months_per_fill(model) as u32;
     let mut draws = std::mem::take(&mut ws.draws);
+    let header = &mut draws[..2 * model.schedule.header_words()];
+    stream.fill_months(header);
+    ws.perceive(model, header);
+    // The warm-up: acts, fears and mobilization move, nothing else happens and nothing counts.
+    let mut tick = 0;
+    while tick < model.warmup {
+        let batch = per_fill.min(model.warmup - tick);
+        let filled = &mut draws[..batch as usize * stride];
+        stream.fill_months(filled);
+        for month in filled.chunks_exact(stride) {
+            fear_spiral(model, ws, month, 0, tick, &mut Silent);
+            tick += 1;
+        }
+    }
+    if model.warmup > 0 {
+        ws.outcome.reset();
+        ws.acts_bits.fill(0);
+        ws.acts_since.fill(0);
+    }
     let mut t = 0;
     while t < model.months {
         let batch = per_fill.min(model.months - t);
@@ -341,8 +511,9 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
         stream.fill_months(filled);
         for month in filled.chunks_exact(stride) {
             scripted_events(model, ws, month, t, obs);
-            fear_spiral(model, ws, month, t, obs);
+            fear_spiral(model, ws, month, t, model.warmup + t, obs);
             decisions(model, ws, month, t, obs);
+            war_process(model, ws, month, t, obs);
             obs.month_end(t, ws);
             t += 1;
         }
@@ -355,9 +526,15 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
 }
 
 /// How many months of draws are copied out of ChaCha at once: as many as fit in 16 KiB (the
-/// copy stays in the L1 cache), at least 1 and at most 64.
+/// copy stays in the L1 cache), at least 1 and at most 64, and room for the run's header.
 fn months_per_fill(model: &Model) -> usize {
-    (16 * 1024 / (8 * model.schedule.words_per_month().max(1))).clamp(1, 64)
+    let months = (16 * 1024 / (8 * model.schedule.words_per_month().max(1))).clamp(1, 64);
+    months.max(
+        model
+            .schedule
+            .header_words()
+            .div_ceil(model.schedule.words_per_month().max(1)),
+    )
 }
 
 fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
@@ -425,6 +602,7 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
         CompiledEffect::Strength { polity, factor } if ws.active[polity] => {
             let before = ws.strength[polity];
             ws.strength[polity] = before * factor;
+            ws.base_strength[polity] *= factor;
             ws.refresh_strength(polity);
             obs.happening(
                 t,
@@ -474,7 +652,16 @@ fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut
                 },
             );
         }
+        if ws.status[d] == DyadStatus::Alliance {
+            ws.set_allied(a, b, false);
+        }
         ws.status[d] = DyadStatus::Peace;
+        ws.balance[d] = 0.0;
+    }
+    for y in 0..m.n {
+        if y == x || ws.plan[y] == x as u32 {
+            ws.plan[y] = NO_PLAN;
+        }
     }
     obs.happening(t, Happening::Ceased { polity: x });
 }
@@ -538,7 +725,9 @@ fn hostile_act<O: Observer>(
     );
 }
 
-fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
+/// Hostile acts, the fear update and the mobilization step of month offset `t`, which is month
+/// `tick` counted from the first warm-up month (the reaction delay counts ticks).
+fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, tick: u32, obs: &mut O) {
     // Hostile acts first: an act of j against i touches only how i sees j (its trust and a
     // fear shock), so the fear updates below never depend on the order of pairs.
     // Most months no act can come of the draw (`Provoker::quiet_bound`): that is checked first.
@@ -563,6 +752,12 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
     // a row with no live pair). Pairs with a ceased polity are skipped.
     let noise = &draws[m.schedule.noise(0)..m.schedule.noise(0) + ws.pairs.len()];
     update_fears(&mut ws.pairs, noise, &ws.mobilization, &mut ws.target);
+    // A court reacts late or mobilizes for a war plan only where some polity has a delay or a
+    // plan: otherwise the plain step below is the same, and quicker.
+    if m.delayed || (m.deliberate && ws.plan.iter().any(|&p| p != NO_PLAN)) {
+        deliberate_mobilization(m, ws, tick);
+        return;
+    }
     let polities = ws
         .mobilization
         .iter_mut()
@@ -573,6 +768,32 @@ fn fear_spiral<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32
             *target = fear::mobilization_target(*target);
             *mobilization = fear::next_mobilization(*mobilization, *target, lag);
         }
+    }
+}
+
+/// The mobilization step when a court reacts late or mobilizes for a war plan
+/// (`Model::deliberate`): polity *i*'s target is its fear sum of `reaction_delay_i` months ago
+/// (its initial fears' before the run has that many months), and 1 from `reaction_delay_i`
+/// months after it adopted a war plan on.
+fn deliberate_mobilization(m: &Model, ws: &mut Workspace, tick: u32) {
+    let now = tick as usize % RING;
+    for i in 0..ws.n {
+        if !ws.active[i] {
+            continue;
+        }
+        let delay = m.reaction_delay[i];
+        let mut total = ws.target[i];
+        if delay > 0 {
+            let ring = &mut ws.ring[i * RING..(i + 1) * RING];
+            ring[now] = total;
+            total = ring[(now + RING - delay as usize) % RING];
+        }
+        if ws.plan[i] != NO_PLAN && tick >= ws.plan_since[i] + delay {
+            total = 1.0;
+        }
+        let target = fear::mobilization_target(total);
+        ws.target[i] = target;
+        ws.mobilization[i] = fear::next_mobilization(ws.mobilization[i], target, m.mobilization_lag[i]);
     }
 }
 
@@ -636,75 +857,143 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                     continue;
                 }
                 let (raw_ab, raw_ba) = raws();
-                // Most months at peace nothing can happen: fear below both thresholds and both
-                // draws above any greed and tie probability (`Model::quiet_bound`). Check that
-                // first, on the raw draws.
-                if ws.pairs[q_ab].fear <= ix.war_threshold[0]
+                let planned = ws.plan[a] == b as u32 || ws.plan[b] == a as u32;
+                // Most months at peace nothing can happen: no war plan, fear below both
+                // thresholds and both draws above any greed and tie probability
+                // (`Model::quiet_bound`). Check that first, on the raw draws.
+                if !planned
+                    && ws.pairs[q_ab].fear <= ix.war_threshold[0]
                     && ws.pairs[q_ba].fear <= ix.war_threshold[1]
                     && u64::from(raw_ab) >= ix.quiet_bound[0]
                     && u64::from(raw_ba) >= ix.quiet_bound[1]
                 {
                     continue;
                 }
+                if planned && carry_out_plans(m, ws, draws, t, d, obs) {
+                    continue;
+                }
                 let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
-                let h_ab = war_hazard(m, ws, a, b, ab, q_ab);
-                let h_ba = war_hazard(m, ws, b, a, ba, q_ba);
+                let motive_ab = war_motive(m, ws, a, b, ab, q_ab);
+                let motive_ba = war_motive(m, ws, b, a, ba, q_ba);
+                let h_ab = hazard::war_hazard(&motive_ab);
+                let h_ba = hazard::war_hazard(&motive_ba);
                 if let Some(first) = first_to_act(u_ab, h_ab, u_ba, h_ba) {
                     let (i, j) = if first == 0 { (a, b) } else { (b, a) };
-                    begin_war(m, ws, t, d, i, j, false, obs);
-                } else if m.mechanisms.alliances {
+                    begin_war(m, ws, draws, t, d, i, j, Onset::Decided, obs);
+                    continue;
+                }
+                // A court whose war hazard fires before it is ready adopts a war plan: it
+                // mobilizes for the war (after its reaction delay) and strikes when ready.
+                if m.deliberate {
+                    let mut adopted = false;
+                    for (i, j, u, motive) in [(a, b, u_ab, &motive_ab), (b, a, u_ba, &motive_ba)] {
+                        if motive.ready == 0.0 && ws.plan[i] == NO_PLAN {
+                            let h = hazard::war_hazard(&WarMotive {
+                                ready: 1.0,
+                                ..*motive
+                            });
+                            if u < h {
+                                adopt_plan(ws, t, m.warmup + t, d, i, j, side(a, i), obs);
+                                adopted = true;
+                            }
+                        }
+                    }
+                    if adopted {
+                        continue;
+                    }
+                }
+                if m.mechanisms.alliances {
                     ties(m, ws, t, d, a, b, u_ab - h_ab, u_ba - h_ba, obs);
                 }
             }
             DyadStatus::Alliance | DyadStatus::Vassal { .. } => {
                 let exit = m.rules.alliance_exit_trust;
                 if ws.pairs[q_ab].trust < exit || ws.pairs[q_ba].trust < exit {
+                    if ws.status[d] == DyadStatus::Alliance {
+                        ws.set_allied(a, b, false);
+                    }
                     ws.status[d] = DyadStatus::Peace;
                     ws.outcome.note(t, d, Deed::TieDissolved);
                     obs.happening(t, Happening::TieDissolved { a, b });
                 }
             }
             DyadStatus::War { since, .. } => {
+                // A war begun this month (an ally joined it after this pair's turn came up
+                // empty) has had its month counted by `begin_war` and cannot end yet.
+                if ws.begun[d] == t {
+                    continue;
+                }
                 let (raw_ab, raw_ba) = raws();
-                // Most months at war neither side seeks talks: both draws lie above any talks
-                // probability (`DyadIndex::talks_bound`).
-                if m.mechanisms.truces
-                    && (u64::from(raw_ab) < ix.talks_bound[0] || u64::from(raw_ba) < ix.talks_bound[1])
+                // Most months at war neither side capitulates or seeks talks: both draws lie
+                // above any capitulation and talks probability (`DyadIndex::talks_bound`).
+                // A side may capitulate only while the balance is decisive against it.
+                let decisive = ws.balance[d].abs() >= m.rules.capitulation_balance && ws.balance[d] != 0.0;
+                if decisive || u64::from(raw_ab) < ix.talks_bound[0] || u64::from(raw_ba) < ix.talks_bound[1]
                 {
                     let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
-                    let months = t - since;
-                    let [out_a, out_b] = ix.outmatched;
-                    let p_a =
-                        hazard::talks_hazard_outmatched(m.talk_propensity[a], months, ws.stability[a], out_a);
-                    let p_b =
-                        hazard::talks_hazard_outmatched(m.talk_propensity[b], months, ws.stability[b], out_b);
-                    if let Some(first) = first_to_act(u_ab, p_a, u_ba, p_b) {
-                        let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
-                        let success =
-                            hazard::talks_success(m.rules.talks_success, m.rigidity[a], m.rigidity[b]);
-                        let truce = uniform(draws[m.schedule.talks(d)]) < success;
-                        let out = &mut ws.outcome.dyads[d];
-                        out.talks = out.talks.saturating_add(1);
-                        if truce {
-                            out.truces = out.truces.saturating_add(1);
-                            ws.status[d] = DyadStatus::Truce { since: t };
-                            ws.wars[a] -= 1;
-                            ws.wars[b] -= 1;
-                            let gain = m.rules.truce_trust_gain;
-                            ws.pairs[q_ab].trust = (ws.pairs[q_ab].trust + gain).min(1.0);
-                            ws.pairs[q_ba].trust = (ws.pairs[q_ba].trust + gain).min(1.0);
+                    let balance = ws.balance[d];
+                    let weigh = m.mechanisms.victory_odds;
+                    let decisive = m.rules.capitulation_balance;
+                    // The odds are worked out only where they can matter: for a side whose
+                    // balance is decisive against it, or whose draw lies below twice its
+                    // unweighed talks hazard (the weight `1 − seen balance` is at most 2).
+                    let odds = |x: usize, y: usize| if weigh { war_odds(m, ws, x, y) } else { 0.0 };
+                    let cap = |x: usize, y: usize, own: f64| {
+                        if own <= -decisive && own < 0.0 && m.capitulation_propensity[x] > 0.0 {
+                            war::capitulation_hazard(m.capitulation_propensity[x], own, decisive, odds(x, y))
+                        } else {
+                            0.0
                         }
-                        ws.outcome.note(
-                            t,
-                            d,
-                            Deed::Talks {
-                                by: first as u8,
-                                truce,
-                            },
-                        );
-                        obs.happening(t, Happening::Talks { seeker, other, truce });
-                        if truce {
-                            continue;
+                    };
+                    let (cap_a, cap_b) = (cap(a, b, balance), cap(b, a, -balance));
+                    if u_ab < cap_a || u_ba < cap_b {
+                        let (loser, winner) = if u_ab < cap_a { (a, b) } else { (b, a) };
+                        capitulate(m, ws, t, d, loser, winner, obs);
+                        continue;
+                    }
+                    if m.mechanisms.truces {
+                        let months = t - since;
+                        let talks = |x: usize, y: usize, own: f64, out: f64, u: f64| {
+                            let talk = |weight: f64| {
+                                hazard::talks_hazard_weighed(
+                                    m.talk_propensity[x],
+                                    months,
+                                    ws.stability[x],
+                                    out,
+                                    weight,
+                                )
+                            };
+                            if !weigh {
+                                talk(1.0)
+                            } else if u < talk(2.0) {
+                                talk(1.0 - war::seen_balance(own, odds(x, y)))
+                            } else {
+                                0.0
+                            }
+                        };
+                        let [out_a, out_b] = ix.outmatched;
+                        let p_a = talks(a, b, balance, out_a, u_ab - cap_a);
+                        let p_b = talks(b, a, -balance, out_b, u_ba - cap_b);
+                        if let Some(first) = first_to_act(u_ab - cap_a, p_a, u_ba - cap_b, p_b) {
+                            let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
+                            let success =
+                                hazard::talks_success(m.rules.talks_success, m.rigidity[a], m.rigidity[b]);
+                            let truce = uniform(draws[m.schedule.talks(d)]) < success;
+                            let out = &mut ws.outcome.dyads[d];
+                            out.talks = out.talks.saturating_add(1);
+                            ws.outcome.note(
+                                t,
+                                d,
+                                Deed::Talks {
+                                    by: first as u8,
+                                    truce,
+                                },
+                            );
+                            obs.happening(t, Happening::Talks { seeker, other, truce });
+                            if truce {
+                                conclude_truce(m, ws, t, d, obs);
+                                continue;
+                            }
                         }
                     }
                 }
@@ -724,7 +1013,7 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                         let (i, j) = if first == 0 { (a, b) } else { (b, a) };
                         let out = &mut ws.outcome.dyads[d];
                         out.truces_broken = out.truces_broken.saturating_add(1);
-                        begin_war(m, ws, t, d, i, j, true, obs);
+                        begin_war(m, ws, draws, t, d, i, j, Onset::Breach, obs);
                         continue;
                     }
                 }
@@ -751,29 +1040,37 @@ fn first_to_act(u0: f64, p0: f64, u1: f64, p1: f64) -> Option<usize> {
     }
 }
 
-/// The war hazard of *i* on *j*; `p = i·n + j` indexes the model's pair matrices and `q` the
-/// ordered pair.
+/// What moves *i* to start a war on *j* this month ([`hazard::war_hazard`] turns it into a
+/// probability); `p = i·n + j` indexes the model's pair matrices and `q` the ordered pair.
+/// Below the threshold without greed, a motive whose hazard is 0 even when ready.
 #[inline(always)]
-fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize) -> f64 {
+fn war_motive(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize) -> WarMotive {
     let st = &ws.pairs[q];
     // Quick exit for the common case: fear below the threshold and no greed.
     if st.fear <= m.war_threshold[i] && m.greed[i] <= 0.0 {
-        return 0.0;
+        return NO_MOTIVE;
     }
     let willing = if m.mechanisms.instability {
         ws.stability[i] / (1.0 + f64::from(ws.wars[i]))
     } else {
         1.0
     };
-    let motive = WarMotive {
+    // i's own mobilized force, and j's as i sees it (the truth when i perceives j's strength
+    // rightly: the factor is then exactly 1).
+    let own = ws.strength[i] * ws.mobilization[i];
+    let seen = ws.strength[j] * ws.mobilization[j] * st.perceived;
+    let victory = if m.odds_weight[i] > 0.0 {
+        let odds = war::contest_win_probability(own, seen, m.rules.contest_decisiveness);
+        war::victory_factor(odds, m.odds_weight[i])
+    } else {
+        1.0
+    };
+    WarMotive {
         fear: st.fear,
         threshold: m.war_threshold[i],
         propensity: m.war_propensity[i],
         greed: m.greed[i],
-        advantage: hazard::advantage(
-            ws.strength[i] * ws.mobilization[i],
-            ws.strength[j] * ws.mobilization[j],
-        ),
+        advantage: hazard::advantage(own, seen),
         contact: st.contact_eff,
         ready: if ws.mobilization[i] >= m.war_readiness[i] {
             1.0
@@ -782,19 +1079,378 @@ fn war_hazard(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize)
         },
         unrestrained: m.unrestrained[p],
         willing,
-    };
-    hazard::war_hazard(&motive)
+        victory,
+    }
 }
 
+/// A motive whose war hazard is 0, ready or not.
+const NO_MOTIVE: WarMotive = WarMotive {
+    fear: 0.0,
+    threshold: 0.0,
+    propensity: 0.0,
+    greed: 0.0,
+    advantage: 0.0,
+    contact: 0.0,
+    ready: 1.0,
+    unrestrained: 0.0,
+    willing: 0.0,
+    victory: 1.0,
+};
+
+/// The war plans aimed across pair `d` at peace: a plan is carried out (the war begins, its
+/// planner the initiator) as soon as its polity is mobilized to its `war_readiness`, and dropped
+/// when its motive is gone (the war hazard, if ready, would be 0). Returns whether a war began.
+fn carry_out_plans<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    draws: &[u32],
+    t: u32,
+    d: usize,
+    obs: &mut O,
+) -> bool {
+    let ix = &m.dyad_index[d];
+    for (i, j, p, q) in [(ix.a, ix.b, ix.ab, ix.q_ab), (ix.b, ix.a, ix.ba, ix.q_ba)] {
+        if ws.plan[i] != j as u32 {
+            continue;
+        }
+        let motive = war_motive(m, ws, i, j, p, q);
+        if hazard::war_hazard(&WarMotive { ready: 1.0, ..motive }) <= 0.0 {
+            ws.plan[i] = NO_PLAN;
+        } else if motive.ready > 0.0 {
+            begin_war(m, ws, draws, t, d, i, j, Onset::Planned, obs);
+            return true;
+        }
+    }
+    false
+}
+
+/// Polity `i` (side `s` of pair `d`) adopts a war plan against `j` at month offset `t`, tick
+/// `tick`.
 #[allow(clippy::too_many_arguments)]
-fn begin_war<O: Observer>(
+fn adopt_plan<O: Observer>(
+    ws: &mut Workspace,
+    t: u32,
+    tick: u32,
+    d: usize,
+    i: usize,
+    j: usize,
+    s: usize,
+    obs: &mut O,
+) {
+    ws.plan[i] = j as u32;
+    ws.plan_since[i] = tick;
+    ws.outcome.note(t, d, Deed::WarPlan { by: s as u8 });
+    obs.happening(
+        t,
+        Happening::WarPlan {
+            planner: i,
+            target: j,
+        },
+    );
+}
+
+/// A tie formed between `a` and `b`: their war plans against each other are dropped.
+fn drop_plans(ws: &mut Workspace, a: usize, b: usize) {
+    for (x, y) in [(a, b), (b, a)] {
+        if ws.plan[x] == y as u32 {
+            ws.plan[x] = NO_PLAN;
+        }
+    }
+}
+
+/// Whether `x` and `k` are allies.
+#[inline]
+fn allied(m: &Model, ws: &Workspace, x: usize, k: usize) -> bool {
+    x != k && matches!(ws.status[m.dyad_of[x * m.n + k]], DyadStatus::Alliance)
+}
+
+/// Whether `x` and `k` are at war.
+#[inline]
+fn at_war(m: &Model, ws: &Workspace, x: usize, k: usize) -> bool {
+    x != k && matches!(ws.status[m.dyad_of[x * m.n + k]], DyadStatus::War { .. })
+}
+
+/// The mobilized force of `x`'s side in its war with `y`: `x` and every ally of `x` at war with
+/// `y`, each `strength · mobilization`, as `seer` perceives them (its perception factor of each
+/// member; `None`: the truth).
+#[inline(always)]
+fn coalition_force(m: &Model, ws: &Workspace, x: usize, y: usize, seer: Option<usize>) -> f64 {
+    let own = match seer {
+        Some(i) if i != x => ws.pair(i, x).perceived,
+        _ => 1.0,
+    };
+    let force = ws.strength[x] * ws.mobilization[x] * own;
+    if ws.allies[x] == 0 {
+        return force;
+    }
+    force + allies_force(m, ws, x, y, seer)
+}
+
+/// The part of [`coalition_force`] that `x`'s allies at war with `y` bring.
+#[cold]
+fn allies_force(m: &Model, ws: &Workspace, x: usize, y: usize, seer: Option<usize>) -> f64 {
+    let seen = |k: usize| match seer {
+        Some(i) if i != k => ws.pair(i, k).perceived,
+        _ => 1.0,
+    };
+    let mut force = 0.0;
+    for k in 0..m.n {
+        if ws.active[k] && k != y && allied(m, ws, x, k) && at_war(m, ws, k, y) {
+            force += ws.strength[k] * ws.mobilization[k] * seen(k);
+        }
+    }
+    force
+}
+
+/// *i*'s odds of winning a month of its war with *j*: its side's force against *j*'s side's
+/// as *i* perceives it.
+fn war_odds(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
+    war::contest_win_probability(
+        coalition_force(m, ws, i, j, None),
+        coalition_force(m, ws, j, i, Some(i)),
+        m.rules.contest_decisiveness,
+    )
+}
+
+/// The war of pair `d` ends at month offset `t` because talks succeeded: a truce, with the
+/// terms that follow the war balance when wars are a process (`war_process`).
+fn conclude_truce<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, d: usize, obs: &mut O) {
+    let (a, b) = m.dyads[d];
+    let ix = m.dyad_index[d];
+    let out = &mut ws.outcome.dyads[d];
+    out.truces = out.truces.saturating_add(1);
+    ws.status[d] = DyadStatus::Truce { since: t };
+    ws.wars[a] -= 1;
+    ws.wars[b] -= 1;
+    let gain = m.rules.truce_trust_gain;
+    ws.pairs[ix.q_ab].trust = (ws.pairs[ix.q_ab].trust + gain).min(1.0);
+    ws.pairs[ix.q_ba].trust = (ws.pairs[ix.q_ba].trust + gain).min(1.0);
+    let balance = std::mem::replace(&mut ws.balance[d], 0.0);
+    if !m.mechanisms.war_process {
+        return;
+    }
+    let (winner, loser) = if balance > 0.0 { (a, b) } else { (b, a) };
+    let terms = war::terms(balance.abs(), m.rules.terms_cession, m.rules.terms_junior);
+    if terms != war::Terms::Even {
+        impose_terms(m, ws, t, d, winner, loser, terms, obs);
+    }
+}
+
+/// The loser of pair `d`'s war capitulates at month offset `t`: it ends as a state when it is
+/// `conquerable`, else it cedes and becomes the winner's vassal ([`war::Terms::Junior`]; with
+/// `alliances` off, a truce with a cession).
+fn capitulate<O: Observer>(
     m: &Model,
     ws: &mut Workspace,
     t: u32,
     d: usize,
+    loser: usize,
+    winner: usize,
+    obs: &mut O,
+) {
+    let a = m.dyads[d].0;
+    ws.outcome.note(
+        t,
+        d,
+        Deed::Capitulation {
+            side: side(a, loser) as u8,
+        },
+    );
+    let balance = if loser == a { ws.balance[d] } else { -ws.balance[d] };
+    obs.happening(
+        t,
+        Happening::Capitulation {
+            loser,
+            winner,
+            balance,
+        },
+    );
+    if m.conquerable[loser] {
+        cease(m, ws, t, loser, obs);
+        return;
+    }
+    ws.wars[winner] -= 1;
+    ws.wars[loser] -= 1;
+    ws.status[d] = DyadStatus::Truce { since: t };
+    ws.balance[d] = 0.0;
+    impose_terms(m, ws, t, d, winner, loser, war::Terms::Junior, obs);
+}
+
+/// The terms of a peace in pair `d` (just out of war): a cession of `cession_share` of the
+/// loser's base (and present) strength to the winner, and for junior status a vassal tie with
+/// the winner as lord, each side's trust at least `alliance_exit_trust + truce_trust_gain`.
+#[allow(clippy::too_many_arguments)]
+fn impose_terms<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    winner: usize,
+    loser: usize,
+    terms: war::Terms,
+    obs: &mut O,
+) {
+    let a = m.dyads[d].0;
+    let share = m.rules.cession_share;
+    let ceded = ws.strength[loser] * share;
+    ws.base_strength[winner] += ws.base_strength[loser] * share;
+    ws.base_strength[loser] *= 1.0 - share;
+    ws.strength[winner] += ceded;
+    ws.strength[loser] -= ceded;
+    ws.healing = true;
+    ws.refresh_strength(winner);
+    ws.refresh_strength(loser);
+    // Junior status is a vassal tie: without ties (`alliances` off) the loser only cedes.
+    let junior = terms == war::Terms::Junior && m.mechanisms.alliances;
+    ws.outcome.note(
+        t,
+        d,
+        Deed::Terms {
+            winner: side(a, winner) as u8,
+            junior,
+        },
+    );
+    obs.happening(
+        t,
+        Happening::Terms {
+            winner,
+            loser,
+            junior,
+        },
+    );
+    if junior {
+        ws.status[d] = DyadStatus::Vassal { lord: winner as u16 };
+        let floor = (m.rules.alliance_exit_trust + m.rules.truce_trust_gain).min(1.0);
+        let ix = m.dyad_index[d];
+        for q in [ix.q_ab, ix.q_ba] {
+            ws.pairs[q].trust = ws.pairs[q].trust.max(floor);
+        }
+        ws.outcome.dyads[d].vassal_lord = 1 + side(a, winner) as u8;
+        ws.outcome.note(
+            t,
+            d,
+            Deed::Vassal {
+                lord: side(a, winner) as u8,
+            },
+        );
+        obs.happening(
+            t,
+            Happening::VassalAccepted {
+                vassal: loser,
+                lord: winner,
+            },
+        );
+    }
+}
+
+/// The month's course of every war, after the decisions: with `war_process`, each pair at war
+/// fights a contest that moves its balance and costs both sides strength and stability; with
+/// `misperception`, each side's misperception of the other shrinks; then (`war_process`) every
+/// polity regains part of its war losses.
+fn war_process<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
+    let contest = m.mechanisms.war_process;
+    if !contest && !m.mechanisms.misperception {
+        return;
+    }
+    let _ = (t, &obs);
+    let rules = &m.rules;
+    let mut at_war = false;
+    for d in 0..m.dyads.len() {
+        if !matches!(ws.status[d], DyadStatus::War { .. }) {
+            continue;
+        }
+        at_war = true;
+        let (a, b) = m.dyads[d];
+        if contest {
+            let force_a = coalition_force(m, ws, a, b, None);
+            let force_b = coalition_force(m, ws, b, a, None);
+            let p_a = war::contest_win_probability(force_a, force_b, rules.contest_decisiveness);
+            let a_won = uniform(draws[m.schedule.contest(d)]) < p_a;
+            ws.balance[d] = war::next_balance(ws.balance[d], a_won, rules.war_step);
+            let share_a = war::loss_share(force_a, force_b);
+            for (x, share) in [(a, share_a), (b, 1.0 - share_a)] {
+                ws.attrition[x] *= 1.0 - rules.war_cost * share;
+                if m.mechanisms.instability {
+                    ws.stability[x] = (ws.stability[x] - rules.war_unrest * share).max(0.0);
+                }
+            }
+        }
+        // Fighting teaches: each side's misperception of the other shrinks.
+        let ix = m.dyad_index[d];
+        for q in [ix.q_ab, ix.q_ba] {
+            if ws.pairs[q].perceived != 1.0 {
+                ws.pairs[q].perceived = perception::learn(ws.pairs[q].perceived, rules.war_learning);
+                ws.refresh_exposure(q);
+            }
+        }
+    }
+    if !contest {
+        return;
+    }
+    // Each polity's losses of the month (in all its wars), then its recovery toward its base
+    // strength ([`war::recover`]); the strength ratios are recomputed once.
+    if !ws.healing && !at_war {
+        return;
+    }
+    let (mut changed, mut last, mut healing) = (0, 0, false);
+    let polities = ws
+        .attrition
+        .iter_mut()
+        .zip(ws.strength.iter_mut())
+        .zip(&ws.base_strength)
+        .zip(&ws.active)
+        .enumerate();
+    for (x, (((attrition, strength), &base), &active)) in polities {
+        let loss = std::mem::replace(attrition, 1.0);
+        if !active || (loss == 1.0 && *strength >= base) {
+            continue;
+        }
+        let healed = war::recover(*strength * loss, base, rules.strength_recovery);
+        healing |= healed < base;
+        if healed != *strength {
+            *strength = healed;
+            changed += 1;
+            last = x;
+        }
+    }
+    ws.healing = healing;
+    match changed {
+        0 => {}
+        1 => ws.refresh_strength(last),
+        _ => ws.refresh_all_strengths(),
+    }
+}
+
+/// How a war began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Onset {
+    /// A decision at peace (§6.2).
+    Decided,
+    /// A war plan carried out when ready.
+    Planned,
+    /// A truce broken.
+    Breach,
+    /// An ally entered the war of an attacked ally (`breach`: breaking its own truce with the
+    /// attacker).
+    Joined {
+        /// Whether the ally broke a truce to join.
+        breach: bool,
+    },
+}
+
+/// Polity `i` begins a war on `j` in pair `d` at month offset `t` (how: `onset`). When `j` was
+/// attacked (not joined against) and ties are by consent, each of `j`'s allies then decides
+/// whether to join the war on `j`'s side.
+#[allow(clippy::too_many_arguments)]
+fn begin_war<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    draws: &[u32],
+    t: u32,
+    d: usize,
     i: usize,
     j: usize,
-    breach: bool,
+    onset: Onset,
     obs: &mut O,
 ) {
     let n = m.n;
@@ -804,8 +1460,16 @@ fn begin_war<O: Observer>(
         initiator: i as u16,
         since: t,
     };
+    ws.balance[d] = 0.0;
+    ws.begun[d] = t;
     ws.wars[i] += 1;
     ws.wars[j] += 1;
+    // A plan against the enemy is done with, the planner's and the target's alike.
+    for (x, y) in [(i, j), (j, i)] {
+        if ws.plan[x] == y as u32 {
+            ws.plan[x] = NO_PLAN;
+        }
+    }
     let first = ws.outcome.dyads[d].first_onset == NEVER;
     let (x, y) = m.dyads[d];
     let history_xy = *ws.acts_window(x * n + y, t);
@@ -823,12 +1487,15 @@ fn begin_war<O: Observer>(
         out.acts_history_at_onset = [history_xy, history_yx];
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }
+    let breach = matches!(onset, Onset::Breach | Onset::Joined { breach: true });
+    let joined = matches!(onset, Onset::Joined { .. });
     ws.outcome.note(
         t,
         d,
         Deed::War {
             by: side(a, i) as u8,
             breach,
+            joined,
         },
     );
     let shock = m.rules.war_fear_shock;
@@ -841,10 +1508,150 @@ fn begin_war<O: Observer>(
             initiator: i,
             target: j,
             breach,
+            joined,
             fear: fear_before,
             mobilization: ws.mobilization[i],
         },
     );
+    if !joined && m.mechanisms.consent {
+        call_allies(m, ws, draws, t, i, j, obs);
+    }
+}
+
+/// `j` was attacked by `i`: each ally `k` of `j` that is at peace, or in a truce concluded before
+/// this month, with `i` joins
+/// the war against `i` with probability `join_propensity_k · trust_kj`, decided on the talks
+/// slot of pair {k, i} (unused this month: that pair is not at war). A joined war calls no
+/// further allies.
+fn call_allies<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    draws: &[u32],
+    t: u32,
+    i: usize,
+    j: usize,
+    obs: &mut O,
+) {
+    for k in 0..m.n {
+        if k == i || k == j || !ws.active[k] || !allied(m, ws, j, k) || m.join_propensity[k] <= 0.0 {
+            continue;
+        }
+        let dk = m.dyad_of[k * m.n + i];
+        // A truce concluded this month has used the pair's talks number already.
+        let breach = match ws.status[dk] {
+            DyadStatus::Peace => false,
+            DyadStatus::Truce { since } if since < t => true,
+            _ => continue,
+        };
+        let p = m.join_propensity[k] * ws.pair(k, j).trust;
+        if uniform(draws[m.schedule.talks(dk)]) < p {
+            if breach {
+                let out = &mut ws.outcome.dyads[dk];
+                out.truces_broken = out.truces_broken.saturating_add(1);
+            }
+            begin_war(m, ws, draws, t, dk, k, i, Onset::Joined { breach }, obs);
+        }
+    }
+}
+
+/// *i*'s will to ally with *j* this month: `alliance_propensity_i · min(1, common fear) ·
+/// trust_ij`, times the effective contact under `consent`.
+fn alliance_will(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
+    let p = ordered(m.n, i, j);
+    if m.alliance_propensity[i] <= 0.0 || ws.pairs[p].contact_eff <= 0.0 {
+        return 0.0;
+    }
+    let mut common: f64 = 0.0;
+    for k in 0..m.n {
+        if k != i && k != j && ws.active[k] {
+            common = common.max(ws.pair(i, k).fear.min(ws.pair(j, k).fear));
+        }
+    }
+    hazard::alliance_hazard(m.alliance_propensity[i], common, ws.pairs[p].trust) * ws.pairs[p].contact_eff
+}
+
+/// *i*'s wish to become *j*'s vassal this month (0 without contact).
+fn vassal_wish(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
+    let st = ws.pair(i, j);
+    if st.contact_eff <= 0.0 {
+        return 0.0;
+    }
+    hazard::vassal_hazard(
+        m.vassal_propensity[i],
+        st.fear,
+        m.rigidity[i],
+        ws.strength[i],
+        ws.strength[j],
+    )
+}
+
+/// Ties by consent (`consent`), from peace when no war began: an alliance forms when both
+/// sides' draws fall below their wills (`rest_i < alliance_will_ij`, each side's own draw), and
+/// neither is allied with a polity at war with the other; else side *i* offers to submit to *j*
+/// when its draw falls in the band `[will_ij, will_ij + vassal_wish_ij)`, and *j* accepts when
+/// its own draw falls below `vassal_acceptance_j · contact_ji` (*a*'s offer is considered first).
+#[allow(clippy::too_many_arguments)]
+fn ties_by_consent<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    a: usize,
+    b: usize,
+    rest_ab: f64,
+    rest_ba: f64,
+    obs: &mut O,
+) {
+    // Every tie needs one side's draw below its propensities: skip the work otherwise.
+    if rest_ab >= m.alliance_propensity[a] + m.vassal_propensity[a]
+        && rest_ba >= m.alliance_propensity[b] + m.vassal_propensity[b]
+    {
+        return;
+    }
+    // The wills are at most the propensities: work them out only where they can matter.
+    let both_may_ally = rest_ab < m.alliance_propensity[a] && rest_ba < m.alliance_propensity[b];
+    let will = |i: usize, j: usize, rest: f64| {
+        if both_may_ally || rest < m.alliance_propensity[i] + m.vassal_propensity[i] {
+            alliance_will(m, ws, i, j)
+        } else {
+            0.0
+        }
+    };
+    let (will_a, will_b) = (will(a, b, rest_ab), will(b, a, rest_ba));
+    if both_may_ally && rest_ab < will_a && rest_ba < will_b {
+        let enemy_of_ally = (0..m.n).any(|k| {
+            (allied(m, ws, a, k) && at_war(m, ws, b, k)) || (allied(m, ws, b, k) && at_war(m, ws, a, k))
+        });
+        if !enemy_of_ally {
+            ws.status[d] = DyadStatus::Alliance;
+            ws.set_allied(a, b, true);
+            drop_plans(ws, a, b);
+            ws.outcome.dyads[d].alliance_formed = true;
+            ws.outcome.note(t, d, Deed::Alliance);
+            obs.happening(t, Happening::AllianceFormed { a, b });
+            return;
+        }
+    }
+    for (i, j, rest_i, will_i, rest_j) in [(a, b, rest_ab, will_a, rest_ba), (b, a, rest_ba, will_b, rest_ab)]
+    {
+        if rest_i < will_i || rest_i - will_i >= vassal_wish(m, ws, i, j) {
+            continue;
+        }
+        if rest_j < m.vassal_acceptance[j] * ws.pair(j, i).contact_eff {
+            ws.status[d] = DyadStatus::Vassal { lord: j as u16 };
+            drop_plans(ws, a, b);
+            ws.outcome.dyads[d].vassal_lord = 1 + side(a, j) as u8;
+            ws.outcome.note(
+                t,
+                d,
+                Deed::Vassal {
+                    lord: side(a, j) as u8,
+                },
+            );
+            obs.happening(t, Happening::VassalAccepted { vassal: i, lord: j });
+            return;
+        }
+    }
 }
 
 /// Alliance and vassalage from peace. `rest_ab` is `u_ab − h_ab` (the part of the decision draw
@@ -861,6 +1668,10 @@ fn ties<O: Observer>(
     rest_ba: f64,
     obs: &mut O,
 ) {
+    if m.mechanisms.consent {
+        ties_by_consent(m, ws, t, d, a, b, rest_ab, rest_ba, obs);
+        return;
+    }
     let n = m.n;
     for (i, j, rest) in [(a, b, rest_ab), (b, a, rest_ba)] {
         // Both tie probabilities are bounded by the propensities: skip the work when the draw
@@ -881,6 +1692,8 @@ fn ties<O: Observer>(
         }
         if rest < ally {
             ws.status[d] = DyadStatus::Alliance;
+            ws.set_allied(a, b, true);
+            drop_plans(ws, a, b);
             ws.outcome.dyads[d].alliance_formed = true;
             ws.outcome.note(t, d, Deed::Alliance);
             obs.happening(t, Happening::AllianceFormed { a, b });
@@ -899,6 +1712,7 @@ fn ties<O: Observer>(
         };
         if rest - ally < vassal {
             ws.status[d] = DyadStatus::Vassal { lord: j as u16 };
+            drop_plans(ws, a, b);
             ws.outcome.dyads[d].vassal_lord = 1 + side(a, j) as u8;
             ws.outcome.note(
                 t,

@@ -75,12 +75,15 @@ pub const MAX_RECORD: usize = 4096;
 /// What happened to a pair, in a run's record. Sides are 0 (the pair's `a`) and 1 (`b`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deed {
-    /// Side `by` began a war; `breach`: by breaking a truce.
+    /// Side `by` began a war; `breach`: by breaking a truce; `joined`: as the ally of a
+    /// polity the other side attacked.
     War {
         /// The initiator's side.
         by: u8,
         /// Whether it broke a truce.
         breach: bool,
+        /// Whether it entered the war as an attacked polity's ally.
+        joined: bool,
     },
     /// Side `by` sought talks; `truce`: they ended the war in a truce.
     Talks {
@@ -105,14 +108,36 @@ pub enum Deed {
     },
     /// An alliance or vassal tie dissolved.
     TieDissolved,
+    /// Side `by` decided on war before it was ready and began to mobilize for it.
+    WarPlan {
+        /// The planner's side.
+        by: u8,
+    },
+    /// Side `side` capitulated; the war ended (in its end as a state if it was conquerable,
+    /// else in junior terms).
+    Capitulation {
+        /// The side that capitulated.
+        side: u8,
+    },
+    /// A peace with terms: the loser ceded to side `winner`, and accepted junior status (a vassal
+    /// tie) if `junior`.
+    Terms {
+        /// The winner's side.
+        winner: u8,
+        /// Whether the loser became the winner's vassal.
+        junior: bool,
+    },
 }
 
 impl Deed {
     /// The names of the kinds of happening counted by year: what `events_by_year.csv` and
     /// `summary.json` call them. Every war begun is a `war` (a breach is also a `breach`) and
     /// all talks are `talks` (those that ended in a truce are also a `truce`); the actor is the
-    /// initiator, the breaker, the seeker, the side that ended or the lord.
-    pub const KINDS: [&'static str; 9] = [
+    /// initiator, the breaker, the seeker, the side that ended or the lord. A war begun by an
+    /// ally is also `joins`; `war_plan` is a decision to mobilize for war, `capitulation` a
+    /// war ended by a side's capitulation (the actor), `terms` a peace with terms (the actor
+    /// is the winner).
+    pub const KINDS: [&'static str; 13] = [
         "war",
         "breach",
         "talks",
@@ -122,6 +147,10 @@ impl Deed {
         "alliance",
         "vassal",
         "tie_dissolved",
+        "joins",
+        "war_plan",
+        "capitulation",
+        "terms",
     ];
 }
 

@@ -131,8 +131,10 @@ pub struct DyadIndex {
     /// of `b` (facing `a`), see [`crate::model::hazard::talks_hazard`].
     pub outmatched: [f64; 2],
     /// Raw decision draws at or above these bounds (of `a`, of `b`) can never open talks: the
-    /// talks hazard is below `2 · talk_propensity · outmatched` whatever the months at war
-    /// (`m / (m + 6) < 1`) and the stability (`2 − stability ≤ 2`); see `quiet_draw_bound`.
+    /// talks hazard is below `4 · talk_propensity · outmatched` whatever the months at war
+    /// (`m / (m + 6) < 1`), the stability (`2 − stability ≤ 2`) and the perceived balance
+    /// (`1 − balance ≤ 2`); see `talks_draw_bound`. (A side may capitulate only while the
+    /// balance is decisive against it, which the engine checks before this bound.)
     pub talks_bound: [u64; 2],
     /// Raw decision draws at or above these bounds can never breach a truce: the breach hazard
     /// is at most `breach_propensity · (1 + rigidity)` whatever the trust.
@@ -239,6 +241,31 @@ pub struct Model {
     pub provocation_trust_loss: Vec<f64>,
     /// Provocation fear shock.
     pub provocation_fear: Vec<f64>,
+    /// Months simulated before `start` in which nothing is counted.
+    pub warmup: u32,
+    /// Whether the mobilization step needs the reaction delay's ring of past fears or war
+    /// plans: `reaction_delay` on, and some polity with a delay or a `war_readiness` above 0.
+    pub deliberate: bool,
+    /// Whether some polity reacts late (`reaction_delay` on and a delay above 0).
+    pub delayed: bool,
+    /// Reaction delay in months (0 when the `reaction_delay` mechanism is off).
+    pub reaction_delay: Vec<u32>,
+    /// Join propensity of an ally (0 when `consent` is off: nobody joins).
+    pub join_propensity: Vec<f64>,
+    /// A lord's monthly acceptance of an offered submission at full contact.
+    pub vassal_acceptance: Vec<f64>,
+    /// Exponent of the victory factor (0 when `victory_odds` is off: the factor is 1).
+    pub odds_weight: Vec<f64>,
+    /// Capitulation propensity (0 when `war_process` is off).
+    pub capitulation_propensity: Vec<f64>,
+    /// Whether a capitulation ends the polity as a state.
+    pub conquerable: Vec<bool>,
+    /// Per ordered pair `i * n + j`: the log of *i*'s bias about *j*'s strength (0 when
+    /// `misperception` is off).
+    pub perception_log_bias: Vec<f64>,
+    /// Per ordered pair: the half-width `√3 · perception_noise` of the uniform spread of that
+    /// log (0 when `misperception` is off).
+    pub perception_spread: Vec<f64>,
 
     /// Contact at `start` (raw, before isolation).
     pub contact: Vec<f64>,
@@ -323,6 +350,8 @@ impl Model {
         let mut provocation_rate = vec![0.0; n * n];
         let mut unrestrained = vec![1.0; n * n];
         let mut provocation_text = vec![String::new(); n * n];
+        let mut perception_log_bias = vec![0.0; n * n];
+        let mut perception_spread = vec![0.0; n * n];
         for r in &sc.relations {
             let p = idx(&r.from) * n + idx(&r.to);
             contact[p] = r.contact;
@@ -337,6 +366,10 @@ impl Model {
                 0.0
             };
             provocation_text[p] = r.provocation_text.clone();
+            if mech.misperception {
+                perception_log_bias[p] = r.strength_bias.ln();
+                perception_spread[p] = r.perception_noise * 3f64.sqrt();
+            }
         }
 
         let mut status = vec![DyadStatus::Peace; dyads.len()];
@@ -418,8 +451,8 @@ impl Model {
         let talk_propensity = col(|p| p.talk_propensity);
         let breach_propensity = col(|p| p.breach_propensity);
         let rigidity = by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0);
-        let talks_bound =
-            |i: usize, j: usize| quiet_draw_bound(2.0 * talk_propensity[i] * outmatched(i, j), 0.0);
+        let capitulation_propensity = by_flag(col(|p| p.capitulation_propensity), mech.war_process, 0.0);
+        let talks_bound = |i: usize, j: usize| talks_draw_bound(talk_propensity[i], outmatched(i, j), 0.0);
         let breach_bound = |i: usize| quiet_draw_bound(breach_propensity[i] * (1.0 + rigidity[i]), 0.0);
         let dyad_index = dyads
             .iter()
@@ -497,6 +530,25 @@ impl Model {
             breach_propensity,
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
             provocation_fear: col(|p| p.provocation_fear),
+            warmup: sc.warmup,
+            delayed: mech.reaction_delay && sc.polities.iter().any(|p| p.reaction_delay > 0),
+            deliberate: mech.reaction_delay
+                && sc
+                    .polities
+                    .iter()
+                    .any(|p| p.reaction_delay > 0 || (mech.mobilization_lag && p.war_readiness > 0.0)),
+            reaction_delay: sc
+                .polities
+                .iter()
+                .map(|p| if mech.reaction_delay { p.reaction_delay } else { 0 })
+                .collect(),
+            join_propensity: by_flag(col(|p| p.join_propensity), mech.consent, 0.0),
+            vassal_acceptance: col(|p| p.vassal_acceptance),
+            odds_weight: by_flag(col(|p| p.odds_weight), mech.victory_odds, 0.0),
+            capitulation_propensity,
+            conquerable: sc.polities.iter().map(|p| p.conquerable).collect(),
+            perception_log_bias,
+            perception_spread,
             contact,
             trust,
             fear,
@@ -523,9 +575,11 @@ impl Model {
         self.start.plus(t)
     }
 
-    /// ChaCha8 64-bit words one run draws.
+    /// ChaCha8 64-bit words one run draws: its header, then every month of the warm-up and of
+    /// the span.
     pub fn words_per_run(&self) -> u64 {
-        self.schedule.words_per_month() as u64 * u64::from(self.months)
+        self.schedule.header_words() as u64
+            + self.schedule.words_per_month() as u64 * u64::from(self.warmup + self.months)
     }
 }
 
@@ -540,6 +594,13 @@ fn quiet_draw_bound(greed: f64, ties: f64) -> u64 {
     } else {
         0
     }
+}
+
+/// The quick-exit bound of a side at war: a raw decision draw at or above it can neither
+/// capitulate (hazard at most `capitulation`) nor open talks (hazard below
+/// `4 · talk_propensity · outmatched`, see [`DyadIndex::talks_bound`]).
+fn talks_draw_bound(talk_propensity: f64, outmatched: f64, capitulation: f64) -> u64 {
+    quiet_draw_bound(4.0 * talk_propensity * outmatched, capitulation)
 }
 
 fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) -> Option<CompiledEffect> {
@@ -617,6 +678,7 @@ mod tests {
                 ready: 1.0,
                 unrestrained,
                 willing,
+                victory: 1.0,
             });
             prop_assert!(u >= h, "war: u {} < h {}", u, h);
             prop_assert!(u - h >= ally + vassal, "tie: u - h {} < {}", u - h, ties);
@@ -633,13 +695,17 @@ mod tests {
             potential_j in 0.01..=100.0f64,
             months in prop_oneof![Just(0u32), Just(1), Just(10_000), 0u32..=400],
             stability in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            balance in prop_oneof![Just(-1.0), Just(1.0), -1.0..=1.0f64],
+            capitulation in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
             above in prop_oneof![Just(0u64), 0u64..=4096],
         ) {
             let outmatched = 2.0 * potential_j / (potential_i + potential_j);
-            let raw = quiet_draw_bound(2.0 * propensity * outmatched, 0.0) + above;
+            let raw = talks_draw_bound(propensity, outmatched, capitulation) + above;
             prop_assume!(raw <= u64::from(u32::MAX));
-            let p = crate::model::hazard::talks_hazard_outmatched(propensity, months, stability, outmatched);
-            prop_assert!(uniform(raw as u32) >= p, "u {} < p {}", uniform(raw as u32), p);
+            let p = crate::model::hazard::talks_hazard_weighed(propensity, months, stability, outmatched, 1.0 - balance);
+            let u = uniform(raw as u32);
+            prop_assert!(u >= capitulation, "u {} < capitulation {}", u, capitulation);
+            prop_assert!(u - capitulation >= p.min(1.0), "u - c {} < p {}", u - capitulation, p);
         }
 
         /// The quick exit of hostile acts is exact: a draw at or above the provoker's bound

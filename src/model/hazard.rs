@@ -4,17 +4,18 @@
 //! The equations (documented with units in `docs/model.md`):
 //!
 //! ```text
-//! war_hazard_ij = min(1, [war_propensity_i · max(0, fear_ij − war_threshold_i)
+//! war_hazard_ij = min(1, [war_propensity_i · max(0, fear_ij − war_threshold_i) · victory_ij
 //!                         + greed_i · advantage_ij · contact_ij]            (greed only if on)
 //!                        · ready_i · (1 − restraint_ij) · willing_i)
 //! advantage_ij  = max(0, (s_i·m_i − s_j·m_j) / (s_i·m_i + s_j·m_j))
 //! ready_i       = 1 if m_i ≥ war_readiness_i else 0                        (mobilization_lag on)
 //! willing_i     = stability_i / (1 + other wars of i)                       (instability on)
 //! talks_i       = talk_propensity_i · months_at_war / (months_at_war + 6) · (2 − stability_i)
-//!                 · 2·potential_j / (potential_i + potential_j)
+//!                 · 2·potential_j / (potential_i + potential_j) · (1 − seen_balance_i)
 //! talks succeed with talks_success · (1 − rigidity_i) · (1 − rigidity_j)
 //! breach_i      = breach_propensity_i · (1 − trust_ij) · (1 + rigidity_i)
 //! alliance_ij   = alliance_propensity_i · min(1, max_k min(fear_ik, fear_jk)) · trust_ij
+//!                 (· contact_ij with `consent`: the alliance needs both sides' will)
 //! vassal_ij     = vassal_propensity_i · min(1, fear_ij) · (1 − rigidity_i) if s_j ≥ 2·s_i
 //! ```
 
@@ -39,13 +40,20 @@ pub struct WarMotive {
     pub unrestrained: f64,
     /// `stability_i / (1 + other wars)` (1 when the mechanism is off).
     pub willing: f64,
+    /// The victory factor `min(1, 2·odds)^odds_weight` of the preventive motive (1 when
+    /// `victory_odds` is off), see [`crate::model::war::victory_factor`].
+    pub victory: f64,
 }
 
 /// The monthly probability that *i* starts a war on *j*.
 #[inline(always)]
 pub fn war_hazard(w: &WarMotive) -> f64 {
     let excess = w.fear - w.threshold;
-    let fear_term = if excess > 0.0 { w.propensity * excess } else { 0.0 };
+    let fear_term = if excess > 0.0 {
+        w.propensity * excess * w.victory
+    } else {
+        0.0
+    };
     let greed_term = w.greed * w.advantage * w.contact;
     ((fear_term + greed_term) * w.ready * w.unrestrained * w.willing).min(1.0)
 }
@@ -91,6 +99,23 @@ pub fn talks_hazard_outmatched(
 ) -> f64 {
     let m = f64::from(months_at_war);
     (talk_propensity * m / (m + 6.0) * (2.0 - stability) * outmatched).min(1.0)
+}
+
+/// [`talks_hazard_outmatched`] weighed by the war as the side sees it: the product before the
+/// cap at 1 is multiplied by `weigh = 1 − seen_balance` (in `[0, 2]`;
+/// [`crate::model::war::seen_balance`]), so a side that sees itself losing seeks talks up to
+/// twice as often and one that sees itself winning decisively not at all. With `weigh = 1` it
+/// is [`talks_hazard_outmatched`] bit for bit.
+#[inline]
+pub fn talks_hazard_weighed(
+    talk_propensity: f64,
+    months_at_war: u32,
+    stability: f64,
+    outmatched: f64,
+    weigh: f64,
+) -> f64 {
+    let m = f64::from(months_at_war);
+    (talk_propensity * m / (m + 6.0) * (2.0 - stability) * outmatched * weigh).min(1.0)
 }
 
 /// The probability that opened talks end in a truce.
@@ -142,6 +167,7 @@ mod tests {
             ready: 1.0,
             unrestrained: 1.0,
             willing: 1.0,
+            victory: 1.0,
         }
     }
 

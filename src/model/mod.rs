@@ -1,11 +1,14 @@
 //! The model: a scenario compiled into flat arrays ([`compile`]), with the equations the engine
-//! applies every month: the fear spiral ([`fear`]) and the decision probabilities ([`hazard`]).
+//! applies every month: the fear spiral ([`fear`]), the decision probabilities ([`hazard`]),
+//! war as a process ([`war`]) and misperception ([`perception`]).
 //!
 //! Nothing here draws a random number or runs a month; that is the [`crate::engine`]'s work.
 
 pub mod compile;
 pub mod fear;
 pub mod hazard;
+pub mod perception;
+pub mod war;
 
 pub use compile::{
     CompiledEffect, CompiledEvent, DyadIndex, DyadStatus, Model, Provoker, EVENT_BLOCK_MONTHS,

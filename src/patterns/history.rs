@@ -33,13 +33,34 @@ pub enum Kind {
     TieDissolved,
     /// A polity ceased to exist (`polity`; no pair).
     End,
+    /// An ally entered a war on the side of an attacked ally (`by`: the ally that joined). Also
+    /// a `War`.
+    Joins,
+    /// A decision to go to war taken before being ready: a war plan (`by`: the planner).
+    WarPlan,
+    /// A war ended by a side's capitulation (`by`: the side that capitulated). Also a `WarEnd`.
+    Capitulation,
+    /// A peace with terms, after a truce or a capitulation (`by`: the winner).
+    Terms,
+    /// A peace in which the loser accepted junior status, a vassal tie (`by`: the winner, the
+    /// new lord). Also `Terms` and `Vassal`.
+    Junior,
 }
 
 impl Kind {
     fn takes_by(self) -> bool {
         matches!(
             self,
-            Kind::War | Kind::Breach | Kind::Talks | Kind::Truce | Kind::Vassal
+            Kind::War
+                | Kind::Breach
+                | Kind::Talks
+                | Kind::Truce
+                | Kind::Vassal
+                | Kind::Joins
+                | Kind::WarPlan
+                | Kind::Capitulation
+                | Kind::Terms
+                | Kind::Junior
         )
     }
 
@@ -55,6 +76,11 @@ impl Kind {
             Kind::Vassal => "a vassal tie formed",
             Kind::TieDissolved => "a tie dissolved",
             Kind::End => "the end of",
+            Kind::Joins => "an ally joining a war",
+            Kind::WarPlan => "a war plan adopted",
+            Kind::Capitulation => "a capitulation",
+            Kind::Terms => "a peace with terms",
+            Kind::Junior => "junior status imposed",
         }
     }
 }
@@ -212,6 +238,9 @@ pub enum Ending {
     StateEnd,
     /// It was still under way at the end of the run.
     Running,
+    /// A side capitulated (Model 2; a conquerable side's capitulation ends it as a state, and
+    /// still counts here).
+    Capitulation,
 }
 
 /// Payload of `WarEnds`: the n-th war begun in the pair ended as `how`.
@@ -516,10 +545,33 @@ fn is(deed: Deed, kind: Kind, by: Option<u8>) -> bool {
     let side_ok = |s: u8| by.is_none_or(|b| b == s);
     match (kind, deed) {
         (Kind::War, Deed::War { by: s, .. }) => side_ok(s),
-        (Kind::Breach, Deed::War { by: s, breach: true }) => side_ok(s),
+        (
+            Kind::Breach,
+            Deed::War {
+                by: s, breach: true, ..
+            },
+        ) => side_ok(s),
+        (
+            Kind::Joins,
+            Deed::War {
+                by: s, joined: true, ..
+            },
+        ) => side_ok(s),
+        (Kind::WarPlan, Deed::WarPlan { by: s }) => side_ok(s),
+        (Kind::Capitulation, Deed::Capitulation { side: s }) => side_ok(s),
+        (Kind::Terms, Deed::Terms { winner: s, .. }) => side_ok(s),
+        (
+            Kind::Junior,
+            Deed::Terms {
+                winner: s,
+                junior: true,
+            },
+        ) => side_ok(s),
         (Kind::Talks, Deed::Talks { by: s, .. }) => side_ok(s),
         (Kind::Truce, Deed::Talks { by: s, truce: true }) => side_ok(s),
-        (Kind::WarEnd, Deed::Talks { truce: true, .. } | Deed::Ended { .. }) => true,
+        (Kind::WarEnd, Deed::Talks { truce: true, .. } | Deed::Ended { .. } | Deed::Capitulation { .. }) => {
+            true
+        }
         (Kind::Peace, Deed::Peace)
         | (Kind::Alliance, Deed::Alliance)
         | (Kind::TieDissolved, Deed::TieDissolved) => true,
@@ -639,6 +691,7 @@ fn war(o: &RunOutcome, dyad: usize, nth: u32) -> Option<(u32, Option<(u32, Endin
     let end = o.record[k + 1..].iter().filter(mine).find_map(|h| match h.deed {
         Deed::Talks { truce: true, .. } => Some((h.month, Ending::Truce)),
         Deed::Ended { .. } => Some((h.month, Ending::StateEnd)),
+        Deed::Capitulation { .. } => Some((h.month, Ending::Capitulation)),
         _ => None,
     });
     Some((onset, end))
@@ -766,8 +819,16 @@ mod tests {
         }
     }
 
-    const WAR_A: Deed = Deed::War { by: 0, breach: false };
-    const BREACH_B: Deed = Deed::War { by: 1, breach: true };
+    const WAR_A: Deed = Deed::War {
+        by: 0,
+        breach: false,
+        joined: false,
+    };
+    const BREACH_B: Deed = Deed::War {
+        by: 1,
+        breach: true,
+        joined: false,
+    };
     const TRUCE_A: Deed = Deed::Talks { by: 0, truce: true };
     const TALKS_B: Deed = Deed::Talks { by: 1, truce: false };
 

@@ -184,6 +184,7 @@ impl Rule {
                     Ending::Truce => "by a truce",
                     Ending::StateEnd => "by a side's end",
                     Ending::Running => "not at all within the run",
+                    Ending::Capitulation => "by a side's capitulation",
                 }
             ),
             Rule::WarLasts(r) => {

@@ -4,8 +4,10 @@
 //! it draws the same number of 64-bit words, whatever happens in the run, and splits each word
 //! into two 32-bit uniforms. Each uniform has a fixed *slot*: one per ordered pair for the fear
 //! noise, one for a hostile act, one for the pair's decision (war, talks, breach, alliance,
-//! vassalage: only one applies in a given status), one per unordered pair for the outcome of
-//! talks, and one per scripted event. A slot's number is consumed whether or not its mechanism
+//! vassalage, capitulation: only one applies in a given status), one per unordered pair for
+//! the outcome of talks (or an ally's decision to join a war), one per unordered pair for the
+//! month's contest of a war, and one per scripted event. Before its first month a run draws a
+//! *header* of one uniform per ordered pair: the pair's misperception of the run. A slot's number is consumed whether or not its mechanism
 //! is on, so switching a mechanism off or changing a parameter never shifts the numbers that
 //! the rest of the run sees: scenarios that differ in one word are compared on common random
 //! numbers.
@@ -33,7 +35,24 @@ impl DrawSchedule {
 
     /// Uniforms used per month.
     pub fn uniforms_per_month(&self) -> usize {
-        3 * self.ordered_pairs + self.dyads + self.events
+        3 * self.ordered_pairs + 2 * self.dyads + self.events
+    }
+
+    /// Uniforms drawn once per run before its first month: one per ordered pair (its
+    /// misperception, [`header_perception`](Self::header_perception)). Always even.
+    pub fn header_uniforms(&self) -> usize {
+        self.ordered_pairs
+    }
+
+    /// 64-bit ChaCha8 words of the run's header.
+    pub fn header_words(&self) -> usize {
+        self.header_uniforms() / 2
+    }
+
+    /// Slot, in the run's header, of the misperception draw of ordered pair `q`.
+    #[inline(always)]
+    pub fn header_perception(&self, q: usize) -> usize {
+        q
     }
 
     /// 64-bit ChaCha8 words drawn per month (two uniforms each).
@@ -59,16 +78,23 @@ impl DrawSchedule {
         2 * self.ordered_pairs + q
     }
 
-    /// Slot of the talks outcome of unordered pair `d`.
+    /// Slot of the talks outcome of unordered pair `d` (in a month in which the pair is not
+    /// at war: an ally's decision to join a war against the other polity of the pair).
     #[inline(always)]
     pub fn talks(&self, d: usize) -> usize {
         3 * self.ordered_pairs + d
     }
 
+    /// Slot of the month's contest of unordered pair `d` at war.
+    #[inline(always)]
+    pub fn contest(&self, d: usize) -> usize {
+        3 * self.ordered_pairs + self.dyads + d
+    }
+
     /// Slot of scripted event `e`.
     #[inline(always)]
     pub fn event(&self, e: usize) -> usize {
-        3 * self.ordered_pairs + self.dyads + e
+        3 * self.ordered_pairs + 2 * self.dyads + e
     }
 }
 
@@ -164,15 +190,20 @@ mod tests {
             }
         }
         for d in 0..10 {
-            assert!(!seen[s.talks(d)]);
-            seen[s.talks(d)] = true;
+            for slot in [s.talks(d), s.contest(d)] {
+                assert!(!seen[slot]);
+                seen[slot] = true;
+            }
         }
         for e in 0..3 {
             assert!(!seen[s.event(e)]);
             seen[s.event(e)] = true;
         }
         assert!(seen.iter().all(|&x| x));
-        assert_eq!(s.words_per_month(), (60 + 10 + 3usize).div_ceil(2));
+        assert_eq!(s.words_per_month(), (60 + 20 + 3usize).div_ceil(2));
+        assert_eq!(s.header_uniforms(), 20);
+        assert_eq!(s.header_words(), 10);
+        assert!((0..20).all(|q| s.header_perception(q) == q));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(crate) use text::{clip_path, clip_quoted, control_note, escape_controls, quo
 pub use text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub use validate::{
     validate, MAX_DYAD_MONTHS, MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES,
-    MAX_POLITIES, MAX_RUNS, MAX_TEXT_BYTES,
+    MAX_POLITIES, MAX_REACTION_DELAY, MAX_RUNS, MAX_TEXT_BYTES, MAX_WARMUP,
 };
 
 /// Largest input file (scenario, variant or pattern file) that is read, in bytes (16 MiB).

@@ -69,7 +69,7 @@ impl FromStr for Override {
 }
 
 /// The fields of the scenario itself that `--set` reaches (the others are in its parts).
-const TOP_LEVEL: [&str; 2] = ["seed", "runs"];
+const TOP_LEVEL: [&str; 3] = ["seed", "runs", "warmup"];
 
 /// Every path that `--set` accepts for `sc`, sorted.
 pub fn leaf_paths(sc: &Scenario) -> Vec<String> {
@@ -254,6 +254,12 @@ pub(crate) fn apply_override_in_place(sc: &mut Scenario, o: &Override) -> Result
         },
         ["mechanisms", name] => set_field(&mut sc.mechanisms, name, &o.value),
         ["rules", name] => set_field(&mut sc.rules, name, &o.value),
+        ["warmup"] => leaf_value(&Value::from(sc.warmup), &o.value).and_then(|v| {
+            let months = v.as_u64().and_then(|m| u32::try_from(m).ok());
+            months
+                .map(|m| sc.warmup = m)
+                .ok_or_else(|| Miss::Value(format!("`{}` is not a number of months", o.value)))
+        }),
         [top] if TOP_LEVEL.contains(top) => {
             let slot = if *top == "seed" {
                 &mut sc.seed

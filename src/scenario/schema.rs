@@ -46,6 +46,11 @@ pub struct Scenario {
     /// Default number of runs (`--runs` overrides), 1 ..= 2^40.
     #[serde(default = "default_runs")]
     pub runs: u64,
+    /// Months simulated before `start` from the initial state, in which nothing is counted:
+    /// hostile acts, the fear spiral and mobilization run, statuses hold, no event fires and no
+    /// decision is taken (`docs/model.md` §2). 0 ..= [`MAX_WARMUP`](crate::scenario::MAX_WARMUP); default 0.
+    #[serde(default)]
+    pub warmup: u32,
     /// Which mechanisms of MODEL.md are on. Every switch defaults to `true`.
     #[serde(default)]
     pub mechanisms: Mechanisms,
@@ -109,6 +114,29 @@ pub struct Mechanisms {
     /// Opportunistic aggression from advantage (`Polity::greed`). Off: greed is 0.
     #[serde(default = "yes")]
     pub greed: bool,
+    /// Ties by consent (Model 2): an alliance needs both sides' will in the same month,
+    /// vassalage the lord's acceptance, nobody allies with its ally's enemy, and an attacked
+    /// polity's allies decide whether to join the war. Off: the one-sided ties of version 1.
+    #[serde(default = "yes")]
+    pub consent: bool,
+    /// War as a process (Model 2): a monthly contest shifts a war balance and costs strength
+    /// and stability; truces carry terms that follow the balance; a decisively losing side may
+    /// capitulate. Off: wars change nothing and end only in plain truces.
+    #[serde(default = "yes")]
+    pub war_process: bool,
+    /// Decisions weigh the perceived chance of victory (Model 2). Off: the odds do not enter
+    /// the war hazard, talks or capitulation.
+    #[serde(default = "yes")]
+    pub victory_odds: bool,
+    /// Each polity sees the others' strength through a bias and a noise of its own, corrected
+    /// while at war (Model 2). Off: every polity sees the truth.
+    #[serde(default = "yes")]
+    pub misperception: bool,
+    /// A court acts on a threat, or on its own war plan, only `reaction_delay` months later,
+    /// and a polity that decides on war before it is ready mobilizes for it first (Model 2).
+    /// Off: no delay and no war plans (the readiness gate of version 1).
+    #[serde(default = "yes")]
+    pub reaction_delay: bool,
 }
 
 impl Default for Mechanisms {
@@ -125,13 +153,18 @@ impl Default for Mechanisms {
             alliances: true,
             truces: true,
             greed: true,
+            consent: true,
+            war_process: true,
+            victory_odds: true,
+            misperception: true,
+            reaction_delay: true,
         }
     }
 }
 
 impl Mechanisms {
     /// The switch names, in the order of MODEL.md.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 16] = [
         "fear_spiral",
         "provocations",
         "events",
@@ -143,6 +176,11 @@ impl Mechanisms {
         "alliances",
         "truces",
         "greed",
+        "consent",
+        "war_process",
+        "victory_odds",
+        "misperception",
+        "reaction_delay",
     ];
 
     /// A mutable reference to the switch called `name`, if there is one.
@@ -159,6 +197,11 @@ impl Mechanisms {
             "alliances" => &mut self.alliances,
             "truces" => &mut self.truces,
             "greed" => &mut self.greed,
+            "consent" => &mut self.consent,
+            "war_process" => &mut self.war_process,
+            "victory_odds" => &mut self.victory_odds,
+            "misperception" => &mut self.misperception,
+            "reaction_delay" => &mut self.reaction_delay,
             _ => return None,
         })
     }
@@ -183,6 +226,71 @@ pub struct Rules {
     /// Trust below which an alliance or vassal tie dissolves into plain peace, 0 ..= 1.
     #[serde(default = "default_alliance_exit_trust")]
     pub alliance_exit_trust: f64,
+    /// Decisiveness κ of the monthly contest: side *a* wins a month with probability
+    /// `F_a^κ / (F_a^κ + F_b^κ)` (coalition forces), 0 ..= 10; default 1 (`war_process`).
+    #[serde(default = "one")]
+    pub contest_decisiveness: f64,
+    /// How far one month's contest moves the war balance (in `[−1, 1]`), 0 ..= 1; default 0.05.
+    #[serde(default = "default_war_step")]
+    pub war_step: f64,
+    /// Share of its strength a side loses in a month of war in which all the force faced it
+    /// (it loses this times the enemy's share of the forces), 0 ..= 1; default 0.01.
+    #[serde(default = "default_war_cost")]
+    pub war_cost: f64,
+    /// Stability a side loses in such a month, 0 ..= 1; default 0.002 (`instability` on).
+    #[serde(default = "default_war_unrest")]
+    pub war_unrest: f64,
+    /// Share of its base strength that a polity below it regains each month, up to the base
+    /// (war losses heal; ceded strength does not), 0 ..= 1; default 0.02.
+    #[serde(default = "default_strength_recovery")]
+    pub strength_recovery: f64,
+    /// War balance (winner's side) at or above which a truce carries a cession, 0 ..= 1;
+    /// default 0.3.
+    #[serde(default = "default_terms_cession")]
+    pub terms_cession: f64,
+    /// War balance at or above which the loser accepts junior status (a vassal tie) instead
+    /// of a truce, 0 ..= 1, not below `terms_cession`; default 0.7.
+    #[serde(default = "default_terms_junior")]
+    pub terms_junior: f64,
+    /// Share of the loser's base strength that a cession hands to the winner, 0 ..= 1;
+    /// default 0.1.
+    #[serde(default = "half_tenth")]
+    pub cession_share: f64,
+    /// War balance against it at or above which a side may capitulate, 0 ..= 1; default 0.9.
+    #[serde(default = "default_capitulation_balance")]
+    pub capitulation_balance: f64,
+    /// Share of a perception error (in log terms) corrected each month at war, 0 ..= 1;
+    /// default 0.05 (`misperception`).
+    #[serde(default = "default_war_learning")]
+    pub war_learning: f64,
+}
+
+fn default_war_step() -> f64 {
+    0.05
+}
+fn default_war_cost() -> f64 {
+    0.01
+}
+fn default_war_unrest() -> f64 {
+    0.002
+}
+fn default_strength_recovery() -> f64 {
+    0.02
+}
+fn default_terms_cession() -> f64 {
+    0.3
+}
+fn default_terms_junior() -> f64 {
+    0.7
+}
+fn half_tenth() -> f64 {
+    0.1
+}
+fn default_capitulation_balance() -> f64 {
+    0.9
+}
+fn default_war_learning() -> f64 {
+    0.05
 }
 
 fn default_truce_months() -> u32 {
@@ -203,6 +311,16 @@ impl Default for Rules {
             truce_months: default_truce_months(),
             truce_trust_gain: default_truce_trust(),
             alliance_exit_trust: default_alliance_exit_trust(),
+            contest_decisiveness: 1.0,
+            war_step: default_war_step(),
+            war_cost: default_war_cost(),
+            war_unrest: default_war_unrest(),
+            strength_recovery: default_strength_recovery(),
+            terms_cession: default_terms_cession(),
+            terms_junior: default_terms_junior(),
+            cession_share: half_tenth(),
+            capitulation_balance: default_capitulation_balance(),
+            war_learning: default_war_learning(),
         }
     }
 }
@@ -278,6 +396,33 @@ pub struct Polity {
     /// Fear shock that a hostile act against it causes, 0 ..= 10.
     #[serde(default)]
     pub provocation_fear: f64,
+    /// Months before the court acts on a change of threat or on its own war plan (Model 2,
+    /// `reaction_delay`): its mobilization target follows its fears of this many months ago,
+    /// and a war plan raises the target only this many months after it was adopted. Distinct
+    /// from `mobilization_lag`, how fast troops gather. Whole months, 0 ..= 24; default 0.
+    #[serde(default)]
+    pub reaction_delay: u32,
+    /// Probability, at full trust in the ally, that it joins a war on the side of an ally that
+    /// was attacked (Model 2, `consent`), 0 ..= 1; default 0.5.
+    #[serde(default = "half")]
+    pub join_propensity: f64,
+    /// Monthly probability, at full contact, that it accepts a neighbour's offer to become its
+    /// vassal (Model 2, `consent`), 0 ..= 1; default 1.
+    #[serde(default = "one")]
+    pub vassal_acceptance: f64,
+    /// How much the perceived chance of victory weighs on its preventive war hazard: the
+    /// hazard is multiplied by `min(1, 2·odds)^odds_weight` (Model 2, `victory_odds`), 0 ..= 5;
+    /// default 1 (0: the odds do not matter).
+    #[serde(default = "one")]
+    pub odds_weight: f64,
+    /// Monthly probability of capitulating when the war balance against it is decisive, before
+    /// its perceived odds (Model 2, `war_process`), 0 ..= 1; default 0.1.
+    #[serde(default = "half_tenth")]
+    pub capitulation_propensity: f64,
+    /// Whether a capitulation ends it as a state (conquest) rather than making it the
+    /// winner's vassal (Model 2, `war_process`); default `false`.
+    #[serde(default)]
+    pub conquerable: bool,
 }
 
 /// How `from` sees `to` (a directed pair).
@@ -310,6 +455,16 @@ pub struct Relation {
     /// ("delays the silver payments").
     #[serde(default)]
     pub provocation_text: String,
+    /// How `from` misjudges `to`'s strength (Model 2, `misperception`): a factor on `to`'s
+    /// strength as `from` sees it, in its fear (threat) and in its odds of victory; 1 is the
+    /// truth. 0.1 ..= 10; default 1.
+    #[serde(default = "one")]
+    pub strength_bias: f64,
+    /// Spread of that misjudgement from run to run: the log of the factor is drawn once per run
+    /// uniformly with this standard deviation around the log of `strength_bias`, 0 ..= 2;
+    /// default 0.
+    #[serde(default)]
+    pub perception_noise: f64,
 }
 
 /// The diplomatic status of an unordered pair.
@@ -492,6 +647,8 @@ impl Relation {
             provocation_rate: 0.0,
             restraint: 0.0,
             provocation_text: String::new(),
+            strength_bias: 1.0,
+            perception_noise: 0.0,
         }
     }
 }

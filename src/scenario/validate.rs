@@ -27,6 +27,10 @@ pub const MAX_NAME_BYTES: usize = 100;
 /// bytes. No text may hold a control character (Unicode category Cc, such as ESC), which would
 /// reach the terminal and `chronicle.txt`; only a `description` may hold newlines and tabs.
 pub const MAX_TEXT_BYTES: usize = 4096;
+/// Longest warm-up before `start`, in months (50 years).
+pub const MAX_WARMUP: u32 = 600;
+/// Longest reaction delay of a court, in months ([`Polity::reaction_delay`]).
+pub const MAX_REACTION_DELAY: u32 = 24;
 /// Most problems reported one by one; the rest are counted in a last line.
 pub const MAX_PROBLEMS: usize = 100;
 
@@ -217,7 +221,42 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
         );
     }
 
+    if sc.warmup > MAX_WARMUP {
+        c.push(
+            "warmup".into(),
+            "warmup".into(),
+            format!(
+                "{} is out of range (allowed: 0 ..= {MAX_WARMUP} months)",
+                sc.warmup
+            ),
+        );
+    }
     let r = &sc.rules;
+    for (field, v, hi) in [
+        ("contest_decisiveness", r.contest_decisiveness, 10.0),
+        ("war_step", r.war_step, 1.0),
+        ("war_cost", r.war_cost, 1.0),
+        ("war_unrest", r.war_unrest, 1.0),
+        ("strength_recovery", r.strength_recovery, 1.0),
+        ("terms_cession", r.terms_cession, 1.0),
+        ("terms_junior", r.terms_junior, 1.0),
+        ("cession_share", r.cession_share, 1.0),
+        ("capitulation_balance", r.capitulation_balance, 1.0),
+        ("war_learning", r.war_learning, 1.0),
+    ] {
+        let path = format!("rules.{field}");
+        c.range(&path, &path, v, 0.0, hi, "");
+    }
+    if r.terms_junior < r.terms_cession {
+        c.push(
+            "rules.terms_junior".into(),
+            "rules.terms_junior".into(),
+            format!(
+                "{} is below rules.terms_cession {} (junior status is the harsher term)",
+                r.terms_junior, r.terms_cession
+            ),
+        );
+    }
     c.range(
         "rules.war_fear_shock",
         "rules.war_fear_shock",
@@ -309,7 +348,24 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
                 ),
             );
         }
-        let checks: [(&str, f64, f64, f64, &str); 19] = [
+        let checks: [(&str, f64, f64, f64, &str); 24] = [
+            (
+                "reaction_delay",
+                f64::from(p.reaction_delay),
+                0.0,
+                f64::from(MAX_REACTION_DELAY),
+                " months",
+            ),
+            ("join_propensity", p.join_propensity, 0.0, 1.0, ""),
+            ("vassal_acceptance", p.vassal_acceptance, 0.0, 1.0, " per month"),
+            ("odds_weight", p.odds_weight, 0.0, 5.0, ""),
+            (
+                "capitulation_propensity",
+                p.capitulation_propensity,
+                0.0,
+                1.0,
+                " per month",
+            ),
             ("mobilization", p.mobilization, 0.0, 1.0, ""),
             ("mobilization_lag", p.mobilization_lag, 0.0, 120.0, " months"),
             ("stability", p.stability, 0.0, 1.0, ""),
@@ -393,6 +449,22 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             r.fear,
             0.0,
             10.0,
+            "",
+        );
+        c.range(
+            &format!("{path}.strength_bias"),
+            &format!("{src}.strength_bias"),
+            r.strength_bias,
+            0.1,
+            10.0,
+            "",
+        );
+        c.range(
+            &format!("{path}.perception_noise"),
+            &format!("{src}.perception_noise"),
+            r.perception_noise,
+            0.0,
+            2.0,
             "",
         );
         c.text(

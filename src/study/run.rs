@@ -280,9 +280,9 @@ impl Summary {
                             (!row.is_empty()).then(|| (name.to_string(), row))
                         })
                         .collect(),
-                    war_endings: ["truce", "state_end", "running_at_end"]
+                    war_endings: ["truce", "state_end", "running_at_end", "capitulation"]
                         .iter()
-                        .zip(t.endings)
+                        .zip(t.endings.into_iter().chain([t.capitulations]))
                         .map(|(k, n)| (k.to_string(), n))
                         .collect(),
                 }
@@ -380,7 +380,7 @@ impl Summary {
         rows.sort_by(|x, y| y.wars_per_run.total_cmp(&x.wars_per_run));
         let _ = writeln!(
             out,
-            "{:<16} {:>8} {:>10} {:>7}  {:<22} {:<18} wars ended: truce · state's end · running",
+            "{:<16} {:>8} {:>10} {:>7}  {:<22} {:<18} wars ended: truce · capitulation · state's end · running",
             "per run", "wars", "months war", "truces", "breaches by", "ties (alliance/vassal)"
         );
         let of = |d: &DyadSummary, kind: &str, who: &str| {
@@ -404,7 +404,7 @@ impl Summary {
             let pct = |k: &str| 100.0 * per_run(d.war_endings.get(k).copied().unwrap_or(0), ended);
             let _ = writeln!(
                 out,
-                "{:<16} {:>8.2} {:>10.1} {:>7.2}  {:<22} {:<18} {:.0}% · {:.0}% · {:.0}%",
+                "{:<16} {:>8.2} {:>10.1} {:>7.2}  {:<22} {:<18} {:.0}% · {:.0}% · {:.0}% · {:.0}%",
                 format!("{}–{}", d.a, d.b),
                 d.wars_per_run,
                 d.months_at_war_per_run,
@@ -412,6 +412,7 @@ impl Summary {
                 breaches,
                 ties,
                 pct("truce"),
+                pct("capitulation"),
                 pct("state_end"),
                 pct("running_at_end")
             );
