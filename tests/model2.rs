@@ -347,3 +347,51 @@ fn the_warm_up_counts_nothing_but_moves_the_state() {
         }
     }
 }
+
+/// A conquerable side that capitulates ends as a state: the war it capitulated in ends once in
+/// the record, as a capitulation (not also as a state's end), and the polity has ceased.
+#[test]
+fn a_conquerable_side_ends_by_its_capitulation_once() {
+    let text = "(name: \"conquest\", start: \"1000-01\", end: \"1009-12\",
+          rules: (capitulation_balance: 0.5, war_step: 0.05),
+          polities: [
+            (id: \"a\", name: \"a\", strength: 1.0, potential: 1.0, mobilization: 1.0,
+             mobilization_lag: 1.0, fear_gain: 0.0, fear_decay: 0.0, capitulation_propensity: 0.0),
+            (id: \"b\", name: \"b\", strength: 0.3, potential: 1.0, mobilization: 1.0,
+             mobilization_lag: 1.0, fear_gain: 0.0, fear_decay: 0.0, capitulation_propensity: 0.5,
+             conquerable: true)],
+          relations: [(from: \"a\", to: \"b\", contact: 1.0, fear: 5.0), (from: \"b\", to: \"a\", contact: 1.0, fear: 5.0)],
+          statuses: [(a: \"a\", b: \"b\", status: War(initiator: \"a\"))])";
+    let model = Model::compile(&load("conquest.ron", text));
+    let mut ws = Workspace::new(&model);
+    let mut conquered = 0;
+    for run in 0..300 {
+        simulate(&model, 5, run, &mut ws, &mut Silent);
+        let capitulations: Vec<u32> = ws
+            .outcome
+            .record
+            .iter()
+            .filter(|h| matches!(h.deed, Deed::Capitulation { side: 1 }))
+            .map(|h| h.month)
+            .collect();
+        let ended = ws
+            .outcome
+            .record
+            .iter()
+            .filter(|h| matches!(h.deed, Deed::Ended { .. }))
+            .count();
+        assert_eq!(
+            ended, 0,
+            "run {run}: the capitulated war also ended by a state's end"
+        );
+        match capitulations[..] {
+            [] => assert_eq!(ws.outcome.ceased[1], jinsong::engine::outcome::NEVER),
+            [month] => {
+                assert_eq!(ws.outcome.ceased[1], month, "run {run}");
+                conquered += 1;
+            }
+            _ => panic!("run {run}: {capitulations:?}"),
+        }
+    }
+    assert!(conquered > 100, "only {conquered} of 300 runs ended in conquest");
+}

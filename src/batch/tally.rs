@@ -178,7 +178,6 @@ impl Tally {
         // in order, so a set cleared at each new year tells a first happening from a repeat.
         let mut seen = Seen::new(self.dyads.len());
         let mut current = usize::MAX;
-        let mut capitulated = None;
         for h in &run.record {
             let y = ((self.first_month + h.month) / 12) as usize;
             if y != current {
@@ -217,12 +216,8 @@ impl Tally {
             }
             match h.deed {
                 Deed::Talks { truce: true, .. } => t.endings[0] += 1,
-                // A conquerable side's capitulation is recorded just before its end.
-                Deed::Ended { .. } if capitulated != Some((h.month, d)) => t.endings[1] += 1,
-                Deed::Capitulation { .. } => {
-                    t.capitulations += 1;
-                    capitulated = Some((h.month, d));
-                }
+                Deed::Ended { .. } => t.endings[1] += 1,
+                Deed::Capitulation { .. } => t.capitulations += 1,
                 _ => {}
             }
         }

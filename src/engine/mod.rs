@@ -12,12 +12,20 @@
 //!    level, then the **fear spiral** of [`crate::model::fear`] updates `fear_ij` from last month's
 //!    mobilization (a synchronous update: the order of pairs never matters); then every polity
 //!    moves its **mobilization** toward `min(1, Σ_j fear_ij)`;
-//! 4. every unordered pair takes its **decision** for its status (war onset from peace, talks
-//!    at war, breach of a truce, alliance or vassalage from peace) from [`crate::model::hazard`], and
-//!    the pairs at war at the end of it count a month at war (the onset month counts, the month
-//!    of a truce does not). Most months each status has a quick exit on the raw draws that is
-//!    exact (`Model::quiet_bound`, `DyadIndex::talks_bound`, `DyadIndex::breach_bound`);
-//! 5. the observer sees the month's end.
+//! 4. every unordered pair takes its **decision** for its status (from peace: a war plan carried
+//!    out, a war onset, a war plan adopted, or an alliance or vassalage by consent; at war:
+//!    capitulation or talks; in a truce: a breach) from [`crate::model::hazard`] and
+//!    [`crate::model::war`]; an attacked polity's allies decide whether to join; the pairs at war
+//!    at the end of it count a month at war (the onset month counts, the month of a truce does
+//!    not). Most months each status has a quick exit on the raw draws that is exact
+//!    (`Model::quiet_bound`, `DyadIndex::talks_bound`, `DyadIndex::breach_bound`);
+//! 5. **war as a process** (`war_process`): every pair at war fights the month's contest, which
+//!    moves its balance and costs strength and stability; misperceptions shrink at war; war
+//!    losses heal toward each polity's base strength;
+//! 6. the observer sees the month's end.
+//!
+//! Before the first month a run draws its header (each pair's misperception), and runs its
+//! warm-up months (acts, fears and mobilization only; nothing is counted).
 //!
 //! The engine allocates nothing per run: a [`Workspace`] is reused by each worker thread. What
 //! a run leaves behind is its [`outcome`]; `trace` watches it through the [`chronicle`].
@@ -513,7 +521,7 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
             scripted_events(model, ws, month, t, obs);
             fear_spiral(model, ws, month, t, model.warmup + t, obs);
             decisions(model, ws, month, t, obs);
-            war_process(model, ws, month, t, obs);
+            war_process(model, ws, month);
             obs.month_end(t, ws);
             t += 1;
         }
@@ -631,6 +639,20 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
 }
 
 fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut O) {
+    cease_after(m, ws, t, x, None, obs);
+}
+
+/// `x` ceases to exist at month offset `t`; the war of pair `ended` (if any) has already been
+/// recorded as ended (by `x`'s capitulation), so only its other wars are recorded as ended by
+/// its end.
+fn cease_after<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    x: usize,
+    ended: Option<usize>,
+    obs: &mut O,
+) {
     ws.active[x] = false;
     ws.outcome.ceased[x] = t;
     for y in (0..m.n).filter(|&y| y != x) {
@@ -644,6 +666,8 @@ fn cease<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, x: usize, obs: &mut
         if let DyadStatus::War { .. } = ws.status[d] {
             ws.wars[a] -= 1;
             ws.wars[b] -= 1;
+        }
+        if matches!(ws.status[d], DyadStatus::War { .. }) && ended != Some(d) {
             ws.outcome.note(
                 t,
                 d,
@@ -1266,7 +1290,7 @@ fn capitulate<O: Observer>(
         },
     );
     if m.conquerable[loser] {
-        cease(m, ws, t, loser, obs);
+        cease_after(m, ws, t, loser, Some(d), obs);
         return;
     }
     ws.wars[winner] -= 1;
@@ -1347,12 +1371,11 @@ fn impose_terms<O: Observer>(
 /// fights a contest that moves its balance and costs both sides strength and stability; with
 /// `misperception`, each side's misperception of the other shrinks; then (`war_process`) every
 /// polity regains part of its war losses.
-fn war_process<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
+fn war_process(m: &Model, ws: &mut Workspace, draws: &[u32]) {
     let contest = m.mechanisms.war_process;
     if !contest && !m.mechanisms.misperception {
         return;
     }
-    let _ = (t, &obs);
     let rules = &m.rules;
     let mut at_war = false;
     for d in 0..m.dyads.len() {

@@ -30,7 +30,8 @@ pub struct DyadOutcome {
     pub mobilization_at_onset: [f32; 2],
     /// Hostile acts of each side against the other over the whole run.
     pub acts: [u32; 2],
-    /// Wars begun in the pair during the run (first onset and breaches).
+    /// Wars begun in the pair during the run (however begun: decisions, war plans, breaches,
+    /// allies joining).
     pub wars: u16,
     /// Months the pair spent at war.
     pub months_at_war: u32,

@@ -452,7 +452,7 @@ impl Model {
         let breach_propensity = col(|p| p.breach_propensity);
         let rigidity = by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0);
         let capitulation_propensity = by_flag(col(|p| p.capitulation_propensity), mech.war_process, 0.0);
-        let talks_bound = |i: usize, j: usize| talks_draw_bound(talk_propensity[i], outmatched(i, j), 0.0);
+        let talks_bound = |i: usize, j: usize| talks_draw_bound(talk_propensity[i], outmatched(i, j));
         let breach_bound = |i: usize| quiet_draw_bound(breach_propensity[i] * (1.0 + rigidity[i]), 0.0);
         let dyad_index = dyads
             .iter()
@@ -596,11 +596,10 @@ fn quiet_draw_bound(greed: f64, ties: f64) -> u64 {
     }
 }
 
-/// The quick-exit bound of a side at war: a raw decision draw at or above it can neither
-/// capitulate (hazard at most `capitulation`) nor open talks (hazard below
-/// `4 · talk_propensity · outmatched`, see [`DyadIndex::talks_bound`]).
-fn talks_draw_bound(talk_propensity: f64, outmatched: f64, capitulation: f64) -> u64 {
-    quiet_draw_bound(4.0 * talk_propensity * outmatched, capitulation)
+/// The quick-exit bound of a side at war: a raw decision draw at or above it never opens talks
+/// (hazard below `4 · talk_propensity · outmatched`, see [`DyadIndex::talks_bound`]).
+fn talks_draw_bound(talk_propensity: f64, outmatched: f64) -> u64 {
+    quiet_draw_bound(4.0 * talk_propensity * outmatched, 0.0)
 }
 
 fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) -> Option<CompiledEffect> {
@@ -687,7 +686,7 @@ mod tests {
 
     proptest! {
         /// The quick exit at war is exact: a draw at or above `talks_bound` never opens talks,
-        /// whatever the months at war and the stability.
+        /// whatever the months at war, the stability and the war balance as the side sees it.
         #[test]
         fn a_draw_above_the_talks_bound_opens_no_talks(
             propensity in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
@@ -696,16 +695,14 @@ mod tests {
             months in prop_oneof![Just(0u32), Just(1), Just(10_000), 0u32..=400],
             stability in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
             balance in prop_oneof![Just(-1.0), Just(1.0), -1.0..=1.0f64],
-            capitulation in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
             above in prop_oneof![Just(0u64), 0u64..=4096],
         ) {
             let outmatched = 2.0 * potential_j / (potential_i + potential_j);
-            let raw = talks_draw_bound(propensity, outmatched, capitulation) + above;
+            let raw = talks_draw_bound(propensity, outmatched) + above;
             prop_assume!(raw <= u64::from(u32::MAX));
             let p = crate::model::hazard::talks_hazard_weighed(propensity, months, stability, outmatched, 1.0 - balance);
             let u = uniform(raw as u32);
-            prop_assert!(u >= capitulation, "u {} < capitulation {}", u, capitulation);
-            prop_assert!(u - capitulation >= p.min(1.0), "u - c {} < p {}", u - capitulation, p);
+            prop_assert!(u >= p, "u {} < p {}", u, p);
         }
 
         /// The quick exit of hostile acts is exact: a draw at or above the provoker's bound

@@ -1,14 +1,14 @@
 //! Misperception (Model 2, the `misperception` mechanism): how a polity sees another's
-//! strength. Each ordered pair *i → j* has a perception factor π_ij by which *i* multiplies
+//! strength. Each ordered pair *i → j* has a perception factor ψ_ij by which *i* multiplies
 //! *j*'s strength wherever *i* judges *j*: in the threat of its fear spiral and in its odds of
 //! victory. Equations (`docs/model.md` §6.9):
 //!
 //! ```text
-//! ln π_ij(0) = ln strength_bias_ij + √3 · perception_noise_ij · (2u − 1)    u: the pair's header draw
-//! ln π_ij   ← (1 − war_learning) · ln π_ij                                   each month i and j are at war
+//! ln ψ_ij(0) = ln strength_bias_ij + √3 · perception_noise_ij · (2u − 1)    u: the pair's header draw
+//! ln ψ_ij   ← (1 − war_learning) · ln ψ_ij                                   each month i and j are at war
 //! ```
 //!
-//! With `strength_bias` 1 and no noise, π is exactly 1 and *i* sees the truth, bit for bit.
+//! With `strength_bias` 1 and no noise, ψ is exactly 1 and *i* sees the truth, bit for bit.
 
 /// The perception factor of a pair at the start of a run: `exp(log_bias + spread · (2u − 1))`,
 /// where `spread = √3 · perception_noise` and `u` is the pair's header draw in (0, 1). Exactly 1

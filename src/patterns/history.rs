@@ -13,7 +13,8 @@ use crate::engine::outcome::{Deed, RunOutcome, NEVER};
 /// What kind of happening an [`Event`] selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kind {
-    /// A war begun in the pair, by a first onset or by a breach (`by`: the initiator).
+    /// A war begun in the pair, however it began: a decision at peace, a war plan carried out, a
+    /// breach or an ally joining (`by`: the initiator).
     War,
     /// A war begun by breaking a truce (`by`: the side that broke it).
     Breach,
