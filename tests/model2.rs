@@ -395,3 +395,55 @@ fn a_conquerable_side_ends_by_its_capitulation_once() {
     }
     assert!(conquered > 100, "only {conquered} of 300 runs ended in conquest");
 }
+
+/// Every Model 2 field is range-checked like the others: one line each with the file,
+/// `line:column` and field path, before any run; `--set` reaches them (warmup included).
+#[test]
+fn bad_model2_values_are_refused_with_their_place() {
+    let small = include_str!("data/small.ron");
+    let text = small
+        .replacen(
+            "talk_propensity: 0.2),",
+            "talk_propensity: 0.2, reaction_delay: 30, odds_weight: 6.0),",
+            1,
+        )
+        .replacen(
+            "(from: \"c\", to: \"a\", contact: 0.3, trust: 0.5),",
+            "(from: \"c\", to: \"a\", contact: 0.3, trust: 0.5, strength_bias: 0.0),",
+            1,
+        )
+        .replacen(
+            "runs: 100,",
+            "runs: 100, warmup: 601, rules: (terms_cession: 0.5, terms_junior: 0.4),",
+            1,
+        );
+    let loaded = LoadedScenario::parse("bad.ron", &text).expect("it parses");
+    let err = loaded.validate().expect_err("it is refused").to_string();
+    for needle in [
+        "bad.ron:",
+        "polities.a.reaction_delay: 30 is out of range (allowed: 0 ..= 24 months)",
+        "polities.a.odds_weight: 6 is out of range (allowed: 0 ..= 5)",
+        "relations.c.a.strength_bias: 0 is out of range (allowed: 0.1 ..= 10)",
+        "warmup: 601 is out of range (allowed: 0 ..= 600 months)",
+        "rules.terms_junior: 0.4 is below rules.terms_cession 0.5",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+    assert!(err.lines().all(|l| l.starts_with("bad.ron:")), "{err}");
+
+    let mut ok = LoadedScenario::parse("small.ron", small).expect("the fixture parses");
+    let o: Override = "polities.a.join_propensity=1.5".parse().expect("an override");
+    let err = ok
+        .apply_overrides(&[o])
+        .and_then(|()| ok.validate())
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("polities.a.join_propensity: 1.5 is out of range"),
+        "{err}"
+    );
+    let warm = set(&ok.scenario, "warmup", "12");
+    assert_eq!(warm.warmup, 12);
+    let o: Override = "warmup=-1".parse().expect("an override");
+    assert!(apply_override(&ok.scenario, &o).is_err());
+}
