@@ -1343,27 +1343,12 @@ fn impose_terms<O: Observer>(
         },
     );
     if junior {
-        ws.status[d] = DyadStatus::Vassal { lord: winner as u16 };
         let floor = (m.rules.alliance_exit_trust + m.rules.truce_trust_gain).min(1.0);
         let ix = m.dyad_index[d];
         for q in [ix.q_ab, ix.q_ba] {
             ws.pairs[q].trust = ws.pairs[q].trust.max(floor);
         }
-        ws.outcome.dyads[d].vassal_lord = 1 + side(a, winner) as u8;
-        ws.outcome.note(
-            t,
-            d,
-            Deed::Vassal {
-                lord: side(a, winner) as u8,
-            },
-        );
-        obs.happening(
-            t,
-            Happening::VassalAccepted {
-                vassal: loser,
-                lord: winner,
-            },
-        );
+        form_vassal_tie(m, ws, t, d, loser, winner, obs);
     }
 }
 
@@ -1577,8 +1562,38 @@ fn call_allies<O: Observer>(
     }
 }
 
-/// *i*'s will to ally with *j* this month: `alliance_propensity_i · min(1, common fear) ·
-/// trust_ij`, times the effective contact under `consent`.
+/// Pair `d` forms an alliance at month offset `t`.
+fn form_alliance<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, d: usize, obs: &mut O) {
+    let (a, b) = m.dyads[d];
+    ws.status[d] = DyadStatus::Alliance;
+    ws.set_allied(a, b, true);
+    drop_plans(ws, a, b);
+    ws.outcome.dyads[d].alliance_formed = true;
+    ws.outcome.note(t, d, Deed::Alliance);
+    obs.happening(t, Happening::AllianceFormed { a, b });
+}
+
+/// In pair `d`, `vassal` accepts the suzerainty of `lord` at month offset `t`.
+fn form_vassal_tie<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    vassal: usize,
+    lord: usize,
+    obs: &mut O,
+) {
+    let (a, b) = m.dyads[d];
+    ws.status[d] = DyadStatus::Vassal { lord: lord as u16 };
+    drop_plans(ws, a, b);
+    let s = side(a, lord) as u8;
+    ws.outcome.dyads[d].vassal_lord = 1 + s;
+    ws.outcome.note(t, d, Deed::Vassal { lord: s });
+    obs.happening(t, Happening::VassalAccepted { vassal, lord });
+}
+
+/// *i*'s wish to ally with *j* this month: `alliance_propensity_i · min(1, common fear) ·
+/// trust_ij` (0 without contact). Under `consent` it is multiplied by the effective contact.
 fn alliance_will(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
     let p = ordered(m.n, i, j);
     if m.alliance_propensity[i] <= 0.0 || ws.pairs[p].contact_eff <= 0.0 {
@@ -1590,7 +1605,7 @@ fn alliance_will(m: &Model, ws: &Workspace, i: usize, j: usize) -> f64 {
             common = common.max(ws.pair(i, k).fear.min(ws.pair(j, k).fear));
         }
     }
-    hazard::alliance_hazard(m.alliance_propensity[i], common, ws.pairs[p].trust) * ws.pairs[p].contact_eff
+    hazard::alliance_hazard(m.alliance_propensity[i], common, ws.pairs[p].trust)
 }
 
 /// *i*'s wish to become *j*'s vassal this month (0 without contact).
@@ -1635,7 +1650,7 @@ fn ties_by_consent<O: Observer>(
     let both_may_ally = rest_ab < m.alliance_propensity[a] && rest_ba < m.alliance_propensity[b];
     let will = |i: usize, j: usize, rest: f64| {
         if both_may_ally || rest < m.alliance_propensity[i] + m.vassal_propensity[i] {
-            alliance_will(m, ws, i, j)
+            alliance_will(m, ws, i, j) * ws.pair(i, j).contact_eff
         } else {
             0.0
         }
@@ -1646,12 +1661,7 @@ fn ties_by_consent<O: Observer>(
             (allied(m, ws, a, k) && at_war(m, ws, b, k)) || (allied(m, ws, b, k) && at_war(m, ws, a, k))
         });
         if !enemy_of_ally {
-            ws.status[d] = DyadStatus::Alliance;
-            ws.set_allied(a, b, true);
-            drop_plans(ws, a, b);
-            ws.outcome.dyads[d].alliance_formed = true;
-            ws.outcome.note(t, d, Deed::Alliance);
-            obs.happening(t, Happening::AllianceFormed { a, b });
+            form_alliance(m, ws, t, d, obs);
             return;
         }
     }
@@ -1661,17 +1671,7 @@ fn ties_by_consent<O: Observer>(
             continue;
         }
         if rest_j < m.vassal_acceptance[j] * ws.pair(j, i).contact_eff {
-            ws.status[d] = DyadStatus::Vassal { lord: j as u16 };
-            drop_plans(ws, a, b);
-            ws.outcome.dyads[d].vassal_lord = 1 + side(a, j) as u8;
-            ws.outcome.note(
-                t,
-                d,
-                Deed::Vassal {
-                    lord: side(a, j) as u8,
-                },
-            );
-            obs.happening(t, Happening::VassalAccepted { vassal: i, lord: j });
+            form_vassal_tie(m, ws, t, d, i, j, obs);
             return;
         }
     }
@@ -1695,56 +1695,19 @@ fn ties<O: Observer>(
         ties_by_consent(m, ws, t, d, a, b, rest_ab, rest_ba, obs);
         return;
     }
-    let n = m.n;
     for (i, j, rest) in [(a, b, rest_ab), (b, a, rest_ba)] {
         // Both tie probabilities are bounded by the propensities: skip the work when the draw
         // lies above that bound (most months).
         if rest >= m.alliance_propensity[i] + m.vassal_propensity[i] {
             continue;
         }
-        let p = ordered(n, i, j);
-        let mut ally = 0.0;
-        if m.alliance_propensity[i] > 0.0 && ws.pairs[p].contact_eff > 0.0 {
-            let mut common: f64 = 0.0;
-            for k in 0..n {
-                if k != i && k != j && ws.active[k] {
-                    common = common.max(ws.pair(i, k).fear.min(ws.pair(j, k).fear));
-                }
-            }
-            ally = hazard::alliance_hazard(m.alliance_propensity[i], common, ws.pairs[p].trust);
-        }
+        let ally = alliance_will(m, ws, i, j);
         if rest < ally {
-            ws.status[d] = DyadStatus::Alliance;
-            ws.set_allied(a, b, true);
-            drop_plans(ws, a, b);
-            ws.outcome.dyads[d].alliance_formed = true;
-            ws.outcome.note(t, d, Deed::Alliance);
-            obs.happening(t, Happening::AllianceFormed { a, b });
+            form_alliance(m, ws, t, d, obs);
             return;
         }
-        let vassal = if ws.pairs[p].contact_eff > 0.0 {
-            hazard::vassal_hazard(
-                m.vassal_propensity[i],
-                ws.pairs[p].fear,
-                m.rigidity[i],
-                ws.strength[i],
-                ws.strength[j],
-            )
-        } else {
-            0.0
-        };
-        if rest - ally < vassal {
-            ws.status[d] = DyadStatus::Vassal { lord: j as u16 };
-            drop_plans(ws, a, b);
-            ws.outcome.dyads[d].vassal_lord = 1 + side(a, j) as u8;
-            ws.outcome.note(
-                t,
-                d,
-                Deed::Vassal {
-                    lord: side(a, j) as u8,
-                },
-            );
-            obs.happening(t, Happening::VassalAccepted { vassal: i, lord: j });
+        if rest - ally < vassal_wish(m, ws, i, j) {
+            form_vassal_tie(m, ws, t, d, i, j, obs);
             return;
         }
     }
