@@ -977,20 +977,13 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                     }
                     if m.mechanisms.truces {
                         let months = t - since;
+                        // The talks hazard before its weight and its cap at 1, once per side.
                         let talks = |x: usize, y: usize, own: f64, out: f64, u: f64| {
-                            let talk = |weight: f64| {
-                                hazard::talks_hazard_weighed(
-                                    m.talk_propensity[x],
-                                    months,
-                                    ws.stability[x],
-                                    out,
-                                    weight,
-                                )
-                            };
+                            let wish = hazard::talks_wish(m.talk_propensity[x], months, ws.stability[x], out);
                             if !weigh {
-                                talk(1.0)
-                            } else if u < talk(2.0) {
-                                talk(1.0 - war::seen_balance(own, odds(x, y)))
+                                (wish * 1.0).min(1.0)
+                            } else if u < (wish * 2.0).min(1.0) {
+                                (wish * (1.0 - war::seen_balance(own, odds(x, y)))).min(1.0)
                             } else {
                                 0.0
                             }
@@ -1083,7 +1076,9 @@ fn war_motive(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize)
     // rightly: the factor is then exactly 1).
     let own = ws.strength[i] * ws.mobilization[i];
     let seen = ws.strength[j] * ws.mobilization[j] * st.perceived;
-    let victory = if m.odds_weight[i] > 0.0 {
+    // The odds weigh only the preventive motive: work them out only when fear is above the
+    // threshold.
+    let victory = if m.odds_weight[i] > 0.0 && st.fear > m.war_threshold[i] {
         let odds = war::contest_win_probability(own, seen, m.rules.contest_decisiveness);
         war::victory_factor(odds, m.odds_weight[i])
     } else {

@@ -114,8 +114,16 @@ pub fn talks_hazard_weighed(
     outmatched: f64,
     weigh: f64,
 ) -> f64 {
+    (talks_wish(talk_propensity, months_at_war, stability, outmatched) * weigh).min(1.0)
+}
+
+/// The talks hazard before its weight and its cap at 1:
+/// `talk_propensity · m / (m + 6) · (2 − stability) · outmatched`, so that
+/// `(talks_wish(…) * weigh).min(1.0)` is [`talks_hazard_weighed`] bit for bit.
+#[inline]
+pub fn talks_wish(talk_propensity: f64, months_at_war: u32, stability: f64, outmatched: f64) -> f64 {
     let m = f64::from(months_at_war);
-    (talk_propensity * m / (m + 6.0) * (2.0 - stability) * outmatched * weigh).min(1.0)
+    talk_propensity * m / (m + 6.0) * (2.0 - stability) * outmatched
 }
 
 /// The probability that opened talks end in a truce.
