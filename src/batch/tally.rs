@@ -286,47 +286,103 @@ impl Tally {
 }
 
 /// A set of (pair, slot) keys, `slot < 3 · KINDS`: a bit set on the stack for scenarios of up
-/// to 37 pairs (9 polities), a list beyond.
+/// to 26 pairs (7 polities), beyond that a bit set borrowed from the worker thread's reusable
+/// buffer ([`LARGE_SEEN`]), so that no run allocates (the buffer grows once per thread). Only
+/// the words touched since the last clear are cleared.
 struct Seen {
     bits: [u64; 16],
     words: usize,
-    list: Vec<(usize, usize)>,
+}
+
+thread_local! {
+    /// The bit set and the touched words of [`Seen`] for large scenarios, kept per thread.
+    static LARGE_SEEN: std::cell::RefCell<(Vec<u64>, Vec<u32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 impl Seen {
     fn new(dyads: usize) -> Seen {
         let keys = dyads * 3 * KINDS;
-        Seen {
-            bits: [0; 16],
-            words: if keys <= 16 * 64 {
-                keys.div_ceil(64)
-            } else {
-                usize::MAX
-            },
-            list: Vec::new(),
+        let words = keys.div_ceil(64);
+        if words > 16 {
+            LARGE_SEEN.with(|cell| {
+                let (bits, touched) = &mut *cell.borrow_mut();
+                if bits.len() < words {
+                    bits.resize(words, 0);
+                }
+                for &w in touched.iter() {
+                    bits[w as usize] = 0;
+                }
+                touched.clear();
+            });
         }
+        Seen { bits: [0; 16], words }
     }
 
     fn clear(&mut self) {
-        match self.words {
-            usize::MAX => self.list.clear(),
-            w => self.bits[..w].fill(0),
+        if self.words <= 16 {
+            self.bits[..self.words].fill(0);
+            return;
         }
+        LARGE_SEEN.with(|cell| {
+            let (bits, touched) = &mut *cell.borrow_mut();
+            for &w in touched.iter() {
+                bits[w as usize] = 0;
+            }
+            touched.clear();
+        });
     }
 
     /// Whether (`d`, `slot`) is new; it is in the set afterwards.
     fn first(&mut self, d: usize, slot: usize) -> bool {
-        if self.words == usize::MAX {
-            let new = !self.list.contains(&(d, slot));
-            if new {
-                self.list.push((d, slot));
-            }
-            return new;
-        }
         let key = d * 3 * KINDS + slot;
         let (w, bit) = (key / 64, 1u64 << (key % 64));
-        let new = self.bits[w] & bit == 0;
-        self.bits[w] |= bit;
-        new
+        if self.words <= 16 {
+            let new = self.bits[w] & bit == 0;
+            self.bits[w] |= bit;
+            return new;
+        }
+        LARGE_SEEN.with(|cell| {
+            let (bits, touched) = &mut *cell.borrow_mut();
+            let new = bits[w] & bit == 0;
+            if bits[w] == 0 {
+                touched.push(w as u32);
+            }
+            bits[w] |= bit;
+            new
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// `Seen` is a set of (pair, slot) keys, cleared by `clear` and by a new `Seen`, on the stack
+    /// and in the thread's buffer alike (10 pairs; 1,000 pairs).
+    #[test]
+    fn seen_is_a_set_that_clears() {
+        for dyads in [10usize, 1000] {
+            let slots = 3 * KINDS;
+            let keys: Vec<(usize, usize)> = (0..5000)
+                .map(|k: usize| ((k * 7919) % dyads, (k * 104_729) % slots))
+                .collect();
+            for round in 0..3 {
+                let mut seen = Seen::new(dyads);
+                let mut model = HashSet::new();
+                for (k, &(d, slot)) in keys.iter().enumerate() {
+                    if k % 1700 == 0 {
+                        seen.clear();
+                        model.clear();
+                    }
+                    assert_eq!(
+                        seen.first(d, slot),
+                        model.insert((d, slot)),
+                        "{dyads} pairs, round {round}, key {k}"
+                    );
+                }
+            }
+        }
     }
 }
