@@ -229,8 +229,6 @@ pub struct Workspace {
     /// Per pair, the month offset its current war was begun in a decision of this run (a war
     /// listed in `statuses` was not), or `NEVER`.
     begun: Vec<u32>,
-    /// Whether some polity is still below its base strength (healing from a war).
-    healing: bool,
     /// Per polity, `1 / strength` (scratch space of `refresh_all_strengths`).
     inverse: Box<PolityArray>,
     /// Per polity, the polity its war plan is aimed at, or [`NO_PLAN`].
@@ -269,7 +267,6 @@ impl Workspace {
             allies: vec![0; n],
             attrition: vec![1.0; n],
             inverse: Box::new([0.0; 256]),
-            healing: false,
             begun: vec![NEVER; model.dyads.len()],
             plan: vec![NO_PLAN; n],
             plan_since: vec![0; n],
@@ -281,7 +278,6 @@ impl Workspace {
     fn reset(&mut self, m: &Model) {
         self.strength.copy_from_slice(&m.strength);
         self.base_strength.copy_from_slice(&m.strength);
-        self.healing = false;
         self.begun.fill(NEVER);
         self.balance.fill(0.0);
         self.plan.fill(NO_PLAN);
@@ -911,15 +907,12 @@ fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, 
                 if m.deliberate {
                     let mut adopted = false;
                     for (i, j, u, motive) in [(a, b, u_ab, &motive_ab), (b, a, u_ba, &motive_ba)] {
-                        if motive.ready == 0.0 && ws.plan[i] == NO_PLAN {
-                            let h = hazard::war_hazard(&WarMotive {
-                                ready: 1.0,
-                                ..*motive
-                            });
-                            if u < h {
-                                adopt_plan(ws, t, m.warmup + t, d, i, j, side(a, i), obs);
-                                adopted = true;
-                            }
+                        if motive.ready == 0.0
+                            && ws.plan[i] == NO_PLAN
+                            && u < hazard::war_hazard_if_ready(motive)
+                        {
+                            adopt_plan(ws, t, m.warmup + t, d, i, j, side(a, i), obs);
+                            adopted = true;
                         }
                     }
                     if adopted {
@@ -1133,7 +1126,7 @@ fn carry_out_plans<O: Observer>(
             continue;
         }
         let motive = war_motive(m, ws, i, j, p, q);
-        if hazard::war_hazard(&WarMotive { ready: 1.0, ..motive }) <= 0.0 {
+        if hazard::war_hazard_if_ready(&motive) <= 0.0 {
             ws.plan[i] = NO_PLAN;
         } else if motive.ready > 0.0 {
             begin_war(m, ws, draws, t, d, i, j, Onset::Planned, obs);
@@ -1316,7 +1309,6 @@ fn impose_terms<O: Observer>(
     ws.base_strength[loser] *= 1.0 - share;
     ws.strength[winner] += ceded;
     ws.strength[loser] -= ceded;
-    ws.healing = true;
     ws.refresh_strength(winner);
     ws.refresh_strength(loser);
     // Junior status is a vassal tie: without ties (`alliances` off) the loser only cedes.
@@ -1392,10 +1384,11 @@ fn war_process(m: &Model, ws: &mut Workspace, draws: &[u32]) {
     }
     // Each polity's losses of the month (in all its wars), then its recovery toward its base
     // strength ([`war::recover`]); the strength ratios are recomputed once.
-    if !ws.healing && !at_war {
+    let healing = || (0..m.n).any(|x| ws.active[x] && ws.strength[x] < ws.base_strength[x]);
+    if !at_war && !healing() {
         return;
     }
-    let (mut changed, mut last, mut healing) = (0, 0, false);
+    let (mut changed, mut last) = (0, 0);
     let polities = ws
         .attrition
         .iter_mut()
@@ -1409,14 +1402,12 @@ fn war_process(m: &Model, ws: &mut Workspace, draws: &[u32]) {
             continue;
         }
         let healed = war::recover(*strength * loss, base, rules.strength_recovery);
-        healing |= healed < base;
         if healed != *strength {
             *strength = healed;
             changed += 1;
             last = x;
         }
     }
-    ws.healing = healing;
     match changed {
         0 => {}
         1 => ws.refresh_strength(last),

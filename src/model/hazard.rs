@@ -58,6 +58,13 @@ pub fn war_hazard(w: &WarMotive) -> f64 {
     ((fear_term + greed_term) * w.ready * w.unrestrained * w.willing).min(1.0)
 }
 
+/// The monthly probability that *i* would start a war on *j* if it were mobilized to its
+/// readiness: the hazard a war plan is adopted on, and kept by (`ready` taken as 1).
+#[inline]
+pub fn war_hazard_if_ready(w: &WarMotive) -> f64 {
+    war_hazard(&WarMotive { ready: 1.0, ..*w })
+}
+
 /// *i*'s advantage over *j*: `max(0, (P_i − P_j) / (P_i + P_j))` with `P = strength · m`.
 #[inline(always)]
 pub fn advantage(power_i: f64, power_j: f64) -> f64 {

@@ -48,12 +48,9 @@ pub fn next_balance(balance: f64, side0_won: bool, step: f64) -> f64 {
 /// the enemy's share of the forces (½ when both are 0). A side's losses are in proportion to it.
 #[inline]
 pub fn loss_share(own: f64, enemy: f64) -> f64 {
-    let total = own + enemy;
-    if total > 0.0 {
-        enemy / total
-    } else {
-        0.5
-    }
+    // The enemy's chance in a contest of decisiveness 1, bit for bit (`own + enemy` and
+    // `enemy + own` are the same sum).
+    contest_win_probability(enemy, own, 1.0)
 }
 
 /// One month of recovery from war losses: a polity below its base strength regains
