@@ -447,3 +447,44 @@ fn bad_model2_values_are_refused_with_their_place() {
     let o: Override = "warmup=-1".parse().expect("an override");
     assert!(apply_override(&ok.scenario, &o).is_err());
 }
+
+/// `check` lists every Model 2 field a file leaves out with the default it filled in, and not
+/// one that the file or an override gives.
+#[test]
+fn check_lists_the_model2_defaults_it_filled_in() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let small = crate::common::root().join("tests/data/small.ron");
+    let small = small.to_str().expect("a UTF-8 path");
+    let out = crate::common::text(&crate::common::ok(tmp.path(), &["check", small]).stdout);
+    for line in [
+        "defaults filled in for Model 2's fields the file leaves out:",
+        "  warmup = 0 months",
+        "  mechanisms.consent = true",
+        "  rules.war_step = 0.05",
+        "  polities.*.reaction_delay = 0 for a, b, c",
+        "  polities.*.conquerable = false for a, b, c",
+        "  relations.*.*.strength_bias = 1.0 for a→b, b→a, c→a",
+    ] {
+        assert!(out.lines().any(|l| l == line), "missing `{line}` in:\n{out}");
+    }
+    let set = crate::common::text(
+        &crate::common::ok(
+            tmp.path(),
+            &[
+                "check",
+                small,
+                "--set",
+                "polities.a.reaction_delay=3",
+                "--set",
+                "rules.war_step=0.1",
+            ],
+        )
+        .stdout,
+    );
+    assert!(
+        set.lines()
+            .any(|l| l == "  polities.*.reaction_delay = 0 for b, c"),
+        "{set}"
+    );
+    assert!(!set.contains("rules.war_step"), "{set}");
+}

@@ -69,20 +69,21 @@ impl Scenario {
 }
 
 impl super::LoadedScenario {
-    /// The fields added by Model 2 that this scenario's file leaves out (or overrides), with the
-    /// default `jinsong check` says it filled in: one line per field, naming the polities or
-    /// relations it was filled in for. A file written for version 1 thus shows what Model 2
-    /// assumed on its behalf.
+    /// The fields added by Model 2 that this scenario's file leaves out (and no override sets),
+    /// with the value `jinsong check` says it filled in (the field's default, read from the
+    /// loaded scenario itself): one line per field, naming the polities or relations it was
+    /// filled in for. A file written for version 1 thus shows what Model 2 assumed on its behalf.
     pub fn defaults_filled(&self) -> Vec<String> {
         let sc = &self.scenario;
+        let switches = &Mechanisms::NAMES[Mechanisms::VERSION_1_SWITCHES..];
         let mut wanted: Vec<String> = vec!["warmup".into()];
-        wanted.extend(MODEL2_SWITCHES.iter().map(|s| format!("mechanisms.{s}")));
-        wanted.extend(MODEL2_RULES.iter().map(|(r, _)| format!("rules.{r}")));
+        wanted.extend(switches.iter().map(|s| format!("mechanisms.{s}")));
+        wanted.extend(MODEL2_RULES.iter().map(|r| format!("rules.{r}")));
         for k in 0..sc.polities.len() {
-            wanted.extend(MODEL2_POLITY.iter().map(|(f, _)| format!("polities[{k}].{f}")));
+            wanted.extend(MODEL2_POLITY.iter().map(|f| format!("polities[{k}].{f}")));
         }
         for k in 0..sc.relations.len() {
-            wanted.extend(MODEL2_RELATION.iter().map(|(f, _)| format!("relations[{k}].{f}")));
+            wanted.extend(MODEL2_RELATION.iter().map(|f| format!("relations[{k}].{f}")));
         }
         let found = super::locate::positions_of(&self.source, &wanted);
         let given = |source_path: &str, set_path: &str| {
@@ -90,39 +91,41 @@ impl super::LoadedScenario {
         };
         let mut lines = Vec::new();
         if !given("warmup", "warmup") {
-            lines.push("warmup = 0 months".to_string());
+            lines.push(format!("warmup = {} months", sc.warmup));
         }
-        let switches: Vec<&str> = MODEL2_SWITCHES
+        let mechanisms = serde_json::to_value(sc.mechanisms).unwrap_or_default();
+        for s in switches
             .iter()
-            .copied()
             .filter(|s| !given(&format!("mechanisms.{s}"), &format!("mechanisms.{s}")))
-            .collect();
-        if !switches.is_empty() {
-            lines.push(format!("mechanisms {} = true", switches.join(", ")));
+        {
+            lines.push(format!("mechanisms.{s} = {}", mechanisms[*s]));
         }
-        for (r, default) in MODEL2_RULES {
+        for r in MODEL2_RULES {
             let path = format!("rules.{r}");
             if !given(&path, &path) {
-                lines.push(format!("{path} = {default}"));
+                lines.push(format!("{path} = {}", field_text(&sc.rules, r)));
             }
         }
-        for (f, default) in MODEL2_POLITY {
-            let missing: Vec<&str> = sc
+        // A field left out holds its default, the same for every item: the first one's value.
+        for f in MODEL2_POLITY {
+            let missing: Vec<&super::Polity> = sc
                 .polities
                 .iter()
                 .enumerate()
                 .filter(|(k, p)| !given(&format!("polities[{k}].{f}"), &format!("polities.{}.{f}", p.id)))
-                .map(|(_, p)| p.id.as_str())
+                .map(|(_, p)| p)
                 .collect();
-            if !missing.is_empty() {
+            if let Some(first) = missing.first() {
+                let ids: Vec<&str> = missing.iter().map(|p| p.id.as_str()).collect();
                 lines.push(format!(
-                    "polities.*.{f} = {default} for {}",
-                    super::list_ids(&missing, ", ")
+                    "polities.*.{f} = {} for {}",
+                    field_text(*first, f),
+                    super::list_ids(&ids, ", ")
                 ));
             }
         }
-        for (f, default) in MODEL2_RELATION {
-            let missing: Vec<String> = sc
+        for f in MODEL2_RELATION {
+            let missing: Vec<&super::Relation> = sc
                 .relations
                 .iter()
                 .enumerate()
@@ -132,13 +135,14 @@ impl super::LoadedScenario {
                         &format!("relations.{}.{}.{f}", r.from, r.to),
                     )
                 })
-                .map(|(_, r)| format!("{}→{}", r.from, r.to))
+                .map(|(_, r)| r)
                 .collect();
-            if !missing.is_empty() {
-                let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+            if let Some(first) = missing.first() {
+                let pairs: Vec<String> = missing.iter().map(|r| format!("{}→{}", r.from, r.to)).collect();
                 lines.push(format!(
-                    "relations.*.*.{f} = {default} for {}",
-                    super::list_ids(&names, ", ")
+                    "relations.*.*.{f} = {} for {}",
+                    field_text(*first, f),
+                    super::list_ids(&pairs, ", ")
                 ));
             }
         }
@@ -146,35 +150,36 @@ impl super::LoadedScenario {
     }
 }
 
-/// The switches Model 2 added (all default `true`).
-const MODEL2_SWITCHES: [&str; 5] = [
-    "consent",
-    "war_process",
-    "victory_odds",
-    "misperception",
+/// One field of a scenario item (a polity, a relation, the rules) as text, read through its
+/// serialized form (`?` if there is no such field).
+fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
+    serde_json::to_value(item)
+        .ok()
+        .and_then(|v| v.get(name).map(ToString::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// The rules Model 2 added.
+const MODEL2_RULES: [&str; 10] = [
+    "contest_decisiveness",
+    "war_step",
+    "war_cost",
+    "war_unrest",
+    "strength_recovery",
+    "terms_cession",
+    "terms_junior",
+    "cession_share",
+    "capitulation_balance",
+    "war_learning",
+];
+/// The polity fields Model 2 added.
+const MODEL2_POLITY: [&str; 6] = [
     "reaction_delay",
+    "join_propensity",
+    "vassal_acceptance",
+    "odds_weight",
+    "capitulation_propensity",
+    "conquerable",
 ];
-/// The rules Model 2 added, with their defaults as `check` prints them.
-const MODEL2_RULES: [(&str, &str); 10] = [
-    ("contest_decisiveness", "1"),
-    ("war_step", "0.05"),
-    ("war_cost", "0.01"),
-    ("war_unrest", "0.002"),
-    ("strength_recovery", "0.02"),
-    ("terms_cession", "0.3"),
-    ("terms_junior", "0.7"),
-    ("cession_share", "0.1"),
-    ("capitulation_balance", "0.9"),
-    ("war_learning", "0.05"),
-];
-/// The polity fields Model 2 added, with their defaults.
-const MODEL2_POLITY: [(&str, &str); 6] = [
-    ("reaction_delay", "0 months"),
-    ("join_propensity", "0.5"),
-    ("vassal_acceptance", "1"),
-    ("odds_weight", "1"),
-    ("capitulation_propensity", "0.1"),
-    ("conquerable", "false"),
-];
-/// The relation fields Model 2 added, with their defaults.
-const MODEL2_RELATION: [(&str, &str); 2] = [("strength_bias", "1"), ("perception_noise", "0")];
+/// The relation fields Model 2 added.
+const MODEL2_RELATION: [&str; 2] = ["strength_bias", "perception_noise"];

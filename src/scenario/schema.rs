@@ -163,6 +163,9 @@ impl Default for Mechanisms {
 }
 
 impl Mechanisms {
+    /// How many of [`NAMES`](Self::NAMES) version 1 had: the rest are Model 2's.
+    pub const VERSION_1_SWITCHES: usize = 11;
+
     /// The switch names, in the order of MODEL.md.
     pub const NAMES: [&'static str; 16] = [
         "fear_spiral",
