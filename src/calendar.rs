@@ -1,8 +1,11 @@
 //! Calendar months: the model's unit of time.
 //!
 //! A [`Month`] is written `"YYYY-MM"` in scenario files and results (Julian calendar, month
-//! precision, as in HISTORY.md). Internally it is a single integer, `year * 12 + (month - 1)`, so
-//! month arithmetic is integer arithmetic.
+//! precision, as in HISTORY.md), and `"YYYY-MM BCE"` before the common era (`"0431-05 BCE"`: the
+//! historian's year, with no year zero, so `0001-12 BCE` is followed by `0001-01`). Internally
+//! it is a single integer, `year * 12 + (month - 1)` with the astronomical year (1 BCE is year
+//! 0, 431 BCE is −430), so month arithmetic is integer arithmetic across the era. The `year`
+//! columns of results are astronomical years too (a number that sorts and subtracts).
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,7 +18,7 @@ pub struct Month(i32);
 
 /// Why a `"YYYY-MM"` string is not a month.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a month: expected \"YYYY-MM\" with year 1..=9999 and month 01..=12")]
+#[error("`{text}` is not a month: expected \"YYYY-MM\" (or \"YYYY-MM BCE\") with year 0001..=9999 and month 01..=12")]
 pub struct MonthParseError {
     /// The rejected text.
     pub text: String,
@@ -31,7 +34,18 @@ impl Month {
         }
     }
 
-    /// The calendar year.
+    /// The month `year-month` before the common era (`bce(431, 5)` is May 431 BCE; year
+    /// 1..=9999, month 1..=12). Returns `None` when out of range.
+    pub fn bce(year: i32, month: u32) -> Option<Month> {
+        if (1..=9999).contains(&year) && (1..=12).contains(&month) {
+            Some(Month((1 - year) * 12 + month as i32 - 1))
+        } else {
+            None
+        }
+    }
+
+    /// The astronomical year: the calendar year in the common era, `1 − year` before it (1 BCE
+    /// is 0).
     pub fn year(self) -> i32 {
         self.0.div_euclid(12)
     }
@@ -52,9 +66,23 @@ impl Month {
     }
 }
 
+/// A year as historians write it: `1125`, or `431 BCE` for the astronomical year −430.
+pub fn year_label(astronomical: i32) -> String {
+    if astronomical > 0 {
+        astronomical.to_string()
+    } else {
+        format!("{} BCE", 1 - astronomical)
+    }
+}
+
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year(), self.month_of_year())
+        let y = self.year();
+        if y > 0 {
+            write!(f, "{y:04}-{:02}", self.month_of_year())
+        } else {
+            write!(f, "{:04}-{:02} BCE", 1 - y, self.month_of_year())
+        }
     }
 }
 
@@ -65,13 +93,21 @@ impl FromStr for Month {
         let err = || MonthParseError {
             text: text.to_string(),
         };
-        let (y, m) = text.split_once('-').ok_or_else(err)?;
+        let (date, bce) = match text.strip_suffix(" BCE") {
+            Some(date) => (date, true),
+            None => (text, false),
+        };
+        let (y, m) = date.split_once('-').ok_or_else(err)?;
         if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(err());
         }
         let year: i32 = y.parse().map_err(|_| err())?;
         let month: u32 = m.parse().map_err(|_| err())?;
-        Month::new(year, month).ok_or_else(err)
+        if bce {
+            Month::bce(year, month).ok_or_else(err)
+        } else {
+            Month::new(year, month).ok_or_else(err)
+        }
     }
 }
 
@@ -104,9 +140,43 @@ mod tests {
     }
 
     #[test]
+    fn counts_across_the_era() {
+        let m: Month = "0431-05 BCE".parse().unwrap();
+        assert_eq!(m.year(), -430);
+        assert_eq!(m.month_of_year(), 5);
+        assert_eq!(m.to_string(), "0431-05 BCE");
+        assert_eq!(m.plus(8).to_string(), "0430-01 BCE");
+        // No year zero: December 1 BCE is followed by January 1 CE.
+        let last: Month = "0001-12 BCE".parse().unwrap();
+        assert_eq!(last.plus(1).to_string(), "0001-01");
+        assert_eq!(last.months_until("0001-01".parse().unwrap()), 1);
+        let start: Month = "0435-01 BCE".parse().unwrap();
+        assert_eq!(start.months_until("0421-12 BCE".parse().unwrap()), 14 * 12 - 1);
+        assert_eq!(year_label(-430), "431 BCE");
+        assert_eq!(year_label(1125), "1125");
+        for text in ["0431-05 BCE", "0001-01 BCE", "9999-12 BCE", "0001-01", "9999-12"] {
+            let m: Month = text.parse().unwrap();
+            assert_eq!(m.to_string(), text);
+        }
+    }
+
+    #[test]
     fn rejects_bad_months() {
         for bad in [
-            "1125-13", "1125-00", "1125-1", "11251", "", "abcd-ef", "0000-01", "1125-011",
+            "0000-01 BCE",
+            "0431-05BCE",
+            "0431-05 bce",
+            "0431-13 BCE",
+            "431-05 BCE",
+            " BCE",
+            "1125-13",
+            "1125-00",
+            "1125-1",
+            "11251",
+            "",
+            "abcd-ef",
+            "0000-01",
+            "1125-011",
         ] {
             assert!(bad.parse::<Month>().is_err(), "{bad}");
         }

@@ -7,6 +7,7 @@ mod common;
 mod charts;
 mod cli;
 mod compare_attribution;
+mod events;
 mod golden;
 mod hardening;
 mod history;

@@ -758,7 +758,7 @@ fn probability_by_date<'a, DB: DrawingBackend>(
     draw_axes(
         &mut chart,
         opts,
-        Axis::new(10, &|v| date_label(*v), "Date (year CE, end of month)"),
+        Axis::new(10, &|v| date_label(*v), "Date (year, end of month)"),
         Axis::new(
             11,
             &|v| format!("{v:.y_digits$}"),
@@ -1161,10 +1161,20 @@ fn signed_tick(v: &f64) -> String {
 fn date_label(v: f64) -> String {
     let m = (v * 12.0).round() as i64;
     let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
+    let year = crate::calendar::year_label(y as i32);
     if mo == 1 {
-        y.to_string()
+        year
     } else {
-        format!("{y}-{mo:02}")
+        format!("{year}-{mo:02}")
+    }
+}
+
+/// A tick label for an astronomical year: `1125`, `431 BCE`; empty between whole years.
+pub(crate) fn year_tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        crate::calendar::year_label(v.round() as i32)
+    } else {
+        String::new()
     }
 }
 
@@ -1384,7 +1394,7 @@ fn draw_onset_years<DB: DrawingBackend>(
         draw_axes(
             &mut chart,
             opts,
-            Axis::new(6, &integer_tick, "Year (CE)"),
+            Axis::new(6, &year_tick, "Year"),
             Axis::new(5, &integer_tick, "First onsets (runs)"),
             Grid::Horizontal,
             (13.0, 14.0),

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
 
 use super::trace::{layout_labels, Placed};
-use super::{centred, csv_records, draw_axes, err, err_dbg, field, integer_tick, legend_block, legend_note};
+use super::{centred, csv_records, draw_axes, err, err_dbg, field, legend_block, legend_note};
 use super::{encode_png, register_fonts, titled, ChartError, ChartOptions, Drawn, Format};
 use super::{legend_width, pair_label, panel_caption, probability_field, text_width, year_of};
 use super::{Axis, Chart, Grid, Key, Stroke, PALETTE};
@@ -409,7 +409,7 @@ fn draw_timeline<DB: DrawingBackend>(
         draw_axes(
             &mut chart,
             opts,
-            Axis::new(8, &integer_tick, ""),
+            Axis::new(8, &super::year_tick, ""),
             Axis::new(3, &y_tick, ""),
             Grid::Both,
             (TICK_PT, 13.0),

@@ -32,6 +32,8 @@ pub struct Chronicle<'m> {
     open_event: Option<(u32, usize)>,
     /// Indices of the lines that are turning points.
     turning: Vec<usize>,
+    /// The polities' display names as the run has them now (`Rename` effects change them).
+    names: Vec<String>,
 }
 
 impl<'m> Chronicle<'m> {
@@ -44,11 +46,12 @@ impl<'m> Chronicle<'m> {
             events: format!("{EVENTS_HEADER}\n"),
             open_event: None,
             turning: Vec::new(),
+            names: model.names.clone(),
         }
     }
 
     fn name(&self, i: usize) -> &str {
-        &self.model.names[i]
+        &self.names[i]
     }
 
     /// The possessive of polity `i`'s name: "Jin's", "Liao remnants'".
@@ -154,11 +157,14 @@ impl Observer for Chronicle<'_> {
         match what {
             Happening::Event { event } => {
                 let ev = &self.model.events[event];
-                let text = if ev.text.is_empty() {
+                let mut text = if ev.text.is_empty() {
                     ev.id.clone()
                 } else {
                     ev.text.clone()
                 };
+                if !ev.reason.is_empty() {
+                    let _ = write!(text, " (its condition held: {})", ev.reason);
+                }
                 self.line(t, text);
                 self.open_event = Some((t, self.lines.len() - 1));
             }
@@ -303,6 +309,22 @@ impl Observer for Chronicle<'_> {
                 );
                 self.line(t, s);
                 self.turning_point();
+            }
+            Happening::TieEnded { a, b } => {
+                let s = format!("the tie between {} and {} ends", self.name(a), self.name(b));
+                self.clause(t, s);
+                self.turning_point();
+            }
+            Happening::Set { slot, digit } => {
+                let s = &self.model.set_slots[slot];
+                let value = s.values[usize::from(digit) - 1];
+                self.clause(t, format!("{} is set to {value}", s.path));
+            }
+            Happening::Renamed { polity, name } => {
+                let new = self.model.aliases[name].clone();
+                let s = format!("{} is called {new} from now on", self.name(polity));
+                self.clause(t, s);
+                self.names[polity] = new;
             }
             Happening::TieDissolved { a, b } => {
                 let s = format!(

@@ -37,9 +37,10 @@ use crate::engine::outcome::{Deed, RunOutcome, NEVER};
 use crate::model::fear;
 use crate::model::hazard::{self, WarMotive};
 use crate::model::{perception, war};
-use crate::model::{CompiledEffect, DyadIndex, DyadStatus, Model};
+use crate::model::{CompiledCondition, CompiledEffect, DyadIndex, DyadStatus, Model, StateWrite};
 use crate::rng::draws::{uniform, RunStream};
 use crate::scenario::MAX_POLITIES;
+use crate::scenario::{StatusKind, WarEndKind};
 
 /// The window over which `summary.json` counts hostile acts before an onset (the onset month
 /// included), as HISTORY.md's third pattern does.
@@ -109,6 +110,12 @@ pub enum Happening {
     VassalAccepted { vassal: usize, lord: usize },
     /// The alliance or vassal tie of `a`–`b` dissolved for lack of trust.
     TieDissolved { a: usize, b: usize },
+    /// A scripted event ended the alliance or vassal tie of `a`–`b`.
+    TieEnded { a: usize, b: usize },
+    /// A scripted event set path `slot` of [`Model::set_slots`] to its setter `digit`'s value.
+    Set { slot: usize, digit: u16 },
+    /// The chronicle calls `polity` by [`Model::aliases`]`[name]` from now on.
+    Renamed { polity: usize, name: usize },
     /// `planner` decided on war with `target` before it was ready: it mobilizes for it.
     WarPlan { planner: usize, target: usize },
     /// `loser` capitulated to `winner`; `balance` is the war balance as the loser stood in it.
@@ -217,6 +224,23 @@ pub struct Workspace {
     acts_bits: Vec<u64>,
     status: Vec<DyadStatus>,
     fired: Vec<bool>,
+    /// Per event, the month offset after the one it fired in (`NEVER`: not yet), which
+    /// `Fired` conditions read.
+    fired_from: Vec<u32>,
+    /// Per conditional event, the month offset its window opened (the first month its
+    /// condition held), or `NEVER`.
+    opened: Vec<u32>,
+    /// Per conditional event, the months of its open window in which its condition held.
+    held: Vec<u32>,
+    /// Per event, whether its condition holds this month (read before any event fires).
+    holds: Vec<bool>,
+    /// Per path of [`Model::set_slots`], the setter whose value it has (0: none yet).
+    setter: Vec<u16>,
+    /// The variant of the model the run is under ([`Model::variant`]).
+    variant: usize,
+    /// Per ordered pair, the uniform of its perception in the run's header (kept only when a
+    /// `Set` may draw a perception again).
+    header_u: Vec<f64>,
     /// Strength before war losses (initial strength, changed by scripted `Strength` effects and
     /// cessions); war losses heal toward it.
     base_strength: Vec<f64>,
@@ -262,6 +286,13 @@ impl Workspace {
             acts_bits: vec![0; n * n],
             status: vec![DyadStatus::Peace; model.dyads.len()],
             fired: vec![false; model.events.len()],
+            fired_from: vec![NEVER; model.events.len()],
+            opened: vec![NEVER; model.events.len()],
+            held: vec![0; model.events.len()],
+            holds: vec![false; model.events.len()],
+            setter: vec![0; model.set_slots.len()],
+            variant: 0,
+            header_u: vec![0.5; n * n.saturating_sub(1)],
             base_strength: vec![0.0; n],
             balance: vec![0.0; model.dyads.len()],
             allies: vec![0; n],
@@ -311,6 +342,11 @@ impl Workspace {
         self.acts_since.fill(0);
         self.status.copy_from_slice(&m.status);
         self.fired.fill(false);
+        self.fired_from.fill(NEVER);
+        self.opened.fill(NEVER);
+        self.held.fill(0);
+        self.setter.fill(0);
+        self.variant = 0;
         self.outcome.reset();
         self.wars.fill(0);
         self.allies.fill(0);
@@ -342,6 +378,11 @@ impl Workspace {
     /// Draw each pair's perception factor from the run's header ([`crate::model::perception`]).
     fn perceive(&mut self, m: &Model, header: &[u32]) {
         let n = self.n;
+        if !m.set_slots.is_empty() {
+            for q in 0..n * (n - 1) {
+                self.header_u[q] = uniform(header[m.schedule.header_perception(q)]);
+            }
+        }
         for i in 0..n {
             for j in (0..n).filter(|&j| j != i) {
                 let p = i * n + j;
@@ -354,6 +395,65 @@ impl Workspace {
                 self.pairs[q].perceived = perception::initial_perception(bias, spread, u);
                 self.refresh_exposure(q);
             }
+        }
+    }
+
+    /// Go on under model `m` (a variant the run moved to): the model's numbers that the pair
+    /// states keep a copy of are copied again.
+    fn adopt(&mut self, m: &Model) {
+        let n = self.n;
+        for i in 0..n {
+            for j in (0..n).filter(|&j| j != i) {
+                let p = i * n + j;
+                let st = self.pair_mut(i, j);
+                st.grievance = m.grievance[p];
+                st.gain = m.fear_gain[i];
+                st.decay = m.fear_decay[i];
+                st.amplitude = m.noise_amplitude[i];
+                st.recovery = m.trust_recovery[i];
+                self.refresh_contact(m, i, j);
+            }
+        }
+    }
+
+    /// Write the number of the state at `start` named by `write` from model `m`'s initial
+    /// state (a `Set` of that number).
+    fn write_state(&mut self, m: &Model, write: StateWrite) {
+        let n = self.n;
+        match write {
+            StateWrite::Nothing => {}
+            StateWrite::Trust { of, toward } => {
+                let st = self.pair_mut(of, toward);
+                st.trust = m.trust[of * n + toward];
+                st.trust0 = m.trust[of * n + toward];
+            }
+            StateWrite::Fear { of, toward } => self.pair_mut(of, toward).fear = m.fear[of * n + toward],
+            StateWrite::Contact { of, toward } => {
+                self.pair_mut(of, toward).contact = m.contact[of * n + toward];
+                self.refresh_contact(m, of, toward);
+            }
+            StateWrite::Perception { of, toward } => {
+                let p = of * n + toward;
+                let q = ordered(n, of, toward);
+                self.pairs[q].perceived = if m.perception_log_bias[p] == 0.0 && m.perception_spread[p] == 0.0
+                {
+                    1.0
+                } else {
+                    perception::initial_perception(
+                        m.perception_log_bias[p],
+                        m.perception_spread[p],
+                        self.header_u[q],
+                    )
+                };
+                self.refresh_exposure(q);
+            }
+            StateWrite::Strength { polity } => {
+                self.strength[polity] = m.strength[polity];
+                self.base_strength[polity] = m.strength[polity];
+                self.refresh_strength(polity);
+            }
+            StateWrite::Stability { polity } => self.stability[polity] = m.stability[polity],
+            StateWrite::Mobilization { polity } => self.mobilization[polity] = m.mobilization[polity],
         }
     }
 
@@ -515,9 +615,11 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
         stream.fill_months(filled);
         for month in filled.chunks_exact(stride) {
             scripted_events(model, ws, month, t, obs);
-            fear_spiral(model, ws, month, t, model.warmup + t, obs);
-            decisions(model, ws, month, t, obs);
-            war_process(model, ws, month);
+            // The model's variant after the month's `Set` effects (itself when none).
+            let m = model.variant(ws.variant);
+            fear_spiral(m, ws, month, t, m.warmup + t, obs);
+            decisions(m, ws, month, t, obs);
+            war_process(m, ws, month);
             obs.month_end(t, ws);
             t += 1;
         }
@@ -541,25 +643,161 @@ fn months_per_fill(model: &Model) -> usize {
     )
 }
 
-fn scripted_events<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
-    for e in m.events_at(t).iter().map(|&e| e as usize) {
+/// The events of month offset `t` (`root` is the model as compiled, whose variants the run
+/// may move between). Conditions are read first, all of them on the state the months before
+/// left; then the events fire in the order of the file.
+fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
+    let list = root.events_at(t);
+    let now = i64::from(t);
+    for e in list.iter().map(|&e| e as usize) {
+        let ev = &root.events[e];
+        if let Some(c) = &ev.when {
+            ws.holds[e] =
+                !ws.fired[e] && ev.first <= now && now <= ev.last && condition_holds(root, ws, c, t);
+        }
+    }
+    for e in list.iter().map(|&e| e as usize) {
         if ws.fired[e] {
             continue;
         }
-        let h = m.events[e].hazard(i64::from(t));
+        let m = root.variant(ws.variant);
+        let ev = &m.events[e];
+        let h = if ev.when.is_none() {
+            ev.hazard(now)
+        } else if ws.holds[e] {
+            if ws.opened[e] == NEVER {
+                ws.opened[e] = t;
+            }
+            let h = conditional_hazard(ev.probability, ev.last - i64::from(ws.opened[e]) + 1, ws.held[e]);
+            ws.held[e] += 1;
+            h
+        } else {
+            0.0
+        };
         if h <= 0.0 || uniform(draws[m.schedule.event(e)]) >= h {
             continue;
         }
         ws.fired[e] = true;
+        ws.fired_from[e] = t + 1;
         obs.happening(t, Happening::Event { event: e });
-        for effect in &m.events[e].effects {
-            apply_effect(m, ws, t, effect, obs);
+        for effect in &ev.effects {
+            apply_effect(root, ws, t, effect, obs);
         }
     }
 }
 
-fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &CompiledEffect, obs: &mut O) {
+/// The hazard of a conditional event in a month its condition holds, after it held in `held`
+/// earlier months of its window without firing, the window having had `left` months when it
+/// opened: `p / L / (1 − p·held / L)`, so that each month in which the condition holds carries
+/// the chance `p / L` and the event happens with probability `p · (months held) / L` at most
+/// `p` (docs/model.md §10).
+#[inline]
+pub fn conditional_hazard(probability: f64, left: i64, held: u32) -> f64 {
+    let len = left.max(1) as f64;
+    let remaining = 1.0 - probability * f64::from(held) / len;
+    if remaining <= 0.0 {
+        return 1.0;
+    }
+    (probability / len / remaining).min(1.0)
+}
+
+/// Whether condition `c` holds at the start of month offset `t` (on what the months before
+/// left; see [`crate::scenario::Condition`]).
+fn condition_holds(m: &Model, ws: &Workspace, c: &CompiledCondition, t: u32) -> bool {
+    let since = |from: u32, after: u32| from != NEVER && u64::from(t) >= u64::from(from) + u64::from(after);
+    match c {
+        CompiledCondition::Status {
+            dyad,
+            is,
+            lord,
+            after,
+        } => {
+            let (a, b) = m.dyads[*dyad];
+            if !(ws.active[a] && ws.active[b]) {
+                return false;
+            }
+            let status = ws.status[*dyad];
+            let right = match (is, status) {
+                (StatusKind::Peace, DyadStatus::Peace)
+                | (StatusKind::War, DyadStatus::War { .. })
+                | (StatusKind::Truce, DyadStatus::Truce { .. })
+                | (StatusKind::Alliance, DyadStatus::Alliance)
+                | (StatusKind::Tie, DyadStatus::Alliance | DyadStatus::Vassal { .. }) => true,
+                (StatusKind::Vassal, DyadStatus::Vassal { lord: l }) => {
+                    lord.is_none_or(|side| usize::from(l) == if side == 0 { a } else { b })
+                }
+                _ => false,
+            };
+            right && since(ws.outcome.memory[*dyad].status_from, *after)
+        }
+        CompiledCondition::WarBegun { dyad, by, after } => {
+            let from = &ws.outcome.memory[*dyad].onset_from;
+            let last = match by {
+                Some(side) => from[usize::from(*side)],
+                None => most_recent(from[0], from[1]),
+            };
+            since(last, *after)
+        }
+        CompiledCondition::WarEnded {
+            dyad,
+            how,
+            winner,
+            after,
+        } => {
+            let ended = &ws.outcome.memory[*dyad].ended_from;
+            let hows: &[usize] = match how {
+                Some(WarEndKind::Truce) => &[0],
+                Some(WarEndKind::Capitulation) => &[1],
+                Some(WarEndKind::Ceased) => &[2],
+                None => &[0, 1, 2],
+            };
+            let winners: &[usize] = match winner {
+                Some(0) => &[0],
+                Some(_) => &[1],
+                None => &[0, 1, 2],
+            };
+            let last = hows
+                .iter()
+                .flat_map(|&h| winners.iter().map(move |&w| ended[h][w]))
+                .fold(NEVER, most_recent);
+            since(last, *after)
+        }
+        CompiledCondition::Balance {
+            dyad,
+            favour,
+            at_least,
+        } => {
+            matches!(ws.status[*dyad], DyadStatus::War { .. }) && {
+                let b = ws.balance[*dyad];
+                (if *favour == 0 { b } else { -b }) >= *at_least
+            }
+        }
+        CompiledCondition::Ended { polity, after } => {
+            let ceased = ws.outcome.ceased[*polity];
+            ceased != NEVER && since(ceased + 1, *after)
+        }
+        CompiledCondition::Fired { event, after } => since(ws.fired_from[*event], *after),
+        CompiledCondition::All(list) => list.iter().all(|x| condition_holds(m, ws, x, t)),
+        CompiledCondition::Any(list) => list.iter().any(|x| condition_holds(m, ws, x, t)),
+        CompiledCondition::Not(x) => !condition_holds(m, ws, x, t),
+    }
+}
+
+/// The later of two "from" months, [`NEVER`] counting as never.
+#[inline]
+fn most_recent(x: u32, y: u32) -> u32 {
+    match (x == NEVER, y == NEVER) {
+        (true, _) => y,
+        (_, true) => x,
+        _ => x.max(y),
+    }
+}
+
+/// Apply one effect of a scripted event; `root` is the model as compiled, and the effect acts
+/// under the run's present variant of it.
+fn apply_effect<O: Observer>(root: &Model, ws: &mut Workspace, t: u32, effect: &CompiledEffect, obs: &mut O) {
     let live = |ws: &Workspace, a: usize, b: usize| ws.active[a] && ws.active[b];
+    let m = root.variant(ws.variant);
     match *effect {
         CompiledEffect::Contact { a, b, value } if live(ws, a, b) => {
             let before = ws.pair(a, b).contact;
@@ -630,6 +868,28 @@ fn apply_effect<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, effect: &Com
             );
         }
         CompiledEffect::Cease { polity } if ws.active[polity] => cease(m, ws, t, polity, obs),
+        CompiledEffect::EndTie { a, b } if live(ws, a, b) => {
+            let d = m.dyad_of[a * m.n + b];
+            let tied = matches!(ws.status[d], DyadStatus::Alliance | DyadStatus::Vassal { .. });
+            if tied {
+                if ws.status[d] == DyadStatus::Alliance {
+                    ws.set_allied(a, b, false);
+                }
+                ws.status[d] = DyadStatus::Peace;
+                ws.outcome.note(t, d, Deed::TieDissolved);
+                obs.happening(t, Happening::TieEnded { a, b });
+            }
+        }
+        CompiledEffect::Set { slot, digit, write } => {
+            let s = &root.set_slots[slot];
+            ws.variant = ws.variant - usize::from(ws.setter[slot]) * s.stride + usize::from(digit) * s.stride;
+            ws.setter[slot] = digit;
+            let next = root.variant(ws.variant);
+            ws.adopt(next);
+            ws.write_state(next, write);
+            obs.happening(t, Happening::Set { slot, digit });
+        }
+        CompiledEffect::Rename { polity, name } => obs.happening(t, Happening::Renamed { polity, name }),
         _ => {}
     }
 }

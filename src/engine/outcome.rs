@@ -167,6 +167,72 @@ pub struct Happened {
     pub deed: Deed,
 }
 
+/// What a pair's record last says of each kind, for the conditions of events (model 2). Months
+/// are stored as "from": the month offset after the happening (`month + 1`), the first month
+/// whose start sees it; [`NEVER`] for never. A status at `start` counts from 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairMemory {
+    /// From when the pair's present status counts.
+    pub status_from: u32,
+    /// From when the most recent war begun by each side counts.
+    pub onset_from: [u32; 2],
+    /// From when the most recent end of a war counts, by how it ended (truce, capitulation,
+    /// a state's end) and by its winner's side (2: no winner, a truce without terms).
+    pub ended_from: [[u32; 3]; 3],
+    /// The month of the last truce, and what `ended_from[0][2]` was before it (a truce with
+    /// terms is moved to its winner when the terms are noted, in the same month).
+    truce: (u32, u32),
+}
+
+impl PairMemory {
+    /// Nothing has happened; the status at `start` counts from 0.
+    pub const START: PairMemory = PairMemory {
+        status_from: 0,
+        onset_from: [NEVER; 2],
+        ended_from: [[NEVER; 3]; 3],
+        truce: (NEVER, NEVER),
+    };
+
+    /// Remember `deed` of month offset `month`.
+    #[inline]
+    fn note(&mut self, month: u32, deed: Deed) {
+        let from = month.saturating_add(1);
+        match deed {
+            Deed::War { by, .. } => {
+                self.onset_from[usize::from(by & 1)] = from;
+                self.status_from = from;
+            }
+            Deed::Talks { truce: true, .. } => {
+                self.truce = (month, self.ended_from[0][2]);
+                self.ended_from[0][2] = from;
+                self.status_from = from;
+            }
+            Deed::Talks { truce: false, .. } | Deed::WarPlan { .. } => {}
+            Deed::Ended { side } => {
+                self.ended_from[2][usize::from(1 - (side & 1))] = from;
+                self.status_from = from;
+            }
+            Deed::Capitulation { side } => {
+                self.ended_from[1][usize::from(1 - (side & 1))] = from;
+                self.status_from = from;
+            }
+            Deed::Terms { winner, junior } => {
+                if self.truce.0 == month {
+                    self.ended_from[0][2] = self.truce.1;
+                    self.ended_from[0][usize::from(winner & 1)] = from;
+                    self.truce.0 = NEVER;
+                }
+                if junior {
+                    self.status_from = from;
+                }
+            }
+            Deed::Peace | Deed::Alliance | Deed::Vassal { .. } | Deed::TieDissolved => {
+                self.status_from = from;
+            }
+        }
+    }
+}
+
 /// Everything one run records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOutcome {
@@ -178,6 +244,9 @@ pub struct RunOutcome {
     pub record: Vec<Happened>,
     /// Whether the run had more happenings than [`MAX_RECORD`] (the first are kept).
     pub overflow: bool,
+    /// Per unordered pair, what its record last says of each kind (kept whether or not the
+    /// record overflowed), which the conditions of events read.
+    pub memory: Vec<PairMemory>,
 }
 
 impl RunOutcome {
@@ -188,6 +257,7 @@ impl RunOutcome {
             ceased: vec![NEVER; polities],
             record: Vec::with_capacity(256),
             overflow: false,
+            memory: vec![PairMemory::START; dyads],
         }
     }
 
@@ -197,11 +267,13 @@ impl RunOutcome {
         self.ceased.fill(NEVER);
         self.record.clear();
         self.overflow = false;
+        self.memory.fill(PairMemory::START);
     }
 
     /// Add a happening to the record.
     #[inline]
     pub fn note(&mut self, month: u32, dyad: usize, deed: Deed) {
+        self.memory[dyad].note(month, deed);
         if self.record.len() < MAX_RECORD {
             self.record.push(Happened {
                 month,

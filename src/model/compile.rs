@@ -9,6 +9,8 @@ use crate::calendar::Month;
 use crate::rng::draws::DrawSchedule;
 use crate::scenario::{Effect, Mechanisms, Rules, Scenario, Status};
 
+use super::condition::{compile_condition, CompiledCondition};
+
 /// Diplomatic status of an unordered pair inside the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DyadStatus {
@@ -71,6 +73,54 @@ pub enum CompiledEffect {
     Stability { polity: usize, delta: f64 },
     /// The polity ceases to exist.
     Cease { polity: usize },
+    /// The alliance or vassal tie of `a`–`b` ends.
+    EndTie { a: usize, b: usize },
+    /// Path `slot` of [`Model::set_slots`] takes the value of its setter `digit` (1-based):
+    /// the run goes on under the variant of the model with that value, and a number of the
+    /// state at `start` named by `write` is set now from it.
+    Set {
+        slot: usize,
+        digit: u16,
+        write: StateWrite,
+    },
+    /// The chronicle calls `polity` by `aliases[name]`.
+    Rename { polity: usize, name: usize },
+}
+
+/// The part of a run's state that a `Set` effect also writes (from the variant it moves the run
+/// to), when its path names a number of the state at `start`.
+// The variant docs name the fields; they are polity indices.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateWrite {
+    /// A parameter only: nothing is written.
+    Nothing,
+    /// The trust of `of` in `toward` (and the level it recovers toward).
+    Trust { of: usize, toward: usize },
+    /// The fear of `of` of `toward`.
+    Fear { of: usize, toward: usize },
+    /// The contact of `of` with `toward` (this direction only, as the path names it).
+    Contact { of: usize, toward: usize },
+    /// How `of` perceives `toward`: drawn again from the run's header with the new bias and
+    /// spread.
+    Perception { of: usize, toward: usize },
+    /// The strength of `polity` (and its base strength).
+    Strength { polity: usize },
+    /// The stability of `polity`.
+    Stability { polity: usize },
+    /// The mobilization of `polity`.
+    Mobilization { polity: usize },
+}
+
+/// A path that `Set` effects set, and its place in the variant index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetSlot {
+    /// The `--set` path.
+    pub path: String,
+    /// The value each setter gives it (setter `k` is `values[k − 1]`), in the order of events.
+    pub values: Vec<f64>,
+    /// Its weight in the variant index: the variant of a run is `Σ digit · stride`.
+    pub stride: usize,
 }
 
 /// A scripted event with its window as month offsets from `start`.
@@ -88,6 +138,10 @@ pub struct CompiledEvent {
     pub probability: f64,
     /// The effects, in order.
     pub effects: Vec<CompiledEffect>,
+    /// Its condition (`None`: the calendar alone).
+    pub when: Option<CompiledCondition>,
+    /// The condition in words, for the chronicle (empty without one).
+    pub reason: String,
 }
 
 impl CompiledEvent {
@@ -302,6 +356,13 @@ pub struct Model {
     pub status: Vec<DyadStatus>,
     /// Scripted events (empty when the mechanism is off).
     pub events: Vec<CompiledEvent>,
+    /// Display names given by `Rename` effects.
+    pub aliases: Vec<String>,
+    /// The paths that `Set` effects set (empty when none does).
+    pub set_slots: Vec<SetSlot>,
+    /// The model under each combination of `Set` values but none (variant `k ≥ 1` is
+    /// `variants[k − 1]`; see [`Model::variant`]). Empty in the variants themselves.
+    pub variants: Vec<Model>,
 }
 
 fn by_flag(values: Vec<f64>, on: bool, off: f64) -> Vec<f64> {
@@ -315,7 +376,49 @@ fn by_flag(values: Vec<f64>, on: bool, off: f64) -> Vec<f64> {
 impl Model {
     /// Compile a scenario. The scenario must have passed [`crate::scenario::validate`]: ids are
     /// looked up without further checks.
+    ///
+    /// A scenario whose events `Set` numbers is compiled once per combination of the values
+    /// they set ([`Model::variants`]); a run moves to the variant of the values set so far.
     pub fn compile(sc: &Scenario) -> Model {
+        let slots = set_slots(sc);
+        let mut model = Model::compile_one(sc, &slots);
+        let total: usize = slots.iter().map(|s| s.values.len() + 1).product();
+        if slots.is_empty() || !sc.mechanisms.events {
+            return model;
+        }
+        for k in 1..total {
+            let mut changed = sc.clone();
+            for slot in &slots {
+                let digit = (k / slot.stride) % (slot.values.len() + 1);
+                if digit == 0 {
+                    continue;
+                }
+                let value = crate::scenario::set_value_text(slot.values[digit - 1]).unwrap_or_default();
+                let o = crate::scenario::Override {
+                    path: slot.path.clone(),
+                    value,
+                };
+                // Validation applied the same override to the same scenario.
+                if let Ok(next) = crate::scenario::apply_override(&changed, &o) {
+                    changed = next;
+                }
+            }
+            model.variants.push(Model::compile_one(&changed, &slots));
+        }
+        model
+    }
+
+    /// The model of variant `k` (0: this one; see [`Model::variants`]).
+    #[inline]
+    pub fn variant(&self, k: usize) -> &Model {
+        if k == 0 {
+            self
+        } else {
+            &self.variants[k - 1]
+        }
+    }
+
+    fn compile_one(sc: &Scenario, slots: &[SetSlot]) -> Model {
         let n = sc.polities.len();
         let ids: Vec<String> = sc.polities.iter().map(|p| p.id.clone()).collect();
         let idx = |id: &str| ids.iter().position(|x| x == id).unwrap_or(0);
@@ -390,10 +493,20 @@ impl Model {
             };
         }
 
+        let mut aliases = Vec::new();
+        let event_idx = |id: &str| sc.events.iter().position(|e| e.id == id).unwrap_or(0);
+        let pair_idx = |a: usize, b: usize| dyad_of[a * n + b];
+        let name_of = |id: &str| {
+            sc.polities
+                .iter()
+                .find(|p| p.id == id)
+                .map_or_else(|| id.to_string(), |p| p.name.clone())
+        };
         let events = if mech.events {
             sc.events
                 .iter()
-                .map(|e| CompiledEvent {
+                .enumerate()
+                .map(|(k, e)| CompiledEvent {
                     id: e.id.clone(),
                     text: e.text.clone(),
                     first: sc.start.months_until(e.from),
@@ -402,8 +515,26 @@ impl Model {
                     effects: e
                         .effects
                         .iter()
-                        .filter_map(|f| compile_effect(f, &idx, mech))
+                        .filter_map(|f| {
+                            let ctx = EffectContext {
+                                idx: &idx,
+                                mech,
+                                event: k,
+                                slots,
+                                sc,
+                            };
+                            compile_effect(f, &ctx, &mut aliases)
+                        })
                         .collect(),
+                    when: e
+                        .when
+                        .as_ref()
+                        .map(|c| compile_condition(c, &idx, &event_idx, &pair_idx)),
+                    reason: e
+                        .when
+                        .as_ref()
+                        .map(|c| crate::scenario::condition::words(c, &name_of))
+                        .unwrap_or_default(),
                 })
                 .collect()
         } else {
@@ -558,6 +689,9 @@ impl Model {
             provocation_text,
             status,
             events,
+            aliases,
+            set_slots: slots.to_vec(),
+            variants: Vec::new(),
         }
     }
 
@@ -602,7 +736,83 @@ fn talks_draw_bound(talk_propensity: f64, outmatched: f64) -> u64 {
     quiet_draw_bound(4.0 * talk_propensity * outmatched, 0.0)
 }
 
-fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) -> Option<CompiledEffect> {
+/// The paths that the `Set` effects of `sc` set, in the order they first appear, with their
+/// setters in the order of events (an event that sets a path twice counts once, with its last
+/// value) and their strides in the variant index.
+pub fn set_slots(sc: &Scenario) -> Vec<SetSlot> {
+    let mut slots: Vec<SetSlot> = Vec::new();
+    for e in &sc.events {
+        let mut mine: Vec<(usize, f64)> = Vec::new();
+        for f in &e.effects {
+            if let Effect::Set(x) = f {
+                let slot = match slots.iter().position(|s| s.path == x.path) {
+                    Some(k) => k,
+                    None => {
+                        slots.push(SetSlot {
+                            path: x.path.clone(),
+                            values: Vec::new(),
+                            stride: 0,
+                        });
+                        slots.len() - 1
+                    }
+                };
+                match mine.iter_mut().find(|(k, _)| *k == slot) {
+                    Some(entry) => entry.1 = x.value,
+                    None => mine.push((slot, x.value)),
+                }
+            }
+        }
+        for (slot, value) in mine {
+            slots[slot].values.push(value);
+        }
+    }
+    let mut stride = 1;
+    for slot in &mut slots {
+        slot.stride = stride;
+        stride = stride.saturating_mul(slot.values.len() + 1);
+    }
+    slots
+}
+
+/// What compiling an effect needs to know besides the effect.
+struct EffectContext<'a> {
+    idx: &'a dyn Fn(&str) -> usize,
+    mech: Mechanisms,
+    /// The index of the event the effect belongs to.
+    event: usize,
+    slots: &'a [SetSlot],
+    sc: &'a Scenario,
+}
+
+/// The number of the state at `start` that a `Set` of `path` also writes.
+fn state_write(path: &str, idx: &dyn Fn(&str) -> usize) -> StateWrite {
+    let segs: Vec<&str> = path.split('.').collect();
+    match segs.as_slice() {
+        ["relations", of, toward, field] => {
+            let (of, toward) = (idx(of), idx(toward));
+            match *field {
+                "trust" => StateWrite::Trust { of, toward },
+                "fear" => StateWrite::Fear { of, toward },
+                "contact" => StateWrite::Contact { of, toward },
+                "strength_bias" | "perception_noise" => StateWrite::Perception { of, toward },
+                _ => StateWrite::Nothing,
+            }
+        }
+        ["polities", id, field] => {
+            let polity = idx(id);
+            match *field {
+                "strength" => StateWrite::Strength { polity },
+                "stability" => StateWrite::Stability { polity },
+                "mobilization" => StateWrite::Mobilization { polity },
+                _ => StateWrite::Nothing,
+            }
+        }
+        _ => StateWrite::Nothing,
+    }
+}
+
+fn compile_effect(f: &Effect, ctx: &EffectContext<'_>, aliases: &mut Vec<String>) -> Option<CompiledEffect> {
+    let (idx, mech) = (ctx.idx, ctx.mech);
     Some(match f {
         Effect::Contact(c) => CompiledEffect::Contact {
             a: idx(&c.a),
@@ -637,6 +847,35 @@ fn compile_effect(f: &Effect, idx: &impl Fn(&str) -> usize, mech: Mechanisms) ->
         Effect::Cease(c) => CompiledEffect::Cease {
             polity: idx(&c.polity),
         },
+        Effect::EndTie(x) if mech.alliances => CompiledEffect::EndTie {
+            a: idx(&x.a),
+            b: idx(&x.b),
+        },
+        Effect::EndTie(_) => return None,
+        Effect::Set(x) => {
+            let slot = ctx.slots.iter().position(|s| s.path == x.path)?;
+            // The setter's place among the events that set this path.
+            let setters = ctx.sc.events[..ctx.event]
+                .iter()
+                .filter(|e| {
+                    e.effects
+                        .iter()
+                        .any(|f| matches!(f, Effect::Set(y) if y.path == x.path))
+                })
+                .count();
+            CompiledEffect::Set {
+                slot,
+                digit: (setters + 1) as u16,
+                write: state_write(&x.path, idx),
+            }
+        }
+        Effect::Rename(x) => {
+            aliases.push(x.name.clone());
+            CompiledEffect::Rename {
+                polity: idx(&x.polity),
+                name: aliases.len() - 1,
+            }
+        }
     })
 }
 

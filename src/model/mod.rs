@@ -5,11 +5,14 @@
 //! Nothing here draws a random number or runs a month; that is the [`crate::engine`]'s work.
 
 pub mod compile;
+pub mod condition;
 pub mod fear;
 pub mod hazard;
 pub mod perception;
 pub mod war;
 
 pub use compile::{
-    CompiledEffect, CompiledEvent, DyadIndex, DyadStatus, Model, Provoker, EVENT_BLOCK_MONTHS,
+    CompiledEffect, CompiledEvent, DyadIndex, DyadStatus, Model, Provoker, SetSlot, StateWrite,
+    EVENT_BLOCK_MONTHS,
 };
+pub use condition::CompiledCondition;

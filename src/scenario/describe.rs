@@ -56,6 +56,29 @@ impl Scenario {
                 e.probability,
                 e.effects.len()
             );
+            if let Some(when) = &e.when {
+                let name = |id: &str| {
+                    sc.polities
+                        .iter()
+                        .find(|p| p.id == id)
+                        .map_or_else(|| id.to_string(), |p| p.name.clone())
+                };
+                let _ = writeln!(out, "      when {}", super::condition::words(when, &name));
+            }
+            for f in &e.effects {
+                match f {
+                    super::Effect::Set(x) => {
+                        let _ = writeln!(out, "      sets {} = {} for the rest of the run", x.path, x.value);
+                    }
+                    super::Effect::EndTie(x) => {
+                        let _ = writeln!(out, "      ends the tie of {} and {}", x.a, x.b);
+                    }
+                    super::Effect::Rename(x) => {
+                        let _ = writeln!(out, "      renames {} to {:?}", x.polity, x.name);
+                    }
+                    _ => {}
+                }
+            }
         }
         let _ = writeln!(
             out,

@@ -222,11 +222,20 @@ impl Walk<'_> {
                 }
             }
             Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
-                cur.ident();
+                let ident = cur.ident();
                 cur.skip_trivia();
                 if cur.peek() == Some(b'(') {
                     cur.bump();
-                    self.fields_or_items(cur, path, depth, b')');
+                    if ident == "Some" {
+                        // `Some(x)` is transparent, as `x` alone is with `implicit_some`.
+                        self.value(cur, path.map(str::to_string), depth + 1);
+                        cur.skip_trivia();
+                        if cur.peek() == Some(b')') {
+                            cur.bump();
+                        }
+                    } else {
+                        self.fields_or_items(cur, path, depth, b')');
+                    }
                 }
             }
             Some(_) => {

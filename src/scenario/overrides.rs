@@ -224,6 +224,23 @@ fn set_field<T: Serialize + DeserializeOwned>(x: &mut T, field: &str, text: &str
     Ok(())
 }
 
+/// Whether `path` names a switch (a `true`/`false` field) of `sc` rather than a number.
+pub(crate) fn is_switch(sc: &Scenario, path: &str) -> bool {
+    let segs: Vec<&str> = path.split('.').collect();
+    let leaf = match segs.as_slice() {
+        ["mechanisms", _] => return true,
+        ["polities", id, field] => sc
+            .polities
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| json(p).get(*field).cloned()),
+        ["relations", _, _, field] => Some(json(&Relation::unlisted("", "")).get(*field).cloned()),
+        ["rules", field] => Some(json(&sc.rules).get(*field).cloned()),
+        _ => None,
+    };
+    leaf.flatten().is_some_and(|v| v.is_boolean())
+}
+
 /// Apply one override to `sc` in place. Only the part of the scenario that the path names is
 /// converted, so the work does not grow with the size of the scenario (beyond finding the part).
 /// On an error `sc` is unchanged.

@@ -534,8 +534,161 @@ pub struct Event {
     /// Probability that the event happens at all within the window, 0 ..= 1.
     #[serde(default = "one")]
     pub probability: f64,
+    /// A condition on the run's state (model 2): the event may fire only in months of its
+    /// window in which the condition holds, read at the start of the month. The window opens
+    /// in the first such month, and from then on each month in which the condition holds
+    /// carries the same chance `probability / L`, `L` being the months left in the window when
+    /// it opened: the event's month is uniform over the months in which it may fire, and it
+    /// happens with probability `probability` if the condition keeps holding (docs/model.md,
+    /// §10). `None` (the default): the calendar alone, as in version 1.
+    #[serde(default)]
+    pub when: Option<Condition>,
     /// What it does.
     pub effects: Vec<Effect>,
+}
+
+/// A condition on the state of a run, read at the start of a month (on what the months before
+/// it left). `after: N` asks that at least `N` months have passed since the status began or the
+/// happening happened: a war begun in 1126-01 satisfies `WarBegun` from 1126-02, and
+/// `WarBegun(.., after: 3)` from 1126-05.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    /// The pair `a`–`b` has status `is` (and has had it for `after` months).
+    Status(StatusCondition),
+    /// A war of `a` and `b` was begun during the run (by `by`, if given); `after` counts from
+    /// the most recent such onset.
+    WarBegun(WarBegunCondition),
+    /// A war of `a` and `b` ended during the run (in the way `how` and with `winner` the winner,
+    /// if given); `after` counts from the most recent such end.
+    WarEnded(WarEndedCondition),
+    /// The war balance of `favour` against `against` (they are at war) is at least `at_least`.
+    Balance(BalanceCondition),
+    /// `polity` has ceased to exist.
+    Ended(EndedCondition),
+    /// Event `event` has fired.
+    Fired(FiredCondition),
+    /// Every condition of the list holds (an empty list always holds).
+    All(Vec<Condition>),
+    /// At least one condition of the list holds (an empty list never holds).
+    Any(Vec<Condition>),
+    /// The condition does not hold.
+    Not(Box<Condition>),
+}
+
+/// A status a [`Condition::Status`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusKind {
+    /// No war and no tie.
+    Peace,
+    /// At war.
+    War,
+    /// A truce.
+    Truce,
+    /// Allies.
+    Alliance,
+    /// A vassal tie (either way, unless the condition names the `lord`).
+    Vassal,
+    /// An alliance or a vassal tie.
+    Tie,
+}
+
+/// How a war ended, for [`Condition::WarEnded`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WarEndKind {
+    /// In a truce after talks (with or without terms).
+    Truce,
+    /// In a capitulation.
+    Capitulation,
+    /// Because one side ceased to exist (a scripted end).
+    Ceased,
+}
+
+/// Payload of [`Condition::Status`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusCondition {
+    /// One polity of the pair.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// The status.
+    pub is: StatusKind,
+    /// For `Vassal`: the lord the tie must have (either side if not given).
+    #[serde(default)]
+    pub lord: Option<String>,
+    /// Months it must have held (0 ..= 12,000); default 0.
+    #[serde(default)]
+    pub after: u32,
+}
+
+/// Payload of [`Condition::WarBegun`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarBegunCondition {
+    /// One polity of the pair.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Who must have begun it (either side if not given).
+    #[serde(default)]
+    pub by: Option<String>,
+    /// Months since the most recent such onset; default 0.
+    #[serde(default)]
+    pub after: u32,
+}
+
+/// Payload of [`Condition::WarEnded`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarEndedCondition {
+    /// One polity of the pair.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// How it must have ended (any way if not given).
+    #[serde(default)]
+    pub how: Option<WarEndKind>,
+    /// Who must have won: the side that received terms, that the other capitulated to, or that
+    /// outlived the other (any, or none, if not given). A truce without terms has no winner.
+    #[serde(default)]
+    pub winner: Option<String>,
+    /// Months since the most recent such end; default 0.
+    #[serde(default)]
+    pub after: u32,
+}
+
+/// Payload of [`Condition::Balance`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceCondition {
+    /// The side the balance must favour.
+    pub favour: String,
+    /// The other side.
+    pub against: String,
+    /// Least balance, −1 ..= 1 (the balance is 0 when they are not at war).
+    pub at_least: f64,
+}
+
+/// Payload of [`Condition::Ended`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndedCondition {
+    /// The polity.
+    pub polity: String,
+    /// Months since it ceased; default 0.
+    #[serde(default)]
+    pub after: u32,
+}
+
+/// Payload of [`Condition::Fired`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiredCondition {
+    /// The event's id.
+    pub event: String,
+    /// Months since it fired; default 0.
+    #[serde(default)]
+    pub after: u32,
 }
 
 /// What a scripted event does. Each payload is its own struct so that a misspelt field is an
@@ -557,6 +710,46 @@ pub enum Effect {
     Stability(StabilityEffect),
     /// `polity` ceases to be an independent state (its wars end with it).
     Cease(CeaseEffect),
+    /// The alliance or vassal tie of `a` and `b` ends (model 2; nothing happens if they have
+    /// none).
+    EndTie(EndTieEffect),
+    /// Set the number at `path` (any number `--set` reaches, except `seed`, `runs` and
+    /// `warmup`) to `value` for the rest of the run (model 2). A number that is part of the
+    /// state at `start` (trust, fear, contact, strength, stability, mobilization, perception)
+    /// is also set now.
+    Set(SetEffect),
+    /// The chronicle calls `polity` by `name` from now on (model 2; "Southern Song").
+    Rename(RenameEffect),
+}
+
+/// Payload of [`Effect::EndTie`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndTieEffect {
+    /// One polity.
+    pub a: String,
+    /// The other.
+    pub b: String,
+}
+
+/// Payload of [`Effect::Set`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetEffect {
+    /// A `--set` path (`relations.song.jin.provocation_rate`).
+    pub path: String,
+    /// The new value, in the field's range.
+    pub value: f64,
+}
+
+/// Payload of [`Effect::Rename`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameEffect {
+    /// The polity.
+    pub polity: String,
+    /// Its new display name.
+    pub name: String,
 }
 
 /// Payload of [`Effect::Contact`].

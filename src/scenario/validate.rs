@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::condition;
 use super::schema::*;
 use super::text::{control_note, quote, text_controls};
 
@@ -170,8 +171,17 @@ fn is_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// Most combinations of values that the `Set` effects of a scenario may make (each is a model
+/// compiled before the runs; see [`set_variants`]).
+pub const MAX_SET_VARIANTS: usize = 64;
+
 /// Check ranges, ids and references; return every problem found (empty when valid).
 pub fn validate(sc: &Scenario) -> Vec<Violation> {
+    validate_with(sc, true)
+}
+
+/// [`validate`], checking the `Set` effects (with the scenario they make) only if `check_sets`.
+fn validate_with(sc: &Scenario, check_sets: bool) -> Vec<Violation> {
     let mut c = Checker {
         found: Vec::new(),
         more: 0,
@@ -520,6 +530,7 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
     }
 
     let mut event_ids = HashSet::new();
+    let event_names: HashSet<&str> = sc.events.iter().map(|e| e.id.as_str()).collect();
     for (k, e) in sc.events.iter().enumerate() {
         let (path, src) = c.item_id(&mut event_ids, "events", "event", k, &e.id);
         c.range(
@@ -559,6 +570,17 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
                 ),
             );
         }
+        if let Some(when) = &e.when {
+            c.condition(
+                sc,
+                &ids,
+                &event_names,
+                k,
+                &format!("{path}.when"),
+                &format!("{src}.when"),
+                when,
+            );
+        }
         for (x, effect) in e.effects.iter().enumerate() {
             let ep = format!("{path}.effects[{x}]");
             let es = format!("{src}.effects[{x}]");
@@ -584,7 +606,24 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
                 Effect::Strength(x) => (vec![("polity", &x.polity)], None),
                 Effect::Stability(x) => (vec![("polity", &x.polity)], Some(("delta", x.delta, -1.0, 1.0))),
                 Effect::Cease(x) => (vec![("polity", &x.polity)], None),
+                Effect::EndTie(x) => (vec![("a", &x.a), ("b", &x.b)], None),
+                Effect::Set(_) => (vec![], None),
+                Effect::Rename(x) => (vec![("polity", &x.polity)], None),
             };
+            match effect {
+                Effect::Set(x) if check_sets => c.set_effect(sc, &ep, &es, x),
+                Effect::Rename(x) => {
+                    c.text(&format!("{ep}.name"), &format!("{es}.name"), &x.name, false);
+                    if x.name.trim().is_empty() || x.name.len() > MAX_NAME_BYTES {
+                        c.push(
+                            format!("{ep}.name"),
+                            format!("{es}.name"),
+                            format!("a display name is 1 to {MAX_NAME_BYTES} bytes, not only spaces"),
+                        );
+                    }
+                }
+                _ => {}
+            }
             for (field, id) in &polities {
                 ids_ok(&mut c, field, id);
             }
@@ -612,7 +651,253 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
             }
         }
     }
+    if let Some(cyc) = condition::cycle(sc) {
+        let ids: Vec<&str> = cyc.iter().map(|&k| sc.events[k].id.as_str()).collect();
+        let first = cyc[0];
+        c.push(
+            format!("events.{}.when", sc.events[first].id),
+            format!("events[{first}].when"),
+            format!(
+                "events conditioned on each other in a cycle ({}): none of them could ever fire",
+                ids.join(" waits for ")
+            ),
+        );
+    }
+    if check_sets {
+        let combos = set_variants(sc);
+        if combos > MAX_SET_VARIANTS as u128 {
+            c.push(
+                "events".into(),
+                "events".into(),
+                format!(
+                    "the events' Set effects make {combos} combinations of values (allowed: at most {MAX_SET_VARIANTS}; each is compiled before the runs): set fewer paths, or set each path from fewer events"
+                ),
+            );
+        }
+    }
     c.finish()
+}
+
+/// How many combinations of values the `Set` effects of `sc` can make: per path set by `k`
+/// events, `1 + k` choices (none yet, or the last of those events to fire).
+pub fn set_variants(sc: &Scenario) -> u128 {
+    let mut setters: Vec<(&str, usize)> = Vec::new();
+    for e in &sc.events {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &e.effects {
+            if let Effect::Set(x) = f {
+                if seen.contains(&x.path.as_str()) {
+                    continue;
+                }
+                seen.push(&x.path);
+                match setters.iter_mut().find(|(p, _)| *p == x.path) {
+                    Some((_, k)) => *k += 1,
+                    None => setters.push((&x.path, 1)),
+                }
+            }
+        }
+    }
+    setters
+        .iter()
+        .fold(1u128, |acc, &(_, k)| acc.saturating_mul(1 + k as u128))
+}
+
+impl Checker {
+    /// Check the condition `when` of event `k` (at `path`, `src` in the file).
+    #[allow(clippy::too_many_arguments)]
+    fn condition(
+        &mut self,
+        sc: &Scenario,
+        ids: &HashSet<&str>,
+        events: &HashSet<&str>,
+        k: usize,
+        path: &str,
+        src: &str,
+        when: &Condition,
+    ) {
+        let nodes = condition::walk(when);
+        if nodes.len() > condition::MAX_CONDITION_NODES
+            || nodes.iter().any(|(_, d, _)| *d >= condition::MAX_CONDITION_DEPTH)
+        {
+            self.push(
+                path.to_string(),
+                src.to_string(),
+                format!(
+                    "the condition is too large (allowed: at most {} conditions, nested at most {} deep)",
+                    condition::MAX_CONDITION_NODES,
+                    condition::MAX_CONDITION_DEPTH
+                ),
+            );
+            return;
+        }
+        for (sub, _, c) in nodes {
+            let (p, s) = (format!("{path}{sub}"), format!("{src}{sub}"));
+            let pair = |me: &mut Checker, a: &str, b: &str, side: &[(&str, &Option<String>)]| {
+                let ok = me.polity(ids, &format!("{p}.a"), &format!("{s}.a"), a)
+                    & me.polity(ids, &format!("{p}.b"), &format!("{s}.b"), b);
+                if ok && a == b {
+                    me.push(
+                        p.clone(),
+                        s.clone(),
+                        format!("a condition on the pair of `{a}` with itself"),
+                    );
+                }
+                for (field, x) in side {
+                    if let Some(x) = x {
+                        if x != a && x != b {
+                            me.push(
+                                format!("{p}.{field}"),
+                                format!("{s}.{field}"),
+                                format!("{field} {} must be `{a}` or `{b}`", quote(x)),
+                            );
+                        }
+                    }
+                }
+            };
+            let after = match c {
+                Condition::Status(x) => {
+                    pair(self, &x.a, &x.b, &[("lord", &x.lord)]);
+                    if x.lord.is_some() && x.is != StatusKind::Vassal {
+                        self.push(
+                            format!("{p}.lord"),
+                            format!("{s}.lord"),
+                            "a lord is named only with `is: Vassal`".into(),
+                        );
+                    }
+                    Some(x.after)
+                }
+                Condition::WarBegun(x) => {
+                    pair(self, &x.a, &x.b, &[("by", &x.by)]);
+                    Some(x.after)
+                }
+                Condition::WarEnded(x) => {
+                    pair(self, &x.a, &x.b, &[("winner", &x.winner)]);
+                    Some(x.after)
+                }
+                Condition::Balance(x) => {
+                    let ok = self.polity(ids, &format!("{p}.favour"), &format!("{s}.favour"), &x.favour)
+                        & self.polity(ids, &format!("{p}.against"), &format!("{s}.against"), &x.against);
+                    if ok && x.favour == x.against {
+                        self.push(
+                            p.clone(),
+                            s.clone(),
+                            "a balance of a polity against itself".into(),
+                        );
+                    }
+                    self.range(
+                        &format!("{p}.at_least"),
+                        &format!("{s}.at_least"),
+                        x.at_least,
+                        -1.0,
+                        1.0,
+                        "",
+                    );
+                    None
+                }
+                Condition::Ended(x) => {
+                    self.polity(ids, &format!("{p}.polity"), &format!("{s}.polity"), &x.polity);
+                    Some(x.after)
+                }
+                Condition::Fired(x) => {
+                    if !events.contains(x.event.as_str()) {
+                        let mut known: Vec<&str> = events.iter().copied().collect();
+                        known.sort_unstable();
+                        self.push(
+                            format!("{p}.event"),
+                            format!("{s}.event"),
+                            format!(
+                                "unknown event id {} (known: {})",
+                                quote(&x.event),
+                                super::list_ids(&known, ", ")
+                            ),
+                        );
+                    } else if sc.events.get(k).is_some_and(|e| e.id == x.event) {
+                        self.push(
+                            format!("{p}.event"),
+                            format!("{s}.event"),
+                            format!(
+                                "event `{}` is conditioned on its own firing: it could never fire",
+                                x.event
+                            ),
+                        );
+                    }
+                    Some(x.after)
+                }
+                Condition::All(_) | Condition::Any(_) | Condition::Not(_) => None,
+            };
+            if let Some(m) = after {
+                if i64::from(m) > MAX_MONTHS {
+                    self.push(
+                        format!("{p}.after"),
+                        format!("{s}.after"),
+                        format!("{m} is out of range (allowed: 0 ..= {MAX_MONTHS} months)"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Check a `Set` effect (at `ep`, `es` in the file): its path must be one `--set` reaches with
+    /// a number, and the scenario with the value set must be valid at that path.
+    fn set_effect(&mut self, sc: &Scenario, ep: &str, es: &str, x: &SetEffect) {
+        let (pp, ps) = (format!("{ep}.path"), format!("{es}.path"));
+        let structural = ["seed", "runs", "warmup"];
+        if structural.contains(&x.path.as_str()) || x.path.starts_with("mechanisms.") {
+            self.push(
+                pp,
+                ps,
+                format!(
+                    "{} cannot be set during a run (allowed: the numbers of polities, relations, rules and events' probabilities)",
+                    quote(&x.path)
+                ),
+            );
+            return;
+        }
+        if super::overrides::is_switch(sc, &x.path) {
+            self.push(pp, ps, format!("{} is a switch, not a number", quote(&x.path)));
+            return;
+        }
+        let Some(value) = set_value_text(x.value) else {
+            self.push(
+                format!("{ep}.value"),
+                format!("{es}.value"),
+                format!("{} is not a finite number", x.value),
+            );
+            return;
+        };
+        let mut changed = sc.clone();
+        let o = super::Override {
+            path: x.path.clone(),
+            value,
+        };
+        if let Err(message) = super::overrides::apply_override_in_place(&mut changed, &o) {
+            self.push(pp, ps, format!("{}: {message}", quote(&x.path)));
+            return;
+        }
+        for v in validate_with(&changed, false) {
+            if v.path == x.path || v.path.starts_with(&format!("{}.", x.path)) {
+                self.push(
+                    format!("{ep}.value"),
+                    format!("{es}.value"),
+                    format!("{}: {}", x.path, v.message),
+                );
+            }
+        }
+    }
+}
+
+/// The text by which a `Set` value is handed to `--set`'s parser: whole numbers without a
+/// decimal point (so that whole-number fields take them), others as Rust prints them. `None`
+/// if not finite.
+pub fn set_value_text(value: f64) -> Option<String> {
+    if !value.is_finite() {
+        return None;
+    }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        Some(format!("{}", value as i64))
+    } else {
+        Some(format!("{value}"))
+    }
 }
 
 impl Checker {
