@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(last.plus(1).to_string(), "0001-01");
         assert_eq!(last.months_until("0001-01".parse().unwrap()), 1);
         let start: Month = "0435-01 BCE".parse().unwrap();
-        assert_eq!(start.months_until("0421-12 BCE".parse().unwrap()), 14 * 12 - 1);
+        assert_eq!(start.months_until("0421-12 BCE".parse().unwrap()), 15 * 12 - 1);
         assert_eq!(year_label(-430), "431 BCE");
         assert_eq!(year_label(1125), "1125");
         for text in ["0431-05 BCE", "0001-01 BCE", "9999-12 BCE", "0001-01", "9999-12"] {

@@ -153,10 +153,10 @@ fn svg_is_well_formed_and_names_pairs_and_axes() {
         assert!(svg.contains("Alpha – Beta"), "the pair Alpha – Beta is named");
     }
     assert!(curves.contains("Cumulative probability of first war onset"));
-    assert!(curves.contains("Date (year CE"));
+    assert!(curves.contains("Date (year, end of month)"));
     assert!(curves.contains("small: probability"), "title");
     assert!(years.contains("First onsets (runs)"));
-    assert!(years.contains("Year (CE)"));
+    assert!(years.contains("Year"));
     assert!(years.contains("Initiator"));
 
     // --no-title drops the title only.
@@ -620,7 +620,10 @@ fn compare_charts_render_png_at_size_and_svg_names_scenarios() {
     }
     assert!(forest.contains("Scenario") && forest.contains("P(first war onset by 1126-12)"));
     assert!(forest.contains("Difference in probability from baseline"));
-    assert!(curves.contains("Cumulative probability of first war onset") && curves.contains("Date (year CE"));
+    assert!(
+        curves.contains("Cumulative probability of first war onset")
+            && curves.contains("Date (year, end of month)")
+    );
 }
 
 #[test]

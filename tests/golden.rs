@@ -22,6 +22,32 @@ use crate::common::{jinsong, listing, root, text};
 /// `scenarios/`, so every path they record is relative and the same on every machine.
 const COMMANDS: &[(&str, &[&str])] = &[
     (
+        "run-peloponnesian_war",
+        &[
+            "run",
+            "scenarios/cases/peloponnesian_war.ron",
+            "--runs",
+            "600",
+            "--no-charts",
+            "--out",
+            "OUT",
+        ],
+    ),
+    (
+        "score-peloponnesian_war",
+        &[
+            "score",
+            "scenarios/cases/peloponnesian_war.ron",
+            "--patterns",
+            "scenarios/cases/peloponnesian_war_patterns.ron",
+            "--runs",
+            "600",
+            "--no-charts",
+            "--out",
+            "OUT",
+        ],
+    ),
+    (
         "run-embedded",
         &["run", "--runs", "600", "--no-charts", "--out", "OUT"],
     ),

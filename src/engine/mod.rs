@@ -253,8 +253,6 @@ pub struct Workspace {
     /// Per pair, the month offset its current war was begun in a decision of this run (a war
     /// listed in `statuses` was not), or `NEVER`.
     begun: Vec<u32>,
-    /// Per polity, `1 / strength` (scratch space of `refresh_all_strengths`).
-    inverse: Box<PolityArray>,
     /// Per polity, the polity its war plan is aimed at, or [`NO_PLAN`].
     plan: Vec<u32>,
     /// Per polity, the tick (month counted from the first warm-up month) its plan was adopted.
@@ -297,7 +295,6 @@ impl Workspace {
             balance: vec![0.0; model.dyads.len()],
             allies: vec![0; n],
             attrition: vec![1.0; n],
-            inverse: Box::new([0.0; 256]),
             begun: vec![NEVER; model.dyads.len()],
             plan: vec![NO_PLAN; n],
             plan_since: vec![0; n],
@@ -486,19 +483,12 @@ impl Workspace {
         }
     }
 
-    /// Recompute every pair's strength ratio (after several strengths changed).
-    ///
-    /// Each polity's strength is inverted once and the ratios are products (`s_j · (1/s_i)`),
-    /// which may differ from the quotient `s_j / s_i` of [`refresh_strength`](Self::refresh_strength)
-    /// in the last bit: it is only used for the war losses of `war_process`.
+    /// Recompute every pair's strength ratio (after several strengths changed), as the same
+    /// quotient `s_j / s_i` as [`refresh_strength`](Self::refresh_strength), bit for bit.
     fn refresh_all_strengths(&mut self) {
-        let inverse = &mut self.inverse;
-        for (inv, &s) in inverse.iter_mut().zip(&self.strength) {
-            *inv = 1.0 / s;
-        }
         let strength = &self.strength;
         for st in &mut self.pairs {
-            st.ratio = strength[usize::from(st.seen)] * inverse[usize::from(st.sees)];
+            st.ratio = strength[usize::from(st.seen)] / strength[usize::from(st.sees)];
             st.exposure = st.contact_eff * st.ratio * st.perceived;
         }
     }

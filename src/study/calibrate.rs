@@ -1,7 +1,11 @@
 //! `calibrate`: give a scenario its best fair chance against the historical patterns.
 //!
 //! The named free parameters are searched for the highest joint match rate (all patterns at
-//! once). The search is seeded and deterministic:
+//! once); between points with the same joint match — notably when no point matches every
+//! pattern in any run, as with HISTORY.md's whole timeline — the higher composite score wins:
+//! the sum over patterns of `ln((k + ½) / (n + 1))` (k runs of n matching the pattern), the log
+//! of the product of the patterns' match rates as if they were independent ([`composite`]).
+//! The search is seeded and deterministic:
 //!
 //! 1. a Latin hypercube of `budget / 2` points over the free ranges (one stratum per point and
 //!    parameter, strata shuffled by a ChaCha8 stream of the seed);
@@ -83,8 +87,28 @@ pub struct Evaluation {
     pub joint: u64,
     /// Runs.
     pub runs: u64,
+    /// Per pattern, runs in which it held.
+    pub matched: Vec<u64>,
     /// `lhs` or `local`.
     pub phase: &'static str,
+}
+
+/// The composite score of per-pattern matches `matched` of `runs` runs: `Σ ln((k + ½)/(n + 1))`,
+/// the log of the product of the patterns' match rates (each kept off 0 by half a run), which
+/// ranks points when their joint matches tie.
+pub fn composite(matched: &[u64], runs: u64) -> f64 {
+    let n = runs as f64 + 1.0;
+    matched.iter().map(|&k| ((k as f64 + 0.5) / n).ln()).sum()
+}
+
+impl Evaluation {
+    /// Whether this evaluation beats `other`: a higher joint match, or the same joint match and
+    /// a higher [`composite`] score.
+    pub fn beats(&self, other: &Evaluation) -> bool {
+        self.joint > other.joint
+            || (self.joint == other.joint
+                && composite(&self.matched, self.runs) > composite(&other.matched, other.runs))
+    }
 }
 
 /// The result of a search.
@@ -184,12 +208,14 @@ fn tidy(v: f64) -> f64 {
 
 /// The joint matches of one evaluated point (the integer counts a shard of the Latin hypercube
 /// reports; the point's values follow from the free parameters and the search).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PointCount {
     /// Runs in which every pattern held.
     pub joint: u64,
     /// Runs.
     pub runs: u64,
+    /// Per pattern, in pattern-file order: runs in which it held.
+    pub matched: Vec<u64>,
 }
 
 /// The number of Latin-hypercube points of a search: half the budget, at least one.
@@ -229,6 +255,7 @@ pub fn evaluate_point(
     Ok(PointCount {
         joint: counts.joint,
         runs: counts.runs,
+        matched: counts.matched,
     })
 }
 
@@ -291,13 +318,14 @@ fn search_from<E: From<CalibrateError>>(
     let mut evaluations: Vec<Evaluation> = Vec::with_capacity(budget);
     let mut evaluate = |values: Vec<f64>, phase: &'static str, evaluations: &mut Vec<Evaluation>| {
         let c = match known.get(evaluations.len()) {
-            Some(&c) => c,
+            Some(c) => c.clone(),
             None => evaluate_point(&values)?,
         };
         evaluations.push(Evaluation {
             values,
             joint: c.joint,
             runs: c.runs,
+            matched: c.matched,
             phase,
         });
         if evaluations.len() > known.len() {
@@ -312,7 +340,7 @@ fn search_from<E: From<CalibrateError>>(
     }
     let mut best = 0;
     for (i, e) in evaluations.iter().enumerate() {
-        if e.joint > evaluations[best].joint {
+        if e.beats(&evaluations[best]) {
             best = i;
         }
     }
@@ -338,7 +366,7 @@ fn search_from<E: From<CalibrateError>>(
                 }
                 values[d] = moved;
                 evaluate(values, "local", &mut evaluations)?;
-                let better = evaluations[evaluations.len() - 1].joint > evaluations[best].joint;
+                let better = evaluations[evaluations.len() - 1].beats(&evaluations[best]);
                 if better {
                     best = evaluations.len() - 1;
                     improved = true;
@@ -573,6 +601,7 @@ impl CalibrateStudy {
             Some(e) => Err(Halt::Next(PointCount {
                 joint: e.joint,
                 runs: e.runs,
+                matched: e.matched.clone(),
             })),
             None => Ok(()),
         };
@@ -655,11 +684,12 @@ impl Study for CalibrateStudy {
     /// search that ended before its budget.
     fn fits(&self, counts: &Evaluations, items: Range<u64>) -> bool {
         let (n, found) = (items.end - items.start, counts.0.len() as u64);
-        counts
-            .0
-            .iter()
-            .all(|p| p.runs == self.settings.runs && p.joint <= p.runs)
-            && (found == n || (items.start == 0 && found < n && self.step(&counts.0, None).is_ok()))
+        counts.0.iter().all(|p| {
+            p.runs == self.settings.runs
+                && p.joint <= p.runs
+                && p.matched.len() == self.patterns.patterns.len()
+                && p.matched.iter().all(|&k| k >= p.joint && k <= p.runs)
+        }) && (found == n || (items.start == 0 && found < n && self.step(&counts.0, None).is_ok()))
     }
 
     fn count(
@@ -726,5 +756,33 @@ impl Study for CalibrateStudy {
                 calibration,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(joint: u64, matched: &[u64]) -> Evaluation {
+        Evaluation {
+            values: vec![],
+            joint,
+            runs: 100,
+            matched: matched.to_vec(),
+            phase: "lhs",
+        }
+    }
+
+    /// A higher joint match wins whatever the patterns; at an equal joint match (0 here, as
+    /// with the whole timeline) the higher product of the patterns' rates wins; a tie in both
+    /// keeps the earlier point.
+    #[test]
+    fn the_joint_match_ranks_first_then_the_composite_score() {
+        assert!(point(2, &[2, 2]).beats(&point(1, &[90, 90])));
+        assert!(point(0, &[50, 50]).beats(&point(0, &[90, 10])));
+        assert!(!point(0, &[90, 10]).beats(&point(0, &[50, 50])));
+        assert!(!point(0, &[50, 50]).beats(&point(0, &[50, 50])));
+        let c = composite(&[0, 100], 100);
+        assert!((c - ((0.5f64 / 101.0).ln() + (100.5f64 / 101.0).ln())).abs() < 1e-12);
     }
 }
