@@ -470,8 +470,15 @@ impl Calibration {
         );
         let _ = writeln!(
             out,
-            "// on the runs used for the search (an optimistic figure: score it on fresh runs)."
+            "// and composite score (Σ ln((k + ½)/(n + 1)) over the {} patterns, which breaks ties of the",
+            b.matched.len()
         );
+        let _ = writeln!(
+            out,
+            "// joint match): {:.2}, on the runs used for the search (optimistic figures: score it on",
+            composite(&b.matched, b.runs)
+        );
+        let _ = writeln!(out, "// fresh runs).");
         let _ = writeln!(out, "(");
         let _ = writeln!(out, "    base: {base_path:?},");
         let _ = writeln!(out, "    name: {name:?},");
@@ -726,10 +733,20 @@ impl Study for CalibrateStudy {
         )?;
         let name = format!("{}_calibrated", s.scenario.name);
         let frees: Vec<String> = s.free.iter().map(|f| format!("--free {f}")).collect();
+        // Each pattern file as its own `--patterns` (several files are joined as `A + B`).
+        let patterns_args = match s.pattern_files.is_empty() {
+            true => format!("--patterns {}", s.patterns_file),
+            false => s
+                .pattern_files
+                .iter()
+                .map(|(f, _)| format!("--patterns {f}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
         let command = format!(
-            "jinsong calibrate {} --patterns {} {} --budget {} --runs {} --seed {}",
+            "jinsong calibrate {} {} {} --budget {} --runs {} --seed {}",
             s.scenario_arg,
-            s.patterns_file,
+            patterns_args,
             frees.join(" "),
             s.budget,
             s.runs,
