@@ -196,6 +196,26 @@ fn its_month_is_uniform_over_the_months_where_it_may_fire() {
     assert_eq!(alone, 0);
     let (lo, hi) = wilson(b, a, Z99);
     assert!((lo..=hi).contains(&0.6), "{b} of {a}: [{lo}, {hi}]");
+
+    // `within: 3`: the window closes 3 months after it opened; uniform over 1100-07 ..= 1100-09
+    // (chi-square below 13.8, the 99.9% quantile with 2 degrees of freedom).
+    let mut sc = chained(1.0);
+    sc.events[1].within = Some(3);
+    let m = Model::compile(&sc);
+    let (a, b, alone, months) = chain_counts(&m, runs);
+    assert_eq!((alone, a), (0, b));
+    let open = &months[6..9];
+    assert_eq!(
+        open.iter().sum::<u64>(),
+        b,
+        "outside 1100-07 ..= 1100-09: {months:?}"
+    );
+    let expected = b as f64 / 3.0;
+    let chi2: f64 = open
+        .iter()
+        .map(|&o| (o as f64 - expected).powi(2) / expected)
+        .sum();
+    assert!(chi2 < 13.8, "chi-square {chi2:.1} over {open:?}");
 }
 
 /// Each month in which the condition holds carries the chance `p / L`, however the months in

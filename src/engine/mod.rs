@@ -658,9 +658,16 @@ fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32],
             if ws.opened[e] == NEVER {
                 ws.opened[e] = t;
             }
-            let h = conditional_hazard(ev.probability, ev.last - i64::from(ws.opened[e]) + 1, ws.held[e]);
-            ws.held[e] += 1;
-            h
+            // The window closes at `last`, or `within` months after it opened if sooner.
+            let opened = i64::from(ws.opened[e]);
+            let close = ev.last.min(opened + i64::from(ev.within) - 1);
+            if now > close {
+                0.0
+            } else {
+                let h = conditional_hazard(ev.probability, close - opened + 1, ws.held[e]);
+                ws.held[e] += 1;
+                h
+            }
         } else {
             0.0
         };

@@ -140,6 +140,8 @@ pub struct CompiledEvent {
     pub effects: Vec<CompiledEffect>,
     /// Its condition (`None`: the calendar alone).
     pub when: Option<CompiledCondition>,
+    /// With a condition: the months the window stays open once opened (`u32::MAX`: to `last`).
+    pub within: u32,
     /// The condition in words, for the chronicle (empty without one).
     pub reason: String,
 }
@@ -530,6 +532,7 @@ impl Model {
                         .when
                         .as_ref()
                         .map(|c| compile_condition(c, &idx, &event_idx, &pair_idx)),
+                    within: e.within.unwrap_or(u32::MAX),
                     reason: e
                         .when
                         .as_ref()

@@ -64,6 +64,10 @@ impl Scenario {
                         .map_or_else(|| id.to_string(), |p| p.name.clone())
                 };
                 let _ = writeln!(out, "      when {}", super::condition::words(when, &name));
+                if let Some(w) = e.within {
+                    let months = if w == 1 { "month" } else { "months" };
+                    let _ = writeln!(out, "      within {w} {months} of the first month it holds");
+                }
             }
             for f in &e.effects {
                 match f {

@@ -543,6 +543,12 @@ pub struct Event {
     /// §10). `None` (the default): the calendar alone, as in version 1.
     #[serde(default)]
     pub when: Option<Condition>,
+    /// With a condition: the window closes this many months after it opened (the month it
+    /// opened counts as the first), if that comes before `to`: `within: 1` makes the event a
+    /// prompt consequence, in the first month its condition holds (with `probability` 1).
+    /// 1 ..= 12,000; `None` (the default): the window runs to `to`.
+    #[serde(default)]
+    pub within: Option<u32>,
     /// What it does.
     pub effects: Vec<Effect>,
 }

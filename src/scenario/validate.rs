@@ -581,6 +581,23 @@ fn validate_with(sc: &Scenario, check_sets: bool) -> Vec<Violation> {
                 when,
             );
         }
+        if let Some(w) = e.within {
+            let (wp, ws) = (format!("{path}.within"), format!("{src}.within"));
+            if e.when.is_none() {
+                c.push(
+                    wp,
+                    ws,
+                    "`within` needs a condition (`when`): it counts from the month the condition first holds"
+                        .into(),
+                );
+            } else if w == 0 || i64::from(w) > MAX_MONTHS {
+                c.push(
+                    wp,
+                    ws,
+                    format!("{w} is out of range (allowed: 1 ..= {MAX_MONTHS} months)"),
+                );
+            }
+        }
         for (x, effect) in e.effects.iter().enumerate() {
             let ep = format!("{path}.effects[{x}]");
             let es = format!("{src}.effects[{x}]");
