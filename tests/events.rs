@@ -473,3 +473,18 @@ fn bad_conditions_and_sets_are_refused_with_their_place() {
         "{err}"
     );
 }
+
+/// docs/model.md §9 states the baseline's draws (16,474 words per run: 10 for the header, 49 a
+/// month for 336 months) and §3.1 the copies of the model its `Set` effects make (2 · 2 · 2 · 3
+/// combinations: three paths set by one event each, Jin's status rigidity by two): they must stay
+/// what the engine does.
+#[test]
+fn the_baseline_draws_and_copies_what_the_docs_say() {
+    let sc = LoadedScenario::baseline().expect("the baseline loads").scenario;
+    let m = Model::compile(&sc);
+    assert_eq!(m.schedule.words_per_month(), 49);
+    assert_eq!(m.words_per_run(), 16_474);
+    assert_eq!(m.variants.len() + 1, 24);
+    let docs = fs::read_to_string(crate::common::root().join("docs/model.md")).expect("model.md");
+    assert!(docs.contains("**16,474 words per run** (10 + 49 · 336;"));
+}
