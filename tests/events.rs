@@ -6,18 +6,10 @@ use std::fs;
 use jinsong::engine::outcome::NEVER;
 use jinsong::engine::{conditional_hazard, simulate, Happening, Observer, Silent, Workspace};
 use jinsong::model::{DyadStatus, Model};
-use jinsong::scenario::{apply_override, LoadedScenario, Override, Scenario};
+use jinsong::scenario::{LoadedScenario, Scenario};
 use jinsong::stats::{wilson, Z99};
 
-use crate::common::{jinsong, ok, text};
-
-fn load(name: &str, text: &str) -> Scenario {
-    let loaded = LoadedScenario::parse(name, text).unwrap_or_else(|e| panic!("{name} does not parse:\n{e}"));
-    loaded
-        .validate()
-        .unwrap_or_else(|e| panic!("{name} does not validate:\n{e}"));
-    loaded.scenario
-}
+use crate::common::{jinsong, load, ok, set, text};
 
 fn baseline_text() -> String {
     fs::read_to_string(crate::common::baseline_path()).expect("the baseline reads")
@@ -34,9 +26,21 @@ fn baseline_with(events: &str) -> Scenario {
     load("baseline_with.ron", &out)
 }
 
-fn set(sc: &Scenario, path: &str, value: &str) -> Scenario {
-    let o: Override = format!("{path}={value}").parse().expect("an override");
-    apply_override(sc, &o).unwrap_or_else(|e| panic!("--set {path}={value}: {e}"))
+/// Assert that the monthly counts `open` (which must hold all `total` firings) are uniform:
+/// their chi-square is below `critical` (the 99.9% quantile for `open.len() − 1` degrees of
+/// freedom).
+fn assert_uniform(open: &[u64], total: u64, critical: f64, months: &[u64]) {
+    assert_eq!(
+        open.iter().sum::<u64>(),
+        total,
+        "fired outside the months it may: {months:?}"
+    );
+    let expected = total as f64 / open.len() as f64;
+    let chi2: f64 = open
+        .iter()
+        .map(|&o| (o as f64 - expected).powi(2) / expected)
+        .sum();
+    assert!(chi2 < critical, "chi-square {chi2:.1} over {open:?}");
 }
 
 /// Watches one pair's status at each month's end, and the months scripted events fired.
@@ -178,18 +182,7 @@ fn its_month_is_uniform_over_the_months_where_it_may_fire() {
     let (a, b, alone, months) = chain_counts(&m, runs);
     assert_eq!(alone, 0, "b fired without a");
     assert_eq!(a, b, "with probability 1, b fires in every run with a");
-    let open: Vec<u64> = months[6..24].to_vec();
-    assert_eq!(
-        open.iter().sum::<u64>(),
-        b,
-        "b fired outside 1100-07 ..= 1101-12: {months:?}"
-    );
-    let expected = b as f64 / 18.0;
-    let chi2: f64 = open
-        .iter()
-        .map(|&o| (o as f64 - expected).powi(2) / expected)
-        .sum();
-    assert!(chi2 < 40.8, "chi-square {chi2:.1} over {open:?}");
+    assert_uniform(&months[6..24], b, 40.8, &months);
 
     let m = Model::compile(&chained(0.6));
     let (a, b, alone, _) = chain_counts(&m, runs);
@@ -204,18 +197,7 @@ fn its_month_is_uniform_over_the_months_where_it_may_fire() {
     let m = Model::compile(&sc);
     let (a, b, alone, months) = chain_counts(&m, runs);
     assert_eq!((alone, a), (0, b));
-    let open = &months[6..9];
-    assert_eq!(
-        open.iter().sum::<u64>(),
-        b,
-        "outside 1100-07 ..= 1100-09: {months:?}"
-    );
-    let expected = b as f64 / 3.0;
-    let chi2: f64 = open
-        .iter()
-        .map(|&o| (o as f64 - expected).powi(2) / expected)
-        .sum();
-    assert!(chi2 < 13.8, "chi-square {chi2:.1} over {open:?}");
+    assert_uniform(&months[6..9], b, 13.8, &months);
 }
 
 /// Each month in which the condition holds carries the chance `p / L`, however the months in

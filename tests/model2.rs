@@ -7,21 +7,9 @@ use jinsong::engine::{simulate, Happening, Observer, Silent, Workspace};
 use jinsong::model::war::contest_win_probability;
 use jinsong::model::Model;
 use jinsong::scenario::{apply_override, LoadedScenario, Override, Scenario};
+
+use crate::common::{load, set};
 use jinsong::stats::{wilson, Z99};
-
-/// Parse and validate RON text written by a test.
-fn load(name: &str, text: &str) -> Scenario {
-    let loaded = LoadedScenario::parse(name, text).unwrap_or_else(|e| panic!("{name} does not parse:\n{e}"));
-    loaded
-        .validate()
-        .unwrap_or_else(|e| panic!("{name} does not validate:\n{e}"));
-    loaded.scenario
-}
-
-fn set(sc: &Scenario, path: &str, value: &str) -> Scenario {
-    let o: Override = format!("{path}={value}").parse().expect("an override");
-    apply_override(sc, &o).unwrap_or_else(|e| panic!("--set {path}={value}: {e}"))
-}
 
 fn baseline() -> Scenario {
     LoadedScenario::baseline().expect("the baseline loads").scenario

@@ -9,6 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use jinsong::scenario::{apply_override, LoadedScenario, Override, Scenario};
+
 /// The small valid scenario (tests/data/small.ron) that many tests run or break one field at a
 /// time.
 pub const SMALL: &str = include_str!("../data/small.ron");
@@ -91,4 +93,19 @@ pub fn listing(dir: &Path) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     walk(dir, dir, &mut out);
     out
+}
+
+/// Parse and validate RON text written by a test (`name` only names it in a failure).
+pub fn load(name: &str, text: &str) -> Scenario {
+    let loaded = LoadedScenario::parse(name, text).unwrap_or_else(|e| panic!("{name} does not parse:\n{e}"));
+    loaded
+        .validate()
+        .unwrap_or_else(|e| panic!("{name} does not validate:\n{e}"));
+    loaded.scenario
+}
+
+/// `sc` with `--set path=value` applied.
+pub fn set(sc: &Scenario, path: &str, value: &str) -> Scenario {
+    let o: Override = format!("{path}={value}").parse().expect("an override");
+    apply_override(sc, &o).unwrap_or_else(|e| panic!("--set {path}={value}: {e}"))
 }
