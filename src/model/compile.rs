@@ -119,6 +119,8 @@ pub struct SetSlot {
     pub path: String,
     /// The value each setter gives it (setter `k` is `values[k − 1]`), in the order of events.
     pub values: Vec<f64>,
+    /// The event of each setter (setter `k` is `events[k − 1]`).
+    pub events: Vec<usize>,
     /// Its weight in the variant index: the variant of a run is `Σ digit · stride`.
     pub stride: usize,
 }
@@ -523,7 +525,6 @@ impl Model {
                                 mech,
                                 event: k,
                                 slots,
-                                sc,
                             };
                             compile_effect(f, &ctx, &mut aliases)
                         })
@@ -739,42 +740,23 @@ fn talks_draw_bound(talk_propensity: f64, outmatched: f64) -> u64 {
     quiet_draw_bound(4.0 * talk_propensity * outmatched, 0.0)
 }
 
-/// The paths that the `Set` effects of `sc` set, in the order they first appear, with their
-/// setters in the order of events (an event that sets a path twice counts once, with its last
-/// value) and their strides in the variant index.
+/// The paths that the `Set` effects of `sc` set ([`crate::scenario::set_paths`]), with their
+/// strides in the variant index.
 pub fn set_slots(sc: &Scenario) -> Vec<SetSlot> {
-    let mut slots: Vec<SetSlot> = Vec::new();
-    for e in &sc.events {
-        let mut mine: Vec<(usize, f64)> = Vec::new();
-        for f in &e.effects {
-            if let Effect::Set(x) = f {
-                let slot = match slots.iter().position(|s| s.path == x.path) {
-                    Some(k) => k,
-                    None => {
-                        slots.push(SetSlot {
-                            path: x.path.clone(),
-                            values: Vec::new(),
-                            stride: 0,
-                        });
-                        slots.len() - 1
-                    }
-                };
-                match mine.iter_mut().find(|(k, _)| *k == slot) {
-                    Some(entry) => entry.1 = x.value,
-                    None => mine.push((slot, x.value)),
-                }
-            }
-        }
-        for (slot, value) in mine {
-            slots[slot].values.push(value);
-        }
-    }
-    let mut stride = 1;
-    for slot in &mut slots {
-        slot.stride = stride;
-        stride = stride.saturating_mul(slot.values.len() + 1);
-    }
-    slots
+    let mut stride = 1usize;
+    crate::scenario::set_paths(sc)
+        .into_iter()
+        .map(|p| {
+            let slot = SetSlot {
+                path: p.path,
+                values: p.setters.iter().map(|&(_, v)| v).collect(),
+                events: p.setters.iter().map(|&(e, _)| e).collect(),
+                stride,
+            };
+            stride = stride.saturating_mul(slot.values.len() + 1);
+            slot
+        })
+        .collect()
 }
 
 /// What compiling an effect needs to know besides the effect.
@@ -784,7 +766,6 @@ struct EffectContext<'a> {
     /// The index of the event the effect belongs to.
     event: usize,
     slots: &'a [SetSlot],
-    sc: &'a Scenario,
 }
 
 /// The number of the state at `start` that a `Set` of `path` also writes.
@@ -857,18 +838,11 @@ fn compile_effect(f: &Effect, ctx: &EffectContext<'_>, aliases: &mut Vec<String>
         Effect::EndTie(_) => return None,
         Effect::Set(x) => {
             let slot = ctx.slots.iter().position(|s| s.path == x.path)?;
-            // The setter's place among the events that set this path.
-            let setters = ctx.sc.events[..ctx.event]
-                .iter()
-                .filter(|e| {
-                    e.effects
-                        .iter()
-                        .any(|f| matches!(f, Effect::Set(y) if y.path == x.path))
-                })
-                .count();
+            // The setter's place (1-based) among the events that set this path.
+            let setter = ctx.slots[slot].events.iter().position(|&e| e == ctx.event)?;
             CompiledEffect::Set {
                 slot,
-                digit: (setters + 1) as u16,
+                digit: (setter + 1) as u16,
                 write: state_write(&x.path, idx),
             }
         }

@@ -695,28 +695,47 @@ fn validate_with(sc: &Scenario, check_sets: bool) -> Vec<Violation> {
     c.finish()
 }
 
-/// How many combinations of values the `Set` effects of `sc` can make: per path set by `k`
-/// events, `1 + k` choices (none yet, or the last of those events to fire).
-pub fn set_variants(sc: &Scenario) -> u128 {
-    let mut setters: Vec<(&str, usize)> = Vec::new();
-    for e in &sc.events {
-        let mut seen: Vec<&str> = Vec::new();
-        for f in &e.effects {
-            if let Effect::Set(x) = f {
-                if seen.contains(&x.path.as_str()) {
-                    continue;
+/// A path that the `Set` effects of a scenario set, with the events that set it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetPath {
+    /// The `--set` path.
+    pub path: String,
+    /// Each setter as (event index, value), in the order of events; an event that sets the path
+    /// twice counts once, with its last value.
+    pub setters: Vec<(usize, f64)>,
+}
+
+/// The paths that the `Set` effects of `sc` set, in the order they first appear.
+pub fn set_paths(sc: &Scenario) -> Vec<SetPath> {
+    let mut paths: Vec<SetPath> = Vec::new();
+    for (e, event) in sc.events.iter().enumerate() {
+        for f in &event.effects {
+            let Effect::Set(x) = f else { continue };
+            let k = match paths.iter().position(|p| p.path == x.path) {
+                Some(k) => k,
+                None => {
+                    paths.push(SetPath {
+                        path: x.path.clone(),
+                        setters: Vec::new(),
+                    });
+                    paths.len() - 1
                 }
-                seen.push(&x.path);
-                match setters.iter_mut().find(|(p, _)| *p == x.path) {
-                    Some((_, k)) => *k += 1,
-                    None => setters.push((&x.path, 1)),
-                }
+            };
+            match paths[k].setters.last_mut() {
+                Some(last) if last.0 == e => last.1 = x.value,
+                _ => paths[k].setters.push((e, x.value)),
             }
         }
     }
-    setters
+    paths
+}
+
+/// How many combinations of values the `Set` effects of `sc` can make: per path set by `k`
+/// events, `1 + k` choices (none yet, or the last of those events to fire).
+pub fn set_variants(sc: &Scenario) -> u128 {
+    set_paths(sc)
         .iter()
-        .fold(1u128, |acc, &(_, k)| acc.saturating_mul(1 + k as u128))
+        .fold(1u128, |acc, p| acc.saturating_mul(1 + p.setters.len() as u128))
 }
 
 impl Checker {
