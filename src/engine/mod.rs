@@ -223,7 +223,6 @@ pub struct Workspace {
     pairs: Vec<PairState>,
     acts_bits: Vec<u64>,
     status: Vec<DyadStatus>,
-    fired: Vec<bool>,
     /// Per event, the month offset after the one it fired in (`NEVER`: not yet), which
     /// `Fired` conditions read.
     fired_from: Vec<u32>,
@@ -283,7 +282,6 @@ impl Workspace {
             pairs: vec![PairState::default(); n * n.saturating_sub(1)],
             acts_bits: vec![0; n * n],
             status: vec![DyadStatus::Peace; model.dyads.len()],
-            fired: vec![false; model.events.len()],
             fired_from: vec![NEVER; model.events.len()],
             opened: vec![NEVER; model.events.len()],
             held: vec![0; model.events.len()],
@@ -338,7 +336,6 @@ impl Workspace {
         self.acts_bits.fill(0);
         self.acts_since.fill(0);
         self.status.copy_from_slice(&m.status);
-        self.fired.fill(false);
         self.fired_from.fill(NEVER);
         self.opened.fill(NEVER);
         self.held.fill(0);
@@ -642,12 +639,14 @@ fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32],
     for e in list.iter().map(|&e| e as usize) {
         let ev = &root.events[e];
         if let Some(c) = &ev.when {
-            ws.holds[e] =
-                !ws.fired[e] && ev.first <= now && now <= ev.last && condition_holds(root, ws, c, t);
+            ws.holds[e] = ws.fired_from[e] == NEVER
+                && ev.first <= now
+                && now <= ev.last
+                && condition_holds(root, ws, c, t);
         }
     }
     for e in list.iter().map(|&e| e as usize) {
-        if ws.fired[e] {
+        if ws.fired_from[e] != NEVER {
             continue;
         }
         let m = root.variant(ws.variant);
@@ -674,7 +673,6 @@ fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32],
         if h <= 0.0 || uniform(draws[m.schedule.event(e)]) >= h {
             continue;
         }
-        ws.fired[e] = true;
         ws.fired_from[e] = t + 1;
         obs.happening(t, Happening::Event { event: e });
         for effect in &ev.effects {

@@ -500,12 +500,6 @@ impl Model {
         let mut aliases = Vec::new();
         let event_idx = |id: &str| sc.events.iter().position(|e| e.id == id).unwrap_or(0);
         let pair_idx = |a: usize, b: usize| dyad_of[a * n + b];
-        let name_of = |id: &str| {
-            sc.polities
-                .iter()
-                .find(|p| p.id == id)
-                .map_or_else(|| id.to_string(), |p| p.name.clone())
-        };
         let events = if mech.events {
             sc.events
                 .iter()
@@ -537,7 +531,7 @@ impl Model {
                     reason: e
                         .when
                         .as_ref()
-                        .map(|c| crate::scenario::condition::words(c, &name_of))
+                        .map(|c| crate::scenario::condition::words_in(c, sc))
                         .unwrap_or_default(),
                 })
                 .collect()

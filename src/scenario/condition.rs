@@ -107,6 +107,17 @@ fn after(months: u32, what: &str) -> String {
     }
 }
 
+/// `c` in words, with polities called by their display names in `sc` (an unknown id by itself).
+pub fn words_in(c: &Condition, sc: &Scenario) -> String {
+    let name = |id: &str| {
+        sc.polities
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
+    };
+    words(c, &name)
+}
+
 /// `c` in words, with polities called by `name` (an id to a display name) and events by id:
 /// "Jin and Song at war for at least 6 months, and the Liao remnants have ceased to exist".
 pub fn words(c: &Condition, name: &dyn Fn(&str) -> String) -> String {

@@ -57,13 +57,7 @@ impl Scenario {
                 e.effects.len()
             );
             if let Some(when) = &e.when {
-                let name = |id: &str| {
-                    sc.polities
-                        .iter()
-                        .find(|p| p.id == id)
-                        .map_or_else(|| id.to_string(), |p| p.name.clone())
-                };
-                let _ = writeln!(out, "      when {}", super::condition::words(when, &name));
+                let _ = writeln!(out, "      when {}", super::condition::words_in(when, sc));
                 if let Some(w) = e.within {
                     let months = if w == 1 { "month" } else { "months" };
                     let _ = writeln!(out, "      within {w} {months} of the first month it holds");
