@@ -17,6 +17,7 @@ mod layers;
 mod model;
 mod model2;
 mod patterns;
+mod priors;
 mod resume;
 mod sensitivity;
 mod shards;

@@ -38,7 +38,7 @@ use crate::model::fear;
 use crate::model::hazard::{self, WarMotive};
 use crate::model::{perception, war};
 use crate::model::{CompiledCondition, CompiledEffect, DyadIndex, DyadStatus, Model, StateWrite};
-use crate::rng::draws::{uniform, RunStream};
+use crate::rng::draws::{uniform, PriorStream, RunStream};
 use crate::scenario::MAX_POLITIES;
 use crate::scenario::{StatusKind, WarEndKind};
 
@@ -261,6 +261,13 @@ pub struct Workspace {
     ring: Vec<f64>,
     /// The outcome of the last run simulated in this workspace.
     pub outcome: RunOutcome,
+    /// With priors: this worker's own copy of the model, into which each run writes its drawn
+    /// values (made at the first run).
+    own: Option<Box<Model>>,
+    /// With priors: the values the last run drew, one per prior in order ([`Workspace::drawn`]).
+    drawn: Vec<f64>,
+    /// With priors: the parameter streams of the last seed.
+    prior_stream: Option<(u64, PriorStream)>,
 }
 
 impl Workspace {
@@ -298,7 +305,27 @@ impl Workspace {
             plan_since: vec![0; n],
             ring: vec![0.0; n * RING],
             outcome: RunOutcome::new(model.dyads.len(), n),
+            own: None,
+            drawn: Vec::with_capacity(model.priors.len()),
+            prior_stream: None,
         }
+    }
+
+    /// The values the last run drew for the model's priors, in the order of
+    /// [`Model::priors`] (empty without priors).
+    pub fn drawn(&self) -> &[f64] {
+        &self.drawn
+    }
+
+    /// Draw run `run`'s value of every prior of `model` into `values`: from a posterior sample
+    /// when the model has one (a row chosen by the run's parameter stream, at the place of
+    /// [`crate::model::prior::SAMPLE_ROW_PATH`]), else from the priors.
+    fn draw_parameters(&mut self, model: &Model, seed: u64, run: u64, values: &mut [f64]) {
+        let stream = match &mut self.prior_stream {
+            Some((s, stream)) if *s == seed => stream,
+            slot => &mut slot.insert((seed, PriorStream::new(seed))).1,
+        };
+        crate::model::prior::draw_run(model, stream, run, values);
     }
 
     fn reset(&mut self, m: &Model) {
@@ -566,23 +593,106 @@ impl Workspace {
     }
 }
 
+/// The model a run reads, with its variants: the compiled model itself ([`Fixed`]), or a run's
+/// own copy with its drawn values written in ([`Drawn`]).
+trait Models {
+    /// The model as compiled (variant 0), whose variants the run may move between.
+    fn root(&self) -> &Model;
+    /// The run is about to move to variant `k`: make it ready.
+    fn enter(&mut self, k: usize);
+}
+
+/// The compiled model, shared by all runs.
+struct Fixed<'a>(&'a Model);
+
+impl Models for Fixed<'_> {
+    #[inline(always)]
+    fn root(&self) -> &Model {
+        self.0
+    }
+    #[inline(always)]
+    fn enter(&mut self, _k: usize) {}
+}
+
+/// A run's own copy of the model, with the values it drew for its priors: written into variant
+/// 0 before the first month, and into any other variant when the run first enters it.
+struct Drawn<'a> {
+    own: &'a mut Model,
+    priors: &'a [crate::model::prior::CompiledPrior],
+    values: &'a [f64],
+    /// Bit `k`: variant `k` holds this run's values.
+    entered: u64,
+}
+
+impl Models for Drawn<'_> {
+    #[inline(always)]
+    fn root(&self) -> &Model {
+        self.own
+    }
+    fn enter(&mut self, k: usize) {
+        if k == 0 || self.entered & (1 << k) != 0 {
+            return;
+        }
+        self.entered |= 1 << k;
+        let own = &mut *self.own;
+        let slots = &own.set_slots;
+        if let Some(variant) = own.variants.get_mut(k - 1) {
+            crate::model::prior::patch_all(variant, k, slots, self.priors, self.values);
+        }
+    }
+}
+
 /// Simulate run `run` of `model` under master seed `seed` into `ws.outcome`, telling `obs`
-/// what happens. Returns the number of 64-bit ChaCha8 words drawn.
+/// what happens. Returns the number of 64-bit ChaCha8 words drawn by the months (the
+/// parameter draws of a model with priors come from their own stream and are not counted).
+///
+/// A model with priors first draws the run's value of each ([`Workspace::drawn`]) and runs
+/// on the workspace's own copy of the model with those values written in.
 pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Workspace, obs: &mut O) -> u64 {
+    if model.priors.is_empty() {
+        return history(&mut Fixed(model), seed, run, ws, obs);
+    }
+    let mut own = ws.own.take().unwrap_or_else(|| Box::new(model.clone()));
+    let mut values = std::mem::take(&mut ws.drawn);
+    values.resize(model.priors.len(), 0.0);
+    ws.draw_parameters(model, seed, run, &mut values);
+    crate::model::prior::patch_all(&mut own, 0, &model.set_slots, &model.priors, &values);
+    let mut drawn = Drawn {
+        own: &mut own,
+        priors: &model.priors,
+        values: &values,
+        entered: 1,
+    };
+    let words = history(&mut drawn, seed, run, ws, obs);
+    ws.drawn = values;
+    ws.own = Some(own);
+    words
+}
+
+/// The months of one run (see [`simulate`]).
+fn history<V: Models, O: Observer>(
+    models: &mut V,
+    seed: u64,
+    run: u64,
+    ws: &mut Workspace,
+    obs: &mut O,
+) -> u64 {
+    let model = models.root();
     ws.reset(model);
     let mut stream = RunStream::new(seed, run);
     // The draws are copied out of ChaCha several months at a time (`RunStream::fill_months`),
     // and lent to the month's steps beside the workspace.
     let stride = 2 * model.schedule.words_per_month();
     let per_fill = months_per_fill(model) as u32;
+    let (warmup, months) = (model.warmup, model.months);
     let mut draws = std::mem::take(&mut ws.draws);
     let header = &mut draws[..2 * model.schedule.header_words()];
     stream.fill_months(header);
     ws.perceive(model, header);
     // The warm-up: acts, fears and mobilization move, nothing else happens and nothing counts.
     let mut tick = 0;
-    while tick < model.warmup {
-        let batch = per_fill.min(model.warmup - tick);
+    while tick < warmup {
+        let batch = per_fill.min(warmup - tick);
         let filled = &mut draws[..batch as usize * stride];
         stream.fill_months(filled);
         for month in filled.chunks_exact(stride) {
@@ -590,20 +700,20 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
             tick += 1;
         }
     }
-    if model.warmup > 0 {
+    if warmup > 0 {
         ws.outcome.reset();
         ws.acts_bits.fill(0);
         ws.acts_since.fill(0);
     }
     let mut t = 0;
-    while t < model.months {
-        let batch = per_fill.min(model.months - t);
+    while t < months {
+        let batch = per_fill.min(months - t);
         let filled = &mut draws[..batch as usize * stride];
         stream.fill_months(filled);
         for month in filled.chunks_exact(stride) {
-            scripted_events(model, ws, month, t, obs);
+            scripted_events(models, ws, month, t, obs);
             // The model's variant after the month's `Set` effects (itself when none).
-            let m = model.variant(ws.variant);
+            let m = models.root().variant(ws.variant);
             fear_spiral(m, ws, month, t, m.warmup + t, obs);
             decisions(m, ws, month, t, obs);
             war_process(m, ws, month);
@@ -633,7 +743,14 @@ fn months_per_fill(model: &Model) -> usize {
 /// The events of month offset `t` (`root` is the model as compiled, whose variants the run
 /// may move between). Conditions are read first, all of them on the state the months before
 /// left; then the events fire in the order of the file.
-fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32], t: u32, obs: &mut O) {
+fn scripted_events<V: Models, O: Observer>(
+    models: &mut V,
+    ws: &mut Workspace,
+    draws: &[u32],
+    t: u32,
+    obs: &mut O,
+) {
+    let root = models.root();
     let list = root.events_at(t);
     let now = i64::from(t);
     for e in list.iter().map(|&e| e as usize) {
@@ -645,11 +762,13 @@ fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32],
                 && condition_holds(root, ws, c, t);
         }
     }
-    for e in list.iter().map(|&e| e as usize) {
+    for k in 0..list.len() {
+        let e = models.root().events_at(t)[k] as usize;
         if ws.fired_from[e] != NEVER {
             continue;
         }
-        let m = root.variant(ws.variant);
+        let at_start = ws.variant;
+        let m = models.root().variant(at_start);
         let ev = &m.events[e];
         let h = if ev.when.is_none() {
             ev.hazard(now)
@@ -675,8 +794,11 @@ fn scripted_events<O: Observer>(root: &Model, ws: &mut Workspace, draws: &[u32],
         }
         ws.fired_from[e] = t + 1;
         obs.happening(t, Happening::Event { event: e });
-        for effect in &ev.effects {
-            apply_effect(root, ws, t, effect, obs);
+        // The effects as the event's variant at its start lists them (every variant lists the
+        // same); copied one at a time, since a `Set` among them may ready another variant.
+        for j in 0..ev.effects.len() {
+            let effect = models.root().variant(at_start).events[e].effects[j];
+            apply_effect(models, ws, t, &effect, obs);
         }
     }
 }
@@ -790,8 +912,20 @@ fn most_recent(x: u32, y: u32) -> u32 {
 
 /// Apply one effect of a scripted event; `root` is the model as compiled, and the effect acts
 /// under the run's present variant of it.
-fn apply_effect<O: Observer>(root: &Model, ws: &mut Workspace, t: u32, effect: &CompiledEffect, obs: &mut O) {
+fn apply_effect<V: Models, O: Observer>(
+    models: &mut V,
+    ws: &mut Workspace,
+    t: u32,
+    effect: &CompiledEffect,
+    obs: &mut O,
+) {
     let live = |ws: &Workspace, a: usize, b: usize| ws.active[a] && ws.active[b];
+    if let CompiledEffect::Set { slot, digit, .. } = *effect {
+        let s = &models.root().set_slots[slot];
+        let next = ws.variant - usize::from(ws.setter[slot]) * s.stride + usize::from(digit) * s.stride;
+        models.enter(next);
+    }
+    let root = models.root();
     let m = root.variant(ws.variant);
     match *effect {
         CompiledEffect::Contact { a, b, value } if live(ws, a, b) => {

@@ -53,7 +53,7 @@ impl DyadStatus {
 /// A scripted effect with polity ids resolved to indices.
 // The variant docs name the fields; they are plain polity indices and values.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CompiledEffect {
     /// Set contact of `a`–`b` both ways.
     Contact { a: usize, b: usize, value: f64 },
@@ -335,6 +335,9 @@ pub struct Model {
     pub grievance: Vec<f64>,
     /// Provocation rate × (1 − restraint) (0 when provocations are off).
     pub provocation_rate: Vec<f64>,
+    /// The provocation rate as the scenario gives it (before restraint and the switch), which a
+    /// drawn restraint multiplies again.
+    pub provocation_raw: Vec<f64>,
     /// `1 − restraint` (1 when off).
     pub unrestrained: Vec<f64>,
     /// Provocation text for the chronicle.
@@ -367,6 +370,11 @@ pub struct Model {
     /// The model under each combination of `Set` values but none (variant `k ≥ 1` is
     /// `variants[k − 1]`; see [`Model::variant`]). Empty in the variants themselves.
     pub variants: Vec<Model>,
+    /// The numbers given as distributions, drawn anew by every run ([`crate::model::prior`]).
+    /// Empty in the variants themselves.
+    pub priors: Vec<super::prior::CompiledPrior>,
+    /// A finished posterior's values to draw the priors from instead (`--posterior`).
+    pub sample: Option<std::sync::Arc<super::prior::ParameterSample>>,
 }
 
 fn by_flag(values: Vec<f64>, on: bool, off: f64) -> Vec<f64> {
@@ -386,6 +394,8 @@ impl Model {
     pub fn compile(sc: &Scenario) -> Model {
         let slots = set_slots(sc);
         let mut model = Model::compile_one(sc, &slots);
+        let paths: Vec<String> = slots.iter().map(|s| s.path.clone()).collect();
+        model.priors = super::prior::compile_priors(sc, &paths);
         let total: usize = slots.iter().map(|s| s.values.len() + 1).product();
         if slots.is_empty() || !sc.mechanisms.events {
             return model;
@@ -542,67 +552,18 @@ impl Model {
         // The schedule counts every scripted event of the file, on or off, so that the
         // `events` switch does not shift the other slots.
         let schedule = DrawSchedule::new(n, sc.events.len());
-        let mut provokers = Vec::new();
-        for actor in 0..n {
-            for victim in 0..n {
-                let p = actor * n + victim;
-                if actor != victim && provocation_rate[p] > 0.0 {
-                    provokers.push(Provoker {
-                        actor,
-                        victim,
-                        q: ordered_of[p],
-                        dyad: dyad_of[p],
-                        rate: provocation_rate[p],
-                        slot: schedule.provocation(ordered_of[p]),
-                        quiet_bound: quiet_draw_bound(provocation_rate[p], 0.0),
-                    });
-                }
-            }
-        }
         let greed = by_flag(col(|p| p.greed), mech.greed, 0.0);
-        let war_threshold = col(|p| p.war_threshold);
         let vassal_propensity = by_flag(col(|p| p.vassal_propensity), mech.alliances, 0.0);
         let alliance_propensity = by_flag(col(|p| p.alliance_propensity), mech.alliances, 0.0);
-        let quiet_bound: Vec<u64> = (0..n)
-            .map(|i| {
-                // The engine computes the tie bound as `alliance + vassal` (and only calls for
-                // ties when alliances are on).
-                let ties = if mech.alliances {
-                    alliance_propensity[i] + vassal_propensity[i]
-                } else {
-                    0.0
-                };
-                quiet_draw_bound(greed[i], ties)
-            })
-            .collect();
-        let potential = col(|p| p.potential);
-        let outmatched = |i: usize, j: usize| 2.0 * potential[j] / (potential[i] + potential[j]);
-        let talk_propensity = col(|p| p.talk_propensity);
-        let breach_propensity = col(|p| p.breach_propensity);
         let rigidity = by_flag(col(|p| p.status_rigidity), mech.status_rigidity, 0.0);
         let capitulation_propensity = by_flag(col(|p| p.capitulation_propensity), mech.war_process, 0.0);
-        let talks_bound = |i: usize, j: usize| talks_draw_bound(talk_propensity[i], outmatched(i, j));
-        let breach_bound = |i: usize| quiet_draw_bound(breach_propensity[i] * (1.0 + rigidity[i]), 0.0);
-        let dyad_index = dyads
-            .iter()
-            .map(|&(a, b)| {
-                let (q_ab, q_ba) = (ordered_of[a * n + b], ordered_of[b * n + a]);
-                DyadIndex {
-                    a,
-                    b,
-                    ab: a * n + b,
-                    ba: b * n + a,
-                    q_ab,
-                    q_ba,
-                    decision_slots: [schedule.decision(q_ab), schedule.decision(q_ba)],
-                    war_threshold: [war_threshold[a], war_threshold[b]],
-                    quiet_bound: [quiet_bound[a], quiet_bound[b]],
-                    outmatched: [outmatched(a, b), outmatched(b, a)],
-                    talks_bound: [talks_bound(a, b), talks_bound(b, a)],
-                    breach_bound: [breach_bound(a), breach_bound(b)],
-                }
-            })
-            .collect();
+        let provocation_raw = {
+            let mut raw = vec![0.0; n * n];
+            for r in &sc.relations {
+                raw[idx(&r.from) * n + idx(&r.to)] = r.provocation_rate;
+            }
+            raw
+        };
         let months = (sc.start.months_until(sc.end) + 1) as u32;
         let blocks = months.div_ceil(EVENT_BLOCK_MONTHS);
         let mut event_blocks = Vec::with_capacity(blocks as usize + 1);
@@ -620,7 +581,7 @@ impl Model {
             event_order.extend(open.map(|(e, _)| e as u32));
         }
         event_blocks.push(event_order.len());
-        Model {
+        let mut model = Model {
             name: sc.name.clone(),
             n,
             ids: ids.clone(),
@@ -633,10 +594,10 @@ impl Model {
             dyads,
             dyad_of,
             ordered_of,
-            dyad_index,
-            provokers,
+            dyad_index: Vec::new(),
+            provokers: Vec::new(),
             strength: col(|p| p.strength),
-            potential,
+            potential: col(|p| p.potential),
             mobilization: col(|p| p.mobilization),
             mobilization_lag: by_flag(col(|p| p.mobilization_lag), mech.mobilization_lag, 1.0),
             stability: by_flag(col(|p| p.stability), mech.instability, 1.0),
@@ -644,28 +605,24 @@ impl Model {
             fear_decay: col(|p| p.fear_decay),
             noise_amplitude: col(|p| p.fear_noise * 3f64.sqrt()),
             trust_recovery: col(|p| p.trust_recovery),
-            war_threshold,
+            war_threshold: col(|p| p.war_threshold),
             war_propensity: col(|p| p.war_propensity),
             war_readiness: by_flag(col(|p| p.war_readiness), mech.mobilization_lag, 0.0),
             greed,
             openness: by_flag(col(|p| 1.0 - p.isolation), mech.isolation, 1.0),
             rigidity,
-            talk_propensity,
+            talk_propensity: col(|p| p.talk_propensity),
             vassal_propensity,
             alliance_propensity,
-            quiet_bound,
+            quiet_bound: Vec::new(),
             event_blocks,
             event_order,
-            breach_propensity,
+            breach_propensity: col(|p| p.breach_propensity),
             provocation_trust_loss: col(|p| p.provocation_trust_loss),
             provocation_fear: col(|p| p.provocation_fear),
             warmup: sc.warmup,
-            delayed: mech.reaction_delay && sc.polities.iter().any(|p| p.reaction_delay > 0),
-            deliberate: mech.reaction_delay
-                && sc
-                    .polities
-                    .iter()
-                    .any(|p| p.reaction_delay > 0 || (mech.mobilization_lag && p.war_readiness > 0.0)),
+            delayed: false,
+            deliberate: false,
             reaction_delay: sc
                 .polities
                 .iter()
@@ -683,6 +640,7 @@ impl Model {
             fear,
             grievance,
             provocation_rate,
+            provocation_raw,
             unrestrained,
             provocation_text,
             status,
@@ -690,7 +648,76 @@ impl Model {
             aliases,
             set_slots: slots.to_vec(),
             variants: Vec::new(),
+            priors: Vec::new(),
+            sample: None,
+        };
+        model.derive();
+        model
+    }
+
+    /// Compute again what the model derives from its numbers: the quick-exit bounds
+    /// (`quiet_bound`, each pair's [`DyadIndex`]), the pairs that may provoke, and whether the
+    /// mobilization step needs the ring of past fears. `compile` ends with it, and a run with
+    /// priors calls it after writing its drawn values (`crate::model::prior::patch_all`).
+    pub fn derive(&mut self) {
+        let n = self.n;
+        let schedule = &self.schedule;
+        self.provokers.clear();
+        for actor in 0..n {
+            for victim in 0..n {
+                let p = actor * n + victim;
+                if actor != victim && self.provocation_rate[p] > 0.0 {
+                    self.provokers.push(Provoker {
+                        actor,
+                        victim,
+                        q: self.ordered_of[p],
+                        dyad: self.dyad_of[p],
+                        rate: self.provocation_rate[p],
+                        slot: schedule.provocation(self.ordered_of[p]),
+                        quiet_bound: quiet_draw_bound(self.provocation_rate[p], 0.0),
+                    });
+                }
+            }
         }
+        let alliances = self.mechanisms.alliances;
+        self.quiet_bound.clear();
+        for i in 0..n {
+            // The engine computes the tie bound as `alliance + vassal` (and only calls for
+            // ties when alliances are on).
+            let ties = if alliances {
+                self.alliance_propensity[i] + self.vassal_propensity[i]
+            } else {
+                0.0
+            };
+            self.quiet_bound.push(quiet_draw_bound(self.greed[i], ties));
+        }
+        let potential = &self.potential;
+        let outmatched = |i: usize, j: usize| 2.0 * potential[j] / (potential[i] + potential[j]);
+        let talks_bound = |i: usize, j: usize| talks_draw_bound(self.talk_propensity[i], outmatched(i, j));
+        let breach_bound =
+            |i: usize| quiet_draw_bound(self.breach_propensity[i] * (1.0 + self.rigidity[i]), 0.0);
+        self.dyad_index.clear();
+        for &(a, b) in &self.dyads {
+            let (q_ab, q_ba) = (self.ordered_of[a * n + b], self.ordered_of[b * n + a]);
+            self.dyad_index.push(DyadIndex {
+                a,
+                b,
+                ab: a * n + b,
+                ba: b * n + a,
+                q_ab,
+                q_ba,
+                decision_slots: [schedule.decision(q_ab), schedule.decision(q_ba)],
+                war_threshold: [self.war_threshold[a], self.war_threshold[b]],
+                quiet_bound: [self.quiet_bound[a], self.quiet_bound[b]],
+                outmatched: [outmatched(a, b), outmatched(b, a)],
+                talks_bound: [talks_bound(a, b), talks_bound(b, a)],
+                breach_bound: [breach_bound(a), breach_bound(b)],
+            });
+        }
+        let delay_on = self.mechanisms.reaction_delay;
+        self.delayed = delay_on && self.reaction_delay.iter().any(|&d| d > 0);
+        self.deliberate =
+            delay_on && (0..n).any(|i| self.reaction_delay[i] > 0 || self.war_readiness[i] > 0.0);
     }
 
     /// The scripted events whose window may contain month offset `t` (`t < months`), in the

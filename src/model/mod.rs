@@ -9,6 +9,7 @@ pub mod condition;
 pub mod fear;
 pub mod hazard;
 pub mod perception;
+pub mod prior;
 pub mod war;
 
 pub use compile::{

@@ -12,6 +12,9 @@
 //! the rest of the run sees: scenarios that differ in one word are compared on common random
 //! numbers.
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
 use crate::rng::chacha8::{ChaChaBackend, Keystream};
 
 /// The slot layout of one month for a scenario with `n` polities and `events` events.
@@ -164,6 +167,48 @@ impl RunStream {
     /// How many 64-bit words this stream has produced.
     pub fn words_drawn(&self) -> u64 {
         self.words_drawn
+    }
+}
+
+/// Mixed into the master seed to key the streams of parameter draws ([`PriorStream`]), so that
+/// they never share a key with the monthly streams of the same batch ("priors!!" in ASCII).
+const PRIOR_KEY: u64 = 0x7072_696f_7273_2121;
+
+/// The place of a parameter path in a run's stream of parameter draws: its FNV-1a 64-bit hash,
+/// read as a ChaCha block number. The draws of a path begin at the first word of that block, so
+/// they depend on the path alone: adding a prior elsewhere moves no other value.
+pub fn place_of(path: &str) -> u64 {
+    path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The stream of a run's parameter draws (its priors), separate from the monthly stream:
+/// the words of `ChaCha8Rng::seed_from_u64(seed ^ PRIOR_KEY)` on stream `run`, each path read from
+/// its own place ([`place_of`]). Run *r* draws the same value for a path whatever else the
+/// scenario holds.
+#[derive(Clone, Debug)]
+pub struct PriorStream {
+    rng: ChaCha8Rng,
+}
+
+impl PriorStream {
+    /// The parameter streams of the batch with master seed `seed`.
+    pub fn new(seed: u64) -> PriorStream {
+        PriorStream {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ PRIOR_KEY),
+        }
+    }
+
+    /// Go to the draws of the path at `place` in run `run`.
+    pub fn seek(&mut self, run: u64, place: u64) {
+        self.rng.set_stream(run);
+        self.rng.set_word_pos(u128::from(place) * 16);
+    }
+
+    /// The next uniform in the open interval (0, 1), from 53 bits of one 64-bit word.
+    pub fn uniform(&mut self) -> f64 {
+        ((self.rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
     }
 }
 

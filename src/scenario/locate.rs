@@ -99,7 +99,6 @@ impl Cursor<'_> {
 }
 
 /// The position of every value in `source`, by field path.
-#[cfg(test)]
 pub fn positions(source: &str) -> Positions {
     positions_where(source, &|_| true)
 }

@@ -10,6 +10,7 @@ pub mod condition;
 mod describe;
 mod locate;
 mod overrides;
+pub mod prior;
 mod schema;
 mod text;
 mod validate;
@@ -23,9 +24,9 @@ pub use schema::*;
 pub(crate) use text::{clip_path, clip_quoted, control_note, escape_controls, quote, text_controls};
 pub use text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub use validate::{
-    set_paths, set_value_text, set_variants, validate, SetPath, MAX_DYAD_MONTHS, MAX_EFFECTS, MAX_EVENTS,
-    MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES, MAX_POLITIES, MAX_REACTION_DELAY, MAX_RUNS, MAX_SET_VARIANTS,
-    MAX_TEXT_BYTES, MAX_WARMUP,
+    field_range, set_paths, set_value_text, set_variants, validate, SetPath, MAX_DYAD_MONTHS, MAX_EFFECTS,
+    MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES, MAX_POLITIES, MAX_REACTION_DELAY, MAX_RUNS,
+    MAX_SET_VARIANTS, MAX_TEXT_BYTES, MAX_WARMUP,
 };
 
 /// Largest input file (scenario, variant or pattern file) that is read, in bytes (16 MiB).
@@ -192,11 +193,37 @@ pub struct LoadedScenario {
 impl LoadedScenario {
     /// Parse RON `source` that came from `file`. Does not validate.
     pub fn parse(file: &str, source: &str) -> Result<LoadedScenario, ScenarioError> {
-        let scenario: Scenario = parse_ron(file, source)?;
+        // Distributions written in place of values are taken out first (the text keeps every
+        // position), then placed by the path of the value they stood for.
+        let (text, written) = prior::extract(source)
+            .map_err(|(pos, message)| ScenarioError::one(file, Some(pos), "", message))?;
+        let mut scenario: Scenario = parse_ron(file, &text)?;
+        if !written.is_empty() {
+            let all = locate::positions(&text);
+            for w in written {
+                let at = all
+                    .iter()
+                    .filter(|(_, &pos)| pos == w.position)
+                    .map(|(path, _)| path.as_str())
+                    .max_by_key(|path| path.len())
+                    .unwrap_or("");
+                let path = prior::set_path_of(&scenario, at)
+                    .map_err(|message| ScenarioError::one(file, Some(w.position), at, message))?;
+                let o = Override {
+                    path: path.clone(),
+                    value: w.dist.to_string(),
+                };
+                overrides::apply_override_in_place(&mut scenario, &o)
+                    .map_err(|message| ScenarioError::one(file, Some(w.position), at, message))?;
+                if let Some(p) = scenario.priors.iter_mut().find(|p| p.path == path) {
+                    p.at = at.to_string();
+                }
+            }
+        }
         Ok(LoadedScenario {
             scenario,
             file: file.to_string(),
-            source: source.to_string(),
+            source: text,
             overridden: Vec::new(),
             files: Vec::new(),
         })

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::prior::{Distribution, Prior};
 use super::schema::{Relation, Scenario};
 use super::text::{clip_quoted, quote};
 
@@ -224,6 +225,21 @@ fn set_field<T: Serialize + DeserializeOwned>(x: &mut T, field: &str, text: &str
     Ok(())
 }
 
+/// Whether `path` names a whole-number field of `sc` (`reaction_delay`, `truce_months`).
+fn is_whole_number(sc: &Scenario, path: &str) -> bool {
+    let segs: Vec<&str> = path.split('.').collect();
+    let leaf = match segs.as_slice() {
+        ["polities", id, field] => sc
+            .polities
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| json(p).get(*field).cloned()),
+        ["rules", field] => Some(json(&sc.rules).get(*field).cloned()),
+        _ => None,
+    };
+    leaf.flatten().is_some_and(|v| v.is_u64())
+}
+
 /// Whether `path` names a switch (a `true`/`false` field) of `sc` rather than a number.
 pub(crate) fn is_switch(sc: &Scenario, path: &str) -> bool {
     let segs: Vec<&str> = path.split('.').collect();
@@ -244,10 +260,51 @@ pub(crate) fn is_switch(sc: &Scenario, path: &str) -> bool {
 /// Apply one override to `sc` in place. Only the part of the scenario that the path names is
 /// converted, so the work does not grow with the size of the scenario (beyond finding the part).
 /// On an error `sc` is unchanged.
+///
+/// A value that is a distribution (`Uniform(0.3, 0.7)`) makes the number a prior: the scenario
+/// keeps the distribution's center at the path and the prior in [`Scenario::priors`]. A plain
+/// value fixes the number again and removes any prior at the path.
 pub(crate) fn apply_override_in_place(sc: &mut Scenario, o: &Override) -> Result<(), String> {
     let bytes = o.path.len() + 1 + o.value.len();
     if bytes > MAX_OVERRIDE_BYTES {
         return Err(too_long(&format!("{}={}", o.path, o.value), bytes));
+    }
+    if let Some(dist) = Distribution::parse(&o.value) {
+        let dist = dist?;
+        if let Some(problem) = dist.problem() {
+            return Err(problem);
+        }
+        let center = Override {
+            path: o.path.clone(),
+            value: super::set_value_text(dist.center())
+                .ok_or_else(|| format!("{dist} has no usable center"))?,
+        };
+        if is_switch(sc, &o.path) {
+            return Err(format!(
+                "{} is a switch: it takes true or false, not a distribution",
+                quote(&o.path)
+            ));
+        }
+        if TOP_LEVEL.contains(&o.path.as_str()) {
+            return Err(format!(
+                "{} takes no prior (only the real numbers of polities, relations, rules and event probabilities do)",
+                quote(&o.path)
+            ));
+        }
+        if is_whole_number(sc, &o.path) {
+            return Err(format!(
+                "{} is a whole number: it takes no prior (write a variant per value instead)",
+                quote(&o.path)
+            ));
+        }
+        apply_override_in_place(sc, &center)?;
+        sc.priors.retain(|p| p.path != o.path);
+        sc.priors.push(Prior {
+            path: o.path.clone(),
+            dist,
+            at: String::new(),
+        });
+        return Ok(());
     }
     let segs: Vec<&str> = o.path.split('.').collect();
     let known = |id: &str| sc.polities.iter().any(|p| p.id == id);
@@ -288,7 +345,10 @@ pub(crate) fn apply_override_in_place(sc: &mut Scenario, o: &Override) -> Result
         _ => Err(Miss::Nowhere),
     };
     match result {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            sc.priors.retain(|p| p.path != o.path);
+            Ok(())
+        }
         Err(Miss::Value(message)) => Err(message),
         Err(Miss::Nowhere) => Err(unknown_path(sc, &o.path)),
     }

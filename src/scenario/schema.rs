@@ -69,6 +69,11 @@ pub struct Scenario {
     /// Dated or windowed historical events.
     #[serde(default)]
     pub events: Vec<Event>,
+    /// The numbers given as distributions ([`crate::scenario::prior`]), by `--set` path, in the
+    /// order they were written. A file may list them here or write each in place of its value
+    /// (`greed: Uniform(0.0, 0.02)`); both end up here. Absent from a scenario without priors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priors: Vec<super::prior::Prior>,
 }
 
 /// The named switches of MODEL.md. A counterfactual is one changed word.

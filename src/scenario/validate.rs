@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::condition;
+use super::prior::{Distribution, Prior};
 use super::schema::*;
 use super::text::{control_note, quote, text_controls};
 
@@ -55,6 +56,8 @@ struct Checker {
     found: Vec<Violation>,
     /// Problems found beyond [`MAX_PROBLEMS`].
     more: usize,
+    /// Every range checked: (path, lowest, highest, whether the lowest is excluded).
+    ranges: Vec<(String, f64, f64, bool)>,
 }
 
 impl Checker {
@@ -71,6 +74,7 @@ impl Checker {
     }
 
     fn range(&mut self, path: &str, src: &str, value: f64, lo: f64, hi: f64, unit: &str) {
+        self.ranges.push((path.to_string(), lo, hi, false));
         if !(lo..=hi).contains(&value) {
             self.push(
                 path.to_string(),
@@ -81,6 +85,7 @@ impl Checker {
     }
 
     fn positive(&mut self, path: &str, src: &str, value: f64, hi: f64) {
+        self.ranges.push((path.to_string(), 0.0, hi, true));
         if !(value > 0.0 && value <= hi) {
             self.push(
                 path.to_string(),
@@ -182,9 +187,15 @@ pub fn validate(sc: &Scenario) -> Vec<Violation> {
 
 /// [`validate`], checking the `Set` effects (with the scenario they make) only if `check_sets`.
 fn validate_with(sc: &Scenario, check_sets: bool) -> Vec<Violation> {
+    check(sc, check_sets).finish()
+}
+
+/// The checker after checking `sc` (with the ranges it checked).
+fn check(sc: &Scenario, check_sets: bool) -> Checker {
     let mut c = Checker {
         found: Vec::new(),
         more: 0,
+        ranges: Vec::new(),
     };
 
     let name_ok = !sc.name.is_empty()
@@ -327,7 +338,7 @@ fn validate_with(sc: &Scenario, check_sets: bool) -> Vec<Violation> {
     }
     if sc.polities.len() > MAX_POLITIES || sc.events.len() > MAX_EVENTS {
         // Too large to check item by item: the work would grow with the excess.
-        return c.finish();
+        return c;
     }
     let n = sc.polities.len() as u64;
     if months > 0 && n >= 2 && n * (n - 1) / 2 * (months as u64 + 1) > MAX_DYAD_MONTHS {
@@ -691,8 +702,9 @@ fn validate_with(sc: &Scenario, check_sets: bool) -> Vec<Violation> {
                 ),
             );
         }
+        c.priors(sc);
     }
-    c.finish()
+    c
 }
 
 /// A path that the `Set` effects of a scenario set, with the events that set it.
@@ -934,6 +946,156 @@ pub fn set_value_text(value: f64) -> Option<String> {
     } else {
         Some(format!("{value}"))
     }
+}
+
+/// The allowed range of the number at `--set` path `path` of `sc`: (lowest, highest, whether the
+/// lowest is excluded), or `None` for a path that names no checked number.
+pub fn field_range(sc: &Scenario, path: &str) -> Option<(f64, f64, bool)> {
+    let mut plain = sc.clone();
+    plain.priors.clear();
+    let mut c = Checker {
+        found: Vec::new(),
+        more: 0,
+        ranges: Vec::new(),
+    };
+    c.ranges = checked_ranges(&plain);
+    c.ranges
+        .iter()
+        .find(|(p, ..)| p == path)
+        .map(|&(_, lo, hi, open)| (lo, hi, open))
+}
+
+impl Checker {
+    /// Check the priors of `sc`: each on a real number `--set` reaches, once, with numbers that
+    /// make a distribution, inside the field's range (a `Normal` is truncated to it), and the
+    /// scenario valid at each end of its support.
+    fn priors(&mut self, sc: &Scenario) {
+        if sc.priors.is_empty() {
+            return;
+        }
+        let where_ = |p: &Prior, k: usize| -> (String, String) {
+            let src = if p.at.is_empty() {
+                format!("priors[{k}]")
+            } else {
+                p.at.clone()
+            };
+            (p.path.clone(), src)
+        };
+        if sc.priors.len() > super::prior::MAX_PRIORS {
+            self.push(
+                "priors".into(),
+                "priors".into(),
+                format!(
+                    "{} priors given (allowed: at most {})",
+                    sc.priors.len(),
+                    super::prior::MAX_PRIORS
+                ),
+            );
+            return;
+        }
+        let mut plain = sc.clone();
+        plain.priors.clear();
+        let ranges = checked_ranges(&plain);
+        let mut seen = HashSet::new();
+        for (k, p) in sc.priors.iter().enumerate() {
+            let (path, src) = where_(p, k);
+            if !seen.insert(p.path.as_str()) {
+                self.push(path, src, format!("a second prior for {}", quote(&p.path)));
+                continue;
+            }
+            if let Some(problem) = p.dist.problem() {
+                self.push(path, src, problem);
+                continue;
+            }
+            let fix = |value: f64| -> Result<Scenario, String> {
+                let mut at = plain.clone();
+                let text = set_value_text(value).ok_or_else(|| format!("{value} is not finite"))?;
+                super::overrides::apply_override_in_place(
+                    &mut at,
+                    &super::Override {
+                        path: p.path.clone(),
+                        value: text,
+                    },
+                )?;
+                Ok(at)
+            };
+            if let Err(message) = fix(p.dist.center()) {
+                self.push(path, src, message);
+                continue;
+            }
+            let Some(&(_, lo, hi, open)) = ranges.iter().find(|(q, ..)| *q == p.path) else {
+                self.push(
+                    path,
+                    src,
+                    format!("{} takes no prior (only the real numbers of polities, relations, rules and event probabilities do)", quote(&p.path)),
+                );
+                continue;
+            };
+            let allowed = if open {
+                format!("greater than {lo}, at most {hi}")
+            } else {
+                format!("{lo} ..= {hi}")
+            };
+            let inside = |x: f64| {
+                if open {
+                    x > lo && x <= hi
+                } else {
+                    (lo..=hi).contains(&x)
+                }
+            };
+            let (a, b) = p.dist.support();
+            let ends = match p.dist {
+                Distribution::Normal(mean, _) => {
+                    if !inside(mean) {
+                        self.push(
+                            path,
+                            src,
+                            format!("{}: its mean is outside the field's range (allowed: {allowed}; a Normal is truncated to the range)", p.dist),
+                        );
+                        continue;
+                    }
+                    [lo, hi]
+                }
+                _ => {
+                    if !(inside(a) && inside(b)) {
+                        self.push(
+                            path,
+                            src,
+                            format!("{} reaches outside the field's range (allowed: {allowed}; only a Normal is truncated)", p.dist),
+                        );
+                        continue;
+                    }
+                    [a, b]
+                }
+            };
+            // Rules that tie two numbers (terms_junior ≥ terms_cession) must hold at both ends.
+            for end in ends {
+                let end = if open && end <= lo {
+                    hi.min(lo + f64::EPSILON)
+                } else {
+                    end
+                };
+                let problems = fix(end).map(|at| validate_with(&at, false));
+                match problems {
+                    Err(message) => self.push(path.clone(), src.clone(), message),
+                    Ok(found) => {
+                        if let Some(v) = found.first() {
+                            self.push(
+                                path.clone(),
+                                src.clone(),
+                                format!("{} at its end {end}: {}: {}", p.dist, v.path, v.message),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The ranges of every number of `sc` as [`validate`] checks them.
+fn checked_ranges(sc: &Scenario) -> Vec<(String, f64, f64, bool)> {
+    check(sc, false).ranges
 }
 
 impl Checker {

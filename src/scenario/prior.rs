@@ -1,0 +1,368 @@
+//! Judgements as distributions: a number of a scenario written as a prior.
+//!
+//! Any number that `--set` reaches (a polity's or a relation's number, a rule, an event's
+//! probability) may be written as a distribution instead of a value, in the file
+//! (`greed: Uniform(0.0, 0.02)`), in a variant's `set` list or on the command line
+//! (`--set 'polities.jin.greed=Uniform(0.0, 0.02)'`). Whole numbers (`reaction_delay`,
+//! `truce_months`), switches, `seed`, `runs` and `warmup` take no prior.
+//!
+//! **Support.** `Normal(mean, sd)` is *truncated* to the field's allowed range (its mean must lie
+//! inside it); every other distribution must lie inside the range and is *refused* otherwise,
+//! with the range in the message. `Beta(a, b)` lives on `[0, 1]`.
+//!
+//! The scenario keeps a fixed value at each path with a prior, its [`Distribution::center`], so
+//! that it validates and reads like any other; a run never uses it: it draws the value
+//! (`crate::model::prior`). Fixing the path again (`--set PATH=0.5`) removes the prior.
+
+use serde::{Deserialize, Serialize};
+
+use super::text::quote;
+
+/// Most priors one scenario may have.
+pub const MAX_PRIORS: usize = 256;
+/// Most values of one `Choice`.
+pub const MAX_CHOICES: usize = 256;
+
+/// A prior distribution of one number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Distribution {
+    /// Uniform on `[lo, hi]`, `lo < hi`.
+    Uniform(f64, f64),
+    /// `exp` of a uniform on `[ln lo, ln hi]`, `0 < lo < hi`.
+    LogUniform(f64, f64),
+    /// Normal with this mean and standard deviation (`sd > 0`), truncated to the field's range.
+    Normal(f64, f64),
+    /// Beta with shapes `a > 0`, `b > 0`, on `[0, 1]`.
+    Beta(f64, f64),
+    /// Triangular on `[lo, hi]` with its mode, `lo ≤ mode ≤ hi`, `lo < hi`.
+    Triangular(f64, f64, f64),
+    /// One of these values, each equally likely.
+    Choice(Vec<f64>),
+}
+
+/// The words that begin a distribution, as written in a file or a `--set`.
+pub const DISTRIBUTION_NAMES: [&str; 6] = ["Uniform", "LogUniform", "Normal", "Beta", "Triangular", "Choice"];
+
+impl std::fmt::Display for Distribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distribution::Uniform(a, b) => write!(f, "Uniform({a}, {b})"),
+            Distribution::LogUniform(a, b) => write!(f, "LogUniform({a}, {b})"),
+            Distribution::Normal(a, b) => write!(f, "Normal({a}, {b})"),
+            Distribution::Beta(a, b) => write!(f, "Beta({a}, {b})"),
+            Distribution::Triangular(a, m, b) => write!(f, "Triangular({a}, {m}, {b})"),
+            Distribution::Choice(v) => {
+                let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+                write!(f, "Choice([{}])", items.join(", "))
+            }
+        }
+    }
+}
+
+impl Distribution {
+    /// Parse `text` (`Uniform(0.3, 0.7)`) as a distribution; `None` when it does not begin with
+    /// one of [`DISTRIBUTION_NAMES`] followed by `(`; an error when it does but is malformed.
+    pub fn parse(text: &str) -> Option<Result<Distribution, String>> {
+        let t = text.trim();
+        let name_end = t.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(t.len());
+        if !DISTRIBUTION_NAMES.contains(&&t[..name_end]) || !t[name_end..].trim_start().starts_with('(') {
+            return None;
+        }
+        Some(
+            ron::Options::default()
+                .with_recursion_limit(8)
+                .from_str::<Distribution>(t)
+                .map_err(|e| {
+                    format!(
+                        "{} is not a distribution: {} (e.g. Uniform(0.3, 0.7), LogUniform(0.001, 0.1), Normal(0.5, 0.1), Beta(2, 5), Triangular(0, 0.2, 1), Choice([1, 2, 4]))",
+                        quote(t),
+                        super::clip_quoted(&e.code.to_string())
+                    )
+                }),
+        )
+    }
+
+    /// What is wrong with the distribution's own numbers, if anything.
+    pub fn problem(&self) -> Option<String> {
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        let bad = |why: &str| Some(format!("{self} {why}"));
+        match self {
+            Distribution::Uniform(a, b) if !finite(&[*a, *b]) || a >= b => bad("needs lo < hi, both finite"),
+            Distribution::LogUniform(a, b) if !finite(&[*a, *b]) || *a <= 0.0 || a >= b => {
+                bad("needs 0 < lo < hi, both finite")
+            }
+            Distribution::Normal(m, s) if !finite(&[*m, *s]) || *s <= 0.0 => {
+                bad("needs a finite mean and sd > 0")
+            }
+            Distribution::Beta(a, b)
+                if !finite(&[*a, *b]) || *a <= 0.0 || *b <= 0.0 || *a > 1e6 || *b > 1e6 =>
+            {
+                bad("needs shapes a > 0 and b > 0 (at most 1e6)")
+            }
+            Distribution::Triangular(a, m, b) if !finite(&[*a, *m, *b]) || a >= b || m < a || m > b => {
+                bad("needs lo ≤ mode ≤ hi and lo < hi, all finite")
+            }
+            Distribution::Choice(v) if v.is_empty() || v.len() > MAX_CHOICES || !finite(v) => Some(format!(
+                "a Choice needs 1 to {MAX_CHOICES} finite values (given: {})",
+                v.len()
+            )),
+            _ => None,
+        }
+    }
+
+    /// The smallest and largest value it can give, before any truncation (infinite for a
+    /// `Normal`).
+    pub fn support(&self) -> (f64, f64) {
+        match self {
+            Distribution::Uniform(a, b)
+            | Distribution::LogUniform(a, b)
+            | Distribution::Triangular(a, _, b) => (*a, *b),
+            Distribution::Normal(..) => (f64::NEG_INFINITY, f64::INFINITY),
+            Distribution::Beta(..) => (0.0, 1.0),
+            Distribution::Choice(v) => (
+                v.iter().copied().fold(f64::INFINITY, f64::min),
+                v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
+        }
+    }
+
+    /// The fixed value the scenario keeps at the path (for validation and for reading the file):
+    /// the middle of a `Uniform`, the geometric middle of a `LogUniform`, the mean of a `Normal`
+    /// or `Beta`, the mode of a `Triangular`, the first value of a `Choice`. Runs never use it.
+    pub fn center(&self) -> f64 {
+        match self {
+            Distribution::Uniform(a, b) => 0.5 * (a + b),
+            Distribution::LogUniform(a, b) => (a * b).sqrt(),
+            Distribution::Normal(m, _) => *m,
+            Distribution::Beta(a, b) => a / (a + b),
+            Distribution::Triangular(_, m, _) => *m,
+            Distribution::Choice(v) => v.first().copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// One number of a scenario given as a distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prior {
+    /// The `--set` path of the number (`polities.jin.greed`).
+    pub path: String,
+    /// Its distribution.
+    pub dist: Distribution,
+    /// Where it was written in the file, as a field path of the file (`polities[1].greed`);
+    /// empty when it came from a `--set` or a variant.
+    #[serde(default, skip_serializing)]
+    pub at: String,
+}
+
+/// A distribution written as a value in RON text, found by [`extract`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// Its distribution.
+    pub dist: Distribution,
+    /// `(line, column)` of its first character, 1-based.
+    pub position: (usize, usize),
+}
+
+/// Find every distribution written as a value in RON `source` (after a `:`, outside strings and
+/// comments) and blank it out: the returned text has `0` in its place followed by spaces (line
+/// breaks kept), so that every other position of the file is unchanged. Errors are
+/// `((line, column), message)`.
+pub fn extract(source: &str) -> Result<(String, Vec<Written>), ((usize, usize), String)> {
+    let bytes = source.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut found = Vec::new();
+    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
+    // The last significant byte seen outside strings and comments.
+    let mut last = b' ';
+    let advance = |i: &mut usize, line: &mut usize, col: &mut usize| {
+        if bytes[*i] == b'\n' {
+            *line += 1;
+            *col = 1;
+        } else if bytes[*i] & 0xC0 != 0x80 {
+            *col += 1;
+        }
+        *i += 1;
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        if c == b'/' && next == Some(b'/') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                advance(&mut i, &mut line, &mut col);
+            }
+            continue;
+        }
+        if c == b'/' && next == Some(b'*') {
+            let mut depth = 0usize;
+            while i < bytes.len() {
+                let n2 = bytes.get(i + 1).copied();
+                if bytes[i] == b'/' && n2 == Some(b'*') {
+                    depth += 1;
+                    advance(&mut i, &mut line, &mut col);
+                } else if bytes[i] == b'*' && n2 == Some(b'/') {
+                    depth -= 1;
+                    advance(&mut i, &mut line, &mut col);
+                    if depth == 0 {
+                        advance(&mut i, &mut line, &mut col);
+                        break;
+                    }
+                }
+                advance(&mut i, &mut line, &mut col);
+            }
+            continue;
+        }
+        if c == b'"' {
+            advance(&mut i, &mut line, &mut col);
+            while i < bytes.len() {
+                let d = bytes[i];
+                advance(&mut i, &mut line, &mut col);
+                if d == b'\\' && i < bytes.len() {
+                    advance(&mut i, &mut line, &mut col);
+                } else if d == b'"' {
+                    break;
+                }
+            }
+            last = b'"';
+            continue;
+        }
+        if c.is_ascii_alphabetic() && last == b':' {
+            let start = i;
+            let mut end = i;
+            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                end += 1;
+            }
+            let word = &source[start..end];
+            let mut open = end;
+            while open < bytes.len() && bytes[open].is_ascii_whitespace() {
+                open += 1;
+            }
+            if DISTRIBUTION_NAMES.contains(&word) && bytes.get(open) == Some(&b'(') {
+                // The matching parenthesis (a distribution holds numbers, commas and one list).
+                let mut depth = 0usize;
+                let mut close = None;
+                for (k, &b) in bytes.iter().enumerate().skip(open) {
+                    match b {
+                        b'(' | b'[' => depth += 1,
+                        b')' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                close = Some(k);
+                                break;
+                            }
+                        }
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+                let position = (line, col);
+                let Some(close) = close else {
+                    return Err((position, format!("{word}( is not closed")));
+                };
+                let text = &source[start..=close];
+                let dist = match Distribution::parse(text) {
+                    Some(Ok(d)) => d,
+                    Some(Err(message)) => return Err((position, message)),
+                    None => return Err((position, format!("{word}( is not a distribution"))),
+                };
+                found.push(Written { dist, position });
+                for (k, b) in out.iter_mut().enumerate().take(close + 1).skip(start) {
+                    if *b != b'\n' {
+                        *b = if k == start { b'0' } else { b' ' };
+                    }
+                }
+                while i <= close {
+                    advance(&mut i, &mut line, &mut col);
+                }
+                last = b'0';
+                continue;
+            }
+        }
+        if !c.is_ascii_whitespace() {
+            last = c;
+        }
+        advance(&mut i, &mut line, &mut col);
+    }
+    // Only ASCII bytes were replaced by ASCII bytes: the text is still UTF-8.
+    let text = String::from_utf8(out).map_err(|_| ((1, 1), "the scenario is not UTF-8 text".to_string()))?;
+    Ok((text, found))
+}
+
+/// The `--set` path of a value at file path `at` (`polities[1].greed` → `polities.jin.greed`),
+/// or why a prior cannot sit there.
+pub fn set_path_of(sc: &super::Scenario, at: &str) -> Result<String, String> {
+    let refuse = || {
+        format!(
+            "a prior may stand only for a real number that --set reaches (a polity's or a relation's number, a rule, an event's probability); `{at}` is not one"
+        )
+    };
+    let (head, field) = at.rsplit_once('.').ok_or_else(refuse)?;
+    let index =
+        |prefix: &str| -> Option<usize> { head.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok() };
+    if head == "rules" {
+        return Ok(format!("rules.{field}"));
+    }
+    if let Some(k) = index("polities[") {
+        let p = sc.polities.get(k).ok_or_else(refuse)?;
+        return Ok(format!("polities.{}.{field}", p.id));
+    }
+    if let Some(k) = index("relations[") {
+        let r = sc.relations.get(k).ok_or_else(refuse)?;
+        return Ok(format!("relations.{}.{}.{field}", r.from, r.to));
+    }
+    if let Some(k) = index("events[") {
+        let e = sc.events.get(k).ok_or_else(refuse)?;
+        if field == "probability" {
+            return Ok(format!("events.{}.probability", e.id));
+        }
+    }
+    Err(refuse())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_distribution_is_blanked_and_every_other_position_kept() {
+        let src =
+            "(a: 1, // Uniform(0, 1)\n b: Uniform(0.2,\n 0.4), c: \"x: Beta(1, 1)\", d: Choice([1, 2]))";
+        let (text, found) = extract(src).unwrap();
+        assert_eq!(text.len(), src.len());
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].dist, Distribution::Uniform(0.2, 0.4));
+        assert_eq!(found[0].position, (2, 5));
+        assert_eq!(found[1].dist, Distribution::Choice(vec![1.0, 2.0]));
+        assert_eq!(text.lines().nth(1), Some(" b: 0           "));
+        assert!(text.contains("\"x: Beta(1, 1)\""));
+        assert_eq!(text.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn malformed_distributions_are_refused_with_their_position() {
+        let err = extract("(\n  b: Uniform(0.2),\n)").unwrap_err();
+        assert_eq!(err.0, (2, 6));
+        assert!(err.1.contains("not a distribution"), "{}", err.1);
+        assert!(Distribution::Uniform(0.5, 0.2).problem().is_some());
+        assert!(Distribution::LogUniform(0.0, 0.2).problem().is_some());
+        assert!(Distribution::Normal(0.5, 0.0).problem().is_some());
+        assert!(Distribution::Triangular(0.0, 2.0, 1.0).problem().is_some());
+        assert!(Distribution::Choice(vec![]).problem().is_some());
+        assert!(Distribution::Beta(2.0, 5.0).problem().is_none());
+    }
+
+    #[test]
+    fn distributions_read_back_as_written() {
+        for d in [
+            Distribution::Uniform(0.3, 0.7),
+            Distribution::LogUniform(0.001, 0.1),
+            Distribution::Normal(0.5, 0.1),
+            Distribution::Beta(2.0, 5.0),
+            Distribution::Triangular(0.0, 0.2, 1.0),
+            Distribution::Choice(vec![1.0, 2.5, 4.0]),
+        ] {
+            assert_eq!(Distribution::parse(&d.to_string()), Some(Ok(d.clone())));
+        }
+        assert_eq!(Distribution::parse("0.5"), None);
+    }
+}
