@@ -24,11 +24,13 @@ pub enum StudyKind {
     Sweep,
     /// `jinsong sensitivity`: Sobol indices.
     Sensitivity,
+    /// `jinsong evidence`: marginal likelihoods, Bayes factors and posteriors of readings.
+    Evidence,
 }
 
 impl StudyKind {
     /// Every kind, in the order of `jinsong --help`.
-    pub const ALL: [StudyKind; 7] = [
+    pub const ALL: [StudyKind; 8] = [
         StudyKind::Run,
         StudyKind::Score,
         StudyKind::Calibrate,
@@ -36,10 +38,11 @@ impl StudyKind {
         StudyKind::Attribute,
         StudyKind::Sweep,
         StudyKind::Sensitivity,
+        StudyKind::Evidence,
     ];
 
     /// The command's name: `run`, `score`, `calibrate`, `compare`, `attribute`, `sweep`,
-    /// `sensitivity`.
+    /// `sensitivity`, `evidence`.
     pub fn name(self) -> &'static str {
         match self {
             StudyKind::Run => "run",
@@ -49,6 +52,7 @@ impl StudyKind {
             StudyKind::Attribute => "attribute",
             StudyKind::Sweep => "sweep",
             StudyKind::Sensitivity => "sensitivity",
+            StudyKind::Evidence => "evidence",
         }
     }
 
@@ -78,6 +82,7 @@ impl StudyKind {
             StudyKind::Attribute => &["attribution.json"],
             StudyKind::Sweep => &["sweep.csv"],
             StudyKind::Sensitivity => &["sensitivity.json"],
+            StudyKind::Evidence => &["posterior.json"],
         }
     }
 }

@@ -576,6 +576,7 @@ pub fn draw_study(
             &read_json(files, "sensitivity.json", "sensitivity analysis")?,
             opts,
         ),
+        StudyKind::Evidence => Vec::new(),
     })
 }
 

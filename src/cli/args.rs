@@ -46,6 +46,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// First-order and total Sobol indices of P(first war onset in a pair by a date).
     Sensitivity(SensitivityArgs),
+    /// Evidence (marginal likelihood) of each reading, Bayes factors, and posteriors of the priors.
+    Evidence(EvidenceArgs),
     /// Merge the part files of a sharded command (`--shard K/N`) into the files one machine writes.
     Merge(MergeArgs),
     /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute, sweep, sensitivity) from its saved results.
@@ -61,6 +63,16 @@ pub struct ScenarioArgs {
     /// relations.song.jin.provocation_rate=0, mechanisms.provocations=false. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+/// `--posterior DIR`: draw the priors from a finished posterior instead.
+#[derive(Debug, Args)]
+pub struct PosteriorArgs {
+    /// Draw each run's prior values from the posterior sample of DIR (posterior_sample.csv of
+    /// `jinsong evidence`; the reading of the same name, or the only one there) instead of the
+    /// priors: a posterior predictive.
+    #[arg(long, value_name = "DIR")]
+    pub posterior: Option<PathBuf>,
 }
 
 /// The options of every batch command, with the same defaults everywhere.
@@ -170,6 +182,8 @@ pub struct RunArgs {
     pub batch: BatchArgs,
     #[command(flatten)]
     pub draw: DrawArgs,
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
 }
 
 /// `jinsong check`.
@@ -207,6 +221,8 @@ pub struct TraceArgs {
     pub full: bool,
     #[command(flatten)]
     pub draw: DrawArgs,
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
 }
 
 /// `jinsong score`.
@@ -220,6 +236,33 @@ pub struct ScoreArgs {
     /// the binary.
     #[arg(long, value_name = "FILE")]
     pub patterns: Vec<PathBuf>,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    pub draw: DrawArgs,
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
+}
+
+/// `jinsong evidence`.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Scenario files (RON): the readings to weigh, each with its priors.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Pattern file (RON); repeat it to weigh against several together (the joint match of
+    /// all). Default: HISTORY.md's patterns, scenarios/patterns/history.ron.
+    #[arg(long, value_name = "FILE")]
+    pub patterns: Vec<PathBuf>,
+    /// Prior odds of the readings, one per scenario, colon-separated (default: equal).
+    #[arg(long, value_name = "A:B:…")]
+    pub prior_odds: Option<String>,
+    /// Runs kept per reading in posterior_sample.csv (the matching runs with the smallest
+    /// hash of seed and run).
+    #[arg(long, value_name = "N", default_value_t = crate::study::evidence::DEFAULT_SAMPLE)]
+    pub sample: u64,
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
     #[command(flatten)]
     pub batch: BatchArgs,
     #[command(flatten)]
@@ -262,6 +305,8 @@ pub struct CompareArgs {
     pub batch: BatchArgs,
     #[command(flatten)]
     pub draw: DrawArgs,
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
 }
 
 /// `jinsong attribute`.
@@ -278,6 +323,8 @@ pub struct AttributeArgs {
     pub batch: BatchArgs,
     #[command(flatten)]
     pub draw: DrawArgs,
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
 }
 
 /// `jinsong sweep`.

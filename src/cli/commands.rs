@@ -4,11 +4,11 @@
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::args::{
-    AttributeArgs, BatchArgs, CalibrateArgs, CompareArgs, MergeArgs, OutcomeArgs, RunArgs, ScoreArgs,
-    SensitivityArgs, SweepArgs,
+    AttributeArgs, BatchArgs, CalibrateArgs, CompareArgs, EvidenceArgs, MergeArgs, OutcomeArgs, RunArgs,
+    ScoreArgs, SensitivityArgs, SweepArgs,
 };
 use super::batch::{merge_parts, run_study, Plan};
-use super::{check_runs, load, out_or};
+use super::{attach_posterior, check_runs, load, out_or};
 use crate::batch::merge::{check_parts, PartFile};
 use crate::calendar::Month;
 use crate::model::Model;
@@ -17,6 +17,7 @@ use crate::study::attribute::{AttributeSettings, AttributeStudy};
 use crate::study::calibrate::{CalibrateSettings, CalibrateStudy};
 use crate::study::compare::{CompareSettings, CompareStudy};
 use crate::study::dyad::{by_offset, resolve_dyad};
+use crate::study::evidence::{EvidenceSettings, EvidenceStudy};
 use crate::study::run::{RunSettings, RunStudy};
 use crate::study::score::{ScoreSettings, ScoreStudy};
 use crate::study::sensitivity::{
@@ -107,7 +108,8 @@ fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<LoadedScenario>> {
 /// `jinsong run`.
 pub fn run(a: RunArgs) -> Result<()> {
     let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
-    let sc = loaded.scenario;
+    let mut sc = loaded.scenario;
+    attach_posterior(&mut sc, a.posterior.posterior.as_deref())?;
     let (runs, seed) = runs_and_seed(&a.batch, &[&sc])?;
     let plan = plan(&a.batch, &sc.name.clone(), a.draw.options()?)?;
     let study = RunStudy::new(RunSettings { runs, scenario: sc }, seed)?;
@@ -118,11 +120,59 @@ pub fn run(a: RunArgs) -> Result<()> {
 pub fn score(a: ScoreArgs) -> Result<()> {
     let charts = a.draw.options()?;
     let (patterns, patterns_file) = super::patterns_of(&a.patterns)?;
-    let scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    let mut scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    for sc in &mut scenarios {
+        attach_posterior(sc, a.posterior.posterior.as_deref())?;
+    }
     let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
     let settings: ScoreSettings = ScoreStudy::settings_for(&patterns_file, &patterns, scenarios, runs)?;
     let study = ScoreStudy::with_patterns(settings, seed, &patterns)?;
     run_study(&study, &a.batch, plan(&a.batch, StudyKind::Score.name(), charts)?)
+}
+
+/// `jinsong evidence`.
+pub fn evidence(a: EvidenceArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let (patterns, patterns_file) = super::patterns_of(&a.patterns)?;
+    let mut scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    for sc in &mut scenarios {
+        attach_posterior(sc, a.posterior.posterior.as_deref())?;
+    }
+    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        bail!(
+            "two readings are named `{}`: evidence needs a name for each",
+            w[0]
+        );
+    }
+    let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
+    let odds = match &a.prior_odds {
+        None => Vec::new(),
+        Some(text) => {
+            let odds: Vec<f64> = text
+                .split(':')
+                .map(|w| w.trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0))
+                .collect::<Option<Vec<f64>>>()
+                .ok_or_else(|| anyhow!("--prior-odds: `{text}` is not positive numbers separated by `:`"))?;
+            if odds.len() != scenarios.len() {
+                bail!(
+                    "--prior-odds: {} numbers given for {} readings (one each)",
+                    odds.len(),
+                    scenarios.len()
+                );
+            }
+            odds
+        }
+    };
+    let settings: EvidenceSettings =
+        EvidenceStudy::settings_for(&patterns_file, &patterns, scenarios, runs, odds, a.sample)?;
+    let study = EvidenceStudy::with_patterns(settings, seed, &patterns)?;
+    run_study(
+        &study,
+        &a.batch,
+        plan(&a.batch, StudyKind::Evidence.name(), charts)?,
+    )
 }
 
 /// Refuse a `calibrate --write` target that is a folder, whose folder does not exist (none is
@@ -197,7 +247,10 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
 /// `jinsong compare`.
 pub fn compare(a: CompareArgs) -> Result<()> {
     let charts = a.draw.options()?;
-    let scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    let mut scenarios: Vec<Scenario> = load_all(&a.scenarios)?.into_iter().map(|l| l.scenario).collect();
+    for sc in &mut scenarios {
+        attach_posterior(sc, a.posterior.posterior.as_deref())?;
+    }
     let models: Vec<Model> = scenarios.iter().map(Model::compile).collect();
     let (first, first_file) = (&models[0], a.scenarios[0].display());
     for (m, file) in models.iter().zip(&a.scenarios).skip(1) {
@@ -237,7 +290,8 @@ pub fn compare(a: CompareArgs) -> Result<()> {
 /// `jinsong attribute`.
 pub fn attribute(a: AttributeArgs) -> Result<()> {
     let charts = a.draw.options()?;
-    let loaded = load(a.scenario.as_deref(), &[])?;
+    let mut loaded = load(a.scenario.as_deref(), &[])?;
+    attach_posterior(&mut loaded.scenario, a.posterior.posterior.as_deref())?;
     let file = a
         .scenario
         .as_ref()
@@ -371,6 +425,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     match parts[0].part.command {
         StudyKind::Run => merge_parts::<RunStudy>(&parts, plan),
         StudyKind::Score => merge_parts::<ScoreStudy>(&parts, plan),
+        StudyKind::Evidence => merge_parts::<EvidenceStudy>(&parts, plan),
         StudyKind::Calibrate => merge_parts::<CalibrateStudy>(&parts, plan),
         StudyKind::Compare => merge_parts::<CompareStudy>(&parts, plan),
         StudyKind::Attribute => merge_parts::<AttributeStudy>(&parts, plan),

@@ -96,6 +96,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Attribute(a) => commands::attribute(a),
         Command::Sweep(a) => commands::sweep(a),
         Command::Sensitivity(a) => commands::sensitivity(a),
+        Command::Evidence(a) => commands::evidence(a),
         Command::Merge(a) => commands::merge(a),
         Command::Plot(a) => plot(a),
     }
@@ -115,6 +116,19 @@ pub fn load(path: Option<&Path>, set: &[String]) -> Result<LoadedScenario> {
     loaded.apply_overrides(&overrides)?;
     loaded.validate()?;
     Ok(loaded)
+}
+
+/// Draw the priors of `sc` from the posterior sample in `dir` (`--posterior`), checking that it
+/// fits.
+pub(crate) fn attach_posterior(sc: &mut crate::scenario::Scenario, dir: Option<&Path>) -> Result<()> {
+    let Some(dir) = dir else { return Ok(()) };
+    let sample = crate::scenario::prior::read_posterior_sample(dir, &sc.name)?;
+    sc.posterior = Some(sample);
+    let problems = crate::scenario::validate(sc);
+    if let Some(p) = problems.first() {
+        bail!("--posterior {}: {}", dir.display(), p.message);
+    }
+    Ok(())
 }
 
 /// `--runs` must be within the same range as a scenario's `runs`.
@@ -247,7 +261,8 @@ fn check(a: CheckArgs) -> Result<()> {
 }
 
 fn trace(a: TraceArgs) -> Result<()> {
-    let loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    let mut loaded = load(a.scenario.scenario.as_deref(), &a.scenario.set)?;
+    attach_posterior(&mut loaded.scenario, a.posterior.posterior.as_deref())?;
     let sc = &loaded.scenario;
     let seed = a.seed.unwrap_or(sc.seed);
     let chart_options = a.draw.options()?;
@@ -262,11 +277,27 @@ fn trace(a: TraceArgs) -> Result<()> {
     let mut ws = Workspace::new(&model);
     let mut chronicle = Chronicle::new(&model);
     simulate(&model, seed, a.run, &mut ws, &mut chronicle);
-    let outcome = TracedOutcome::new(&model, seed, a.run, &ws.outcome);
-    let header = format!(
+    let mut outcome = TracedOutcome::new(&model, seed, a.run, &ws.outcome);
+    outcome.parameters = model
+        .priors
+        .iter()
+        .zip(ws.drawn())
+        .map(|(p, &v)| (p.path.clone(), v))
+        .collect();
+    let mut header = format!(
         "{}: run {} of seed {}, {} .. {}\n",
         sc.name, a.run, seed, sc.start, sc.end
     );
+    if !model.priors.is_empty() {
+        let source = match &sc.posterior {
+            Some(p) => format!("from the posterior sample of {}", p.from),
+            None => "from its priors".to_string(),
+        };
+        header.push_str(&format!("values this run drew {source}:\n"));
+        for (p, v) in model.priors.iter().zip(ws.drawn()) {
+            header.push_str(&format!("  {} = {v} (prior {})\n", p.path, p.dist));
+        }
+    }
     let text = format!("{header}{}", chronicle.text());
     let mut json = serde_json::to_string_pretty(&outcome).context("cannot encode outcome.json")?;
     json.push('\n');

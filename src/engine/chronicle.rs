@@ -426,6 +426,9 @@ pub struct TracedOutcome {
     /// The run's record, in order (see [`crate::engine::outcome`]): what patterns of the
     /// whole history read.
     pub record: Vec<TracedHappening>,
+    /// The values the run drew for the scenario's priors, by path (absent without priors).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub parameters: std::collections::BTreeMap<String, f64>,
 }
 
 /// One happening of a traced run's record.
@@ -549,6 +552,7 @@ impl TracedOutcome {
                     }
                 })
                 .collect(),
+            parameters: Default::default(),
         }
     }
 }

@@ -374,7 +374,7 @@ pub struct Model {
     /// Empty in the variants themselves.
     pub priors: Vec<super::prior::CompiledPrior>,
     /// A finished posterior's values to draw the priors from instead (`--posterior`).
-    pub sample: Option<std::sync::Arc<super::prior::ParameterSample>>,
+    pub sample: Option<std::sync::Arc<crate::scenario::prior::PosteriorSample>>,
 }
 
 fn by_flag(values: Vec<f64>, on: bool, off: f64) -> Vec<f64> {
@@ -396,6 +396,10 @@ impl Model {
         let mut model = Model::compile_one(sc, &slots);
         let paths: Vec<String> = slots.iter().map(|s| s.path.clone()).collect();
         model.priors = super::prior::compile_priors(sc, &paths);
+        if let Some(sample) = &sc.posterior {
+            // Validation checked that every path of the sample is a prior of the scenario.
+            let _ = model.use_sample(std::sync::Arc::new(sample.clone()));
+        }
         let total: usize = slots.iter().map(|s| s.values.len() + 1).product();
         if slots.is_empty() || !sc.mechanisms.events {
             return model;

@@ -9,7 +9,7 @@
 //! `Set`'s value.
 
 use crate::rng::draws::{place_of, PriorStream};
-use crate::scenario::prior::Distribution;
+use crate::scenario::prior::{Distribution, PosteriorSample};
 use crate::scenario::{field_range, Scenario};
 
 use super::Model;
@@ -506,23 +506,6 @@ pub fn draw_values(priors: &[CompiledPrior], stream: &mut PriorStream, run: u64,
 /// posterior sample the run takes its values from. It is not a path of any scenario.
 pub const SAMPLE_ROW_PATH: &str = "<posterior sample row>";
 
-/// Values drawn from a finished posterior ([`Model::sample`]): rows of values, one column per
-/// path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParameterSample {
-    /// The paths of the columns.
-    pub paths: Vec<String>,
-    /// The values, row after row (`rows × paths.len()`).
-    pub values: Vec<f64>,
-}
-
-impl ParameterSample {
-    /// How many rows it has.
-    pub fn rows(&self) -> usize {
-        self.values.len() / self.paths.len().max(1)
-    }
-}
-
 /// Draw run `run`'s value of every prior of `model` into `values`: each prior with a column in
 /// the model's posterior sample takes it from the row the run's stream chooses; the others are
 /// drawn from their priors.
@@ -548,7 +531,7 @@ impl Model {
     /// Draw the priors from `sample` (a finished posterior) instead: every path of the sample
     /// must be a prior of the model; priors the sample lacks are still drawn from their
     /// distributions. Errors name the first path that is not a prior.
-    pub fn use_sample(&mut self, sample: std::sync::Arc<ParameterSample>) -> Result<(), String> {
+    pub fn use_sample(&mut self, sample: std::sync::Arc<PosteriorSample>) -> Result<(), String> {
         if let Some(p) = sample
             .paths
             .iter()
@@ -587,7 +570,7 @@ pub fn patch_all(
 ) {
     for (p, &v) in priors.iter().zip(values) {
         if let Some(s) = p.set_slot.and_then(|s| slots.get(s)) {
-            if (k / s.stride) % (s.values.len() + 1) != 0 {
+            if !(k / s.stride).is_multiple_of(s.values.len() + 1) {
                 continue;
             }
         }

@@ -78,9 +78,36 @@ impl Scenario {
                 }
             }
         }
+        for p in &sc.priors {
+            let how = match p.dist {
+                super::prior::Distribution::Normal(..) => " (truncated to the field's range)",
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "prior {} ~ {}{how}; drawn anew by every run (the value shown above is its center, {})",
+                p.path,
+                p.dist,
+                p.dist.center()
+            );
+        }
+        if let Some(s) = &sc.posterior {
+            let _ = writeln!(
+                out,
+                "priors drawn from the posterior sample of {} ({} draws of {} paths)",
+                s.from,
+                s.rows(),
+                s.paths.len()
+            );
+        }
+        let priors = match sc.priors.len() {
+            0 => String::new(),
+            1 => ", 1 prior".to_string(),
+            k => format!(", {k} priors"),
+        };
         let _ = writeln!(
             out,
-            "ok: {} polities, {} relations, {} events",
+            "ok: {} polities, {} relations, {} events{priors}",
             sc.polities.len(),
             sc.relations.len(),
             sc.events.len()

@@ -155,6 +155,118 @@ pub struct Prior {
     pub at: String,
 }
 
+/// A finished posterior to draw a scenario's priors from instead (`--posterior DIR`): rows of
+/// values, one column per path, as `evidence` wrote them to `posterior_sample.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosteriorSample {
+    /// Where it came from: the folder as given and the reading whose posterior it is.
+    pub from: String,
+    /// The paths of the columns (each a prior of the scenario).
+    pub paths: Vec<String>,
+    /// The values, row after row (`rows × paths.len()`).
+    pub values: Vec<f64>,
+}
+
+impl PosteriorSample {
+    /// How many rows it has.
+    pub fn rows(&self) -> usize {
+        self.values.len() / self.paths.len().max(1)
+    }
+}
+
+/// The name of the posterior sample file that `evidence` writes and `--posterior DIR` reads.
+pub const SAMPLE_FILE: &str = "posterior_sample.csv";
+
+/// Read the posterior sample of reading `name` from `dir`/[`SAMPLE_FILE`] (tidy rows
+/// `scenario,draw,run,path,value`). When the file holds no rows of `name` but those of exactly
+/// one reading, that reading's are taken (a counterfactual run on the posterior of the reading
+/// it changes). Errors are one line with the file (and line).
+pub fn read_posterior_sample(
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<PosteriorSample, super::ScenarioError> {
+    let path = dir.join(SAMPLE_FILE);
+    let file = path.display().to_string();
+    let text = super::read_input(&path, "posterior sample")?;
+    let fail = |line: usize, message: String| {
+        super::ScenarioError::one(&file, (line > 0).then_some((line, 1)), "", message)
+    };
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, "scenario,draw,run,path,value")) => {}
+        _ => {
+            return Err(fail(
+                1,
+                "not a posterior sample (the header must be scenario,draw,run,path,value)".into(),
+            ))
+        }
+    }
+    // (scenario, draw, path, value) of every row.
+    let mut rows: Vec<(&str, u64, &str, f64)> = Vec::new();
+    for (k, line) in lines {
+        let cols: Vec<&str> = line.split(',').collect();
+        let [scenario, draw, _run, p, value] = cols.as_slice() else {
+            return Err(fail(k + 1, format!("{} is not 5 columns", quote(line))));
+        };
+        let draw: u64 = draw
+            .parse()
+            .map_err(|_| fail(k + 1, format!("draw {} is not a whole number", quote(draw))))?;
+        let value: f64 = value
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| fail(k + 1, format!("value {} is not a finite number", quote(value))))?;
+        rows.push((scenario, draw, p, value));
+    }
+    let mut readings: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    readings.sort_unstable();
+    readings.dedup();
+    let chosen = if readings.contains(&name) {
+        name
+    } else if let [only] = readings.as_slice() {
+        only
+    } else {
+        return Err(fail(
+            0,
+            format!(
+                "holds no posterior of `{name}` (it holds: {})",
+                super::list_ids(&readings, ", ")
+            ),
+        ));
+    };
+    let mine: Vec<&(&str, u64, &str, f64)> = rows.iter().filter(|r| r.0 == chosen).collect();
+    let mut paths: Vec<String> = Vec::new();
+    for r in &mine {
+        if !paths.iter().any(|p| p == r.2) {
+            paths.push(r.2.to_string());
+        }
+    }
+    let draws = mine.iter().map(|r| r.1).max().map_or(0, |d| d + 1) as usize;
+    if mine.len() != draws * paths.len() {
+        return Err(fail(
+            0,
+            format!(
+                "the draws of `{chosen}` do not each give every one of its {} paths once",
+                paths.len()
+            ),
+        ));
+    }
+    let mut values = vec![f64::NAN; mine.len()];
+    for r in &mine {
+        let c = paths.iter().position(|p| p == r.2).unwrap_or(0);
+        values[r.1 as usize * paths.len() + c] = r.3;
+    }
+    if values.iter().any(|v| v.is_nan()) {
+        return Err(fail(0, format!("a draw of `{chosen}` gives a path twice")));
+    }
+    Ok(PosteriorSample {
+        from: format!("{} ({chosen})", dir.display()),
+        paths,
+        values,
+    })
+}
+
 /// A distribution written as a value in RON text, found by [`extract`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
@@ -164,11 +276,14 @@ pub struct Written {
     pub position: (usize, usize),
 }
 
+/// A problem at `(line, column)` of a file, with its message.
+pub type Misplaced = ((usize, usize), String);
+
 /// Find every distribution written as a value in RON `source` (after a `:`, outside strings and
 /// comments) and blank it out: the returned text has `0` in its place followed by spaces (line
 /// breaks kept), so that every other position of the file is unchanged. Errors are
 /// `((line, column), message)`.
-pub fn extract(source: &str) -> Result<(String, Vec<Written>), ((usize, usize), String)> {
+pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
     let bytes = source.as_bytes();
     let mut out = bytes.to_vec();
     let mut found = Vec::new();

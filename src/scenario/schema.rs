@@ -74,6 +74,10 @@ pub struct Scenario {
     /// (`greed: Uniform(0.0, 0.02)`); both end up here. Absent from a scenario without priors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub priors: Vec<super::prior::Prior>,
+    /// A finished posterior the priors are drawn from instead (`--posterior DIR`; absent
+    /// otherwise): each run takes one of its rows, chosen by its own parameter stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<super::prior::PosteriorSample>,
 }
 
 /// The named switches of MODEL.md. A counterfactual is one changed word.

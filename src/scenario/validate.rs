@@ -703,6 +703,7 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
             );
         }
         c.priors(sc);
+        c.posterior(sc);
     }
     c
 }
@@ -1088,6 +1089,60 @@ impl Checker {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Checker {
+    /// Check a posterior sample the priors are drawn from: every path a prior, whole rows,
+    /// every value finite and inside its field's range.
+    fn posterior(&mut self, sc: &Scenario) {
+        let Some(sample) = &sc.posterior else { return };
+        let here = |c: &mut Checker, message: String| c.push("posterior".into(), "posterior".into(), message);
+        if sample.paths.is_empty()
+            || sample.values.is_empty()
+            || sample.values.len() % sample.paths.len() != 0
+        {
+            here(
+                self,
+                format!("the posterior sample {} has no whole rows", quote(&sample.from)),
+            );
+            return;
+        }
+        let ranges = checked_ranges(sc);
+        for (k, path) in sample.paths.iter().enumerate() {
+            if !sc.priors.iter().any(|p| p.path == *path) {
+                here(
+                    self,
+                    format!(
+                        "the posterior sample {} has {}, which is not a prior of `{}`",
+                        quote(&sample.from),
+                        quote(path),
+                        sc.name
+                    ),
+                );
+                return;
+            }
+            let range = ranges.iter().find(|(q, ..)| q == path);
+            let bad = sample
+                .values
+                .iter()
+                .skip(k)
+                .step_by(sample.paths.len())
+                .find(|&&v| {
+                    !v.is_finite()
+                        || range.is_some_and(|&(_, lo, hi, open)| v > hi || v < lo || (open && v <= lo))
+                });
+            if let Some(v) = bad {
+                here(
+                    self,
+                    format!(
+                        "the posterior sample {} gives {path} the value {v}, outside its range",
+                        quote(&sample.from)
+                    ),
+                );
+                return;
             }
         }
     }

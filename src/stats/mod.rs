@@ -6,6 +6,7 @@
 pub mod bootstrap;
 pub mod design;
 pub mod paired;
+pub mod posterior;
 pub mod shapley;
 pub mod sobol;
 

@@ -14,6 +14,7 @@
 //! | [`attribute`] | Shapley sums | a run (of every combination) | `attribution.json` |
 //! | [`sweep`] | first onsets per point | a point | `sweep.csv` |
 //! | [`sensitivity`] | first onsets per evaluation | an evaluation | `sensitivity.json` |
+//! | [`evidence`] | pattern matches, parameter histograms and a posterior sample per reading | a run (of every reading) | `evidence.json`, `posterior.json`, `posterior_sample.csv` |
 //!
 //! To add a study, see `docs/architecture.md`: one new file implementing [`Study`] and one
 //! arm in [`StudyKind`](crate::batch::kind::StudyKind) (and in the command line's dispatch).
@@ -70,6 +71,7 @@ pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod dyad;
+pub mod evidence;
 pub mod run;
 pub mod score;
 pub mod sensitivity;

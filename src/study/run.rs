@@ -41,6 +41,14 @@ pub struct Summary {
     pub dyads: Vec<DyadSummary>,
     /// One entry per polity.
     pub polities: Vec<PolitySummary>,
+    /// The numbers given as distributions, by path, as written: the probabilities above are
+    /// predictive, averaged over them (absent without priors).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub priors: BTreeMap<String, String>,
+    /// Where the priors were drawn from instead, when a finished posterior was given
+    /// (`--posterior`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_from: Option<String>,
 }
 
 /// Results for one unordered pair.
@@ -308,6 +316,12 @@ impl Summary {
             mechanisms: model.mechanisms,
             dyads,
             polities,
+            priors: model
+                .priors
+                .iter()
+                .map(|p| (p.path.clone(), p.dist.to_string()))
+                .collect(),
+            drawn_from: model.sample.as_ref().map(|s| s.from.clone()),
         }
     }
 
