@@ -353,3 +353,47 @@ fn a_killed_calibration_resumes_to_the_uninterrupted_search() {
     };
     killed_then_resumed(dir, &args, 10, &["calibration.csv"]);
 }
+
+#[test]
+fn a_killed_evidence_resumes_to_the_uninterrupted_one() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let s = scenarios_dir();
+    let reading = dir.join("reading.ron");
+    let base = s.join("baseline.ron").display().to_string();
+    fs::write(
+        &reading,
+        format!(
+            "(base: \"{base}\", name: \"greed_prior\", set: [\"polities.jin.greed=Uniform(0, 0.02)\", \"relations.jin.song.trust=Beta(4, 4)\"])"
+        ),
+    )
+    .unwrap();
+    let reading = reading.display().to_string();
+    let args = |out: &str, threads: &str| -> Vec<String> {
+        [
+            "evidence",
+            &reading,
+            "--runs",
+            "30000",
+            "--sample",
+            "300",
+            "--threads",
+            threads,
+            "--no-charts",
+            "--quiet",
+            "--out",
+            out,
+            "--checkpoint-every",
+            "0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    killed_then_resumed(
+        dir,
+        &args,
+        30000,
+        &["evidence.json", "posterior.json", "posterior_sample.csv"],
+    );
+}

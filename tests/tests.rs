@@ -8,6 +8,7 @@ mod charts;
 mod cli;
 mod compare_attribution;
 mod events;
+mod evidence;
 mod golden;
 mod hardening;
 mod history;

@@ -214,7 +214,7 @@ impl LoadedScenario {
                     value: w.dist.to_string(),
                 };
                 overrides::apply_override_in_place(&mut scenario, &o)
-                    .map_err(|message| ScenarioError::one(file, Some(w.position), at, message))?;
+                    .map_err(|message| ScenarioError::one(file, Some(w.position), &path, message))?;
                 if let Some(p) = scenario.priors.iter_mut().find(|p| p.path == path) {
                     p.at = at.to_string();
                 }

@@ -274,10 +274,17 @@ pub(crate) fn apply_override_in_place(sc: &mut Scenario, o: &Override) -> Result
         if let Some(problem) = dist.problem() {
             return Err(problem);
         }
+        // The center, inside the field's range even when the prior is not (validation then
+        // refuses the prior, not its center).
+        let mut center = dist.center();
+        if let Some((lo, hi, open)) = super::field_range(sc, &o.path) {
+            if center > hi || center < lo || (open && center <= lo) {
+                center = 0.5 * (lo + hi);
+            }
+        }
         let center = Override {
             path: o.path.clone(),
-            value: super::set_value_text(dist.center())
-                .ok_or_else(|| format!("{dist} has no usable center"))?,
+            value: super::set_value_text(center).ok_or_else(|| format!("{dist} has no usable center"))?,
         };
         if is_switch(sc, &o.path) {
             return Err(format!(

@@ -1,0 +1,391 @@
+//! `jinsong evidence` and the posterior: the evidence and Bayes factor of a toy model against
+//! their closed forms, simulation-based calibration and the coverage of credible intervals,
+//! byte-identical results over threads and shards, and bad priors refused before any run.
+
+use std::fs;
+use std::path::Path;
+
+use jinsong::engine::{simulate, Silent, Workspace};
+use jinsong::model::Model;
+use jinsong::stats::paired::rate_ratio;
+use jinsong::stats::posterior::summarize;
+use jinsong::stats::wilson;
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common::{jinsong, load, ok, root, set, text};
+
+/// The normal quantile of a two-sided 99.9% interval: the tolerance of the statistical checks
+/// below (each fails by chance with probability 0.001 at most, under its fixed seed).
+const Z999: f64 = 3.290_526_731_491_926;
+
+fn toy() -> String {
+    root().join("tests/data/toy_hazard.ron").display().to_string()
+}
+
+fn toy_patterns() -> String {
+    root()
+        .join("tests/data/toy_hazard_patterns.ron")
+        .display()
+        .to_string()
+}
+
+/// A variant of the toy with Alpha's monthly hazard drawn from `prior`, written into `dir`.
+fn toy_reading(dir: &Path, name: &str, prior: &str) -> String {
+    let path = dir.join(format!("{name}.ron"));
+    let body = format!(
+        "(base: \"{}\", name: \"{name}\", set: [\"polities.a.greed={prior}\"])",
+        toy()
+    );
+    fs::write(&path, body).unwrap();
+    path.display().to_string()
+}
+
+/// P(war begun within `t` months) with the monthly hazard uniform on `[a, b]`:
+/// `1 − ((1 − a)^(t+1) − (1 − b)^(t+1)) / ((t + 1)(b − a))`.
+fn closed_form(a: f64, b: f64, t: i32) -> f64 {
+    1.0 - ((1.0 - a).powi(t + 1) - (1.0 - b).powi(t + 1)) / (f64::from(t + 1) * (b - a))
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_toy_models_evidence_and_bayes_factor_match_their_closed_forms() {
+    let dir = TempDir::new().unwrap();
+    let low = toy_reading(dir.path(), "low", "Uniform(0.001, 0.01)");
+    let high = toy_reading(dir.path(), "high", "Uniform(0.01, 0.05)");
+    let out = dir.path().join("ev");
+    let args = [
+        "evidence",
+        &low,
+        &high,
+        "--patterns",
+        &toy_patterns(),
+        "--runs",
+        "40000",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+        "--quiet",
+    ];
+    ok(dir.path(), &args);
+    let ev = json(&out.join("evidence.json"));
+    let expected = [closed_form(0.001, 0.01, 24), closed_form(0.01, 0.05, 24)];
+    let mut counts = Vec::new();
+    for (reading, want) in ev["readings"].as_array().unwrap().iter().zip(expected) {
+        let (x, n) = (
+            reading["matched"].as_u64().unwrap(),
+            reading["runs"].as_u64().unwrap(),
+        );
+        let (lo, hi) = wilson(x, n, Z999);
+        assert!(
+            lo <= want && want <= hi,
+            "{}: {x}/{n}, closed form {want}",
+            reading["scenario"]
+        );
+        // The 95% interval written is the Wilson interval of the same counts.
+        let ci = &reading["evidence"]["ci95"];
+        assert!(
+            ci[0].as_f64().unwrap() <= x as f64 / n as f64 && x as f64 / n as f64 <= ci[1].as_f64().unwrap()
+        );
+        counts.push((x, n));
+    }
+    let bf = &ev["bayes_factors"][0];
+    let want = (expected[0] / expected[1]).log10();
+    let r = rate_ratio(counts[0].0, counts[0].1, counts[1].0, counts[1].1, Z999).unwrap();
+    assert!(
+        r.low.log10() <= want && want <= r.high.log10(),
+        "log10 BF {want} outside [{}, {}]",
+        r.low.log10(),
+        r.high.log10()
+    );
+    assert!((bf["log10"].as_f64().unwrap() - r.ratio.log10()).abs() < 1e-12);
+    // Equal prior odds: the posterior probabilities are the evidences' shares.
+    let p = ev["readings"][0]["posterior_probability"].as_f64().unwrap();
+    let share = counts[0].0 as f64 / (counts[0].0 + counts[1].0) as f64;
+    assert!((p - share).abs() < 1e-12);
+}
+
+/// The bucket of a toy run's outcome: the year of Alpha's first war on Beta (0 ..= 4), or 5.
+fn bucket(ws: &Workspace) -> usize {
+    let onset = ws.outcome.dyads[0].first_onset;
+    if onset == jinsong::engine::outcome::NEVER {
+        5
+    } else {
+        (onset / 12).min(4) as usize
+    }
+}
+
+#[test]
+fn simulation_based_calibration_gives_uniform_ranks_and_90_percent_coverage() {
+    // Priors on the hazard and on Alpha's starting mobilization (which does not change the
+    // hazard: the record says nothing about it, and its posterior must stay the prior).
+    let sc = set(
+        &load("toy", &fs::read_to_string(toy()).unwrap()),
+        "polities.a.greed",
+        "Uniform(0.002, 0.06)",
+    );
+    let sc = set(&sc, "polities.a.mobilization", "Beta(2, 2)");
+    let m = Model::compile(&sc);
+    let mut ws = Workspace::new(&m);
+    // A pool of runs, by bucket, with their drawn values: exact rejection gives exact posterior
+    // draws of the runs whose bucket is the observed one.
+    let seed = 29;
+    let pool_runs = 60_000u64;
+    let mut pool: Vec<Vec<[f64; 2]>> = vec![Vec::new(); 6];
+    for r in 1_000_000..1_000_000 + pool_runs {
+        simulate(&m, seed, r, &mut ws, &mut Silent);
+        pool[bucket(&ws)].push([ws.drawn()[0], ws.drawn()[1]]);
+    }
+    let (replications, draws) = (1000usize, 199usize);
+    let mut ranks = vec![vec![0u64; 10]; 2];
+    let mut covered = [0u64; 2];
+    for i in 0..replications {
+        // The truth: run i's drawn values and the bucket of its outcome.
+        simulate(&m, seed, i as u64, &mut ws, &mut Silent);
+        let truth = [ws.drawn()[0], ws.drawn()[1]];
+        let same = &pool[bucket(&ws)];
+        assert!(
+            same.len() >= 2 * draws,
+            "bucket {} has {} runs",
+            bucket(&ws),
+            same.len()
+        );
+        // `draws` posterior draws: a deterministic stride through the pool's runs of the bucket.
+        let start = (i * 7919) % same.len();
+        for k in 0..2 {
+            let mut post: Vec<f64> = (0..draws)
+                .map(|j| same[(start + j * 13) % same.len()][k])
+                .collect();
+            let rank = post.iter().filter(|&&v| v < truth[k]).count();
+            ranks[k][rank * 10 / (draws + 1)] += 1;
+            let s = summarize(&mut post).unwrap();
+            covered[k] += u64::from(s.q05 <= truth[k] && truth[k] <= s.q95);
+        }
+    }
+    // Each of the 10 rank bins holds 1/10 of the replications: binomial 99.9% bounds, widened for
+    // the ten bins (Bonferroni: z of 1 − 0.001/10 two-sided).
+    let z = 3.890_591_886_413_123;
+    let n = replications as f64;
+    let (mean, sd) = (n * 0.1, (n * 0.1 * 0.9).sqrt());
+    for (k, bins) in ranks.iter().enumerate() {
+        for &b in bins {
+            assert!(
+                (b as f64 - mean).abs() <= z * sd,
+                "parameter {k}: rank bins {bins:?}"
+            );
+        }
+    }
+    // 90% credible intervals from 199 draws (type-7 quantiles) contain the truth when its rank
+    // is about 10 ..= 188 of 0 ..= 199: 179/200 = 0.895. Binomial 99.9% bounds around that.
+    for c in covered {
+        let rate = c as f64 / n;
+        assert!(
+            (rate - 0.895).abs() <= Z999 * (0.895 * 0.105 / n).sqrt() + 0.005,
+            "coverage {rate}"
+        );
+    }
+}
+
+#[test]
+fn evidence_and_posterior_are_byte_identical_over_threads_shards_and_merge() {
+    let dir = TempDir::new().unwrap();
+    let low = toy_reading(dir.path(), "low", "Uniform(0.001, 0.02)");
+    let high = toy_reading(dir.path(), "high", "Triangular(0.0, 0.03, 0.05)");
+    let pats = toy_patterns();
+    let base = |out: &str| -> Vec<String> {
+        [
+            "evidence",
+            &low,
+            &high,
+            "--patterns",
+            &pats,
+            "--runs",
+            "6000",
+            "--seed",
+            "8",
+            "--sample",
+            "500",
+            "--out",
+            out,
+            "--no-charts",
+            "--quiet",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = base(out);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(dir.path(), &refs);
+    };
+    run("one", &["--threads", "1"]);
+    run("two", &["--threads", "2"]);
+    run("parts", &["--shard", "1/3", "--threads", "2"]);
+    run("parts", &["--shard", "2/3", "--threads", "1"]);
+    run("parts", &["--shard", "3/3", "--threads", "2"]);
+    let parts: Vec<String> = (1..=3).map(|k| format!("parts/part-{k}-of-3.json")).collect();
+    let mut merge = vec!["merge"];
+    merge.extend(parts.iter().map(String::as_str));
+    merge.extend(["--out", "merged", "--no-charts", "--quiet"]);
+    ok(dir.path(), &merge);
+    for file in ["evidence.json", "posterior.json", "posterior_sample.csv"] {
+        let one = fs::read(dir.path().join("one").join(file)).unwrap();
+        for other in ["two", "merged"] {
+            let bytes = fs::read(dir.path().join(other).join(file)).unwrap();
+            assert!(one == bytes, "{file} differs between one thread and {other}");
+        }
+    }
+    let sample = fs::read_to_string(dir.path().join("one/posterior_sample.csv")).unwrap();
+    assert_eq!(sample.lines().filter(|l| l.starts_with("low,")).count(), 500);
+}
+
+#[test]
+fn a_finished_posterior_is_drawn_from_by_run_and_refused_where_it_does_not_fit() {
+    let dir = TempDir::new().unwrap();
+    let low = toy_reading(dir.path(), "low", "Uniform(0.001, 0.05)");
+    let pats = toy_patterns();
+    ok(
+        dir.path(),
+        &[
+            "evidence",
+            &low,
+            "--patterns",
+            &pats,
+            "--runs",
+            "4000",
+            "--seed",
+            "2",
+            "--out",
+            "ev",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    let post = json(&dir.path().join("ev/posterior.json"));
+    let mean = post["readings"][0]["parameters"][0]["posterior"]["mean"]
+        .as_f64()
+        .unwrap();
+    // The predictive P(war by 1202) under the posterior is the match rate of the pattern the
+    // posterior was fitted to: well above the prior's.
+    ok(
+        dir.path(),
+        &[
+            "score",
+            &low,
+            "--patterns",
+            &pats,
+            "--runs",
+            "4000",
+            "--seed",
+            "9",
+            "--posterior",
+            "ev",
+            "--out",
+            "sc",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    let scores = json(&dir.path().join("sc/scores.json"));
+    let rate = scores["scenarios"][0]["joint"]["rate"].as_f64().unwrap();
+    let prior_rate = closed_form(0.001, 0.05, 24);
+    assert!(
+        rate > prior_rate + 0.05,
+        "posterior predictive {rate} vs prior predictive {prior_rate}"
+    );
+    ok(
+        dir.path(),
+        &[
+            "run",
+            &low,
+            "--runs",
+            "500",
+            "--posterior",
+            "ev",
+            "--out",
+            "run",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    let summary = json(&dir.path().join("run/summary.json"));
+    assert!(summary["drawn_from"].as_str().unwrap().contains("(low)"));
+    assert_eq!(summary["priors"]["polities.a.greed"], "Uniform(0.001, 0.05)");
+    assert!(mean > 0.0);
+    // A reading without that prior cannot draw from it.
+    let out = jinsong(
+        dir.path(),
+        &[
+            "run",
+            &toy(),
+            "--runs",
+            "10",
+            "--posterior",
+            "ev",
+            "--out",
+            "bad",
+            "--quiet",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("not a prior of `toy_hazard`"), "{err}");
+    assert!(!dir.path().join("bad").exists(), "nothing written");
+}
+
+#[test]
+fn bad_priors_are_refused_before_any_run_with_their_place() {
+    let dir = TempDir::new().unwrap();
+    let pats = toy_patterns();
+    for (prior, says) in [
+        ("Uniform(0.5, 0.1)", "lo < hi"),
+        ("Uniform(0, 3)", "outside the field's range (allowed: 0 ..= 1"),
+        ("LogUniform(0, 0.1)", "0 < lo < hi"),
+        ("Beta(0, 1)", "a > 0 and b > 0"),
+        ("Normal(2, 0.1)", "its mean is outside the field's range"),
+        ("Triangular(0, 0.5, 0.2)", "lo ≤ mode ≤ hi"),
+        ("Choice([])", "a Choice needs 1 to"),
+        ("Gauss(0, 1)", "not a number"),
+    ] {
+        let bad = toy_reading(dir.path(), "bad", prior);
+        let out = jinsong(
+            dir.path(),
+            &[
+                "evidence",
+                &bad,
+                "--patterns",
+                &pats,
+                "--runs",
+                "100",
+                "--out",
+                "never",
+            ],
+        );
+        assert!(!out.status.success(), "{prior} accepted");
+        let err = text(&out.stderr);
+        assert!(err.contains("bad.ron") && err.contains(says), "{prior}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{prior}: one line: {err}");
+        assert!(!dir.path().join("never").exists(), "{prior}: nothing written");
+    }
+    // In a scenario file, with line and column.
+    let text_ron = fs::read_to_string(toy())
+        .unwrap()
+        .replace("greed: 0.01", "greed: Uniform(0.2, 0.1)");
+    let line = 1 + text_ron
+        .lines()
+        .position(|l| l.contains("greed: Uniform"))
+        .unwrap();
+    let col = 1 + text_ron.lines().nth(line - 1).unwrap().find("Uniform").unwrap();
+    fs::write(dir.path().join("inline.ron"), text_ron).unwrap();
+    let out = jinsong(dir.path(), &["check", "inline.ron"]);
+    let err = text(&out.stderr);
+    let at = format!("inline.ron:{line}:{col}: polities.a.greed: Uniform(0.2, 0.1) needs lo < hi");
+    assert!(!out.status.success() && err.contains(&at), "{err}");
+}
