@@ -96,6 +96,49 @@ fn engine_benches(c: &mut Criterion) {
         .throughput(Throughput::Elements(1));
 
     let mut run = 0u64;
+    // The per-run cost of a scenario's priors, apart from the run itself: drawing the ten
+    // priors of scenarios/readings/priors/mutual_fear.ron and writing them into a copy of the
+    // model (variant 0, and three variants as a run entering three `Set` variants does).
+    {
+        let priors: Vec<String> = [
+            "polities.jin.greed=LogUniform(0.0005, 0.01)",
+            "polities.jin.war_propensity=Uniform(0.08, 0.3)",
+            "polities.jin.provocation_trust_loss=Uniform(0.04, 0.15)",
+            "polities.jin.provocation_fear=Uniform(0.03, 0.12)",
+            "polities.jin.war_readiness=Uniform(0.1, 0.9)",
+            "polities.jin.stability=Uniform(0.4, 1.0)",
+            "polities.song.mobilization_lag=Uniform(2, 24)",
+            "polities.song.war_readiness=Uniform(0.3, 1.0)",
+            "relations.jin.song.trust=Beta(5, 5)",
+            "relations.song.jin.provocation_rate=Uniform(0.1, 0.5)",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (with_priors, seed) = model_with(&priors);
+        let mut own = with_priors.clone();
+        let mut stream = jinsong::rng::draws::PriorStream::new(seed);
+        let mut values = vec![0.0; with_priors.priors.len()];
+        let mut run = 0u64;
+        group.bench_function("priors_draw_and_patch/10_priors", |b| {
+            b.iter(|| {
+                run = run.wrapping_add(1);
+                jinsong::model::prior::draw_run(&with_priors, &mut stream, run, &mut values);
+                let slots = &with_priors.set_slots;
+                jinsong::model::prior::patch_all(&mut own, 0, slots, &with_priors.priors, &values);
+                for k in 1..4 {
+                    jinsong::model::prior::patch_all(
+                        &mut own.variants[k],
+                        k + 1,
+                        slots,
+                        &with_priors.priors,
+                        &values,
+                    );
+                }
+                black_box(&own.quiet_bound);
+            })
+        });
+    }
+
     group.bench_function("baseline_one_run", |b| {
         b.iter(|| {
             run = run.wrapping_add(1);

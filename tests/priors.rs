@@ -14,6 +14,20 @@ fn baseline() -> Scenario {
 
 /// Every path a prior may stand for in `sc`, with two values inside its range.
 fn prior_paths(sc: &Scenario) -> Vec<(String, [f64; 2])> {
+    // Every real number that --set reaches takes a prior and has a setter: a new field of the
+    // schema fails here until it is given one (or is a whole number or a switch).
+    let whole = ["seed", "runs", "warmup", "rules.truce_months"];
+    for p in leaf_paths(sc) {
+        let real = !p.starts_with("mechanisms.")
+            && !whole.contains(&p.as_str())
+            && !p.ends_with(".reaction_delay")
+            && !p.ends_with(".conquerable");
+        assert_eq!(
+            real,
+            jinsong::scenario::prior::takes_prior(&p) && target_of(sc, &p).is_some(),
+            "{p}"
+        );
+    }
     leaf_paths(sc)
         .into_iter()
         .filter(|p| target_of(sc, p).is_some())

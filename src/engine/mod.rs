@@ -264,6 +264,8 @@ pub struct Workspace {
     /// With priors: this worker's own copy of the model, into which each run writes its drawn
     /// values (made at the first run).
     own: Option<Box<Model>>,
+    /// The address of the model `own` was copied from.
+    own_of: usize,
     /// With priors: the values the last run drew, one per prior in order ([`Workspace::drawn`]).
     drawn: Vec<f64>,
     /// With priors: the parameter streams of the last seed.
@@ -273,6 +275,10 @@ pub struct Workspace {
 impl Workspace {
     /// A workspace sized for `model`, which has at most [`MAX_POLITIES`] polities (as every
     /// validated scenario does; panics otherwise).
+    ///
+    /// With priors, the workspace keeps its own copy of the model it last ran, known by the
+    /// model's address: a workspace may serve several live models in turn, but must not outlive
+    /// a model it ran and then serve another one made at the same address.
     pub fn new(model: &Model) -> Workspace {
         let n = model.n;
         assert!(n <= MAX_POLITIES, "a model has at most {MAX_POLITIES} polities");
@@ -306,6 +312,7 @@ impl Workspace {
             ring: vec![0.0; n * RING],
             outcome: RunOutcome::new(model.dyads.len(), n),
             own: None,
+            own_of: 0,
             drawn: Vec::with_capacity(model.priors.len()),
             prior_stream: None,
         }
@@ -652,7 +659,14 @@ pub fn simulate<O: Observer>(model: &Model, seed: u64, run: u64, ws: &mut Worksp
     if model.priors.is_empty() {
         return history(&mut Fixed(model), seed, run, ws, obs);
     }
-    let mut own = ws.own.take().unwrap_or_else(|| Box::new(model.clone()));
+    // The workspace's copy, if it was made from this very model (a workspace may serve
+    // several models in turn); otherwise a fresh one.
+    let source = model as *const Model as usize;
+    let mut own = match ws.own.take() {
+        Some(own) if ws.own_of == source => own,
+        _ => Box::new(model.clone()),
+    };
+    ws.own_of = source;
     let mut values = std::mem::take(&mut ws.drawn);
     values.resize(model.priors.len(), 0.0);
     ws.draw_parameters(model, seed, run, &mut values);

@@ -584,6 +584,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_field_that_takes_a_prior_has_a_setter_and_no_other() {
+        use crate::scenario::prior::{POLITY_FIELDS, RELATION_FIELDS, RULE_FIELDS};
+        let names = |t: &[(&str, Setter)]| t.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&POLITY), POLITY_FIELDS.map(String::from).to_vec());
+        assert_eq!(names(&RELATION), RELATION_FIELDS.map(String::from).to_vec());
+        assert_eq!(names(&RULES), RULE_FIELDS.map(String::from).to_vec());
+    }
+
+    #[test]
     fn the_normal_functions_agree_with_tables() {
         assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 1e-14);
         assert!((normal_cdf(-3.0) - 0.001_349_898_031_630_094_6).abs() < 1e-15);

@@ -18,6 +18,78 @@ use serde::{Deserialize, Serialize};
 
 use super::text::quote;
 
+/// The polity numbers a prior may stand for (every real number of a polity).
+pub const POLITY_FIELDS: [&str; 25] = [
+    "strength",
+    "potential",
+    "mobilization",
+    "mobilization_lag",
+    "stability",
+    "fear_gain",
+    "fear_decay",
+    "fear_noise",
+    "trust_recovery",
+    "war_threshold",
+    "war_propensity",
+    "war_readiness",
+    "greed",
+    "isolation",
+    "status_rigidity",
+    "talk_propensity",
+    "vassal_propensity",
+    "alliance_propensity",
+    "breach_propensity",
+    "provocation_trust_loss",
+    "provocation_fear",
+    "join_propensity",
+    "vassal_acceptance",
+    "odds_weight",
+    "capitulation_propensity",
+];
+
+/// The relation numbers a prior may stand for (every real number of a relation).
+pub const RELATION_FIELDS: [&str; 8] = [
+    "contact",
+    "trust",
+    "fear",
+    "grievance",
+    "provocation_rate",
+    "restraint",
+    "strength_bias",
+    "perception_noise",
+];
+
+/// The rules a prior may stand for (every real-number rule; `truce_months` is a whole number).
+pub const RULE_FIELDS: [&str; 14] = [
+    "war_fear_shock",
+    "talks_success",
+    "truce_trust_gain",
+    "alliance_exit_trust",
+    "contest_decisiveness",
+    "war_step",
+    "war_cost",
+    "war_unrest",
+    "strength_recovery",
+    "terms_cession",
+    "terms_junior",
+    "cession_share",
+    "capitulation_balance",
+    "war_learning",
+];
+
+/// Whether a prior may stand for the number at `--set` path `path` (by the shape of the path
+/// and its field; the ids are checked elsewhere).
+pub fn takes_prior(path: &str) -> bool {
+    let segs: Vec<&str> = path.split('.').collect();
+    match segs.as_slice() {
+        ["polities", _, field] => POLITY_FIELDS.contains(field),
+        ["relations", _, _, field] => RELATION_FIELDS.contains(field),
+        ["rules", field] => RULE_FIELDS.contains(field),
+        ["events", _, "probability"] => true,
+        _ => false,
+    }
+}
+
 /// Most priors one scenario may have.
 pub const MAX_PRIORS: usize = 256;
 /// Most values of one `Choice`.

@@ -1024,7 +1024,11 @@ impl Checker {
                 self.push(path, src, message);
                 continue;
             }
-            let Some(&(_, lo, hi, open)) = ranges.iter().find(|(q, ..)| *q == p.path) else {
+            let range = ranges
+                .iter()
+                .find(|(q, ..)| *q == p.path)
+                .filter(|_| super::prior::takes_prior(&p.path));
+            let Some(&(_, lo, hi, open)) = range else {
                 self.push(
                     path,
                     src,
