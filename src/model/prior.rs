@@ -479,7 +479,10 @@ pub fn compile_priors(sc: &Scenario, set_paths: &[String]) -> Vec<CompiledPrior>
         .iter()
         .filter_map(|p| {
             let target = target_of(sc, &p.path)?;
-            let (lo, hi, _) = field_range(sc, &p.path)?;
+            let (lo, hi, open) = field_range(sc, &p.path)?;
+            // An excluded lower end (strength > 0): the lowest value a draw may take is the
+            // next number above it.
+            let lo = if open { lo.next_up() } else { lo };
             Some(CompiledPrior {
                 path: p.path.clone(),
                 dist: p.dist.clone(),

@@ -85,10 +85,8 @@ impl Scenario {
             };
             let _ = writeln!(
                 out,
-                "prior {} ~ {}{how}; drawn anew by every run (the value shown above is its center, {})",
-                p.path,
-                p.dist,
-                p.dist.center()
+                "prior {} ~ {}{how}: drawn anew by every run (the fixed value shown above is not used)",
+                p.path, p.dist
             );
         }
         if let Some(s) = &sc.posterior {

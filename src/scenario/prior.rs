@@ -360,8 +360,12 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
     let mut out = bytes.to_vec();
     let mut found = Vec::new();
     let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
-    // The last significant byte seen outside strings and comments.
+    // The last significant byte seen outside strings and comments, and whether the last word
+    // before it was `dist` (an entry of an explicit `priors: [(path: …, dist: …)]` list, which
+    // parses as a distribution and is left alone).
     let mut last = b' ';
+    let mut word_end = 0usize;
+    let mut after_dist = false;
     let advance = |i: &mut usize, line: &mut usize, col: &mut usize| {
         if bytes[*i] == b'\n' {
             *line += 1;
@@ -413,7 +417,7 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
             last = b'"';
             continue;
         }
-        if c.is_ascii_alphabetic() && last == b':' {
+        if c.is_ascii_alphabetic() && last == b':' && !after_dist {
             let start = i;
             let mut end = i;
             while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
@@ -465,6 +469,12 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
                 continue;
             }
         }
+        if c == b':' {
+            after_dist = source[..word_end].ends_with("dist") && word_end == i_trimmed(bytes, i);
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            word_end = i + 1;
+        }
         if !c.is_ascii_whitespace() {
             last = c;
         }
@@ -473,6 +483,15 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
     // Only ASCII bytes were replaced by ASCII bytes: the text is still UTF-8.
     let text = String::from_utf8(out).map_err(|_| ((1, 1), "the scenario is not UTF-8 text".to_string()))?;
     Ok((text, found))
+}
+
+/// The index just past the last non-blank byte before `i`.
+fn i_trimmed(bytes: &[u8], i: usize) -> usize {
+    let mut k = i;
+    while k > 0 && bytes[k - 1].is_ascii_whitespace() {
+        k -= 1;
+    }
+    k
 }
 
 /// The `--set` path of a value at file path `at` (`polities[1].greed` → `polities.jin.greed`),
@@ -523,6 +542,15 @@ mod tests {
         assert_eq!(text.lines().nth(1), Some(" b: 0           "));
         assert!(text.contains("\"x: Beta(1, 1)\""));
         assert_eq!(text.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn an_explicit_list_of_priors_is_left_to_the_parser() {
+        let src = "(priors: [(path: \"polities.a.greed\", dist : Uniform(0, 0.1))], g: Beta(1, 2))";
+        let (text, found) = extract(src).unwrap();
+        assert!(text.contains("dist : Uniform(0, 0.1)"), "{text}");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].dist, Distribution::Beta(1.0, 2.0));
     }
 
     #[test]

@@ -997,6 +997,23 @@ impl Checker {
         let mut plain = sc.clone();
         plain.priors.clear();
         let ranges = checked_ranges(&plain);
+        // Two numbers tied by a rule, both drawn: every pair of draws must keep the rule.
+        let support = |path: &str| {
+            sc.priors.iter().find(|p| p.path == path).map(|p| match p.dist {
+                Distribution::Normal(..) => (f64::NEG_INFINITY, f64::INFINITY),
+                _ => p.dist.support(),
+            })
+        };
+        if let (Some(junior), Some(cession)) = (support("rules.terms_junior"), support("rules.terms_cession"))
+        {
+            if junior.0 < cession.1 {
+                self.push(
+                    "rules.terms_junior".into(),
+                    "rules.terms_junior".into(),
+                    "the priors of rules.terms_junior and rules.terms_cession overlap: a run could draw junior status below cession (allowed: the lowest terms_junior at least the highest terms_cession)".into(),
+                );
+            }
+        }
         let mut seen = HashSet::new();
         for (k, p) in sc.priors.iter().enumerate() {
             let (path, src) = where_(p, k);

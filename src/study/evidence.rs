@@ -565,8 +565,8 @@ impl Report {
             }
             let _ = writeln!(
                 out,
-                "\n{} (posterior from {} matching runs):",
-                p.scenario, p.matched
+                "\n{} (posterior: {} matching runs; means and intervals from a sample of {}, histograms from all):",
+                p.scenario, p.matched, p.sample
             );
             let _ = writeln!(
                 out,
