@@ -119,6 +119,29 @@ fn engine_benches(c: &mut Criterion) {
         let mut stream = jinsong::rng::draws::PriorStream::new(seed);
         let mut values = vec![0.0; with_priors.priors.len()];
         let mut run = 0u64;
+        group.bench_function("priors_draw_only/10_priors", |b| {
+            b.iter(|| {
+                run = run.wrapping_add(1);
+                jinsong::model::prior::draw_run(&with_priors, &mut stream, run, &mut values);
+                black_box(&values);
+            })
+        });
+        group.bench_function("priors_patch_only/4_models", |b| {
+            b.iter(|| {
+                let slots = &with_priors.set_slots;
+                jinsong::model::prior::patch_all(&mut own, 0, slots, &with_priors.priors, &values);
+                for k in 1..4 {
+                    jinsong::model::prior::patch_all(
+                        &mut own.variants[k],
+                        k + 1,
+                        slots,
+                        &with_priors.priors,
+                        &values,
+                    );
+                }
+                black_box(&own.quiet_bound);
+            })
+        });
         group.bench_function("priors_draw_and_patch/10_priors", |b| {
             b.iter(|| {
                 run = run.wrapping_add(1);

@@ -13,6 +13,10 @@ use jinsong::charts::{
     scores, timeline, trace, ChartOptions, CompareCurveRow, CurveRow, Format, HappeningRow,
     MAX_TIMELINE_PANELS,
 };
+use jinsong::charts::{
+    check_posterior_sample, parse_posterior_sample, posterior_corner, posterior_marginals, PosteriorReport,
+    SampleRow, MAX_CORNER_PARAMETERS, POSTERIOR_CHARTS, POSTERIOR_SAMPLE_HEADER,
+};
 use jinsong::patterns::{Kind, PatternSet, Rule, Window};
 use jinsong::study::attribute::Attribution;
 use jinsong::study::compare::Comparison;
@@ -1491,4 +1495,376 @@ fn plot_on_a_corrupted_events_by_year_names_the_file_and_line_and_writes_nothing
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(listing(dir), before, "plot wrote nothing");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// evidence → posterior_marginals, posterior_corner
+// ---------------------------------------------------------------------------------------------
+
+/// A pattern file that fits the small fixture: a first war between Alpha and Beta by 1205.
+const SMALL_PATTERNS: &str =
+    r#"(patterns: [(name: "ab_war", rule: OnsetWithin(a: "a", b: "b", from: "1200-01", to: "1205-12"))])"#;
+
+/// The small fixture, its patterns and a reading of it with priors on two real numbers, written
+/// into `dir` (`small.ron`, `patterns.ron`, `priors.ron`).
+fn write_evidence_inputs(dir: &Path) {
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    fs::write(dir.join("patterns.ron"), SMALL_PATTERNS).unwrap();
+    fs::write(
+        dir.join("priors.ron"),
+        r#"(
+    base: "small.ron",
+    name: "small_priors",
+    set: ["polities.a.fear_gain=Uniform(0.1, 0.5)", "relations.a.b.trust=Beta(2, 2)"],
+)"#,
+    )
+    .unwrap();
+}
+
+/// `jinsong evidence` of the reading with priors into `dir/out`, with `extra` options.
+fn run_evidence(dir: &Path, out: &str, extra: &[&str]) {
+    let mut args = vec![
+        "evidence",
+        "priors.ron",
+        "--patterns",
+        "patterns.ron",
+        "--runs",
+        "600",
+        "--sample",
+        "300",
+        "--out",
+        out,
+        "--quiet",
+    ];
+    args.extend(extra);
+    ok(dir, &args);
+}
+
+/// Every file a posterior chart is written to, in both formats.
+fn posterior_chart_files() -> Vec<String> {
+    POSTERIOR_CHARTS
+        .iter()
+        .flat_map(|c| [format!("{c}.svg"), format!("{c}.png")])
+        .collect()
+}
+
+#[test]
+fn evidence_draws_the_posterior_charts_and_plot_redraws_the_same_bytes() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    write_evidence_inputs(dir);
+    run_evidence(dir, "e1", &["--size", "800x500"]);
+    run_evidence(dir, "e2", &["--no-charts", "--threads", "1"]);
+    for f in ["evidence.json", "posterior.json", "posterior_sample.csv"] {
+        assert_eq!(
+            fs::read(dir.join("e1").join(f)).unwrap(),
+            fs::read(dir.join("e2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let e1 = dir.join("e1");
+    for f in posterior_chart_files() {
+        assert!(e1.join(&f).is_file(), "evidence wrote {f}");
+        assert!(!dir.join("e2").join(&f).exists(), "--no-charts drew no {f}");
+    }
+    let (w, h, colours) = decode_png(&fs::read(e1.join("posterior_corner.png")).unwrap());
+    assert_eq!((w, h), (800, 500));
+    assert!(colours > 2);
+    // The reading matched in some runs: its posterior is drawn, under its name and the paths.
+    let report: PosteriorReport =
+        serde_json::from_str(&fs::read_to_string(e1.join("posterior.json")).unwrap()).unwrap();
+    assert!(report.readings[0].matched > 0, "the fixture matches in some runs");
+    for chart in POSTERIOR_CHARTS {
+        let svg = fs::read_to_string(e1.join(format!("{chart}.svg"))).unwrap();
+        assert_well_formed_xml(&svg);
+        assert!(svg.contains("small_priors"), "{chart} names the reading");
+        assert!(
+            svg.contains(">\nprior\n<") && svg.contains(">\nposterior\n<"),
+            "{chart}: legend"
+        );
+        assert!(!svg.contains("no run matched"), "{chart}");
+    }
+    let marginals = fs::read_to_string(e1.join("posterior_marginals.svg")).unwrap();
+    assert!(marginals.contains("polities.a.fear_gain") && marginals.contains("relations.a.b.trust"));
+    let corner = fs::read_to_string(e1.join("posterior_corner.svg")).unwrap();
+    assert!(corner.contains("a.fear_gain") && corner.contains("a.b.trust"));
+    assert!(corner.contains("<circle"), "the pair is drawn as dots");
+
+    // plot draws the same bytes from the result files, at any time.
+    let out = ok(dir, &["plot", "e2", "--size", "800x500"]);
+    assert!(
+        text(&out.stdout).contains("posterior_corner.svg"),
+        "{}",
+        text(&out.stdout)
+    );
+    for f in posterior_chart_files() {
+        assert_eq!(
+            fs::read(e1.join(&f)).unwrap(),
+            fs::read(dir.join("e2").join(&f)).unwrap(),
+            "{f}: plot gives what evidence drew"
+        );
+    }
+}
+
+#[test]
+fn plot_on_a_corrupted_evidence_folder_names_the_file_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    write_evidence_inputs(dir);
+    run_evidence(dir, "ev", &["--no-charts"]);
+    let ev = dir.join("ev");
+    let json = fs::read_to_string(ev.join("posterior.json")).unwrap();
+    let csv = fs::read_to_string(ev.join("posterior_sample.csv")).unwrap();
+    // posterior.json with one change to its first parameter.
+    let edit = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        change(&mut v["readings"][0]["parameters"][0]);
+        serde_json::to_string_pretty(&v).unwrap()
+    };
+    let short_bins = edit(&|q| {
+        q["prior_bins"].as_array_mut().unwrap().pop();
+    });
+    let reversed = edit(&|q| q["bins_range"] = serde_json::json!([1.0, 0.5]));
+    let more_matched = edit(&|q| {
+        let prior: u64 = q["prior_bins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .sum();
+        q["posterior_bins"][0] = serde_json::json!(prior + 1);
+    });
+    let (head, rest) = csv.split_once('\n').unwrap();
+    let first = rest.lines().next().unwrap();
+    let (before_value, _) = first.rsplit_once(',').unwrap();
+    let bad_value = format!("{head}\n{before_value},x\n{rest}");
+    let unknown = format!("{head}\n{}", rest.replace("small_priors,", "elsewhere,"));
+    let cases: Vec<(&str, Option<String>, &str)> = vec![
+        (
+            "posterior.json",
+            Some(json[..json.len() / 2].to_string()),
+            "not a valid posterior",
+        ),
+        (
+            "posterior.json",
+            Some(short_bins),
+            "prior_bins has 39 counts, bins is 40",
+        ),
+        ("posterior.json", Some(reversed), "is not a range"),
+        ("posterior.json", Some(more_matched), "matching runs"),
+        ("posterior_sample.csv", None, "cannot read"),
+        (
+            "posterior_sample.csv",
+            Some("scenario,draw\n".into()),
+            "line 1: expected the header",
+        ),
+        ("posterior_sample.csv", Some(bad_value), "line 2: value `x`"),
+        (
+            "posterior_sample.csv",
+            Some(unknown),
+            "`elsewhere` is not in posterior.json",
+        ),
+    ];
+    for (file, contents, expect) in cases {
+        fs::write(ev.join("posterior.json"), &json).unwrap();
+        fs::write(ev.join("posterior_sample.csv"), &csv).unwrap();
+        match &contents {
+            None => fs::remove_file(ev.join(file)).unwrap(),
+            Some(c) => fs::write(ev.join(file), c).unwrap(),
+        }
+        let before = listing(dir);
+        let out = jinsong(dir, &["plot", "ev"]);
+        let stderr = text(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "plot succeeded with a bad {file} ({expect})"
+        );
+        assert!(stderr.contains(file), "the message names {file}: {stderr}");
+        assert!(stderr.contains(expect), "the message says `{expect}`: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(listing(dir), before, "plot wrote nothing");
+    }
+}
+
+/// A fixed `posterior.json` and its sample: `wide` with 8 parameters (one on log bins) that
+/// matched in 90 runs, 50 of them sampled; `unmatched` with one parameter and no match.
+fn fixed_posterior() -> (PosteriorReport, Vec<SampleRow>) {
+    let prior: Vec<u64> = (0..40u64).map(|k| 20 + (k * 7) % 11).collect();
+    let post: Vec<u64> = (0..40u64)
+        .map(|k| if (10..28).contains(&k) { 5 } else { 0 })
+        .collect();
+    let matched: u64 = post.iter().sum();
+    let summary = serde_json::json!({"n": 50, "mean": 0.4, "sd": 0.1, "q05": 0.2, "q50": 0.4, "q95": 0.6});
+    let parameter = |i: usize, matched: bool| {
+        let (range, log) = if i == 6 {
+            ([0.001, 0.1], true)
+        } else {
+            ([0.0, 1.0], false)
+        };
+        serde_json::json!({
+            "path": format!("polities.p{i}.value_{i}"),
+            "prior": "Uniform(0, 1)",
+            "bins_range": range,
+            "log_bins": log,
+            "prior_summary": summary,
+            "posterior": if matched { summary.clone() } else { serde_json::Value::Null },
+            "shrinkage": if matched { serde_json::json!(0.25) } else { serde_json::Value::Null },
+            "overlap": if matched { serde_json::json!(0.6) } else { serde_json::Value::Null },
+            "prior_bins": prior,
+            "posterior_bins": if matched { post.clone() } else { vec![0; 40] },
+            "warnings": [],
+        })
+    };
+    let json = serde_json::json!({
+        "seed": 1, "bins": 40, "prior_draws": 20000,
+        "readings": [
+            {"scenario": "wide", "matched": matched, "sample": 50,
+             "parameters": (0..8).map(|i| parameter(i, true)).collect::<Vec<_>>()},
+            {"scenario": "unmatched", "matched": 0, "sample": 0, "parameters": [parameter(0, false)]},
+        ],
+    });
+    let report: PosteriorReport = serde_json::from_value(json).unwrap();
+    report.check().unwrap();
+    let mut csv = format!("{POSTERIOR_SAMPLE_HEADER}\n");
+    for d in 0..50u64 {
+        for i in 0..8u64 {
+            let t = ((d * 37 + i * 11) % 97) as f64 / 97.0;
+            let v = if i == 6 {
+                0.001 * 100f64.powf(t)
+            } else {
+                0.25 + 0.5 * t
+            };
+            csv.push_str(&format!("wide,{d},{},polities.p{i}.value_{i},{v}\n", 1000 + d));
+        }
+    }
+    let rows = parse_posterior_sample(&csv).unwrap();
+    check_posterior_sample(&report, &rows).unwrap();
+    (report, rows)
+}
+
+#[test]
+fn posterior_charts_show_unmatched_readings_and_at_most_six_parameters_deterministically() {
+    let (report, rows) = fixed_posterior();
+    for (w, h) in [(1200, 750), (800, 500)] {
+        let opts = options(w, h, true);
+        for png in [
+            posterior_marginals(&report, Format::Png, &opts).unwrap(),
+            posterior_corner(&report, &rows, Format::Png, &opts).unwrap(),
+        ] {
+            let (dw, dh, colours) = decode_png(&png);
+            assert_eq!((dw, dh), (w, h));
+            assert!(colours > 2);
+        }
+    }
+    let opts = options(1200, 750, true);
+    let marginals = posterior_marginals(&report, Format::Svg, &opts).unwrap();
+    assert_eq!(
+        marginals,
+        posterior_marginals(&report, Format::Svg, &opts).unwrap(),
+        "deterministic"
+    );
+    let marginals = String::from_utf8(marginals).unwrap();
+    assert_well_formed_xml(&marginals);
+    for s in [
+        "wide: 90 of ",
+        "unmatched: no run matched",
+        "no run matched",
+        "polities.p7.value_7",
+        "log scale",
+        "Share of runs per bin",
+    ] {
+        assert!(marginals.contains(s), "marginals show `{s}`");
+    }
+    let corner = posterior_corner(&report, &rows, Format::Svg, &opts).unwrap();
+    assert_eq!(
+        corner,
+        posterior_corner(&report, &rows, Format::Svg, &opts).unwrap(),
+        "deterministic"
+    );
+    let corner = String::from_utf8(corner).unwrap();
+    assert_well_formed_xml(&corner);
+    assert!(corner.contains(&format!("the first {MAX_CORNER_PARAMETERS} of 8 parameters")));
+    assert!(corner.contains("wide: 50 posterior draws"));
+    assert!(corner.contains("No run matched, so no posterior sample: unmatched"));
+    // 15 pairs of the first six parameters, 50 draws each; nothing of the 7th and 8th.
+    assert_eq!(corner.matches("<circle").count(), 15 * 50);
+    assert!(!corner.contains("p6.value_6") && !corner.contains("p7.value_7"));
+
+    // A single parameter: the marginal alone, no dots.
+    let mut one = report.clone();
+    one.readings.truncate(1);
+    one.readings[0].parameters.truncate(1);
+    let rows1: Vec<SampleRow> = rows
+        .iter()
+        .filter(|r| r.path == "polities.p0.value_0")
+        .cloned()
+        .collect();
+    check_posterior_sample(&one, &rows1).unwrap();
+    let corner = String::from_utf8(posterior_corner(&one, &rows1, Format::Svg, &opts).unwrap()).unwrap();
+    assert!(!corner.contains("<circle") && corner.contains("p0.value_0"));
+}
+
+#[test]
+fn posterior_files_that_do_not_fit_are_refused_with_what_is_wrong() {
+    let (report, rows) = fixed_posterior();
+    let refused = |change: &dyn Fn(&mut PosteriorReport), expect: &str| {
+        let mut r = report.clone();
+        change(&mut r);
+        let e = r.check().unwrap_err();
+        assert!(e.contains(expect), "`{expect}` in: {e}");
+    };
+    refused(
+        &|r| r.readings[0].parameters[1].posterior_bins[0] = 1000,
+        "1090 matching runs in posterior_bins, but 1002 runs in prior_bins",
+    );
+    refused(
+        &|r| r.readings[0].parameters[1].posterior_bins[0] = 30,
+        "bin 0 holds 30 matching runs of 20 runs",
+    );
+    refused(
+        &|r| r.readings[0].parameters[2].prior_bins.push(1),
+        "prior_bins has 41 counts",
+    );
+    refused(
+        &|r| r.readings[0].parameters[0].bins_range = [0.5, 0.5],
+        "is not a range",
+    );
+    refused(
+        &|r| r.readings[0].parameters[6].bins_range = [0.0, 0.1],
+        "log scale",
+    );
+    refused(&|r| r.readings[0].sample = 1000, "only 90 matched");
+    refused(
+        &|r| r.readings[0].parameters[0].overlap = Some(f64::NAN),
+        "overlap",
+    );
+    refused(&|r| r.readings.clear(), "readings: none");
+
+    let header = format!("{POSTERIOR_SAMPLE_HEADER}\n");
+    for (csv, expect) in [
+        ("scenario,draw,run,value\n".to_string(), "line 1"),
+        (
+            format!("{header}wide,0,1,p,0.5\nwide,x,1,p,0.5\n"),
+            "line 3: draw `x`",
+        ),
+        (format!("{header}wide,0,1,p,inf\n"), "line 2: value `inf`"),
+        (format!("{header}wide,0,1\n"), "line 2: expected 5 fields"),
+        (format!("{header},0,1,p,0.5\n"), "line 2: scenario is empty"),
+    ] {
+        let e = parse_posterior_sample(&csv).unwrap_err();
+        assert!(e.contains(expect), "`{expect}` in: {e}");
+    }
+    let mut extra = rows.clone();
+    extra.push(SampleRow {
+        draw: 50,
+        ..rows[0].clone()
+    });
+    let e = check_posterior_sample(&report, &extra).unwrap_err();
+    assert!(e.contains("draw 50, but posterior.json keeps 50 draws"), "{e}");
+    let e = check_posterior_sample(&report, &rows[1..]).unwrap_err();
+    assert!(e.contains("399 values"), "{e}");
+    let mut twice = rows.clone();
+    twice[1].path = twice[0].path.clone();
+    let e = check_posterior_sample(&report, &twice).unwrap_err();
+    assert!(e.contains("two values"), "{e}");
 }

@@ -123,7 +123,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", k.name()));
             assert_eq!(serde_json::from_str::<StudyKind>(&json).unwrap(), k);
         }
-        let e = serde_json::from_str::<StudyKind>("\"evidence\"").unwrap_err();
-        assert!(e.to_string().contains("unknown command `evidence`"), "{e}");
+        let e = serde_json::from_str::<StudyKind>("\"bayes\"").unwrap_err();
+        assert!(e.to_string().contains("unknown command `bayes`"), "{e}");
     }
 }

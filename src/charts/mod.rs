@@ -538,6 +538,10 @@ fn read_csv<T>(
 /// `onset_curve.csv`, and `timeline` from `events_by_year.csv` (with `summary.json`) when that
 /// file is there; a folder written before it existed draws the other two. Each CSV file's pairs
 /// must be `summary.json`'s.
+///
+/// An `evidence` ([`POSTERIOR_CHARTS`]): `posterior_marginals` from `posterior.json` and
+/// `posterior_corner` from it and `posterior_sample.csv`, whose readings, parameters and draws
+/// must be `posterior.json`'s; none when no reading has priors.
 pub fn draw_study(
     kind: StudyKind,
     files: &dyn ResultFiles,
@@ -576,7 +580,17 @@ pub fn draw_study(
             &read_json(files, "sensitivity.json", "sensitivity analysis")?,
             opts,
         ),
-        StudyKind::Evidence => Vec::new(),
+        StudyKind::Evidence => {
+            let p: PosteriorReport = read_json(files, "posterior.json", "posterior")?;
+            let rows = read_csv(files, "posterior_sample.csv", parse_posterior_sample)?;
+            if let Err(problem) = check_posterior_sample(&p, &rows) {
+                return Err(ChartError::Input {
+                    file: files.text("posterior_sample.csv")?.0,
+                    problem,
+                });
+            }
+            render_posterior_charts(&p, &rows, opts)
+        }
     })
 }
 
@@ -593,7 +607,8 @@ pub fn draw_trace(files: &dyn ResultFiles, opts: &ChartOptions) -> Result<Render
 /// Re-draw every chart of a finished output folder from the result files found in it: each
 /// study kind whose [`StudyKind::chart_inputs`] are there (`summary.json`/`onset_curve.csv`,
 /// with `events_by_year.csv` for the `timeline` chart when it is there; `scores.json`,
-/// `compare.json`/`compare_curves.csv`, `attribution.json`, `sweep.csv`, `sensitivity.json`),
+/// `compare.json`/`compare_curves.csv`, `attribution.json`, `sweep.csv`, `sensitivity.json`,
+/// `posterior.json` with `posterior_sample.csv`),
 /// and `trace.csv`/`events.csv` of a trace (see [`draw_study`]). Every chart is drawn before
 /// anything is returned, so a missing or corrupted file (named in the error, with the line for
 /// a CSV file) means nothing is written. A folder with none of these files is an error naming
@@ -615,7 +630,8 @@ pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec
     if !found {
         return Err(ChartError::Input {
             file: dir.join("summary.json").display().to_string(),
-            problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv, sweep.csv, sensitivity.json) is there \
+            problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv, sweep.csv, sensitivity.json, \
+                      posterior.json) is there \
                       either: is this a finished output folder?"
                 .into(),
         });
@@ -1471,6 +1487,7 @@ impl FromStr for Format {
 
 mod compare;
 mod hypothesis;
+mod posterior;
 mod sweep;
 mod timeline;
 mod trace;
@@ -1480,6 +1497,11 @@ pub use compare::{
 };
 pub use hypothesis::{
     attribution, render_attribution_charts, render_score_charts, scores, ATTRIBUTION_CHARTS, SCORE_CHARTS,
+};
+pub use posterior::{
+    check_posterior_sample, parse_posterior_sample, posterior_corner, posterior_marginals,
+    render_posterior_charts, PosteriorReport, SampleRow, MAX_CORNER_PARAMETERS, MAX_CORNER_POINTS,
+    POSTERIOR_CHARTS, POSTERIOR_SAMPLE_HEADER,
 };
 pub use sweep::{
     parse_sweep_csv, render_sensitivity_charts, render_sweep_charts, sensitivity, sweep, SweepRow,

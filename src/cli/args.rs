@@ -50,7 +50,7 @@ pub enum Command {
     Evidence(EvidenceArgs),
     /// Merge the part files of a sharded command (`--shard K/N`) into the files one machine writes.
     Merge(MergeArgs),
-    /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute, sweep, sensitivity) from its saved results.
+    /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute, sweep, sensitivity, evidence) from its saved results.
     Plot(PlotArgs),
 }
 
@@ -393,7 +393,8 @@ pub struct MergeArgs {
 /// `jinsong plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
-    /// A finished output folder (of run, trace, score, compare, attribute, sweep or sensitivity).
+    /// A finished output folder (of run, trace, score, compare, attribute, sweep, sensitivity or
+    /// evidence).
     pub dir: PathBuf,
     #[command(flatten)]
     pub charts: ChartArgs,

@@ -399,7 +399,7 @@ pub fn erfc(x: f64) -> f64 {
 }
 
 /// The standard normal quantile Φ⁻¹(p), `0 < p < 1`: Acklam's rational approximation (relative
-/// error below 1.2e-9) with one step of Halley's method on [`normal_cdf`].
+/// error below 1.2e-9; no refinement, so that drawing a `Beta` or a `Normal` stays cheap).
 pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,
@@ -434,7 +434,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
-    let x = if p < 0.02425 {
+    if p < 0.02425 {
         tail((-2.0 * p.ln()).sqrt())
     } else if p > 1.0 - 0.02425 {
         -tail((-2.0 * (1.0 - p).ln()).sqrt())
@@ -443,11 +443,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         let r = q * q;
         (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    };
-    // One Halley step: e = Φ(x) − p, u = e·√(2π)·exp(x²/2).
-    let e = normal_cdf(x) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
-    x - u / (1.0 + x * u / 2.0)
+    }
 }
 
 /// One prior of a compiled model.
@@ -599,10 +595,15 @@ mod tests {
     fn the_normal_functions_agree_with_tables() {
         assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 1e-14);
         assert!((normal_cdf(-3.0) - 0.001_349_898_031_630_094_6).abs() < 1e-15);
-        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-12);
+        // Acklam's approximation: relative error of x below 1.15e-9, so Φ(x) is within
+        // φ(x)·|x|·1.15e-9 of p, at most 1e-7 of min(p, 1 − p) down to p = 1e-10.
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 3e-9);
         for p in [1e-10, 0.001, 0.02, 0.3, 0.5, 0.77, 0.99, 1.0 - 1e-9] {
             let x = normal_quantile(p);
-            assert!((normal_cdf(x) - p).abs() < 1e-12 * p.max(1e-3), "{p}: {x}");
+            assert!(
+                (normal_cdf(x) - p).abs() <= 1e-7 * p.min(1.0 - p) + 1e-16,
+                "{p}: {x}"
+            );
         }
         assert!((erfc(2.0) - 0.004_677_734_981_047_266).abs() < 1e-17);
     }
