@@ -126,38 +126,24 @@ fn engine_benches(c: &mut Criterion) {
                 black_box(&values);
             })
         });
+        // Variant 0 and three more, as a run entering three `Set` variants patches them.
+        let patch_four = |own: &mut Model, values: &[f64]| {
+            let slots = &with_priors.set_slots;
+            jinsong::model::prior::patch_all(own, 0, slots, &with_priors.priors, values);
+            for k in 1..4 {
+                let variant = &mut own.variants[k];
+                jinsong::model::prior::patch_all(variant, k + 1, slots, &with_priors.priors, values);
+            }
+            black_box(&own.quiet_bound);
+        };
         group.bench_function("priors_patch_only/4_models", |b| {
-            b.iter(|| {
-                let slots = &with_priors.set_slots;
-                jinsong::model::prior::patch_all(&mut own, 0, slots, &with_priors.priors, &values);
-                for k in 1..4 {
-                    jinsong::model::prior::patch_all(
-                        &mut own.variants[k],
-                        k + 1,
-                        slots,
-                        &with_priors.priors,
-                        &values,
-                    );
-                }
-                black_box(&own.quiet_bound);
-            })
+            b.iter(|| patch_four(&mut own, &values))
         });
         group.bench_function("priors_draw_and_patch/10_priors", |b| {
             b.iter(|| {
                 run = run.wrapping_add(1);
                 jinsong::model::prior::draw_run(&with_priors, &mut stream, run, &mut values);
-                let slots = &with_priors.set_slots;
-                jinsong::model::prior::patch_all(&mut own, 0, slots, &with_priors.priors, &values);
-                for k in 1..4 {
-                    jinsong::model::prior::patch_all(
-                        &mut own.variants[k],
-                        k + 1,
-                        slots,
-                        &with_priors.priors,
-                        &values,
-                    );
-                }
-                black_box(&own.quiet_bound);
+                patch_four(&mut own, &values);
             })
         });
     }

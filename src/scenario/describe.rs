@@ -205,19 +205,8 @@ fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// The rules Model 2 added.
-const MODEL2_RULES: [&str; 10] = [
-    "contest_decisiveness",
-    "war_step",
-    "war_cost",
-    "war_unrest",
-    "strength_recovery",
-    "terms_cession",
-    "terms_junior",
-    "cession_share",
-    "capitulation_balance",
-    "war_learning",
-];
+/// The rules Model 2 added: all but the first four of version 1.
+const MODEL2_RULES: &[&str] = super::prior::RULE_FIELDS.split_at(4).1;
 /// The polity fields Model 2 added.
 const MODEL2_POLITY: [&str; 6] = [
     "reaction_delay",

@@ -59,7 +59,8 @@ pub const RELATION_FIELDS: [&str; 8] = [
     "perception_noise",
 ];
 
-/// The rules a prior may stand for (every real-number rule; `truce_months` is a whole number).
+/// The rules a prior may stand for (every real-number rule; `truce_months` is a whole number):
+/// version 1's four, then the ten Model 2 added (`check` lists those it fills in).
 pub const RULE_FIELDS: [&str; 14] = [
     "war_fear_shock",
     "talks_success",
