@@ -1570,6 +1570,17 @@ fn evidence_draws_the_posterior_charts_and_plot_redraws_the_same_bytes() {
     let (w, h, colours) = decode_png(&fs::read(e1.join("posterior_corner.png")).unwrap());
     assert_eq!((w, h), (800, 500));
     assert!(colours > 2);
+    // The marginals keep the width and grow taller only when their panels need it.
+    let (w, h, colours) = decode_png(&fs::read(e1.join("posterior_marginals.png")).unwrap());
+    assert_eq!(w, 800);
+    assert!(h >= 500, "{h}");
+    assert!(colours > 2);
+    // The SVG (drawn first, in a fresh process) is as tall as the PNG.
+    let svg = fs::read_to_string(e1.join("posterior_marginals.svg")).unwrap();
+    assert!(
+        svg.contains(&format!("height=\"{h}\"")),
+        "the SVG is {h} pixels tall too"
+    );
     // The reading matched in some runs: its posterior is drawn, under its name and the paths.
     let report: PosteriorReport =
         serde_json::from_str(&fs::read_to_string(e1.join("posterior.json")).unwrap()).unwrap();
@@ -1687,7 +1698,9 @@ fn plot_on_a_corrupted_evidence_folder_names_the_file_and_writes_nothing() {
 }
 
 /// A fixed `posterior.json` and its sample: `wide` with 8 parameters (one on log bins) that
-/// matched in 90 runs, 50 of them sampled; `unmatched` with one parameter and no match.
+/// matched in 90 runs, 50 of them sampled; `unmatched` with one parameter and no match. The
+/// overlaps of `wide` are 0.9 for `p0`, 0.5 for `p5` and 0.6 for the others: `p5` and the
+/// first five of the ties (`p1`..`p4`, `p6`) moved most.
 fn fixed_posterior() -> (PosteriorReport, Vec<SampleRow>) {
     let prior: Vec<u64> = (0..40u64).map(|k| 20 + (k * 7) % 11).collect();
     let post: Vec<u64> = (0..40u64)
@@ -1709,7 +1722,12 @@ fn fixed_posterior() -> (PosteriorReport, Vec<SampleRow>) {
             "prior_summary": summary,
             "posterior": if matched { summary.clone() } else { serde_json::Value::Null },
             "shrinkage": if matched { serde_json::json!(0.25) } else { serde_json::Value::Null },
-            "overlap": if matched { serde_json::json!(0.6) } else { serde_json::Value::Null },
+            "overlap": match (matched, i) {
+                (false, _) => serde_json::Value::Null,
+                (true, 0) => serde_json::json!(0.9),
+                (true, 5) => serde_json::json!(0.5),
+                (true, _) => serde_json::json!(0.6),
+            },
             "prior_bins": prior,
             "posterior_bins": if matched { post.clone() } else { vec![0; 40] },
             "warnings": [],
@@ -1743,19 +1761,75 @@ fn fixed_posterior() -> (PosteriorReport, Vec<SampleRow>) {
 }
 
 #[test]
-fn posterior_charts_show_unmatched_readings_and_at_most_six_parameters_deterministically() {
+fn posterior_charts_show_unmatched_readings_and_the_six_most_moved_parameters_deterministically() {
     let (report, rows) = fixed_posterior();
     for (w, h) in [(1200, 750), (800, 500)] {
         let opts = options(w, h, true);
-        for png in [
-            posterior_marginals(&report, Format::Png, &opts).unwrap(),
-            posterior_corner(&report, &rows, Format::Png, &opts).unwrap(),
-        ] {
-            let (dw, dh, colours) = decode_png(&png);
-            assert_eq!((dw, dh), (w, h));
-            assert!(colours > 2);
-        }
+        // The corner plot at the size asked for; the marginals at its width, and at least its
+        // height (taller when the panels need it).
+        let (dw, dh, colours) = decode_png(&posterior_corner(&report, &rows, Format::Png, &opts).unwrap());
+        assert_eq!((dw, dh), (w, h));
+        assert!(colours > 2);
+        let marginals = posterior_marginals(&report, Format::Png, &opts).unwrap();
+        assert_eq!(
+            marginals,
+            posterior_marginals(&report, Format::Png, &opts).unwrap()
+        );
+        let (dw, dh, colours) = decode_png(&marginals);
+        assert_eq!(dw, w);
+        assert!(dh >= h, "{dh} < {h}");
+        assert!(colours > 2);
     }
+    // Three readings of 11 parameters (the real case): 9 rows of panels, each keeping a plot
+    // area, so the figure grows well past 750 pixels, the same every time.
+    let mut many = report.clone();
+    let wide = many.readings[0].clone();
+    many.readings = (0..3)
+        .map(|k| {
+            let mut r = wide.clone();
+            r.scenario = format!("reading_{k}");
+            for i in 8..11 {
+                let mut q = wide.parameters[1].clone();
+                q.path = format!("polities.p{i}.value_{i}");
+                r.parameters.push(q);
+            }
+            r
+        })
+        .collect();
+    many.check().unwrap();
+    let opts = options(1200, 750, true);
+    let png = posterior_marginals(&many, Format::Png, &opts).unwrap();
+    assert_eq!(png, posterior_marginals(&many, Format::Png, &opts).unwrap());
+    let (dw, dh, _) = decode_png(&png);
+    assert_eq!(dw, 1200);
+    assert!(dh >= 9 * (110 + 60), "9 rows of panels with room to plot: {dh}");
+    let svg = String::from_utf8(posterior_marginals(&many, Format::Svg, &opts).unwrap()).unwrap();
+    assert_well_formed_xml(&svg);
+    assert!(
+        svg.contains(&format!("height=\"{dh}\"")),
+        "the SVG is as tall as the PNG"
+    );
+    // So does `jinsong plot` in a fresh process (the SVG drawn first), byte for byte.
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("ev");
+    fs::create_dir(&dir).unwrap();
+    for r in &mut many.readings {
+        r.sample = 0;
+    }
+    fs::write(dir.join("posterior.json"), serde_json::to_string(&many).unwrap()).unwrap();
+    fs::write(
+        dir.join("posterior_sample.csv"),
+        format!("{POSTERIOR_SAMPLE_HEADER}\n"),
+    )
+    .unwrap();
+    ok(tmp.path(), &["plot", "ev"]);
+    let drawn = fs::read(dir.join("posterior_marginals.png")).unwrap();
+    assert_eq!(drawn, png, "plot draws the same PNG");
+    let drawn = fs::read_to_string(dir.join("posterior_marginals.svg")).unwrap();
+    assert!(
+        drawn.contains(&format!("height=\"{dh}\"")),
+        "plot's SVG is {dh} pixels tall"
+    );
     let opts = options(1200, 750, true);
     let marginals = posterior_marginals(&report, Format::Svg, &opts).unwrap();
     assert_eq!(
@@ -1783,12 +1857,22 @@ fn posterior_charts_show_unmatched_readings_and_at_most_six_parameters_determini
     );
     let corner = String::from_utf8(corner).unwrap();
     assert_well_formed_xml(&corner);
-    assert!(corner.contains(&format!("the first {MAX_CORNER_PARAMETERS} of 8 parameters")));
+    assert!(corner.contains(&format!(
+        "the {MAX_CORNER_PARAMETERS} of 8 parameters the record moved most (least overlap)"
+    )));
     assert!(corner.contains("wide: 50 posterior draws"));
     assert!(corner.contains("No run matched, so no posterior sample: unmatched"));
-    // 15 pairs of the first six parameters, 50 draws each; nothing of the 7th and 8th.
+    // 15 pairs of the six that moved most (least overlap: p5, then the ties p1..p4 and p6 by
+    // index), 50 draws each; nothing of p0 (moved least) nor p7 (the last of the ties).
     assert_eq!(corner.matches("<circle").count(), 15 * 50);
-    assert!(!corner.contains("p6.value_6") && !corner.contains("p7.value_7"));
+    assert!(!corner.contains("p0.value_0") && !corner.contains("p7.value_7"));
+    for i in 1..=6 {
+        assert!(corner.contains(&format!("p{i}.value_{i}")), "p{i} is shown");
+    }
+    // In their order of appearance (not by overlap): the rows below the first name p2..p6,
+    // top down, so p5 (the least overlap) comes after p4.
+    let at = |i: usize| corner.find(&format!("p{i}.value_{i}")).unwrap();
+    assert!((2..6).all(|i| at(i) < at(i + 1)), "order kept");
 
     // A single parameter: the marginal alone, no dots.
     let mut one = report.clone();

@@ -3,6 +3,13 @@
 //!
 //! Both are drawn from the result files alone: `posterior.json` ([`PosteriorReport`]) and
 //! `posterior_sample.csv` ([`SampleRow`]), so `jinsong plot` redraws them byte for byte.
+//!
+//! `posterior_corner` is drawn at the requested size. `posterior_marginals` keeps the requested
+//! width but grows taller than the requested height when its panels need it (many readings or
+//! parameters): every panel keeps a plot area of at least 110 pixels (more on a larger scale), so
+//! three readings of ten or eleven parameters give a PNG about 1800 pixels tall at the default
+//! 1200×750 (at most 30000). The height depends on the files and the options alone, so it is the
+//! same every time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,9 +31,17 @@ pub const POSTERIOR_CHARTS: [&str; 2] = ["posterior_marginals", "posterior_corne
 /// The header line of `posterior_sample.csv`.
 pub const POSTERIOR_SAMPLE_HEADER: &str = "scenario,draw,run,path,value";
 
-/// The most parameters of one reading that `posterior_corner` shows (the first ones; the
-/// chart says when there are more).
+/// The most parameters of one reading that `posterior_corner` shows: when there are more, the
+/// ones the record moved most (smallest `overlap`; ties: the earlier parameter), in their
+/// order; the chart says so.
 pub const MAX_CORNER_PARAMETERS: usize = 6;
+
+/// The least height in pixels of the plot area of a `posterior_marginals` panel (more on a larger
+/// scale): the figure grows taller than the requested height to keep it.
+const MIN_MARGINAL_PLOT: u32 = 110;
+
+/// The tallest `posterior_marginals` grows, in pixels (beyond that, panels get less room).
+const MAX_MARGINALS_HEIGHT: u32 = 30_000;
 
 /// The most draws of one reading shown as points below the diagonal of `posterior_corner`
 /// (fewer when readings stand side by side: 1200 / readings, so 600 for two): the draws with the
@@ -268,23 +283,75 @@ pub fn render_posterior_charts(p: &PosteriorReport, rows: &[SampleRow], opts: &C
 /// parameter with the share of runs in each bin of its prior (all runs, grey) and of its
 /// posterior (the runs that matched every pattern, blue) on the same bins, its values along x
 /// (log scale where the bins are). A reading that matched in no run shows its priors only and
-/// says so.
+/// says so. The chart has the width of `opts` and at least its height: taller when the panels
+/// need it, so that every panel keeps a plot area of at least 110 pixels.
 pub fn posterior_marginals(
     p: &PosteriorReport,
     format: Format,
     opts: &ChartOptions,
 ) -> Result<Vec<u8>, ChartError> {
     let title = "Prior and posterior of each reading's parameters (posterior: runs that matched the record)";
+    let opts = &marginals_options(p, opts, title);
     render!(format, opts, "posterior_marginals", title, |area| draw_marginals(
         area, p, opts
     ))
+}
+
+/// `opts` with the height `posterior_marginals` needs: the requested one, or more when its
+/// panels would get less than their least height (see [`MIN_MARGINAL_PLOT`]). A taller canvas
+/// may draw text larger (the scale follows width and height), so the height is raised until it
+/// holds what it needs at its own scale; the scale is capped by the width, so this stops.
+fn marginals_options(p: &PosteriorReport, opts: &ChartOptions, title: &str) -> ChartOptions {
+    let mut tall = opts.clone();
+    let cap = MAX_MARGINALS_HEIGHT.max(opts.height);
+    for _ in 0..8 {
+        let need = marginals_height(p, &tall, title).min(cap);
+        if need <= tall.height {
+            break;
+        }
+        tall.height = need;
+    }
+    tall
+}
+
+/// The height `posterior_marginals` needs with `opts`: its title, then each reading's heading and
+/// rows of panels of their least height.
+fn marginals_height(p: &PosteriorReport, opts: &ChartOptions, title: &str) -> u32 {
+    let layout = MarginalLayout::of(p, opts);
+    let content = u64::from(layout.head_h) * p.readings.len() as u64
+        + u64::from(min_marginal_panel(opts)) * layout.panel_rows as u64;
+    let need = u64::from(title_height(opts, title)) + content;
+    u32::try_from(need).unwrap_or(u32::MAX)
+}
+
+/// Pixels the title takes at the top of a canvas of `opts` (none without a title).
+fn title_height(opts: &ChartOptions, title: &str) -> u32 {
+    // The embedded font first, as when drawing: without it the title cannot be measured.
+    register_fonts();
+    let mut text = String::new();
+    let root = SVGBackend::with_string(&mut text, (opts.width, opts.height)).into_drawing_area();
+    let rest = titled(&root, opts, title).map(|rest| rest.dim_in_pixel().1);
+    match rest {
+        Ok(h) => opts.height.saturating_sub(h),
+        // Not measured: a generous estimate (the same every time).
+        Err(_) => opts.px(8.0) + (opts.font_px(26.0) * 2.0).round() as u32,
+    }
+}
+
+/// The least height of a `posterior_marginals` panel: a caption of two lines at most, the plot
+/// area of [`MIN_MARGINAL_PLOT`] pixels (scaled) and its x tick labels, with the margins.
+fn min_marginal_panel(opts: &ChartOptions) -> u32 {
+    let caption = opts.px(4.0) + 2 * (opts.font_px(17.0).round() as u32 + opts.px(3.0));
+    let plot = opts.px(f64::from(MIN_MARGINAL_PLOT)).max(MIN_MARGINAL_PLOT);
+    caption + opts.px(2.0) + plot + x_tick_area(opts, 13.0) + opts.px(8.0)
 }
 
 /// `posterior_corner`: for each reading with priors (side by side), a corner plot of its
 /// posterior sample (`posterior_sample.csv`): below the diagonal the sampled values of each
 /// pair of parameters (at most [`MAX_CORNER_POINTS`] draws), on the diagonal each parameter's
 /// histogram over the sample with its prior behind. At most [`MAX_CORNER_PARAMETERS`]
-/// parameters, the first ones; the reading's heading says when there are more.
+/// parameters: when a reading has more, those the record moved most (smallest `overlap` in
+/// `posterior.json`, ties to the earlier one), in their order; the reading's heading says so.
 pub fn posterior_corner(
     p: &PosteriorReport,
     rows: &[SampleRow],
@@ -495,6 +562,26 @@ fn marginal_columns(most: usize) -> usize {
     }
 }
 
+/// How `posterior_marginals` lays out its panels: `cols` panels a row, `panel_rows` rows in all,
+/// a heading of `head_h` pixels above each reading.
+struct MarginalLayout {
+    cols: usize,
+    panel_rows: usize,
+    head_h: u32,
+}
+
+impl MarginalLayout {
+    fn of(p: &PosteriorReport, opts: &ChartOptions) -> MarginalLayout {
+        let most = p.readings.iter().map(|r| r.parameters.len()).max().unwrap_or(0);
+        let cols = marginal_columns(most);
+        MarginalLayout {
+            cols,
+            panel_rows: p.readings.iter().map(|r| r.parameters.len().div_ceil(cols)).sum(),
+            head_h: (opts.font_px(17.0) * 1.7).round() as u32,
+        }
+    }
+}
+
 fn draw_marginals<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &PosteriorReport,
@@ -506,13 +593,15 @@ fn draw_marginals<DB: DrawingBackend>(
     let (grid, legend) = area.split_horizontally(w - legend_width(opts, longest(&notes).max(heading.len())));
     posterior_legend(&legend, opts, heading, &notes)?;
 
-    let most = p.readings.iter().map(|r| r.parameters.len()).max().unwrap_or(0);
-    let cols = marginal_columns(most);
+    let MarginalLayout {
+        cols,
+        panel_rows,
+        head_h,
+    } = MarginalLayout::of(p, opts);
     let rows_of = |r: &ReadingPosterior| r.parameters.len().div_ceil(cols);
-    let panel_rows: usize = p.readings.iter().map(rows_of).sum();
     let (gw, gh) = grid.dim_in_pixel();
-    let head_h = (opts.font_px(17.0) * 1.7).round() as u32;
     let readings = p.readings.len() as u32;
+    // At least the least height, unless the canvas reached its cap (see `marginals_options`).
     let panel_h = gh.saturating_sub(readings * head_h) / panel_rows.max(1) as u32;
     let panel_w = gw / cols as u32;
     let mut y = 0u32;
@@ -577,10 +666,14 @@ fn draw_marginal_panel<DB: DrawingBackend>(
         .map(|v| y_label(v).chars().count())
         .max()
         .unwrap_or(4);
+    // The tick label area never takes more than the panel has below its caption: plotters would
+    // otherwise lay out a (second) label area above the plot and write every x tick twice.
+    let (_, ph) = plot.dim_in_pixel();
+    let lx = x_tick_area(opts, 13.0).min(ph.saturating_sub(opts.px(8.0) + opts.px(2.0) + 1));
     let mut chart = ChartBuilder::on(&plot)
         .margin(opts.px(8.0))
         .margin_top(opts.px(2.0))
-        .x_label_area_size(x_tick_area(opts, 13.0))
+        .x_label_area_size(lx)
         .y_label_area_size(text_width(opts, 13.0, widest + 1) + opts.px(10.0))
         .build_cartesian_2d(range.clone(), 0.0..top)
         .map_err(err_dbg)?;
@@ -728,22 +821,21 @@ fn draw_reading_corner<DB: DrawingBackend>(
     opts: &ChartOptions,
 ) -> Drawn {
     let all = r.parameters.len();
-    let k = all.min(MAX_CORNER_PARAMETERS);
-    let params = &r.parameters[..k];
+    let picked = corner_parameters(r);
+    let k = picked.len();
+    let params: Vec<&ParameterPosterior> = picked.iter().map(|&i| &r.parameters[i]).collect();
     let shown = draws.len().min(cap);
     let mut tail = Vec::new();
     if all > k {
-        tail.push(format!("the first {k} of {all} parameters"));
+        tail.push(format!(
+            "the {k} of {all} parameters the record moved most (least overlap)"
+        ));
     }
     if k > 1 && draws.len() > shown {
         tail.push(format!("{shown} of them as dots"));
     }
     let head = format!("{}: {} posterior draws", r.scenario, draws.len());
-    let tail = match tail.is_empty() {
-        true => String::new(),
-        false => format!("({})", tail.join("; ")),
-    };
-    let body = panel_caption(block, opts, &head, &tail)?;
+    let body = corner_caption(block, opts, &head, &tail)?;
     let (tick, desc) = (12.0, 13.0);
     let (bw, bh) = body.dim_in_pixel();
     let ly = text_width(opts, tick, 6) + (opts.font_px(desc) * 1.4).round() as u32 + opts.px(10.0);
@@ -753,8 +845,9 @@ fn draw_reading_corner<DB: DrawingBackend>(
     let cell_h = bh.saturating_sub(lx) / k as u32;
     let margin = opts.px(5.0);
     // Each parameter's values over all draws, in order.
-    let columns: Vec<Vec<f64>> = (0..k)
-        .map(|i| draws.values().map(|v| v[i]).filter(|x| x.is_finite()).collect())
+    let columns: Vec<Vec<f64>> = picked
+        .iter()
+        .map(|&i| draws.values().map(|v| v[i]).filter(|x| x.is_finite()).collect())
         .collect();
     for i in 0..k {
         for j in 0..=i {
@@ -765,7 +858,7 @@ fn draw_reading_corner<DB: DrawingBackend>(
             let height = if i + 1 == k { cell_h + lx } else { cell_h };
             let cell = body.clone().shrink((left, i as u32 * cell_h), (width, height));
             let bottom = i + 1 == k;
-            let (qx, qy) = (&params[j], &params[i]);
+            let (qx, qy) = (params[j], params[i]);
             let x_range = axis_range(qx);
             if i == j {
                 let mut counts = vec![0u64; qx.prior_bins.len()];
@@ -818,7 +911,7 @@ fn draw_reading_corner<DB: DrawingBackend>(
             let points: Vec<(f64, f64)> = draws
                 .values()
                 .take(cap)
-                .map(|v| (to_axis(qx, v[j]), to_axis(qy, v[i])))
+                .map(|v| (to_axis(qx, v[picked[j]]), to_axis(qy, v[picked[i]])))
                 .filter(|&(x, y)| inside(x, &x_range) && inside(y, &y_range))
                 .collect();
             let dot = opts.px(1.6);
@@ -832,6 +925,60 @@ fn draw_reading_corner<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// A corner plot's caption on top of `block`: `head` on one line (as [`panel_caption`]), then
+/// `notes` (if any) joined by `; ` in parentheses at 13 points, wrapped at spaces onto as many
+/// lines as the width needs (blocks side by side are narrow); returns the area below.
+fn corner_caption<DB: DrawingBackend>(
+    block: &DrawingArea<DB, Shift>,
+    opts: &ChartOptions,
+    head: &str,
+    notes: &[String],
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let below = panel_caption(block, opts, head, "")?;
+    if notes.is_empty() {
+        return Ok(below);
+    }
+    let (w, _) = below.dim_in_pixel();
+    let room = w.saturating_sub(2 * opts.px(10.0));
+    let pt = 13.0;
+    let text = format!("({})", notes.join("; "));
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if text_width(opts, pt, line.chars().count() + 1 + word.chars().count()) <= room => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let mut y = 0i32;
+    for line in lines {
+        let (line, size) = fit_text(opts, &line, pt, room);
+        below
+            .draw(&Text::new(
+                line,
+                (w as i32 / 2, y),
+                opts.font(size).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(err_dbg)?;
+        y += opts.font_px(size).round() as i32 + opts.px(3.0) as i32;
+    }
+    Ok(below.margin(y as u32 + opts.px(2.0), 0, 0, 0))
+}
+
+/// The parameters of `r` that its corner plot shows, by index in order: all of them up to
+/// [`MAX_CORNER_PARAMETERS`], else the ones the record moved most: the smallest `overlap`
+/// (none counts as unmoved; ties: the earlier parameter).
+fn corner_parameters(r: &ReadingPosterior) -> Vec<usize> {
+    let moved = |i: usize| r.parameters[i].overlap.unwrap_or(f64::INFINITY);
+    let mut order: Vec<usize> = (0..r.parameters.len()).collect();
+    order.sort_by(|&a, &b| moved(a).total_cmp(&moved(b)).then(a.cmp(&b)));
+    order.truncate(MAX_CORNER_PARAMETERS);
+    order.sort_unstable();
+    order
 }
 
 /// A panel of a corner plot on `cell`: the same margins everywhere, tick label areas only on
