@@ -389,3 +389,39 @@ fn bad_priors_are_refused_before_any_run_with_their_place() {
     let at = format!("inline.ron:{line}:{col}: polities.a.greed: Uniform(0.2, 0.1) needs lo < hi");
     assert!(!out.status.success() && err.contains(&at), "{err}");
 }
+
+#[test]
+fn extreme_numbers_in_priors_are_refused_or_taken_without_a_panic() {
+    let dir = TempDir::new().unwrap();
+    for (prior, ok_or_says) in [
+        ("Beta(1e300, 1)", Some("Beta(1e300, 1) needs shapes")),
+        ("Normal(0.01, 1e300)", Some("too wide for the field's range")),
+        ("Choice([1e400])", Some("finite values")),
+        ("LogUniform(1e-300, 0.05)", None),
+        ("Normal(0.01, 1e-300)", None),
+    ] {
+        let reading = toy_reading(dir.path(), "edge", prior);
+        let out = jinsong(
+            dir.path(),
+            &[
+                "run",
+                &reading,
+                "--runs",
+                "50",
+                "--out",
+                "edge_out",
+                "--no-charts",
+                "--quiet",
+            ],
+        );
+        let err = text(&out.stderr);
+        match ok_or_says {
+            Some(says) => {
+                assert!(!out.status.success() && err.contains(says), "{prior}: {err}");
+                assert!(err.len() < 400, "{prior}: a short line: {err}");
+            }
+            None => assert!(out.status.success(), "{prior}: {err}"),
+        }
+        let _ = fs::remove_dir_all(dir.path().join("edge_out"));
+    }
+}

@@ -116,16 +116,27 @@ pub enum Distribution {
 /// The words that begin a distribution, as written in a file or a `--set`.
 pub const DISTRIBUTION_NAMES: [&str; 6] = ["Uniform", "LogUniform", "Normal", "Beta", "Triangular", "Choice"];
 
+/// A number as a distribution is written: the shortest text that reads back to it, in
+/// scientific notation when it is very large or very small (`1e300`, not 301 digits).
+pub fn number_text(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 impl std::fmt::Display for Distribution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = |x: &f64| number_text(*x);
         match self {
-            Distribution::Uniform(a, b) => write!(f, "Uniform({a}, {b})"),
-            Distribution::LogUniform(a, b) => write!(f, "LogUniform({a}, {b})"),
-            Distribution::Normal(a, b) => write!(f, "Normal({a}, {b})"),
-            Distribution::Beta(a, b) => write!(f, "Beta({a}, {b})"),
-            Distribution::Triangular(a, m, b) => write!(f, "Triangular({a}, {m}, {b})"),
+            Distribution::Uniform(a, b) => write!(f, "Uniform({}, {})", n(a), n(b)),
+            Distribution::LogUniform(a, b) => write!(f, "LogUniform({}, {})", n(a), n(b)),
+            Distribution::Normal(a, b) => write!(f, "Normal({}, {})", n(a), n(b)),
+            Distribution::Beta(a, b) => write!(f, "Beta({}, {})", n(a), n(b)),
+            Distribution::Triangular(a, m, b) => write!(f, "Triangular({}, {}, {})", n(a), n(m), n(b)),
             Distribution::Choice(v) => {
-                let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+                let items: Vec<String> = v.iter().map(n).collect();
                 write!(f, "Choice([{}])", items.join(", "))
             }
         }
@@ -576,6 +587,7 @@ mod tests {
             Distribution::Beta(2.0, 5.0),
             Distribution::Triangular(0.0, 0.2, 1.0),
             Distribution::Choice(vec![1.0, 2.5, 4.0]),
+            Distribution::Beta(1e300, 1e-12),
         ] {
             assert_eq!(Distribution::parse(&d.to_string()), Some(Ok(d.clone())));
         }

@@ -936,7 +936,8 @@ impl Checker {
 }
 
 /// The text by which a `Set` value is handed to `--set`'s parser: whole numbers without a
-/// decimal point (so that whole-number fields take them), others as Rust prints them. `None`
+/// decimal point (so that whole-number fields take them), others as Rust prints them (in
+/// scientific notation below 1e-6 and from 1e15 on, [`super::prior::number_text`]). `None`
 /// if not finite.
 pub fn set_value_text(value: f64) -> Option<String> {
     if !value.is_finite() {
@@ -945,7 +946,8 @@ pub fn set_value_text(value: f64) -> Option<String> {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         Some(format!("{}", value as i64))
     } else {
-        Some(format!("{value}"))
+        // Scientific notation for the very small and very large: short, and read back exactly.
+        Some(super::prior::number_text(value))
     }
 }
 
@@ -1067,6 +1069,14 @@ impl Checker {
             };
             let (a, b) = p.dist.support();
             let ends = match p.dist {
+                Distribution::Normal(_, sd) if sd > 1000.0 * (hi - lo) => {
+                    self.push(
+                        path,
+                        src,
+                        format!("{} is too wide for the field's range (allowed: an sd of at most 1000 times the range's width, {}; wider, the truncated Normal is a Uniform on the range: write that)", p.dist, 1000.0 * (hi - lo)),
+                    );
+                    continue;
+                }
                 Distribution::Normal(mean, _) => {
                     if !inside(mean) {
                         self.push(
