@@ -10,7 +10,7 @@
 
 use crate::rng::draws::{place_of, PriorStream};
 use crate::scenario::prior::{Distribution, PosteriorSample};
-use crate::scenario::{field_range, Scenario};
+use crate::scenario::{field_ranges, Scenario};
 
 use super::Model;
 
@@ -471,11 +471,15 @@ pub struct CompiledPrior {
 /// The priors of `sc` compiled for a model of it whose `Set` paths are `set_paths`, in the
 /// order of [`Scenario::priors`]. The scenario must have passed validation.
 pub fn compile_priors(sc: &Scenario, set_paths: &[String]) -> Vec<CompiledPrior> {
+    if sc.priors.is_empty() {
+        return Vec::new();
+    }
+    let ranges = field_ranges(sc);
     sc.priors
         .iter()
         .filter_map(|p| {
             let target = target_of(sc, &p.path)?;
-            let (lo, hi, open) = field_range(sc, &p.path)?;
+            let &(_, lo, hi, open) = ranges.iter().find(|(q, ..)| *q == p.path)?;
             // An excluded lower end (strength > 0): the lowest value a draw may take is the
             // next number above it.
             let lo = if open { lo.next_up() } else { lo };

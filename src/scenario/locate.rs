@@ -12,18 +12,20 @@ use std::collections::{HashMap, HashSet};
 /// Positions by field path.
 pub type Positions = HashMap<String, (usize, usize)>;
 
-struct Cursor<'a> {
-    text: &'a [u8],
-    at: usize,
-    line: usize,
-    col: usize,
+/// A position in RON text, moved byte by byte with its `line:column` kept (columns count
+/// characters), that can skip comments and whitespace and read a word or a string.
+pub(super) struct Cursor<'a> {
+    pub(super) text: &'a [u8],
+    pub(super) at: usize,
+    pub(super) line: usize,
+    pub(super) col: usize,
 }
 
 impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.text.get(self.at).copied()
     }
-    fn bump(&mut self) {
+    pub(super) fn bump(&mut self) {
         if let Some(c) = self.peek() {
             self.at += 1;
             if c == b'\n' {
@@ -34,7 +36,7 @@ impl Cursor<'_> {
             }
         }
     }
-    fn skip_trivia(&mut self) {
+    pub(super) fn skip_trivia(&mut self) {
         loop {
             match (self.peek(), self.text.get(self.at + 1).copied()) {
                 (Some(c), _) if c.is_ascii_whitespace() => self.bump(),
@@ -71,14 +73,14 @@ impl Cursor<'_> {
             }
         }
     }
-    fn ident(&mut self) -> String {
+    pub(super) fn ident(&mut self) -> String {
         let start = self.at;
         while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
             self.bump();
         }
         String::from_utf8_lossy(&self.text[start..self.at]).into_owned()
     }
-    fn string(&mut self) -> String {
+    pub(super) fn string(&mut self) -> String {
         self.bump();
         let mut out = Vec::new();
         while let Some(c) = self.peek() {

@@ -24,9 +24,9 @@ pub use schema::*;
 pub(crate) use text::{clip_path, clip_quoted, control_note, escape_controls, quote, text_controls};
 pub use text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub use validate::{
-    field_range, set_paths, set_value_text, set_variants, validate, SetPath, MAX_DYAD_MONTHS, MAX_EFFECTS,
-    MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES, MAX_POLITIES, MAX_REACTION_DELAY, MAX_RUNS,
-    MAX_SET_VARIANTS, MAX_TEXT_BYTES, MAX_WARMUP,
+    field_range, field_ranges, set_paths, set_value_text, set_variants, validate, SetPath, MAX_DYAD_MONTHS,
+    MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES, MAX_POLITIES, MAX_REACTION_DELAY,
+    MAX_RUNS, MAX_SET_VARIANTS, MAX_TEXT_BYTES, MAX_WARMUP,
 };
 
 /// Largest input file (scenario, variant or pattern file) that is read, in bytes (16 MiB).

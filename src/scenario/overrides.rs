@@ -225,36 +225,31 @@ fn set_field<T: Serialize + DeserializeOwned>(x: &mut T, field: &str, text: &str
     Ok(())
 }
 
-/// Whether `path` names a whole-number field of `sc` (`reaction_delay`, `truce_months`).
-fn is_whole_number(sc: &Scenario, path: &str) -> bool {
+/// The value at path `path` of `sc` as JSON (the defaults of a relation for a relation path),
+/// if the path names a field of a polity, a relation or the rules.
+fn leaf(sc: &Scenario, path: &str) -> Option<Value> {
     let segs: Vec<&str> = path.split('.').collect();
-    let leaf = match segs.as_slice() {
+    match segs.as_slice() {
         ["polities", id, field] => sc
             .polities
             .iter()
             .find(|p| p.id == *id)
-            .map(|p| json(p).get(*field).cloned()),
-        ["rules", field] => Some(json(&sc.rules).get(*field).cloned()),
+            .and_then(|p| json(p).get(*field).cloned()),
+        ["relations", _, _, field] => json(&Relation::unlisted("", "")).get(*field).cloned(),
+        ["rules", field] => json(&sc.rules).get(*field).cloned(),
         _ => None,
-    };
-    leaf.flatten().is_some_and(|v| v.is_u64())
+    }
+}
+
+/// Whether `path` names a whole-number field of `sc` (`reaction_delay`, `truce_months`).
+fn is_whole_number(sc: &Scenario, path: &str) -> bool {
+    leaf(sc, path).is_some_and(|v| v.is_u64())
 }
 
 /// Whether `path` names a switch (a `true`/`false` field) of `sc` rather than a number.
 pub(crate) fn is_switch(sc: &Scenario, path: &str) -> bool {
-    let segs: Vec<&str> = path.split('.').collect();
-    let leaf = match segs.as_slice() {
-        ["mechanisms", _] => return true,
-        ["polities", id, field] => sc
-            .polities
-            .iter()
-            .find(|p| p.id == *id)
-            .map(|p| json(p).get(*field).cloned()),
-        ["relations", _, _, field] => Some(json(&Relation::unlisted("", "")).get(*field).cloned()),
-        ["rules", field] => Some(json(&sc.rules).get(*field).cloned()),
-        _ => None,
-    };
-    leaf.flatten().is_some_and(|v| v.is_boolean())
+    (path.starts_with("mechanisms.") && path.split('.').count() == 2)
+        || leaf(sc, path).is_some_and(|v| v.is_boolean())
 }
 
 /// Apply one override to `sc` in place. Only the part of the scenario that the path names is

@@ -371,139 +371,82 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
     let bytes = source.as_bytes();
     let mut out = bytes.to_vec();
     let mut found = Vec::new();
-    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
-    // The last significant byte seen outside strings and comments, and whether the last word
-    // before it was `dist` (an entry of an explicit `priors: [(path: …, dist: …)]` list, which
-    // parses as a distribution and is left alone).
-    let mut last = b' ';
-    let mut word_end = 0usize;
-    let mut after_dist = false;
-    let advance = |i: &mut usize, line: &mut usize, col: &mut usize| {
-        if bytes[*i] == b'\n' {
-            *line += 1;
-            *col = 1;
-        } else if bytes[*i] & 0xC0 != 0x80 {
-            *col += 1;
-        }
-        *i += 1;
+    let mut cur = super::locate::Cursor {
+        text: bytes,
+        at: 0,
+        line: 1,
+        col: 1,
     };
-    while i < bytes.len() {
-        let c = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        if c == b'/' && next == Some(b'/') {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                advance(&mut i, &mut line, &mut col);
-            }
+    // What came last outside strings and comments: whether a `:`, and the word if a word.
+    let mut after_colon = false;
+    let mut last_word: Option<String> = None;
+    // Whether that `:` followed the word `dist` (an entry of an explicit
+    // `priors: [(path: …, dist: …)]` list, which parses as a distribution and is left alone).
+    let mut after_dist = false;
+    loop {
+        cur.skip_trivia();
+        let Some(c) = cur.peek() else { break };
+        if c == b'"' {
+            cur.string();
+            (after_colon, last_word) = (false, None);
             continue;
         }
-        if c == b'/' && next == Some(b'*') {
-            let mut depth = 0usize;
-            while i < bytes.len() {
-                let n2 = bytes.get(i + 1).copied();
-                if bytes[i] == b'/' && n2 == Some(b'*') {
-                    depth += 1;
-                    advance(&mut i, &mut line, &mut col);
-                } else if bytes[i] == b'*' && n2 == Some(b'/') {
+        if !(c.is_ascii_alphabetic() || c == b'_') {
+            after_dist = c == b':' && last_word.as_deref() == Some("dist");
+            (after_colon, last_word) = (c == b':', None);
+            cur.bump();
+            continue;
+        }
+        let (start, position) = (cur.at, (cur.line, cur.col));
+        let word = cur.ident();
+        let mut open = cur.at;
+        while open < bytes.len() && bytes[open].is_ascii_whitespace() {
+            open += 1;
+        }
+        let written = after_colon && !after_dist && DISTRIBUTION_NAMES.contains(&word.as_str());
+        if !(written && bytes.get(open) == Some(&b'(')) {
+            (after_colon, last_word) = (false, Some(word));
+            continue;
+        }
+        // The matching parenthesis (a distribution holds numbers, commas and one list).
+        let mut depth = 0usize;
+        let mut close = None;
+        for (k, &b) in bytes.iter().enumerate().skip(open) {
+            match b {
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => {
                     depth -= 1;
-                    advance(&mut i, &mut line, &mut col);
                     if depth == 0 {
-                        advance(&mut i, &mut line, &mut col);
+                        close = Some(k);
                         break;
                     }
                 }
-                advance(&mut i, &mut line, &mut col);
-            }
-            continue;
-        }
-        if c == b'"' {
-            advance(&mut i, &mut line, &mut col);
-            while i < bytes.len() {
-                let d = bytes[i];
-                advance(&mut i, &mut line, &mut col);
-                if d == b'\\' && i < bytes.len() {
-                    advance(&mut i, &mut line, &mut col);
-                } else if d == b'"' {
-                    break;
-                }
-            }
-            last = b'"';
-            continue;
-        }
-        if c.is_ascii_alphabetic() && last == b':' && !after_dist {
-            let start = i;
-            let mut end = i;
-            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
-                end += 1;
-            }
-            let word = &source[start..end];
-            let mut open = end;
-            while open < bytes.len() && bytes[open].is_ascii_whitespace() {
-                open += 1;
-            }
-            if DISTRIBUTION_NAMES.contains(&word) && bytes.get(open) == Some(&b'(') {
-                // The matching parenthesis (a distribution holds numbers, commas and one list).
-                let mut depth = 0usize;
-                let mut close = None;
-                for (k, &b) in bytes.iter().enumerate().skip(open) {
-                    match b {
-                        b'(' | b'[' => depth += 1,
-                        b')' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                close = Some(k);
-                                break;
-                            }
-                        }
-                        b'"' => break,
-                        _ => {}
-                    }
-                }
-                let position = (line, col);
-                let Some(close) = close else {
-                    return Err((position, format!("{word}( is not closed")));
-                };
-                let text = &source[start..=close];
-                let dist = match Distribution::parse(text) {
-                    Some(Ok(d)) => d,
-                    Some(Err(message)) => return Err((position, message)),
-                    None => return Err((position, format!("{word}( is not a distribution"))),
-                };
-                found.push(Written { dist, position });
-                for (k, b) in out.iter_mut().enumerate().take(close + 1).skip(start) {
-                    if *b != b'\n' {
-                        *b = if k == start { b'0' } else { b' ' };
-                    }
-                }
-                while i <= close {
-                    advance(&mut i, &mut line, &mut col);
-                }
-                last = b'0';
-                continue;
+                b'"' => break,
+                _ => {}
             }
         }
-        if c == b':' {
-            after_dist = source[..word_end].ends_with("dist") && word_end == i_trimmed(bytes, i);
+        let Some(close) = close else {
+            return Err((position, format!("{word}( is not closed")));
+        };
+        let dist = match Distribution::parse(&source[start..=close]) {
+            Some(Ok(d)) => d,
+            Some(Err(message)) => return Err((position, message)),
+            None => return Err((position, format!("{word}( is not a distribution"))),
+        };
+        found.push(Written { dist, position });
+        for (k, b) in out.iter_mut().enumerate().take(close + 1).skip(start) {
+            if *b != b'\n' {
+                *b = if k == start { b'0' } else { b' ' };
+            }
         }
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            word_end = i + 1;
+        while cur.at <= close {
+            cur.bump();
         }
-        if !c.is_ascii_whitespace() {
-            last = c;
-        }
-        advance(&mut i, &mut line, &mut col);
+        (after_colon, last_word) = (false, None);
     }
     // Only ASCII bytes were replaced by ASCII bytes: the text is still UTF-8.
     let text = String::from_utf8(out).map_err(|_| ((1, 1), "the scenario is not UTF-8 text".to_string()))?;
     Ok((text, found))
-}
-
-/// The index just past the last non-blank byte before `i`.
-fn i_trimmed(bytes: &[u8], i: usize) -> usize {
-    let mut k = i;
-    while k > 0 && bytes[k - 1].is_ascii_whitespace() {
-        k -= 1;
-    }
-    k
 }
 
 /// The `--set` path of a value at file path `at` (`polities[1].greed` → `polities.jin.greed`),

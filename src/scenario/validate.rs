@@ -954,18 +954,18 @@ pub fn set_value_text(value: f64) -> Option<String> {
 /// The allowed range of the number at `--set` path `path` of `sc`: (lowest, highest, whether the
 /// lowest is excluded), or `None` for a path that names no checked number.
 pub fn field_range(sc: &Scenario, path: &str) -> Option<(f64, f64, bool)> {
+    field_ranges(sc)
+        .into_iter()
+        .find(|(p, ..)| p == path)
+        .map(|(_, lo, hi, open)| (lo, hi, open))
+}
+
+/// The allowed range of every number of `sc` that validation checks, by `--set` path:
+/// `(path, lowest, highest, whether the lowest is excluded)` (one validation for all of them).
+pub fn field_ranges(sc: &Scenario) -> Vec<(String, f64, f64, bool)> {
     let mut plain = sc.clone();
     plain.priors.clear();
-    let mut c = Checker {
-        found: Vec::new(),
-        more: 0,
-        ranges: Vec::new(),
-    };
-    c.ranges = checked_ranges(&plain);
-    c.ranges
-        .iter()
-        .find(|(p, ..)| p == path)
-        .map(|&(_, lo, hi, open)| (lo, hi, open))
+    checked_ranges(&plain)
 }
 
 impl Checker {
@@ -998,7 +998,7 @@ impl Checker {
         }
         let mut plain = sc.clone();
         plain.priors.clear();
-        let ranges = checked_ranges(&plain);
+        let ranges = field_ranges(sc);
         // Two numbers tied by a rule, both drawn: every pair of draws must keep the rule.
         let support = |path: &str| {
             sc.priors.iter().find(|p| p.path == path).map(|p| match p.dist {

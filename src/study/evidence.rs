@@ -351,20 +351,6 @@ impl Study for EvidenceStudy {
 
     fn finish(&self, counts: Vec<EvidenceCounts>) -> Result<Finished, StudyError> {
         let report = self.report(&counts);
-        let mut csv = String::from("scenario,draw,run,path,value\n");
-        for (reading, (model, _)) in report.posterior.iter().zip(&self.jobs) {
-            let c = counts
-                .iter()
-                .zip(&self.settings.scenarios)
-                .find(|(_, s)| s.name == reading.scenario);
-            let Some((c, _)) = c else { continue };
-            let cols = self.values_of(model, c.sample.iter().map(|&[_, r]| r));
-            for (d, &[_, r]) in c.sample.iter().enumerate() {
-                for (p, col) in model.priors.iter().zip(&cols) {
-                    let _ = writeln!(csv, "{},{d},{r},{},{}", reading.scenario, p.path, col[d]);
-                }
-            }
-        }
         let table = report.table();
         Ok(Finished {
             files: vec![
@@ -376,7 +362,10 @@ impl Study for EvidenceStudy {
                     "posterior.json".into(),
                     format!("{:#}\n", serde_json::json!(report.posterior_json())).into_bytes(),
                 ),
-                ("posterior_sample.csv".into(), csv.into_bytes()),
+                (
+                    "posterior_sample.csv".into(),
+                    report.sample_csv.clone().into_bytes(),
+                ),
             ],
             head: format!(
                 "patterns: {}; {} runs per reading, seed {} (common random numbers)\n{table}",
@@ -512,6 +501,8 @@ pub struct ReadingPosterior {
 struct Report {
     evidence: EvidenceReport,
     posterior: Vec<ReadingPosterior>,
+    /// `posterior_sample.csv`.
+    sample_csv: String,
 }
 
 impl Report {
@@ -628,6 +619,7 @@ impl EvidenceStudy {
         let s = &self.settings;
         let mut readings = Vec::new();
         let mut posterior = Vec::new();
+        let mut sample_csv = String::from("scenario,draw,run,path,value\n");
         for ((sc, c), ((model, _), &odds)) in s
             .scenarios
             .iter()
@@ -660,18 +652,7 @@ impl EvidenceStudy {
                 matched: m.joint,
                 evidence: (m.joint > 0).then(|| Rate::new(m.joint, m.runs)),
                 upper95: upper,
-                patterns: PatternRates(
-                    s.patterns
-                        .iter()
-                        .enumerate()
-                        .map(|(k, p)| {
-                            (
-                                p.clone(),
-                                Rate::new(m.matched.get(k).copied().unwrap_or(0), m.runs),
-                            )
-                        })
-                        .collect(),
-                ),
+                patterns: PatternRates::of(&s.patterns, m),
                 prior_odds: odds,
                 posterior_probability: None,
                 posterior_ci95: [0.0, 1.0],
@@ -686,7 +667,14 @@ impl EvidenceStudy {
                 drawn_from: sc.posterior.as_ref().map(|p| p.from.clone()),
                 warnings,
             });
-            posterior.push(self.reading_posterior(sc, model, c));
+            // The sample's values, drawn again once: for its summaries and for the CSV.
+            let sample = self.values_of(model, c.sample.iter().map(|&[_, r]| r));
+            for (d, &[_, r]) in c.sample.iter().enumerate() {
+                for (p, col) in model.priors.iter().zip(&sample) {
+                    let _ = writeln!(sample_csv, "{},{d},{r},{},{}", sc.name, p.path, col[d]);
+                }
+            }
+            posterior.push(self.reading_posterior(sc, model, c, sample));
         }
         // Posterior probabilities: w_i·p_i / Σ w_j·p_j, with bounds from the Wilson intervals.
         let point: Vec<f64> = readings
@@ -747,12 +735,20 @@ impl EvidenceStudy {
                 bayes_factors,
             },
             posterior,
+            sample_csv,
         }
     }
 
-    fn reading_posterior(&self, sc: &Scenario, model: &Model, c: &EvidenceCounts) -> ReadingPosterior {
-        let post_cols = self.values_of(model, c.sample.iter().map(|&[_, r]| r));
-        let prior_cols = self.values_of(model, 0..PRIOR_DRAWS.min(self.settings.runs.max(1)));
+    /// The posterior of a reading whose counts are `c`, and whose sample's values (drawn again,
+    /// one column per prior) are `post_cols`.
+    fn reading_posterior(
+        &self,
+        sc: &Scenario,
+        model: &Model,
+        c: &EvidenceCounts,
+        mut post_cols: Vec<Vec<f64>>,
+    ) -> ReadingPosterior {
+        let mut prior_cols = self.values_of(model, 0..PRIOR_DRAWS.min(self.settings.runs.max(1)));
         let parameters = model
             .priors
             .iter()
@@ -761,8 +757,8 @@ impl EvidenceStudy {
                 let range = bin_range(p);
                 let prior_bins = c.prior_bins[i * BINS..(i + 1) * BINS].to_vec();
                 let posterior_bins = c.posterior_bins[i * BINS..(i + 1) * BINS].to_vec();
-                let prior_summary = summarize(&mut prior_cols[i].clone());
-                let posterior = summarize(&mut post_cols[i].clone());
+                let prior_summary = summarize(&mut prior_cols[i]);
+                let posterior = summarize(&mut post_cols[i]);
                 let shrinkage = match (prior_summary, posterior) {
                     (Some(a), Some(b)) if a.sd > 0.0 => Some(1.0 - b.sd / a.sd),
                     _ => None,

@@ -164,6 +164,22 @@ impl Rate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternRates(pub Vec<(String, Rate)>);
 
+impl PatternRates {
+    /// The rate of each of `patterns` in `counts` (a pattern without a count counts 0).
+    pub fn of(patterns: &[String], counts: &PatternCounts) -> PatternRates {
+        PatternRates(
+            patterns
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    let matched = counts.matched.get(k).copied().unwrap_or(0);
+                    (p.clone(), Rate::new(matched, counts.runs))
+                })
+                .collect(),
+        )
+    }
+}
+
 impl<'de> Deserialize<'de> for PatternRates {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Ordered;
@@ -279,18 +295,7 @@ impl ScoreReport {
                 ScenarioScore {
                     scenario: name.clone(),
                     runs: c.runs,
-                    patterns: PatternRates(
-                        patterns
-                            .iter()
-                            .enumerate()
-                            .map(|(k, p)| {
-                                (
-                                    p.clone(),
-                                    Rate::new(c.matched.get(k).copied().unwrap_or(0), c.runs),
-                                )
-                            })
-                            .collect(),
-                    ),
+                    patterns: PatternRates::of(patterns, c),
                     joint: Rate::new(c.joint, c.runs),
                     files: files
                         .iter()
