@@ -7,7 +7,7 @@
 //!
 //! ```json
 //! {
-//!   "format": "jinsong-checkpoint/1",
+//!   "format": "jinsong-checkpoint/2",
 //!   "command": "run",
 //!   "shard": {"index": 1, "count": 1},
 //!   "scenario_hash": "fnv1a64:…",
@@ -15,7 +15,8 @@
 //!   "argv": ["jinsong", "run", …],
 //!   "settings": {…},
 //!   "done": 49152,
-//!   "counts": {…}
+//!   "counts": {…},
+//!   "digest": "sha256:…"
 //! }
 //! ```
 //!
@@ -27,6 +28,12 @@
 //! refused unless its format, command, shard, scenario hash, seed and settings are those of the
 //! command being resumed. Wall-clock time only decides *when* a checkpoint is written, never
 //! what is in it.
+//!
+//! Before anything in it is used, a checkpoint's `digest` (SHA-256 over its canonical encoding,
+//! see [`crate::batch::part`]) must match its content, and its counts must then fit the runs it
+//! says are done (the study's [`fits`](crate::study::Study::fits): no count above its runs,
+//! totals that add up, histograms that sum to what they count). A checkpoint of an earlier
+//! format (`jinsong-checkpoint/1`, without a digest) is refused.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,7 +48,7 @@ use super::shard::Shard;
 use crate::output::{write_atomic, OutputError};
 
 /// The `format` tag of checkpoints written by this version.
-pub const CHECKPOINT_FORMAT: &str = "jinsong-checkpoint/1";
+pub const CHECKPOINT_FORMAT: &str = "jinsong-checkpoint/2";
 
 /// Default seconds between checkpoints (`--checkpoint-every`).
 pub const DEFAULT_EVERY_SECS: f64 = 30.0;
@@ -204,18 +211,21 @@ impl<C: Serialize> Checkpoint<C> {
             source,
         })?;
         let path = dir.join(checkpoint_file_name(self.shard));
-        let bytes = serde_json::to_vec(self).map_err(|e| OutputError {
+        let bytes = self.sealed_json().map_err(|e| OutputError {
             dir: path.display().to_string(),
             source: std::io::Error::other(e),
         })?;
-        write_atomic(&path, &bytes)?;
+        write_atomic(&path, bytes.as_bytes())?;
         Ok(path)
     }
 }
 
 impl<C: DeserializeOwned> Checkpoint<C> {
-    /// Read the checkpoint of `expected` from `dir` and check that it may be resumed: same
-    /// format, command, shard, scenario hash, seed and settings, and at most `total` items done.
+    /// Read the checkpoint of `expected` from `dir` and check that it may be resumed: this
+    /// version's format, a digest that matches its content ([`super::part::open`]), the same
+    /// command, shard, scenario hash, seed and settings, and at most `total` items done. Its
+    /// counts are decoded but not checked against the runs: that is the study's
+    /// [`fits`](crate::study::Study::fits), which the driver applies.
     pub fn resume(dir: &Path, expected: &Identity, total: u64) -> Result<Checkpoint<C>, CheckpointError> {
         let path = dir.join(checkpoint_file_name(expected.shard));
         let text = match fs::read_to_string(&path) {
@@ -223,24 +233,13 @@ impl<C: DeserializeOwned> Checkpoint<C> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CheckpointError::Missing(path)),
             Err(source) => return Err(CheckpointError::Read { path, source }),
         };
-        let head: serde_json::Value = serde_json::from_str(&text).map_err(|e| CheckpointError::Corrupt {
+        // Format, then digest, then the envelope: nothing in the file is used before its digest
+        // is checked, and a checkpoint of another command is named as such before its counts
+        // (of another shape) are decoded.
+        let cp = super::part::open(&text, CHECKPOINT_FORMAT).map_err(|reason| CheckpointError::Corrupt {
             path: path.clone(),
-            reason: e.to_string(),
+            reason,
         })?;
-        let format = head.get("format").and_then(|f| f.as_str()).unwrap_or("");
-        if format != CHECKPOINT_FORMAT {
-            return Err(CheckpointError::Corrupt {
-                path,
-                reason: format!("format `{format}`, expected `{CHECKPOINT_FORMAT}`"),
-            });
-        }
-        // The envelope first, so that a checkpoint of another command is named as such
-        // before its counts (of another shape) are decoded.
-        let cp: Checkpoint<serde_json::Value> =
-            serde_json::from_value(head).map_err(|e| CheckpointError::Corrupt {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
         if let Some(what) = difference(&cp.identity(), expected) {
             return Err(CheckpointError::Mismatch { path, what });
         }

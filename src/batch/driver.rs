@@ -105,7 +105,8 @@ pub fn resume_command_line(argv: &[String]) -> String {
 /// Compute a batch's counts over the `items` work items of its shard (numbered from 0), `wave`
 /// items at a time in order: `step(lo..hi, &mut counts)` adds items `lo..hi`; an error from a
 /// step stops at once, before any checkpoint of the incomplete counts. With `--resume` it
-/// starts from the checkpoint in `out`, whose counts must pass `fits(&counts, done)`; it writes
+/// starts from the checkpoint in `out` (its digest checked by [`Checkpoint::resume`]), whose
+/// counts must pass `fits(&counts, done)` (`Err` says what does not fit); it writes
 /// a checkpoint when `--checkpoint-every` has passed after a wave, and on the first Ctrl-C
 /// writes one and returns [`DriveError::Interrupted`].
 #[allow(clippy::too_many_arguments)]
@@ -116,17 +117,17 @@ pub fn drive<C: Serialize + DeserializeOwned>(
     items: u64,
     wave: u64,
     empty: C,
-    fits: &dyn Fn(&C, u64) -> bool,
+    fits: &dyn Fn(&C, u64) -> Result<(), String>,
     step: &mut dyn FnMut(Range<u64>, &mut C) -> anyhow::Result<()>,
 ) -> Result<C, DriveError> {
     let (mut done, mut counts) = if options.resume {
         let cp: Checkpoint<C> = Checkpoint::resume(out, identity, items)?;
         let done = cp.done.unwrap_or(0);
-        if !fits(&cp.counts, done) {
+        if let Err(why) = fits(&cp.counts, done) {
             return Err(DriveError::Unfit {
                 path: out.join(checkpoint::checkpoint_file_name(identity.shard)),
                 reason: format!(
-                    "its counts do not fit the scenario and the {} {} it says are done",
+                    "its counts do not fit the scenario and the {} {} it says are done: {why}",
                     done,
                     identity.command.unit()
                 ),
@@ -181,7 +182,7 @@ pub fn write_part<C: Serialize>(identity: &Identity, out: &Path, counts: C) -> R
         done: None,
         counts,
     };
-    let mut json = serde_json::to_string(&part)?;
+    let mut json = part.sealed_json()?;
     json.push('\n');
     let staging = Staging::prepare(out)?;
     staging.write(&part_file_name(identity.shard), json.as_bytes())?;
@@ -261,20 +262,20 @@ pub fn part_scenarios(first: &PartFile, scenarios: &[&Scenario]) -> Result<(), M
     Ok(())
 }
 
-/// Decode every part's counts, check them with `fits(&counts, shard)`, and add them up with
-/// `merge`, in shard order.
+/// Decode every part's counts, check them with `fits(&counts, shard)` (`Err` says what does not
+/// fit), and add them up with `merge`, in shard order.
 pub fn add_parts<C: DeserializeOwned>(
     parts: &[PartFile],
     mut total: C,
-    fits: &dyn Fn(&C, Shard) -> bool,
+    fits: &dyn Fn(&C, Shard) -> Result<(), String>,
     merge: &dyn Fn(&mut C, C),
 ) -> Result<C, MergeError> {
     for p in parts {
         let c: C = p.counts()?;
-        if !fits(&c, p.part.shard) {
+        if let Err(why) = fits(&c, p.part.shard) {
             return Err(MergeError::Corrupt {
                 path: p.path.clone(),
-                reason: "its counts do not fit its scenario and shard".into(),
+                reason: format!("its counts do not fit its scenario and shard: {why}"),
             });
         }
         merge(&mut total, c);

@@ -1,7 +1,9 @@
 //! Merging shards: reading `part-K-of-N.json` files and checking that they belong together.
 //!
 //! Parts belong together when they have this version's format and the same command, shard count
-//! `N`, scenario hash, seed and settings, and every shard `1 ..= N` is there exactly once. The
+//! `N`, scenario hash, seed and settings, and every shard `1 ..= N` is there exactly once. Each
+//! part's digest must match its content before anything in it is used, and its counts must fit
+//! its shard's runs (the study's [`fits`](crate::study::Study::fits)). The
 //! first problem found is reported in one line naming the files involved. The command-specific
 //! finishing (adding the counts and writing the files a single-machine command writes) is in
 //! the command line (`jinsong merge`).
@@ -49,7 +51,9 @@ pub struct PartFile {
 }
 
 impl PartFile {
-    /// Read a part file and check its format tag.
+    /// Read a part file and check it: this version's format tag, a digest that matches its
+    /// content ([`crate::batch::part::open`]) and a valid shard. Its counts are checked against
+    /// its shard when they are decoded for a merge ([`crate::batch::driver::add_parts`]).
     pub fn read(path: &Path) -> Result<PartFile, MergeError> {
         let text = fs::read_to_string(path).map_err(|source| MergeError::Read {
             path: path.to_path_buf(),
@@ -59,13 +63,7 @@ impl PartFile {
             path: path.to_path_buf(),
             reason,
         };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
-        let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
-        if format != PART_FORMAT {
-            return Err(corrupt(format!("format `{format}`, expected `{PART_FORMAT}`")));
-        }
-        let part: Part<serde_json::Value> =
-            serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
+        let part = crate::batch::part::open(&text, PART_FORMAT).map_err(corrupt)?;
         Shard::new(part.shard.index, part.shard.count).map_err(corrupt)?;
         Ok(PartFile {
             path: path.to_path_buf(),

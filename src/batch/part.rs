@@ -1,23 +1,44 @@
-//! Partial results of one shard (`part-K-of-N.json`), to be merged by `jinsong merge`.
+//! Partial results of one shard (`part-K-of-N.json`), to be merged by `jinsong merge`, and what
+//! part files and checkpoints share: the envelope ([`BatchFile`]) and its digest.
 //!
 //! A part is an envelope around a command's integer counts:
 //!
 //! ```json
 //! {
-//!   "format": "jinsong-part/1",
+//!   "format": "jinsong-part/2",
 //!   "command": "run",
 //!   "shard": {"index": 2, "count": 8},
 //!   "scenario_hash": "fnv1a64:…",
 //!   "seed": 1125,
 //!   "argv": ["jinsong", "run", "--shard", "2/8", …],
 //!   "settings": {…},
-//!   "counts": {…}
+//!   "counts": {…},
+//!   "digest": "sha256:…"
 //! }
 //! ```
 //!
 //! `settings` holds everything besides the scenario and seed that the counts depend on (runs,
 //! `--by`, the dyad, the varied paths …); parts belong together only when `format`, `command`,
-//! `scenario_hash`, `seed`, `shard.count` and `settings` agree. `argv` is informative only.
+//! `scenario_hash`, `seed`, `shard.count` and `settings` agree. `argv` is informative only, but
+//! covered by the digest like every other field.
+//!
+//! # The digest
+//!
+//! `digest` is `sha256:` and 64 lowercase hex digits: SHA-256 of the file's **canonical
+//! encoding**, which is its JSON value without the top-level `digest` member, written compactly
+//! (no white space) with the members of every object sorted by key (by the bytes of their
+//! UTF-8 names) and every string, number and literal written as `serde_json` writes it
+//! (integers as integers, other numbers in the shortest form that reads back as the same
+//! `f64`). It covers everything in the file: the batch's identity (format, command, shard,
+//! scenario hash, seed, settings), `argv`, a checkpoint's `done` and the counts. Every reader
+//! (resume, `merge`, a shard that finds its part already written) recomputes it before
+//! anything in the file is used, and refuses the file, named, when it differs ([`open`]).
+//!
+//! A digest detects edits and corruption (a changed number, a truncated or duplicated array, a
+//! copied field), not a determined forger: anyone can recompute it, since it has no secret. The
+//! readers therefore also check every invariant of the counts that can be checked (see each
+//! study's [`fits`](crate::study::Study::fits)); what neither catches is an edit that is
+//! consistent *and* whose digest was recomputed.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +47,10 @@ use super::shard::Shard;
 use crate::scenario::Scenario;
 
 /// The `format` tag of part files written by this version.
-pub const PART_FORMAT: &str = "jinsong-part/1";
+pub const PART_FORMAT: &str = "jinsong-part/2";
+
+/// How a [`BatchFile`]'s `digest` begins.
+pub const DIGEST_PREFIX: &str = "sha256:";
 
 /// A batch's counts in a file, with what identifies the batch: a shard's part (`done`
 /// absent) or a checkpoint ([`crate::batch::checkpoint::Checkpoint`], `done` present). Both
@@ -52,6 +76,119 @@ pub struct BatchFile<C> {
     pub done: Option<u64>,
     /// Command-specific integer counts, merged by addition.
     pub counts: C,
+}
+
+/// Write `v` in the canonical encoding (see the module docs): compact, object members sorted by
+/// key at every level.
+fn canonical(v: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    match v {
+        serde_json::Value::Array(items) => {
+            out.push(b'[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                canonical(x, out)?;
+            }
+            out.push(b']');
+        }
+        serde_json::Value::Object(map) => {
+            let mut members: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+            members.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
+            for (i, (k, x)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, k)?;
+                out.push(b':');
+                canonical(x, out)?;
+            }
+            out.push(b'}');
+        }
+        scalar => serde_json::to_writer(&mut *out, scalar)?,
+    }
+    Ok(())
+}
+
+/// The digest of a batch file's JSON value: `sha256:` and the SHA-256 of its canonical encoding
+/// (see the module docs), the top-level `digest` member left out.
+pub fn digest_of(file: &serde_json::Value) -> Result<String, serde_json::Error> {
+    use sha2::Digest;
+    let mut bytes = Vec::new();
+    match file {
+        serde_json::Value::Object(map) if map.contains_key("digest") => {
+            let mut map = map.clone();
+            map.remove("digest");
+            canonical(&serde_json::Value::Object(map), &mut bytes)?;
+        }
+        other => canonical(other, &mut bytes)?,
+    }
+    let hash = sha2::Sha256::digest(&bytes);
+    let mut text = String::with_capacity(DIGEST_PREFIX.len() + 64);
+    text.push_str(DIGEST_PREFIX);
+    for b in hash {
+        text.push_str(&format!("{b:02x}"));
+    }
+    Ok(text)
+}
+
+/// Seal a batch file's JSON value: set its top-level `digest` to [`digest_of`] the rest. A
+/// value that is not an object is left as it is.
+pub fn seal(file: &mut serde_json::Value) -> Result<(), serde_json::Error> {
+    let digest = digest_of(file)?;
+    if let serde_json::Value::Object(map) = file {
+        map.insert("digest".into(), serde_json::Value::String(digest));
+    }
+    Ok(())
+}
+
+/// A [`BatchFile`] as written: its fields in order, then its digest.
+#[derive(Serialize)]
+struct Sealed<'a, C> {
+    #[serde(flatten)]
+    file: &'a BatchFile<C>,
+    digest: String,
+}
+
+impl<C: Serialize> BatchFile<C> {
+    /// The file's JSON text, one line with its fields in order and its `digest` last (see the
+    /// module docs): what part files and checkpoints are written as.
+    pub fn sealed_json(&self) -> Result<String, serde_json::Error> {
+        let digest = digest_of(&serde_json::to_value(self)?)?;
+        serde_json::to_string(&Sealed { file: self, digest })
+    }
+}
+
+/// Open a batch file's text that should have the format tag `format` ([`PART_FORMAT`] or
+/// [`CHECKPOINT_FORMAT`](crate::batch::checkpoint::CHECKPOINT_FORMAT)): parse it, check its
+/// format, then its digest, and only then decode its envelope (the counts are left as JSON).
+/// The error says what is wrong, in words, for the caller to name the file.
+pub fn open(text: &str, format: &str) -> Result<BatchFile<serde_json::Value>, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let found = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    if found != format {
+        let family = format.split('/').next().unwrap_or(format);
+        return Err(match found.split_once('/') {
+            Some((f, _)) if f == family => format!(
+                "format `{found}` is of another version of jinsong (this version reads `{format}`, \
+                 whose files carry a digest); write it again with this version"
+            ),
+            _ => format!("format `{found}`, expected `{format}`"),
+        });
+    }
+    let Some(written) = value.get("digest").and_then(|d| d.as_str()) else {
+        return Err("it has no `digest` (every file of this format carries one)".into());
+    };
+    let computed = digest_of(&value).map_err(|e| e.to_string())?;
+    if written != computed {
+        return Err(
+            "its digest does not match its content: the file was edited or damaged after it was \
+             written (remove it and compute it again)"
+                .into(),
+        );
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 /// One shard's partial result (a [`BatchFile`] without `done`).

@@ -241,6 +241,175 @@ impl Tally {
             })
     }
 
+    /// Check that this tally, read from a file, can be the counts of exactly `runs` runs of
+    /// `model`: its shape ([`Tally::fits`]) and every invariant [`Tally::add`] keeps, so that a
+    /// hand edit that makes the counts impossible (more wars than runs, onsets by month that do
+    /// not add up to the runs at war, …) is refused. `Err` names the first field that is wrong,
+    /// by its path in the file's `counts`.
+    pub fn verify(&self, model: &Model, runs: u64) -> Result<(), String> {
+        let need = |ok: bool, what: &dyn Fn() -> String| if ok { Ok(()) } else { Err(what()) };
+        need(self.fits(model), &|| {
+            "its pairs, months, polities or years are not those of the scenario".into()
+        })?;
+        need(self.first_month == model.start.month_of_year() - 1, &|| {
+            format!("first_month {} is not the scenario's", self.first_month)
+        })?;
+        need(self.runs == runs, &|| {
+            format!("runs {} where {runs} runs are done", self.runs)
+        })?;
+        for (i, &c) in self.ceased.iter().enumerate() {
+            need(c <= runs, &|| format!("ceased[{i}] {c} is above runs {runs}"))?;
+        }
+        // Kinds of happening whose totals the record also counts as endings.
+        const TRUCE: usize = 3;
+        const ENDED: usize = 4;
+        const CAPITULATION: usize = 11;
+        for (d, t) in self.dyads.iter().enumerate() {
+            let at = |field: &str| format!("dyads[{d}].{field}");
+            let wr = t.war_runs;
+            need(wr <= runs, &|| {
+                format!("{} {wr} is above runs {runs}", at("war_runs"))
+            })?;
+            let sum: u128 = t.onsets_by_month.iter().map(|&x| u128::from(x)).sum();
+            need(sum == u128::from(wr), &|| {
+                format!("{} add up to {sum}, not war_runs {wr}", at("onsets_by_month"))
+            })?;
+            let sides = u128::from(t.initiator[0]) + u128::from(t.initiator[1]);
+            need(sides == u128::from(wr), &|| {
+                format!("{} add up to {sides}, not war_runs {wr}", at("initiator"))
+            })?;
+            let mut by_side = [0u128; 2];
+            for (m, (pair, &total)) in t.initiator_by_month.iter().zip(&t.onsets_by_month).enumerate() {
+                let both = u128::from(pair[0]) + u128::from(pair[1]);
+                need(both == u128::from(total), &|| {
+                    format!(
+                        "{}[{m}] adds up to {both}, not onsets_by_month[{m}] {total}",
+                        at("initiator_by_month")
+                    )
+                })?;
+                by_side[0] += u128::from(pair[0]);
+                by_side[1] += u128::from(pair[1]);
+            }
+            for k in 0..2 {
+                need(by_side[k] == u128::from(t.initiator[k]), &|| {
+                    format!(
+                        "{} of side {k} add up to {}, not initiator[{k}] {}",
+                        at("initiator_by_month"),
+                        by_side[k],
+                        t.initiator[k]
+                    )
+                })?;
+                need(t.unready_at_onset[k] <= wr, &|| {
+                    format!(
+                        "{}[{k}] {} is above war_runs {wr}",
+                        at("unready_at_onset"),
+                        t.unready_at_onset[k]
+                    )
+                })?;
+                let most = u128::from(wr) * (1.0 / MOBILIZATION_UNIT).round() as u128;
+                need(u128::from(t.mobilization_at_onset[k]) <= most, &|| {
+                    format!(
+                        "{}[{k}] {} is above full mobilization in all {wr} onsets",
+                        at("mobilization_at_onset"),
+                        t.mobilization_at_onset[k]
+                    )
+                })?;
+                need(
+                    u128::from(t.acts_before_onset[k]) <= u128::from(wr) * u128::from(u8::MAX),
+                    &|| {
+                        format!(
+                            "{}[{k}] {} is more than {} acts in each of {wr} onsets",
+                            at("acts_before_onset"),
+                            t.acts_before_onset[k],
+                            u8::MAX
+                        )
+                    },
+                )?;
+            }
+            need(t.provoked_first <= wr, &|| {
+                format!(
+                    "{} {} is above war_runs {wr}",
+                    at("provoked_first"),
+                    t.provoked_first
+                )
+            })?;
+            let lords = u128::from(t.vassal_lord[0]) + u128::from(t.vassal_lord[1]);
+            need(lords <= u128::from(runs), &|| {
+                format!("{} add up to {lords}, above runs {runs}", at("vassal_lord"))
+            })?;
+            need(t.alliance_runs <= runs, &|| {
+                format!("{} {} is above runs {runs}", at("alliance_runs"), t.alliance_runs)
+            })?;
+            need(t.endings[2] <= runs, &|| {
+                format!("{}[2] {} is above runs {runs}", at("endings"), t.endings[2])
+            })?;
+            // Happenings by year: once per run, year, kind and actor; a year counted for an
+            // actor is counted for either side too; and each needs a happening of its kind.
+            let mut years_of = vec![0u128; KINDS * 3];
+            for (y, row) in t.by_year.chunks(KINDS * 3).enumerate() {
+                for kind in 0..KINDS {
+                    let slot = &row[kind * 3..kind * 3 + 3];
+                    for (who, &n) in slot.iter().enumerate() {
+                        need(n <= runs, &|| {
+                            format!(
+                                "{}[{}] {n} is above runs {runs}",
+                                at("by_year"),
+                                (y * KINDS + kind) * 3 + who
+                            )
+                        })?;
+                        years_of[kind * 3 + who] += u128::from(n);
+                    }
+                    need(slot[0] <= slot[2] && slot[1] <= slot[2], &|| {
+                        format!(
+                            "{}[{}..{}]: a side's count is above either side's",
+                            at("by_year"),
+                            (y * KINDS + kind) * 3,
+                            (y * KINDS + kind) * 3 + 3
+                        )
+                    })?;
+                }
+            }
+            for kind in 0..KINDS {
+                let acted = |who: usize| u128::from(t.acted[kind * 3 + who]);
+                for who in 0..2 {
+                    need(years_of[kind * 3 + who] <= acted(who), &|| {
+                        format!(
+                            "{}: years with `{}` by side {who} outnumber its happenings",
+                            at("by_year"),
+                            Deed::KINDS[kind]
+                        )
+                    })?;
+                }
+                need(years_of[kind * 3 + 2] <= acted(0) + acted(1) + acted(2), &|| {
+                    format!(
+                        "{}: years with `{}` outnumber its happenings",
+                        at("by_year"),
+                        Deed::KINDS[kind]
+                    )
+                })?;
+            }
+            let all = |kind: usize| (0..3).map(|w| u128::from(t.acted[kind * 3 + w])).sum::<u128>();
+            for (e, kind) in [(0, TRUCE), (1, ENDED)] {
+                need(u128::from(t.endings[e]) == all(kind), &|| {
+                    format!(
+                        "{}[{e}] {} is not the number of `{}` happenings",
+                        at("endings"),
+                        t.endings[e],
+                        Deed::KINDS[kind]
+                    )
+                })?;
+            }
+            need(u128::from(t.capitulations) == all(CAPITULATION), &|| {
+                format!(
+                    "{} {} is not the number of `capitulation` happenings",
+                    at("capitulations"),
+                    t.capitulations
+                )
+            })?;
+        }
+        Ok(())
+    }
+
     /// Add another tally of the same model.
     pub fn merge(&mut self, other: &Tally) {
         self.runs += other.runs;

@@ -749,13 +749,50 @@ impl Study for AttributeStudy {
         AttrTally::new(self.settings.mechanisms.len())
     }
 
-    fn fits(&self, t: &AttrTally, items: Range<u64>) -> bool {
+    /// Besides the shape: no count above the runs; the all-on combination's onsets by side
+    /// add up to its successes, the provoked ones at most those; the Shapley sums add up to
+    /// k!·(all on − all off) (efficiency, exact in integers); each bootstrap replicate's
+    /// weight is not negative and bounds its Shapley sums.
+    fn fits(&self, t: &AttrTally, items: Range<u64>) -> Result<(), String> {
+        use super::need;
         let n = items.end - items.start;
-        t.fits(self.settings.mechanisms.len())
-            && t.runs == n
-            && t.successes.iter().all(|&x| x <= n)
-            && t.initiator.iter().zip(&t.provoked).all(|(i, p)| p <= i)
-            && t.initiator[0] + t.initiator[1] <= n
+        let k = self.settings.mechanisms.len();
+        need(t.fits(k), || {
+            "its combinations or replicates are not those of the mechanisms".into()
+        })?;
+        need(t.runs == n, || format!("runs {} where {n} runs are done", t.runs))?;
+        for (c, &x) in t.successes.iter().enumerate() {
+            need(x <= n, || format!("successes[{c}] {x} is above runs {n}"))?;
+        }
+        let (all_on, all_off) = (t.successes[(1 << k) - 1], t.successes[0]);
+        let onsets = u128::from(t.initiator[0]) + u128::from(t.initiator[1]);
+        need(onsets == u128::from(all_on), || {
+            format!("initiator adds up to {onsets}, not the {all_on} onsets with all mechanisms on")
+        })?;
+        for s in 0..2 {
+            need(t.provoked[s] <= t.initiator[s], || {
+                format!(
+                    "provoked[{s}] {} is above initiator[{s}] {}",
+                    t.provoked[s], t.initiator[s]
+                )
+            })?;
+        }
+        let fact: i128 = (1..=k as i128).product();
+        let phi: i128 = t.phi.iter().map(|&p| i128::from(p)).sum();
+        need(phi == fact * (i128::from(all_on) - i128::from(all_off)), || {
+            format!(
+                "phi adds up to {phi}, not k!·(all on − all off) = {}",
+                fact * (i128::from(all_on) - i128::from(all_off))
+            )
+        })?;
+        for (b, (&w, row)) in t.boot_weight.iter().zip(t.boot_phi.chunks(k.max(1))).enumerate() {
+            need(w >= 0, || format!("boot_weight[{b}] {w} is negative"))?;
+            let sum: i128 = row.iter().map(|&p| i128::from(p)).sum();
+            need(sum.abs() <= fact * i128::from(w), || {
+                format!("boot_phi of replicate {b} adds up to {sum}, beyond k!·boot_weight[{b}]")
+            })?;
+        }
+        Ok(())
     }
 
     fn count(

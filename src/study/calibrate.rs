@@ -689,14 +689,33 @@ impl Study for CalibrateStudy {
 
     /// Every evaluation has all its runs; there is one per item, or fewer from the start of a
     /// search that ended before its budget.
-    fn fits(&self, counts: &Evaluations, items: Range<u64>) -> bool {
+    ///
+    /// Each evaluation's matches must be possible ([`super::score::verify_matches`]: no count
+    /// above the runs, the joint match at most each pattern's and at least what they imply).
+    /// The points' values are not in the file: they follow from the free parameters and the
+    /// search, so they are always inside their ranges, and the best point is found again from
+    /// the counts.
+    fn fits(&self, counts: &Evaluations, items: Range<u64>) -> Result<(), String> {
+        use super::need;
         let (n, found) = (items.end - items.start, counts.0.len() as u64);
-        counts.0.iter().all(|p| {
-            p.runs == self.settings.runs
-                && p.joint <= p.runs
-                && p.matched.len() == self.patterns.patterns.len()
-                && p.matched.iter().all(|&k| k >= p.joint && k <= p.runs)
-        }) && (found == n || (items.start == 0 && found < n && self.step(&counts.0, None).is_ok()))
+        for (i, p) in counts.0.iter().enumerate() {
+            need(p.runs == self.settings.runs, || {
+                format!(
+                    "[{i}].runs {}, not the {} runs of an evaluation",
+                    p.runs, self.settings.runs
+                )
+            })?;
+            super::score::verify_matches(
+                &format!("[{i}]."),
+                (p.runs, &p.matched, p.joint),
+                self.patterns.patterns.len(),
+            )?;
+        }
+        need(found <= n, || format!("{found} evaluations where {n} are done"))?;
+        need(
+            found == n || (items.start == 0 && self.step(&counts.0, None).is_ok()),
+            || format!("{found} evaluations where {n} are done, and the search had not ended"),
+        )
     }
 
     fn count(

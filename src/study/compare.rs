@@ -539,16 +539,30 @@ impl Study for CompareStudy {
         CompareTally::new(self.models.len(), self.settings.by)
     }
 
-    fn fits(&self, t: &CompareTally, items: Range<u64>) -> bool {
+    /// Besides the shape: no count above the runs, each scenario's onsets by month add up to
+    /// its successes, and the discordant pairs agree with the successes (runs where both
+    /// scenarios had the onset: `successes[s] − n10[s] = successes[0] − n01[s]`).
+    fn fits(&self, t: &CompareTally, items: Range<u64>) -> Result<(), String> {
+        use super::need;
         let n = items.end - items.start;
-        t.fits(self.models.len(), self.settings.by)
-            && t.runs == n
-            && t.successes.iter().all(|&x| x <= n)
-            && t.n10.iter().zip(&t.n01).all(|(a, b)| a + b <= n)
-            && t.months
-                .iter()
-                .zip(&t.successes)
-                .all(|(m, &x)| m.iter().sum::<u64>() == x)
+        need(t.fits(self.models.len(), self.settings.by), || {
+            "its scenarios or months are not those of the comparison".into()
+        })?;
+        need(t.runs == n, || format!("runs {} where {n} runs are done", t.runs))?;
+        let first = t.successes[0];
+        for (s, &x) in t.successes.iter().enumerate() {
+            need(x <= n, || format!("successes[{s}] {x} is above runs {n}"))?;
+            let sum: u128 = t.months[s].iter().map(|&m| u128::from(m)).sum();
+            need(sum == u128::from(x), || {
+                format!("months[{s}] add up to {sum}, not successes[{s}] {x}")
+            })?;
+            let (a, b) = (t.n10[s], t.n01[s]);
+            need(
+                a <= x && b <= first && x - a == first - b && (s > 0 || a + b == 0),
+                || format!("n10[{s}] {a} and n01[{s}] {b} do not agree with the successes"),
+            )?;
+        }
+        Ok(())
     }
 
     fn count(

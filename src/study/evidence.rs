@@ -315,23 +315,95 @@ impl Study for EvidenceStudy {
             .collect()
     }
 
-    fn fits(&self, counts: &Vec<EvidenceCounts>, items: Range<u64>) -> bool {
+    /// Besides the pattern matches ([`PatternCounts::verify`]): each prior's histogram of all
+    /// runs sums to the runs, its histogram of the matching runs to the joint matches, bin by
+    /// bin at most the first; the sample keeps exactly `min(keep, joint)` matching runs, each
+    /// inside the items with its own key, sorted by key, none twice.
+    fn fits(&self, counts: &Vec<EvidenceCounts>, items: Range<u64>) -> Result<(), String> {
+        use super::need;
         let n = items.end - items.start;
-        counts.len() == self.jobs.len()
-            && counts.iter().zip(&self.jobs).all(|(c, (m, _))| {
-                c.matches.runs == n
-                    && c.matches.matched.len() == self.settings.patterns.len()
-                    && c.matches.matched.iter().all(|&x| x <= n)
-                    && c.matches.joint <= n
-                    && c.prior_bins.len() == m.priors.len() * BINS
-                    && c.posterior_bins.len() == m.priors.len() * BINS
-                    && c.keep == self.settings.sample
-                    && c.sample.len() as u64 <= c.keep.min(c.matches.joint)
-                    && c.sample
-                        .iter()
-                        .all(|&[k, r]| items.contains(&r) && k == sample_key(self.seed, r))
-                    && c.prior_bins.chunks(BINS).all(|b| b.iter().sum::<u64>() == n)
-            })
+        need(counts.len() == self.jobs.len(), || {
+            format!("{} readings counted, not {}", counts.len(), self.jobs.len())
+        })?;
+        for (i, (c, (m, _))) in counts.iter().zip(&self.jobs).enumerate() {
+            let at = format!("[{i}].");
+            c.matches
+                .verify(&format!("{at}matches."), self.settings.patterns.len(), n)?;
+            let joint = c.matches.joint;
+            for (name, bins) in [
+                ("prior_bins", &c.prior_bins),
+                ("posterior_bins", &c.posterior_bins),
+            ] {
+                need(bins.len() == m.priors.len() * BINS, || {
+                    format!(
+                        "{at}{name} has {} bins, not {} priors × {BINS}",
+                        bins.len(),
+                        m.priors.len()
+                    )
+                })?;
+            }
+            for (p, (prior, post)) in c
+                .prior_bins
+                .chunks(BINS)
+                .zip(c.posterior_bins.chunks(BINS))
+                .enumerate()
+            {
+                let (all, matched) = (
+                    prior.iter().map(|&x| u128::from(x)).sum::<u128>(),
+                    post.iter().map(|&x| u128::from(x)).sum::<u128>(),
+                );
+                need(all == u128::from(n), || {
+                    format!("{at}prior_bins of prior {p} add up to {all}, not the {n} runs")
+                })?;
+                need(matched == u128::from(joint), || {
+                    format!(
+                        "{at}posterior_bins of prior {p} add up to {matched}, not the {joint} matched runs"
+                    )
+                })?;
+                for (b, (x, y)) in prior.iter().zip(post).enumerate() {
+                    need(y <= x, || {
+                        format!(
+                            "{at}posterior_bins[{}] {y} is above prior_bins[{}] {x}",
+                            p * BINS + b,
+                            p * BINS + b
+                        )
+                    })?;
+                }
+            }
+            need(c.keep == self.settings.sample, || {
+                format!(
+                    "{at}keep {}, not the sample size {}",
+                    c.keep, self.settings.sample
+                )
+            })?;
+            let rows = c.sample.len() as u64;
+            need(rows == c.keep.min(joint), || {
+                format!(
+                    "{at}sample has {rows} rows, not {} (of {joint} matched runs, {} kept)",
+                    c.keep.min(joint),
+                    c.keep
+                )
+            })?;
+            for (j, &[k, r]) in c.sample.iter().enumerate() {
+                need(items.contains(&r), || {
+                    format!(
+                        "{at}sample[{j}]: run {r} is outside runs {}..{}",
+                        items.start, items.end
+                    )
+                })?;
+                need(k == sample_key(self.seed, r), || {
+                    format!("{at}sample[{j}]: {k} is not the key of run {r}")
+                })?;
+                if j > 0 {
+                    let before = c.sample[j - 1];
+                    need(before[1] != r, || {
+                        format!("{at}sample[{j}]: run {r} is there twice")
+                    })?;
+                    need(before < [k, r], || format!("{at}sample[{j}] is out of order"))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn count(

@@ -77,6 +77,15 @@ pub mod score;
 pub mod sensitivity;
 pub mod sweep;
 
+/// `Ok` when `ok`, else `Err(what())`: the checks of [`Study::fits`], one at a time.
+pub fn need(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}
+
 /// Why a study could not be set up, counted or finished.
 #[derive(Debug, thiserror::Error)]
 pub enum StudyError {
@@ -168,8 +177,15 @@ pub trait Study: Sized + Sync {
     /// Counts of no item.
     fn empty(&self) -> Self::Counts;
     /// Whether `counts` can be the counts of exactly the work items `items` (read from a
-    /// checkpoint or a part file, they must fit before they are used).
-    fn fits(&self, counts: &Self::Counts, items: Range<u64>) -> bool;
+    /// checkpoint or a part file, they must fit before they are used): their shape, and every
+    /// invariant counting keeps that can be checked from the counts alone (no count above its
+    /// runs, totals that must add up do, histograms that sum to what they count, sample rows
+    /// inside the items, …). `Err` says, in a short phrase, the first thing that does not fit
+    /// (the field by its path in the file's `counts`).
+    ///
+    /// A consistent edit (fewer wars, the same runs) fits: only the file's digest
+    /// ([`crate::batch::part`]) catches that.
+    fn fits(&self, counts: &Self::Counts, items: Range<u64>) -> Result<(), String>;
     /// Add the work items `items` to `counts` on the current rayon pool; `progress` is told the
     /// simulated runs as they finish.
     fn count(

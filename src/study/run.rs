@@ -505,8 +505,8 @@ impl Study for RunStudy {
         Tally::new(&self.model)
     }
 
-    fn fits(&self, tally: &Tally, items: Range<u64>) -> bool {
-        tally.fits(&self.model) && tally.runs == items.end - items.start
+    fn fits(&self, tally: &Tally, items: Range<u64>) -> Result<(), String> {
+        tally.verify(&self.model, items.end - items.start)
     }
 
     fn count(

@@ -95,6 +95,60 @@ impl PatternCounts {
     }
 }
 
+/// Check that pattern matches read from a file can be those of `runs` runs: `matched` has
+/// `patterns` entries, none above the runs; `joint` is at most each of them and at least what
+/// they imply (a run that fails the joint match fails some pattern: `runs − joint ≤
+/// Σ (runs − matched)`), and equals the runs when there are no patterns. `at` is the counts'
+/// path in the file, for the message.
+pub fn verify_matches(
+    at: &str,
+    (runs, matched, joint): (u64, &[u64], u64),
+    patterns: usize,
+) -> Result<(), String> {
+    use super::need;
+    need(matched.len() == patterns, || {
+        format!("{at}matched has {} patterns, not {patterns}", matched.len())
+    })?;
+    let mut misses: u128 = 0;
+    for (k, &m) in matched.iter().enumerate() {
+        need(m <= runs, || format!("{at}matched[{k}] {m} is above runs {runs}"))?;
+        need(joint <= m, || {
+            format!("{at}joint {joint} is above matched[{k}] {m} (a joint match holds every pattern)")
+        })?;
+        misses += u128::from(runs - m);
+    }
+    need(joint <= runs, || {
+        format!("{at}joint {joint} is above runs {runs}")
+    })?;
+    need(u128::from(runs - joint) <= misses, || {
+        format!("{at}joint {joint} is below what the patterns' matches imply")
+    })
+}
+
+impl PatternCounts {
+    /// [`verify_matches`] of these counts for exactly `runs` runs, and each file's joint match
+    /// (of several pattern files) between the joint match and the runs.
+    pub fn verify(&self, at: &str, patterns: usize, runs: u64) -> Result<(), String> {
+        use super::need;
+        need(self.runs == runs, || {
+            format!("{at}runs {} where {runs} runs are done", self.runs)
+        })?;
+        verify_matches(at, (self.runs, &self.matched, self.joint), patterns)?;
+        need(self.joint_by_file.len() <= patterns, || {
+            format!("{at}joint_by_file has more files than patterns")
+        })?;
+        for (f, &j) in self.joint_by_file.iter().enumerate() {
+            need(self.joint <= j && j <= runs, || {
+                format!(
+                    "{at}joint_by_file[{f}] {j} is not between joint {} and runs {runs}",
+                    self.joint
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// Simulate runs `first_run .. first_run + runs` of `model` under master seed `seed` on the
 /// current rayon pool and count the pattern matches. Run *r* is `simulate(model, seed, r, …)`,
 /// the same run as in `jinsong run`, so scenarios scored with the same seed are compared on
@@ -567,15 +621,15 @@ impl Study for ScoreStudy {
         vec![PatternCounts::new(self.settings.patterns.len()); self.jobs.len()]
     }
 
-    fn fits(&self, counts: &Vec<PatternCounts>, items: Range<u64>) -> bool {
+    fn fits(&self, counts: &Vec<PatternCounts>, items: Range<u64>) -> Result<(), String> {
         let n = items.end - items.start;
-        counts.len() == self.jobs.len()
-            && counts.iter().all(|p| {
-                p.matched.len() == self.settings.patterns.len()
-                    && p.runs == n
-                    && p.joint <= p.runs
-                    && p.matched.iter().all(|&m| m <= p.runs)
-            })
+        super::need(counts.len() == self.jobs.len(), || {
+            format!("{} scenarios counted, not {}", counts.len(), self.jobs.len())
+        })?;
+        for (s, p) in counts.iter().enumerate() {
+            p.verify(&format!("[{s}]."), self.settings.patterns.len(), n)?;
+        }
+        Ok(())
     }
 
     fn count(

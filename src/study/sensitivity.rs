@@ -253,7 +253,7 @@ impl Study for SensitivityStudy {
         self.sweep.empty()
     }
 
-    fn fits(&self, counts: &Self::Counts, items: Range<u64>) -> bool {
+    fn fits(&self, counts: &Self::Counts, items: Range<u64>) -> Result<(), String> {
         self.sweep.fits(counts, items)
     }
 

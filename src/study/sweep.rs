@@ -492,19 +492,38 @@ impl Sweep {
 
     /// Whether `counts` can be the counts of the points `points` of this sweep: with
     /// `complete`, exactly those points; without, a prefix of them (a checkpoint). Every point
-    /// must have all its runs and one count per counted pair, none above the runs.
-    pub fn fits(&self, counts: &SweepCounts, points: Range<u64>, complete: bool) -> bool {
+    /// must have all its runs and one count per counted pair, none above the runs, and at most
+    /// as many onsets by `by` as by the end. `Err` names the first that does not.
+    pub fn fits(&self, counts: &SweepCounts, points: Range<u64>, complete: bool) -> Result<(), String> {
+        use super::need;
         let n = counts.points.len() as u64;
         let expected = points.end - points.start;
+        need(if complete { n == expected } else { n <= expected }, || {
+            format!("{n} points counted, not {expected}")
+        })?;
         let by_len = if self.by.is_some() { self.pairs.len() } else { 0 };
-        (if complete { n == expected } else { n <= expected })
-            && counts.points.iter().zip(points).all(|(pc, p)| {
-                pc.point == p
-                    && pc.runs == self.runs
-                    && pc.war_runs.len() == self.pairs.len()
-                    && pc.by_runs.len() == by_len
-                    && pc.war_runs.iter().chain(&pc.by_runs).all(|&x| x <= pc.runs)
-            })
+        for (i, (pc, p)) in counts.points.iter().zip(points).enumerate() {
+            let at = format!("points[{i}].");
+            need(pc.point == p, || format!("{at}point {}, not {p}", pc.point))?;
+            need(pc.runs == self.runs, || {
+                format!("{at}runs {}, not {}", pc.runs, self.runs)
+            })?;
+            need(
+                pc.war_runs.len() == self.pairs.len() && pc.by_runs.len() == by_len,
+                || format!("{at}war_runs or by_runs is not one count per pair"),
+            )?;
+            for (k, &w) in pc.war_runs.iter().enumerate() {
+                need(w <= pc.runs, || {
+                    format!("{at}war_runs[{k}] {w} is above runs {}", pc.runs)
+                })?;
+                if let Some(&b) = pc.by_runs.get(k) {
+                    need(b <= w, || {
+                        format!("{at}by_runs[{k}] {b} is above war_runs[{k}] {w}")
+                    })?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The header line of `sweep.csv`.
@@ -667,7 +686,7 @@ impl Study for SweepStudy {
         SweepCounts::default()
     }
 
-    fn fits(&self, counts: &SweepCounts, items: Range<u64>) -> bool {
+    fn fits(&self, counts: &SweepCounts, items: Range<u64>) -> Result<(), String> {
         self.settings.sweep.fits(counts, items, true)
     }
 
