@@ -425,3 +425,76 @@ fn extreme_numbers_in_priors_are_refused_or_taken_without_a_panic() {
         let _ = fs::remove_dir_all(dir.path().join("edge_out"));
     }
 }
+
+/// Tampered evidence parts (posterior bins that no longer add up to the matched runs, a
+/// truncated or duplicated sample) are refused at `merge`, with the part named, in under a
+/// second: by the digest, and by the counts' invariants when the digest was computed again.
+#[test]
+fn tampered_evidence_parts_are_refused_at_merge() {
+    use crate::resume::{edit_by, evidence_tamper, read_json, refused_by_binary, write_json, Edit};
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let t = evidence_tamper(dir);
+    let part = t.parts[1].clone();
+    let genuine = read_json(&part);
+    let sample = genuine["counts"][0]["sample"].as_array().unwrap().len();
+    assert!(sample > 2, "{sample} sample rows");
+    fn bins(v: &Value) -> Vec<Value> {
+        v["counts"][0]["posterior_bins"].as_array().unwrap().clone()
+    }
+    fn more_bins(v: &mut Value) {
+        // 100 more matched runs in every bin's histogram (the reported 401 against 301).
+        let mut b = bins(v);
+        for prior in b.chunks_mut(jinsong::study::evidence::BINS) {
+            prior[0] = (prior[0].as_u64().unwrap() + 100).into();
+        }
+        v["counts"][0]["posterior_bins"] = Value::Array(b);
+    }
+    let edits: Vec<(&str, bool, Edit)> = vec![
+        ("its digest does not match", false, edit_by(more_bins)),
+        ("posterior_bins of prior 0 add up to", true, edit_by(more_bins)),
+        (
+            "rows, not",
+            true,
+            edit_by(|v| {
+                v["counts"][0]["sample"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "rows, not",
+            true,
+            edit_by(|v| {
+                let rows = v["counts"][0]["sample"].as_array_mut().unwrap();
+                rows.push(rows[rows.len() - 1].clone());
+            }),
+        ),
+        (
+            "is there twice",
+            true,
+            edit_by(|v| {
+                let rows = v["counts"][0]["sample"].as_array_mut().unwrap();
+                rows[1] = rows[0].clone();
+            }),
+        ),
+        (
+            "its digest does not match",
+            false,
+            edit_by(|v| {
+                let rows = v["counts"][0]["sample"].as_array_mut().unwrap();
+                rows.truncate(rows.len() / 2);
+            }),
+        ),
+    ];
+    let mut merge: Vec<String> = vec!["merge".into()];
+    merge.extend(t.parts.iter().map(|p| p.display().to_string()));
+    merge.extend(["--out", "merged", "--no-charts", "--quiet"].map(String::from));
+    for (needle, reseal, edit) in &edits {
+        let mut v = genuine.clone();
+        edit(&mut v);
+        write_json(&part, v, *reseal);
+        refused_by_binary(dir, &merge, &part, needle, &dir.join("merged"));
+    }
+    write_json(&part, genuine, false);
+    let args: Vec<&str> = merge.iter().map(String::as_str).collect();
+    ok(dir, &args);
+}

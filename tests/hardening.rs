@@ -158,8 +158,10 @@ fn a_finished_batch_leaves_another_batchs_checkpoint_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     fs::create_dir(dir.join("shared")).unwrap();
-    let theirs = r#"{"format":"jinsong-checkpoint/1","command":"sweep","shard":{"index":1,"count":1},"scenario_hash":"fnv1a64:0000000000000000","seed":1,"argv":[],"settings":{},"done":0,"counts":{"points":[]}}"#;
-    fs::write(dir.join("shared/checkpoint.json"), theirs).unwrap();
+    let mut theirs: serde_json::Value = serde_json::from_str(r#"{"format":"jinsong-checkpoint/2","command":"sweep","shard":{"index":1,"count":1},"scenario_hash":"fnv1a64:0000000000000000","seed":1,"argv":[],"settings":{},"done":0,"counts":{"points":[]}}"#).unwrap();
+    jinsong::batch::part::seal(&mut theirs).unwrap();
+    let theirs = theirs.to_string();
+    fs::write(dir.join("shared/checkpoint.json"), &theirs).unwrap();
     let out = ok(
         dir,
         &[
@@ -225,8 +227,10 @@ fn resume_refuses_a_checkpoint_whose_counts_disagree_with_done() {
             serde_json::from_str(&fs::read_to_string(&part_file).unwrap()).unwrap();
         fs::remove_file(&part_file).unwrap();
         // … which a checkpoint claims are the counts of its first 1000 runs.
-        cp["format"] = "jinsong-checkpoint/1".into();
+        // (With its digest computed again: the counts' invariants are checked on their own.)
+        cp["format"] = jinsong::batch::checkpoint::CHECKPOINT_FORMAT.into();
         cp["done"] = 1000.into();
+        jinsong::batch::part::seal(&mut cp).unwrap();
         fs::write(dir.join(cmd).join("checkpoint.json"), cp.to_string()).unwrap();
         args.push("--resume".into());
         fails(

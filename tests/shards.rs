@@ -95,7 +95,11 @@ fn run_in_1_3_and_7_shards_merges_into_the_single_run_byte_for_byte() {
     // The part file is the documented envelope.
     let part: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.join("parts3/part-2-of-3.json")).unwrap()).unwrap();
-    assert_eq!(part["format"], "jinsong-part/1");
+    assert_eq!(part["format"], "jinsong-part/2");
+    assert_eq!(
+        part["digest"].as_str(),
+        Some(jinsong::batch::part::digest_of(&part).unwrap().as_str())
+    );
     assert_eq!(part["command"], "run");
     assert_eq!(part["shard"], serde_json::json!({"index": 2, "count": 3}));
     assert_eq!(part["seed"], 11);
@@ -211,6 +215,14 @@ fn merge_refuses_missing_duplicate_and_foreign_parts() {
     v["counts"]["runs"] = serde_json::json!(1);
     let tampered = dir.join("tampered/part-2-of-3.json");
     fs::create_dir(dir.join("tampered")).unwrap();
+    fs::write(&tampered, serde_json::to_vec(&v).unwrap()).unwrap();
+    refused(
+        dir,
+        &[p[0].clone(), tampered.clone(), p[2].clone()],
+        "its digest does not match its content",
+    );
+    // With its digest computed again, its counts are still refused.
+    jinsong::batch::part::seal(&mut v).unwrap();
     fs::write(&tampered, serde_json::to_vec(&v).unwrap()).unwrap();
     refused(dir, &[p[0].clone(), tampered, p[2].clone()], "counts do not fit");
     // The genuine set still merges.

@@ -247,4 +247,67 @@ mod tests {
         assert_ne!(scenario_hash(&[&base, &other]), scenario_hash(&[&other, &base]));
         assert_eq!(part_file_name(Shard::new(3, 7).unwrap()), "part-3-of-7.json");
     }
+
+    fn sample() -> BatchFile<serde_json::Value> {
+        BatchFile {
+            format: PART_FORMAT.into(),
+            command: super::super::kind::StudyKind::Run,
+            shard: Shard::new(1, 2).unwrap(),
+            scenario_hash: "fnv1a64:0000000000000001".into(),
+            seed: 7,
+            argv: vec!["jinsong".into()],
+            settings: serde_json::json!({"runs": 10, "odds": [0.1, 1e-300, 2.5e300]}),
+            done: None,
+            counts: serde_json::json!({"runs": 5, "war_runs": [u64::MAX, 0], "phi": [-3]}),
+        }
+    }
+
+    /// A sealed file opens to what was written; any change of a value, a key or the format is
+    /// refused; white space and the order of members are not content.
+    #[test]
+    fn the_digest_covers_every_value_and_only_values() {
+        let file = sample();
+        let text = file.sealed_json().unwrap();
+        assert!(
+            text.ends_with("\"}") && text.contains(",\"digest\":\"sha256:"),
+            "{text}"
+        );
+        assert_eq!(open(&text, PART_FORMAT).unwrap(), file);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        assert_eq!(open(&pretty, PART_FORMAT).unwrap(), file);
+        for (from, to) in [
+            ("\"seed\":7", "\"seed\":8"),
+            ("\"runs\":5", "\"runs\":5.0"),
+            ("[\"jinsong\"]", "[\"jinsong \"]"),
+            ("[-3]", "[-3,-3]"),
+            ("\"index\":1", "\"index\":2"),
+        ] {
+            assert!(text.contains(from), "{from}");
+            let e = open(&text.replacen(from, to, 1), PART_FORMAT).unwrap_err();
+            assert!(e.contains("digest does not match"), "{from}: {e}");
+        }
+        let mut resealed: serde_json::Value =
+            serde_json::from_str(&text.replacen("\"seed\":7", "\"seed\":8", 1)).unwrap();
+        seal(&mut resealed).unwrap();
+        assert_eq!(open(&resealed.to_string(), PART_FORMAT).unwrap().seed, 8);
+        let unsealed = text.split(",\"digest\"").next().unwrap().to_string() + "}";
+        assert!(open(&unsealed, PART_FORMAT).unwrap_err().contains("no `digest`"));
+        let old = text.replace(PART_FORMAT, "jinsong-part/1");
+        let e = open(&old, PART_FORMAT).unwrap_err();
+        assert!(e.contains("`jinsong-part/1` is of another version"), "{e}");
+        let e = open(&text, "jinsong-checkpoint/2").unwrap_err();
+        assert!(e.contains("expected `jinsong-checkpoint/2`"), "{e}");
+        // The canonical encoding sorts members at every level.
+        let mut a = Vec::new();
+        canonical(
+            &serde_json::json!({"b": {"y": 1, "x": [true, null]}, "a": "é"}),
+            &mut a,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(a).unwrap(),
+            "{\"a\":\"é\",\"b\":{\"x\":[true,null],\"y\":1}}"
+        );
+    }
 }

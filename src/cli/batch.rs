@@ -10,12 +10,9 @@ use anyhow::{Context, Result};
 use super::args::BatchArgs;
 use super::{charts_note, emit, progress_bar, write_charts};
 use crate::batch::checkpoint::Identity;
-use crate::batch::driver::{
-    add_parts, drive, part_done, part_scenarios, remove_checkpoint, settings_of, write_part,
-};
-use crate::batch::merge::{MergeError, PartFile};
+use crate::batch::driver::{drive, part_done, remove_checkpoint, write_part};
+use crate::batch::merge::PartFile;
 use crate::batch::shard::Shard;
-use crate::batch::Counts;
 use crate::charts::{draw_study, ChartOptions, MemoryFiles};
 use crate::output::{Lock, Staging};
 use crate::study::{Finished, Study};
@@ -143,20 +140,7 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
 /// order): decode the settings, check the scenarios and every part's counts, add them up and
 /// finish as the single-machine command would.
 pub fn merge_parts<S: Study>(parts: &[PartFile], plan: Plan) -> Result<()> {
-    let first = &parts[0];
-    let settings: S::Settings = settings_of(first)?;
-    let study = S::new(settings, first.part.seed).map_err(|e| MergeError::Corrupt {
-        path: first.path.clone(),
-        reason: format!("settings: {e}"),
-    })?;
-    part_scenarios(first, &study.scenarios())?;
-    let total = study.items(true);
-    let counts = add_parts(
-        parts,
-        study.empty(),
-        &|c: &S::Counts, shard| study.fits(c, shard.range(total)),
-        &|sum, c| sum.merge(&c),
-    )?;
+    let (study, counts) = crate::study::read_parts::<S>(parts)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .build()
         .context("cannot start the worker threads")?;

@@ -77,6 +77,34 @@ pub mod score;
 pub mod sensitivity;
 pub mod sweep;
 
+/// What `jinsong merge` reads from parts written by study `S` (already checked to belong
+/// together, in shard order, each with a matching digest: [`crate::batch::merge::check_parts`]):
+/// the study of their settings, their scenarios checked against their hash, and every part's
+/// counts checked against its shard ([`Study::fits`]) and added up.
+pub fn read_parts<S: Study>(
+    parts: &[crate::batch::merge::PartFile],
+) -> Result<(S, S::Counts), crate::batch::merge::MergeError> {
+    use crate::batch::driver::{add_parts, part_scenarios, settings_of};
+    use crate::batch::merge::MergeError;
+    let first = parts
+        .first()
+        .ok_or_else(|| MergeError::Refused("no part files given".into()))?;
+    let settings: S::Settings = settings_of(first)?;
+    let study = S::new(settings, first.part.seed).map_err(|e| MergeError::Corrupt {
+        path: first.path.clone(),
+        reason: format!("settings: {e}"),
+    })?;
+    part_scenarios(first, &study.scenarios())?;
+    let total = study.items(true);
+    let counts = add_parts(
+        parts,
+        study.empty(),
+        &|c: &S::Counts, shard| study.fits(c, shard.range(total)),
+        &|sum, c| sum.merge(&c),
+    )?;
+    Ok((study, counts))
+}
+
 /// `Ok` when `ok`, else `Err(what())`: the checks of [`Study::fits`], one at a time.
 pub fn need(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if ok {
