@@ -982,10 +982,10 @@ fn edit(v: &mut serde_json::Value, pick: u64, how: u8) -> String {
                 _ => serde_json::json!(0),
             };
             *x = new;
-            format!("number {} edit {}", n_text(x), how % 4)
+            format!("number made {x} (edit {})", how % 4)
         }
         serde_json::Value::String(s) => {
-            if how % 2 == 0 || s.is_empty() {
+            if how.is_multiple_of(2) || s.is_empty() {
                 s.push('x');
             } else {
                 s.clear();
@@ -1006,7 +1006,7 @@ fn edit(v: &mut serde_json::Value, pick: u64, how: u8) -> String {
         }
         serde_json::Value::Array(items) => {
             let i = second % items.len();
-            if how % 2 == 0 {
+            if how.is_multiple_of(2) {
                 items.remove(i);
                 format!("element {i} dropped")
             } else {
@@ -1026,10 +1026,6 @@ fn edit(v: &mut serde_json::Value, pick: u64, how: u8) -> String {
         }
     };
     format!("{what} at `{at}`")
-}
-
-fn n_text(v: &serde_json::Value) -> String {
-    v.to_string()
 }
 
 /// The property: a random edit of a JSON leaf, array or object of a real checkpoint or part

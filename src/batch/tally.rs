@@ -290,12 +290,11 @@ impl Tally {
                 by_side[0] += u128::from(pair[0]);
                 by_side[1] += u128::from(pair[1]);
             }
-            for k in 0..2 {
-                need(by_side[k] == u128::from(t.initiator[k]), &|| {
+            for (k, &sum) in by_side.iter().enumerate() {
+                need(sum == u128::from(t.initiator[k]), &|| {
                     format!(
-                        "{} of side {k} add up to {}, not initiator[{k}] {}",
+                        "{} of side {k} add up to {sum}, not initiator[{k}] {}",
                         at("initiator_by_month"),
-                        by_side[k],
                         t.initiator[k]
                     )
                 })?;
