@@ -6,7 +6,6 @@
 //! finishing (adding the counts and writing the files a single-machine command writes) is in
 //! the command line (`jinsong merge`).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -51,7 +50,7 @@ pub struct PartFile {
 impl PartFile {
     /// Read a part file and check its format tag.
     pub fn read(path: &Path) -> Result<PartFile, MergeError> {
-        let text = fs::read_to_string(path).map_err(|source| MergeError::Read {
+        let text = crate::output::read_text(path).map_err(|source| MergeError::Read {
             path: path.to_path_buf(),
             source,
         })?;
