@@ -374,10 +374,10 @@ fn one_lock_per_output_folder_whatever_the_shard_split() {
     }
 }
 
-/// The run of `out` at one thread with a checkpoint after each wave (8,192 runs).
+/// The run of `out` at one thread with a checkpoint after each wave (8,192 runs): two.
 fn checkpointing(out: &str) -> Vec<String> {
     let mut args = small_run(out, &["--checkpoint-every", "0", "--threads", "1"]);
-    args[3] = "40000".into();
+    args[3] = "20000".into();
     args
 }
 

@@ -132,9 +132,17 @@ impl Staging {
 
     /// Move the staged files into the target folder.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        if !self.target.exists() {
-            fs::rename(&self.staging, &self.target).map_err(|e| self.error(e))?;
-        } else {
+        // A folder made by another command meanwhile (the shards of one batch share it) is
+        // filled file by file like any existing folder.
+        let moved = match self.target.exists() {
+            true => false,
+            false => match fs::rename(&self.staging, &self.target) {
+                Ok(()) => true,
+                Err(_) if self.target.is_dir() => false,
+                Err(e) => return Err(self.error(e)),
+            },
+        };
+        if !moved {
             let mut names = Vec::new();
             for entry in fs::read_dir(&self.staging).map_err(|e| self.error(e))? {
                 names.push(entry.map_err(|e| self.error(e))?.file_name());
