@@ -145,6 +145,7 @@ fn calibrate_write_never_replaces_an_input_its_results_a_special_file_or_a_batch
         ("to-victim.ron", "symbolic link"),
         ("cal/calibration.csv", "result file of this command"),
         ("st/checkpoint.json", "checkpoint or part file"),
+        ("cal/checkpoint.json", "checkpoint or part file"),
         ("st/renamed.json", "checkpoint or part file"),
     ] {
         refused(dir, &strs(&calibrate(target)), &["--write", needle]);

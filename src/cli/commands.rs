@@ -200,6 +200,13 @@ fn check_write(
         .map(|f| (f.to_string(), Vec::new()))
         .collect();
     super::batch::check_own_result(write, out, &own)?;
+    let name = write.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if crate::output::guard::is_state_name(&name) {
+        bail!(
+            "--write: {}: its name is that of a batch's checkpoint or part file; write elsewhere",
+            write.display()
+        );
+    }
     if !folder.is_dir() {
         // Only the output folder, which the command creates, may not exist yet.
         if crate::output::resolve(folder)? != out {

@@ -292,6 +292,8 @@ fn trace(a: TraceArgs) -> Result<()> {
             .join(format!("trace-{seed}-{}", a.run))
     });
     let out = crate::output::resolve(&out)?;
+    // Checked before the claim (which removes leftover staging folders), staged again after.
+    drop(Staging::prepare(&out)?);
     let _lock = Lock::acquire(&out, LockMode::Exclusive, &batch::command_line())?;
     let mut staging = Staging::prepare(&out)?;
     let names = ["chronicle.txt", "trace.csv", "outcome.json", "events.csv"];

@@ -51,12 +51,13 @@ fn register(file: &fs::File, path: &Path) {
     }
 }
 
-/// The path an input with identity `id` was read by, if it is one.
+/// The path an input with identity `id` was read by, if it is one (and that path still names
+/// it: an input removed since, whose inode the file system gave to a new file, is not).
 fn input_named(id: FileId) -> Option<PathBuf> {
     let inputs = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
     inputs
         .iter()
-        .find(|(known, _)| *known == id)
+        .find(|(known, p)| *known == id && fs::metadata(p).ok().as_ref().and_then(id_of) == Some(id))
         .map(|(_, p)| p.clone())
 }
 

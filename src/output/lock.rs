@@ -41,7 +41,7 @@ pub enum LockError {
         holder: String,
     },
     /// The lock file could not be opened or locked.
-    #[error("cannot claim {}: {source}", lock.display())]
+    #[error("cannot claim {}", lock.display())]
     Io {
         /// The lock file.
         lock: PathBuf,
