@@ -268,3 +268,57 @@ fn hold_for_tests() {
         std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("jinsong-lock-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn held(r: Result<Lock, LockError>) -> bool {
+        matches!(r, Err(LockError::Held { .. }))
+    }
+
+    /// Exclusive against everything, shards together but one copy of a shard at a time, an
+    /// emptied lock file still held, and every lock file removed by its last holder.
+    #[test]
+    fn one_lock_per_folder_whatever_the_shard_split() {
+        let dir = scratch("modes");
+        let out = dir.join("out");
+        let shard = |index| LockMode::Shard { index, count: 2 };
+        let alone = Lock::acquire(&out, LockMode::Exclusive, "first").unwrap();
+        // Its holder information gone: the lock is what holds, not the file's content.
+        fs::write(lock_path(&out, ""), "").unwrap();
+        assert!(held(Lock::acquire(&out, LockMode::Exclusive, "second")));
+        assert!(held(Lock::acquire(&out, shard(1), "shard")));
+        drop(alone);
+        assert!(!lock_path(&out, "").exists());
+
+        let one = Lock::acquire(&out, shard(1), "one").unwrap();
+        let two = Lock::acquire(&out, shard(2), "two").unwrap();
+        match Lock::acquire(&out, shard(1), "again") {
+            Err(LockError::Held { holder, .. }) => assert!(holder.contains("one"), "{holder}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(held(Lock::acquire(&out, LockMode::Exclusive, "plain")));
+        drop(one);
+        assert!(lock_path(&out, "").exists(), "shard 2 still holds it");
+        drop(two);
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+        assert!(names.is_empty(), "{names:?}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// The holder's command line is escaped and clipped.
+    #[test]
+    fn holder_information_is_escaped_and_clipped() {
+        let text = holder_text(&format!("run \u{1b}[31m{}", "x".repeat(1000)));
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.lines().nth(1).unwrap().chars().count() <= MAX_HOLDER_CHARS + 1);
+    }
+}
