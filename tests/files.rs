@@ -209,8 +209,8 @@ fn calibrate_write_into_a_running_batchs_folder_is_refused() {
     assert!(!lock.exists(), "the lock file is removed by its last holder");
 }
 
-/// `--write` through a bind mount of the scenario's folder (where `mount --bind` works: as root
-/// with the privilege; skipped otherwise).
+/// Item 5: `--write` through a bind mount of the scenario's folder onto the base of the variant
+/// it reads (where `mount --bind` works: as root with the privilege; skipped otherwise).
 #[test]
 fn calibrate_write_through_a_bind_mount_of_the_scenarios_folder_is_refused() {
     let tmp = setup();
@@ -218,6 +218,11 @@ fn calibrate_write_through_a_bind_mount_of_the_scenarios_folder_is_refused() {
     fs::create_dir(dir.join("real")).unwrap();
     fs::create_dir(dir.join("mnt")).unwrap();
     write(dir, "real/small.ron", SMALL);
+    write(
+        dir,
+        "real/v.ron",
+        r#"(base: "small.ron", name: "v", set: ["polities.a.fear_gain=0.2"])"#,
+    );
     let mounted = Command::new("mount")
         .args(["--bind", "real", "mnt"])
         .current_dir(dir)
@@ -229,9 +234,9 @@ fn calibrate_write_through_a_bind_mount_of_the_scenarios_folder_is_refused() {
         return;
     }
     let mut args = calibrate("mnt/small.ron");
-    args[1] = "real/small.ron".into();
+    args[1] = "real/v.ron".into();
     let result = std::panic::catch_unwind(|| {
-        refused(dir, &strs(&args), &["--write"]);
+        refused(dir, &strs(&args), &["--write", "which this command reads"]);
     });
     let _ = Command::new("umount").arg(dir.join("mnt")).status();
     result.unwrap();
