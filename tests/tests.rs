@@ -9,6 +9,7 @@ mod cli;
 mod compare_attribution;
 mod events;
 mod evidence;
+mod files;
 mod golden;
 mod hardening;
 mod history;

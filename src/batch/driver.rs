@@ -35,6 +35,9 @@ pub enum DriveError {
     /// A checkpoint could not be resumed or written.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// Started without `--resume` where a checkpoint is: it is never replaced.
+    #[error("{0}")]
+    Occupied(String),
     /// A checkpoint's counts do not fit the batch.
     #[error("--resume: {}: {reason}", path.display())]
     Unfit {
@@ -136,11 +139,12 @@ pub fn drive<C: Serialize + DeserializeOwned>(
         (done, cp.counts)
     } else {
         let path = out.join(checkpoint::checkpoint_file_name(identity.shard));
-        if path.exists() {
-            eprintln!(
-                "note: {} is replaced by this batch's checkpoints (run with --resume to continue it instead)",
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(DriveError::Occupied(format!(
+                "{} holds the checkpoint of an unfinished batch; continue it with the same options and \
+                 --resume, or remove the file to start afresh (it is never replaced)",
                 path.display()
-            );
+            )));
         }
         (0, empty)
     };

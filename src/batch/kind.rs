@@ -71,6 +71,21 @@ impl StudyKind {
         }
     }
 
+    /// The result files it writes into its output folder (besides its charts and, for
+    /// `calibrate`, the calibrated variant).
+    pub fn result_files(self) -> &'static [&'static str] {
+        match self {
+            StudyKind::Run => &["summary.json", "onset_curve.csv", "events_by_year.csv"],
+            StudyKind::Score => &["scores.json", "scores.csv"],
+            StudyKind::Calibrate => &["calibration.csv"],
+            StudyKind::Compare => &["compare.json", "compare_curves.csv"],
+            StudyKind::Attribute => &["attribution.json"],
+            StudyKind::Sweep => &["sweep.csv"],
+            StudyKind::Sensitivity => &["sensitivity.json"],
+            StudyKind::Evidence => &["evidence.json", "posterior.json", "posterior_sample.csv"],
+        }
+    }
+
     /// The result files its charts are drawn from (`jinsong plot DIR` recognizes a folder of
     /// this kind by any of them); empty for a study without charts.
     pub fn chart_inputs(self) -> &'static [&'static str] {

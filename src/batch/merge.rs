@@ -8,7 +8,6 @@
 //! finishing (adding the counts and writing the files a single-machine command writes) is in
 //! the command line (`jinsong merge`).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -55,7 +54,7 @@ impl PartFile {
     /// content ([`crate::batch::part::open`]) and a valid shard. Its counts are checked against
     /// its shard when they are decoded for a merge ([`crate::batch::driver::add_parts`]).
     pub fn read(path: &Path) -> Result<PartFile, MergeError> {
-        let text = fs::read_to_string(path).map_err(|source| MergeError::Read {
+        let text = crate::output::read_text(path).map_err(|source| MergeError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -404,6 +404,30 @@ fn run_events(files: &dyn ResultFiles, summary: &Summary) -> Result<Option<Vec<H
 /// `events_by_year.csv` is there).
 pub const RUN_CHARTS: [&str; 3] = ["onset_curves", "onset_years", "timeline"];
 
+/// Every chart file a study of `kind` may draw, in every format (those of an earlier run that a
+/// new run does not replace are stale, and are removed when the new results are written).
+pub fn chart_files(kind: StudyKind) -> Vec<String> {
+    let names: &[&str] = match kind {
+        StudyKind::Run => &RUN_CHARTS,
+        StudyKind::Score => &hypothesis::SCORE_CHARTS,
+        StudyKind::Calibrate => &[],
+        StudyKind::Compare => &compare::COMPARE_CHARTS,
+        StudyKind::Attribute => &hypothesis::ATTRIBUTION_CHARTS,
+        StudyKind::Sweep => &sweep::SWEEP_CHARTS,
+        StudyKind::Sensitivity => &sweep::SENSITIVITY_CHARTS,
+        StudyKind::Evidence => &posterior::POSTERIOR_CHARTS,
+    };
+    chart_files_of(names)
+}
+
+/// The files of the charts `names` in every format.
+pub fn chart_files_of(names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .flat_map(|n| [Format::Svg, Format::Png].map(|f| format!("{n}.{}", f.extension())))
+        .collect()
+}
+
 /// Draw every chart of a `run` in every format of `opts`: (file name, bytes or error), in a
 /// fixed order; `timeline` only when the rows of `events_by_year.csv` are given (`events`). A
 /// panic inside the drawing library is caught and reported as an error.
@@ -472,7 +496,7 @@ impl ResultFiles for Folder<'_> {
     fn text(&self, name: &str) -> Result<(String, String), ChartError> {
         let path = self.0.join(name);
         let file = path.display().to_string();
-        std::fs::read_to_string(&path)
+        crate::output::read_text(&path)
             .map(|t| (file.clone(), t))
             .map_err(|e| ChartError::Input {
                 file,

@@ -14,7 +14,7 @@ use crate::batch::driver::{drive, part_done, remove_checkpoint, write_part};
 use crate::batch::merge::PartFile;
 use crate::batch::shard::Shard;
 use crate::charts::{draw_study, ChartOptions, MemoryFiles};
-use crate::output::{Lock, Staging};
+use crate::output::{check_destination, Lock, LockMode, Staging};
 use crate::study::{Finished, Study};
 
 /// Where a finished study goes: its output folder, its charts, `calibrate --write`, and
@@ -39,11 +39,18 @@ pub fn run_study<S: Study>(study: &S, batch: &BatchArgs, plan: Plan) -> Result<(
         .context("cannot encode the settings")?;
     // Checked before any work is done; the results are staged again when they are written.
     drop(Staging::prepare(&plan.out)?);
-    let tag = match batch.shard {
-        Some(s) => format!("-{}-of-{}", s.index, s.count),
-        None => String::new(),
+    let mode = match batch.shard {
+        Some(s) => LockMode::Shard {
+            index: s.index,
+            count: s.count,
+        },
+        None => LockMode::Exclusive,
     };
-    let _lock = Lock::acquire(&plan.out, &tag, &std::env::args().collect::<Vec<_>>().join(" "))?;
+    let _lock = Lock::acquire(&plan.out, mode, &command_line())?;
+    match batch.shard {
+        Some(s) => check_destination(&plan.out.join(crate::batch::part::part_file_name(s)))?,
+        None => check_destinations(&plan.out, S::KIND.result_files())?,
+    }
     if batch.shard.is_some() && part_done(&identity, &plan.out)? {
         let file = crate::batch::part::part_file_name(shard);
         eprintln!(
@@ -96,10 +103,41 @@ pub fn run_study<S: Study>(study: &S, batch: &BatchArgs, plan: Plan) -> Result<(
     Ok(())
 }
 
+/// This command's line, for the holder information of a lock.
+pub(crate) fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
+/// Check, before any work, that the result files `names` of the folder `out` may be written
+/// (no link, special file or input of this command at their names).
+pub(crate) fn check_destinations(out: &std::path::Path, names: &[&str]) -> Result<()> {
+    for name in names {
+        check_destination(&out.join(name))?;
+    }
+    Ok(())
+}
+
+/// Mark the charts `files` of an earlier run as stale in `staging` (those the new results do
+/// not replace are removed with the commit), and say which will go.
+pub(crate) fn drop_stale_charts(
+    staging: &mut Staging,
+    files: Vec<String>,
+    written: &[String],
+) -> Vec<String> {
+    for f in files {
+        staging.remove_stale(&f);
+    }
+    staging
+        .stale()
+        .into_iter()
+        .filter(|f| !written.contains(f))
+        .collect()
+}
+
 /// Write a finished study's files and charts into `plan.out` (all or nothing), the calibrated
 /// variant where `--write` says, and print the table.
 fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Result<()> {
-    let staging = Staging::prepare(&plan.out)?;
+    let mut staging = Staging::prepare(&plan.out)?;
     for (name, bytes) in &finished.files {
         staging.write(name, bytes)?;
     }
@@ -110,7 +148,18 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
             Err(e) => eprintln!("warning: no charts: {e}"),
         }
     }
+    let stale = drop_stale_charts(&mut staging, crate::charts::chart_files(kind), &charts);
+    if let Some(w) = &plan.write {
+        check_own_result(w, &plan.out, &finished.files)?;
+    }
     let dir = staging.commit()?;
+    if !stale.is_empty() {
+        eprintln!(
+            "note: removed the charts of an earlier run from {}: {}",
+            dir.display(),
+            stale.join(", ")
+        );
+    }
     let mut wrote = format!("{}/{}", dir.display(), finished.wrote);
     if let Some(variant) = &finished.variant {
         let target = plan
@@ -136,6 +185,31 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
     Ok(())
 }
 
+/// Refuse a `--write` target that is one of the result files (or charts) of the command's own
+/// output folder `out`.
+pub(crate) fn check_own_result(
+    write: &std::path::Path,
+    out: &std::path::Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<()> {
+    let folder = crate::output::parent_of(write);
+    let same = match (std::fs::canonicalize(&folder), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => crate::output::resolve(&folder).ok().as_deref() == Some(out),
+    };
+    let name = write
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if same && files.iter().any(|(f, _)| *f == name) {
+        anyhow::bail!(
+            "--write: {} is a result file of this command's --out; write the calibrated variant elsewhere",
+            write.display()
+        );
+    }
+    Ok(())
+}
+
 /// `jinsong merge` of parts written by study `S` (already checked to belong together, in shard
 /// order): decode the settings, check the scenarios and every part's counts, add them up and
 /// finish as the single-machine command would.
@@ -144,7 +218,8 @@ pub fn merge_parts<S: Study>(parts: &[PartFile], plan: Plan) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .build()
         .context("cannot start the worker threads")?;
-    let _lock = Lock::acquire(&plan.out, "", &std::env::args().collect::<Vec<_>>().join(" "))?;
+    let _lock = Lock::acquire(&plan.out, LockMode::Exclusive, &command_line())?;
+    check_destinations(&plan.out, S::KIND.result_files())?;
     let finished = pool.install(|| study.finish(counts))?;
     finish(S::KIND, finished, &plan)
 }

@@ -176,9 +176,17 @@ pub fn evidence(a: EvidenceArgs) -> Result<()> {
 }
 
 /// Refuse a `calibrate --write` target that is a folder, whose folder does not exist (none is
-/// created), or that is a file the scenario is read from (the scenario or a base of its chain
-/// of variants: the written variant would have itself as its base).
-fn check_write(write: &std::path::Path, chain: &[std::path::PathBuf], out: &std::path::Path) -> Result<()> {
+/// created), that is a file the scenario is read from (the scenario or a base of its chain
+/// of variants: the written variant would have itself as its base), one of the command's own
+/// result files, or anything [`crate::output::check_user_destination`] refuses (any file the
+/// command reads, a link, a special file, a batch's checkpoint or part file); and claim the
+/// target's folder when another command may hold it (a lock file is beside it). Returns that
+/// claim, to be held until the variant is written.
+fn check_write(
+    write: &std::path::Path,
+    chain: &[std::path::PathBuf],
+    out: &std::path::Path,
+) -> Result<Option<crate::output::Lock>> {
     if write.is_dir() {
         bail!("--write: {} is a folder; give a file name", write.display());
     }
@@ -186,6 +194,19 @@ fn check_write(write: &std::path::Path, chain: &[std::path::PathBuf], out: &std:
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
+    let own: Vec<(String, Vec<u8>)> = StudyKind::Calibrate
+        .result_files()
+        .iter()
+        .map(|f| (f.to_string(), Vec::new()))
+        .collect();
+    super::batch::check_own_result(write, out, &own)?;
+    let name = write.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if crate::output::guard::is_state_name(&name) {
+        bail!(
+            "--write: {}: its name is that of a batch's checkpoint or part file; write elsewhere",
+            write.display()
+        );
+    }
     if !folder.is_dir() {
         // Only the output folder, which the command creates, may not exist yet.
         if crate::output::resolve(folder)? != out {
@@ -194,7 +215,7 @@ fn check_write(write: &std::path::Path, chain: &[std::path::PathBuf], out: &std:
                 folder.display()
             );
         }
-        return Ok(());
+        return Ok(None);
     }
     let target = std::fs::canonicalize(folder)?.join(write.file_name().unwrap_or_default());
     if let Some(read) = chain
@@ -207,7 +228,15 @@ fn check_write(write: &std::path::Path, chain: &[std::path::PathBuf], out: &std:
             read.display()
         );
     }
-    Ok(())
+    crate::output::check_user_destination(write)
+        .map_err(|e| anyhow!("--write: {}: {}", write.display(), e.source))?;
+    let claim = match std::fs::canonicalize(out).ok() == std::fs::canonicalize(folder).ok() {
+        true => None,
+        false => {
+            crate::output::Lock::if_claimed(&std::fs::canonicalize(folder)?, &super::batch::command_line())?
+        }
+    };
+    Ok(claim)
 }
 
 /// `jinsong calibrate`.
@@ -237,9 +266,10 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
     let default_out = format!("calibrate-{}", settings.scenario.name);
     let study = CalibrateStudy::new(settings, seed)?;
     let mut plan = plan(&a.batch, &default_out, None)?;
-    if let Some(w) = &a.write {
-        check_write(w, &chain, &plan.out)?;
-    }
+    let _claim = match &a.write {
+        Some(w) => check_write(w, &chain, &plan.out)?,
+        None => None,
+    };
     plan.write = a.write;
     run_study(&study, &a.batch, plan)
 }

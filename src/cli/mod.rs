@@ -23,7 +23,7 @@ use crate::charts::{draw_trace, render_folder, MemoryFiles, Rendered};
 use crate::engine::chronicle::{Chronicle, TracedOutcome};
 use crate::engine::{simulate, Workspace};
 use crate::model::Model;
-use crate::output::Staging;
+use crate::output::{Lock, LockMode, Staging};
 use crate::scenario::{LoadedScenario, Override, ScenarioError};
 use crate::study::StudyError;
 use args::{CheckArgs, Cli, Command, PlotArgs, TraceArgs};
@@ -66,6 +66,7 @@ pub const MAX_THREADS: usize = 1024;
 /// Entry point of the binary: run the command and turn errors into a message and exit status 1
 /// (130 after Ctrl-C).
 pub fn main() -> ExitCode {
+    catch_file_size_limit();
     let cli = Cli::parse();
     let Err(e) = dispatch(cli) else {
         return ExitCode::SUCCESS;
@@ -83,6 +84,20 @@ pub fn main() -> ExitCode {
         None => eprintln!("error: {e:#}"),
     }
     ExitCode::FAILURE
+}
+
+/// Set when the process went past its file size limit (`ulimit -f`).
+#[cfg(unix)]
+static FILE_SIZE_LIMIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Handle SIGXFSZ (a write past the file size limit of `ulimit -f`) instead of dying of it
+/// silently: the write then fails with EFBIG ("File too large"), and the ordinary error path
+/// reports it in one line, removes its staging folder and keeps earlier results.
+fn catch_file_size_limit() {
+    #[cfg(unix)]
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, &FILE_SIZE_LIMIT) {
+        eprintln!("warning: a file size limit (ulimit -f) would stop jinsong without a message: {e}");
+    }
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -213,6 +228,11 @@ fn plot(a: PlotArgs) -> Result<()> {
     let opts = a.charts.options()?;
     // Draw everything before writing anything.
     let dir = crate::output::resolve(&a.dir)?;
+    // A folder that is not there is reported by the reading below, without a lock file.
+    let _lock = match dir.is_dir() {
+        true => Some(Lock::acquire(&dir, LockMode::Exclusive, &batch::command_line())?),
+        false => None,
+    };
     let drawn = render_folder(&dir, &opts)?;
     let staging = Staging::prepare(&dir)?;
     for (file, bytes) in &drawn {
@@ -272,7 +292,12 @@ fn trace(a: TraceArgs) -> Result<()> {
             .join(format!("trace-{seed}-{}", a.run))
     });
     let out = crate::output::resolve(&out)?;
-    let staging = Staging::prepare(&out)?;
+    // Checked before the claim (which removes leftover staging folders), staged again after.
+    drop(Staging::prepare(&out)?);
+    let _lock = Lock::acquire(&out, LockMode::Exclusive, &batch::command_line())?;
+    let mut staging = Staging::prepare(&out)?;
+    let names = ["chronicle.txt", "trace.csv", "outcome.json", "events.csv"];
+    batch::check_destinations(&out, &names)?;
     let model = Model::compile(sc);
     let mut ws = Workspace::new(&model);
     let mut chronicle = Chronicle::new(&model);
@@ -323,7 +348,16 @@ fn trace(a: TraceArgs) -> Result<()> {
             Err(e) => eprintln!("warning: no charts: {e}"),
         }
     }
+    let trace_charts = crate::charts::chart_files_of(&crate::charts::TRACE_CHARTS);
+    let stale = batch::drop_stale_charts(&mut staging, trace_charts, &charts);
     let dir = staging.commit()?;
+    if !stale.is_empty() {
+        eprintln!(
+            "note: removed the charts of an earlier trace from {}: {}",
+            dir.display(),
+            stale.join(", ")
+        );
+    }
     if !a.quiet {
         let told = match a.full {
             true => text,

@@ -1,22 +1,38 @@
-//! Writing result folders without ever leaving them half-written.
+//! Writing result folders and files without ever losing one.
 //!
-//! Files are first written into a hidden staging folder beside the target
-//! (`.NAME.partial-PID`); [`Staging::commit`] then renames the staging folder into place (when
-//! the target does not exist yet) or renames each file into the existing target (one atomic
-//! rename per file). On any error the staging folder is removed, and earlier results in the
-//! target are left as they were.
+//! Every file a command writes goes through this module, under one rule ([`guard`]): never a
+//! file the same command reads (by identity: links, hard links, `..` and bind mounts are all
+//! caught), never a special file (FIFO, device node, socket) nor a symbolic link at the
+//! destination, never a checkpoint or part file of a batch where the user names the
+//! destination, never a folder locked by another command ([`lock`]), and always by a temporary
+//! file created exclusively under an unpredictable name in the destination's folder, flushed,
+//! then renamed.
+//!
+//! Result folders are first written into a hidden staging folder beside the target
+//! (`.NAME.partial-XXXXXXXXXXXXXXXX`, a random suffix); [`Staging::commit`] then renames the
+//! staging folder into place (when the target does not exist yet) or renames each file into the
+//! existing target (one atomic rename per file). On any error the staging folder is removed, and
+//! earlier results in the target are left as they were. A command that holds a folder
+//! exclusively removes the staging folders and temporary files that killed commands left for it
+//! ([`guard::remove_leftovers`]).
 //!
 //! What this guarantees, honestly: every result file is whole (old or new, never a part), a
-//! failure while writing (full disk, unwritable or impossible folder) happens in the staging
-//! folder and leaves the target untouched, and before the first rename into an existing target
-//! every destination is checked to be replaceable (not a folder). A rename on the same file
+//! failure while writing (full disk, file size limit, unwritable or impossible folder) happens
+//! in the staging folder and leaves the target untouched, and before the first rename into an
+//! existing target every destination is checked to be replaceable. A rename on the same file
 //! system needs no space, so a full disk cannot strike during the commit; an error in the middle
 //! of the per-file renames (which only a concurrent change of the folder could cause) may leave
 //! some files new and some old, each whole.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+
+pub mod guard;
+pub mod lock;
+
+pub use guard::{check_destination, check_user_destination, open_input, read_input, read_text};
+pub use lock::{Lock, LockError, LockMode};
 
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -29,12 +45,21 @@ pub struct OutputError {
     pub source: io::Error,
 }
 
+/// The folder a path is in (`.` for a bare name).
+pub(crate) fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// A staging folder for one output folder.
 #[derive(Debug)]
 pub struct Staging {
     target: PathBuf,
     staging: PathBuf,
     committed: bool,
+    remove: Vec<String>,
 }
 
 impl Staging {
@@ -52,20 +77,22 @@ impl Staging {
             .ok_or_else(|| err(io::Error::other("the path has no folder name")))?
             .to_string_lossy()
             .into_owned();
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = parent_of(target);
         fs::create_dir_all(&parent).map_err(err)?;
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(err)?;
-        }
-        fs::create_dir(&staging).map_err(err)?;
+        let mut tries = 0;
+        let staging = loop {
+            let staging = parent.join(format!(".{name}.partial-{}", guard::temporary_name()));
+            match fs::create_dir(&staging) {
+                Ok(()) => break staging,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 16 => tries += 1,
+                Err(e) => return Err(err(e)),
+            }
+        };
         Ok(Staging {
             target: target.to_path_buf(),
             staging,
             committed: false,
+            remove: Vec::new(),
         })
     }
 
@@ -76,16 +103,46 @@ impl Staging {
         }
     }
 
-    /// Write one file (by plain name) into the staging folder.
+    /// Write one file (by plain name) into the staging folder (created exclusively: never
+    /// through anything planted there).
     pub fn write(&self, file: &str, contents: &[u8]) -> Result<(), OutputError> {
-        fs::write(self.staging.join(file), contents).map_err(|e| self.error(e))
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(self.staging.join(file))
+            .and_then(|mut f| f.write_all(contents))
+            .map_err(|e| self.error(e))
+    }
+
+    /// Remove `file` (by plain name) from the target at the commit, if it is there and this
+    /// commit does not replace it: a file of an earlier run the new results would leave stale
+    /// (its charts after a run without charts).
+    pub fn remove_stale(&mut self, file: &str) {
+        self.remove.push(file.to_string());
+    }
+
+    /// The files [`Staging::remove_stale`] will remove (those in the target now).
+    pub fn stale(&self) -> Vec<String> {
+        self.remove
+            .iter()
+            .filter(|f| fs::symlink_metadata(self.target.join(f)).is_ok_and(|m| m.is_file()))
+            .cloned()
+            .collect()
     }
 
     /// Move the staged files into the target folder.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        if !self.target.exists() {
-            fs::rename(&self.staging, &self.target).map_err(|e| self.error(e))?;
-        } else {
+        // A folder made by another command meanwhile (the shards of one batch share it) is
+        // filled file by file like any existing folder.
+        let moved = match self.target.exists() {
+            true => false,
+            false => match fs::rename(&self.staging, &self.target) {
+                Ok(()) => true,
+                Err(_) if self.target.is_dir() => false,
+                Err(e) => return Err(self.error(e)),
+            },
+        };
+        if !moved {
             let mut names = Vec::new();
             for entry in fs::read_dir(&self.staging).map_err(|e| self.error(e))? {
                 names.push(entry.map_err(|e| self.error(e))?.file_name());
@@ -94,17 +151,19 @@ impl Staging {
             // Check every destination before replacing any, so that a bad one leaves all intact.
             for name in &names {
                 let to = self.target.join(name);
-                if to.is_dir() {
-                    return Err(self.error(io::Error::other(format!(
-                        "{} is a folder, where a result file goes",
-                        to.display()
-                    ))));
+                if let Some(problem) = guard::destination_problem(&to) {
+                    return Err(self.error(io::Error::other(format!("{}: {problem}", to.display()))));
                 }
             }
             for name in &names {
                 fs::rename(self.staging.join(name), self.target.join(name)).map_err(|e| self.error(e))?;
             }
             fs::remove_dir(&self.staging).map_err(|e| self.error(e))?;
+            for stale in self.stale() {
+                if !names.iter().any(|n| *n == *stale) {
+                    let _ = fs::remove_file(self.target.join(stale));
+                }
+            }
         }
         self.committed = true;
         Ok(self.target.clone())
@@ -119,12 +178,13 @@ impl Drop for Staging {
     }
 }
 
-/// Write one file atomically: the bytes go to a temporary file beside `path` (`.NAME.tmp-PID`),
-/// which is flushed to disk and then renamed over `path`. A reader (or a process killed at any
-/// moment) sees either the old file or the new one, never a part. On error the temporary file
-/// is removed and `path` is left as it was.
+/// Write one file atomically under the rule of [`guard`]: `path` is checked (no link, no
+/// special file, no input of this command), the bytes go to a temporary file created
+/// exclusively beside it (`.NAME.tmp-XXXXXXXXXXXXXXXX`), which is flushed to disk, `path` is
+/// checked again, and the temporary file is renamed over it. A reader (or a process killed at
+/// any moment) sees either the old file or the new one, never a part. On error the temporary
+/// file is removed and `path` is left as it was.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
-    use std::io::Write as _;
     let err = |source| OutputError {
         dir: path.display().to_string(),
         source,
@@ -134,21 +194,18 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
         .ok_or_else(|| err(io::Error::other("the path has no file name")))?
         .to_string_lossy()
         .into_owned();
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(contents)?;
-            f.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, path));
+    check_destination(path)?;
+    let (tmp, mut file) = guard::create_temporary(&parent_of(path), &name).map_err(err)?;
+    let result = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(err)
+        .and_then(|()| check_destination(path))
+        .and_then(|()| fs::rename(&tmp, path).map_err(err));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.map_err(err)
+    result
 }
 
 /// The output folder that `--out PATH` names, as it will be written and reported.
@@ -200,124 +257,6 @@ fn is_link_below(path: &Path) -> bool {
         }
     }
     false
-}
-
-/// Why an output folder could not be claimed.
-#[derive(Debug, thiserror::Error)]
-pub enum LockError {
-    /// Another command holds it.
-    #[error(
-        "{dir} is in use by another jinsong command (pid {pid}: {command}); wait for it to end or \
-         use another --out (if no such process runs, remove {})",
-        lock.display()
-    )]
-    Held {
-        /// The output folder.
-        dir: String,
-        /// The lock file.
-        lock: PathBuf,
-        /// The holder's process id.
-        pid: u32,
-        /// The holder's command line.
-        command: String,
-    },
-    /// The lock file could not be written.
-    #[error("cannot claim {}: {source}", lock.display())]
-    Io {
-        /// The lock file.
-        lock: PathBuf,
-        /// The cause.
-        source: io::Error,
-    },
-}
-
-/// An exclusive claim on an output folder for the duration of a command: a lock file beside
-/// the folder (`.NAME.lock`, or `.NAME.lock-K-of-N` for shard K/N, so shards sharing a folder
-/// do not exclude each other) holding the holder's pid and command line. A second command on
-/// the same folder (and shard) is refused with both named; a lock whose process is gone (killed,
-/// or ended without cleaning up) is stale and taken over. Dropping the claim removes the file.
-#[derive(Debug)]
-pub struct Lock {
-    path: PathBuf,
-}
-
-impl Lock {
-    /// Claim `target` (for the shard named by `tag`: empty, or `-K-of-N`) for the command line
-    /// `command`.
-    pub fn acquire(target: &Path, tag: &str, command: &str) -> Result<Lock, LockError> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let path = parent.join(format!(".{name}.lock{tag}"));
-        let io = |source| LockError::Io {
-            lock: path.clone(),
-            source,
-        };
-        fs::create_dir_all(&parent).map_err(io)?;
-        let body = format!("{}\n{}\n", std::process::id(), command.replace('\n', " "));
-        for _ in 0..2 {
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    use std::io::Write as _;
-                    f.write_all(body.as_bytes()).map_err(io)?;
-                    return Ok(Lock { path });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let held = fs::read_to_string(&path).unwrap_or_default();
-                    let mut lines = held.lines();
-                    let pid: Option<u32> = lines.next().and_then(|l| l.trim().parse().ok());
-                    match pid {
-                        Some(pid) if process_alive(pid) => {
-                            return Err(LockError::Held {
-                                dir: target.display().to_string(),
-                                lock: path.clone(),
-                                pid,
-                                command: lines.next().unwrap_or("").chars().take(200).collect(),
-                            })
-                        }
-                        // Stale (its process is gone) or unreadable: take it over.
-                        _ => fs::remove_file(&path)
-                            .or_else(|e| match e.kind() {
-                                io::ErrorKind::NotFound => Ok(()),
-                                _ => Err(e),
-                            })
-                            .map_err(io)?,
-                    }
-                }
-                Err(e) => return Err(io(e)),
-            }
-        }
-        Err(io(io::Error::other("another command keeps claiming it")))
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
-}
-
-/// Whether process `pid` is running (not gone, not a zombie). Where this cannot be told (no
-/// `/proc`), a process is assumed to run, so a lock is never taken from a live command.
-fn process_alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    if !proc.is_dir() {
-        return true;
-    }
-    match fs::read_to_string(proc.join(pid.to_string()).join("stat")) {
-        // The state follows the command name in parentheses: Z (zombie) and X (dead) are gone.
-        Ok(stat) => !matches!(
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.trim_start().chars().next()),
-            Some('Z' | 'X')
-        ),
-        Err(_) => false,
-    }
 }
 
 /// The path of `target` relative to the folder `from` (both as given or relative to the
@@ -389,25 +328,37 @@ mod tests {
         assert_eq!(names(&s.0), ["a.json"]);
     }
 
-    /// A full disk while the temporary file is written (its name is made a link to `/dev/full`,
-    /// so the real write fails with ENOSPC): a clear error, the old file intact, no temporary
-    /// file left.
+    /// A special file or a link at the destination is refused, untouched, no temporary file
+    /// left; a file this process read as input is refused too.
     #[test]
     #[cfg(unix)]
-    fn write_atomic_on_a_full_disk_keeps_the_old_file() {
-        if !dev_full() {
-            return;
+    fn write_atomic_refuses_links_special_files_and_inputs() {
+        let s = Scratch::new("special");
+        if dev_full() {
+            let e = write_atomic(Path::new("/dev/full"), b"x").unwrap_err();
+            assert!(
+                e.source.to_string().contains("not a regular file"),
+                "{e}: {}",
+                e.source
+            );
         }
-        let s = Scratch::new("full");
         let f = s.0.join("a.json");
         fs::write(&f, b"old").unwrap();
-        let tmp = s.0.join(format!(".a.json.tmp-{}", std::process::id()));
-        std::os::unix::fs::symlink("/dev/full", &tmp).unwrap();
-        let e = write_atomic(&f, b"new contents").unwrap_err();
-        assert_eq!(e.source.raw_os_error(), Some(28), "{e}: {:?}", e.source);
-        assert!(e.to_string().contains("a.json"), "{e}");
+        let link = s.0.join("link.json");
+        std::os::unix::fs::symlink(&f, &link).unwrap();
+        let e = write_atomic(&link, b"new").unwrap_err();
+        assert!(e.source.to_string().contains("symbolic link"), "{}", e.source);
+        let hard = s.0.join("hard.json");
+        fs::hard_link(&f, &hard).unwrap();
+        read_input(&f, 100).unwrap();
+        let e = write_atomic(&hard, b"new").unwrap_err();
+        assert!(
+            e.source.to_string().contains("which this command reads"),
+            "{}",
+            e.source
+        );
         assert_eq!(fs::read(&f).unwrap(), b"old");
-        assert_eq!(names(&s.0), ["a.json"]);
+        assert_eq!(names(&s.0), ["a.json", "hard.json", "link.json"]);
     }
 
     /// A target whose folder cannot exist (its parent is a regular file): an error, nothing
@@ -424,30 +375,29 @@ mod tests {
         assert_eq!(names(&s.0), ["plain"]);
     }
 
-    /// A full disk while results are staged: the earlier results of the folder are intact and
-    /// the staging folder is gone.
+    /// An error while results are staged (here a link planted in the staging folder, which
+    /// the exclusive creation refuses to follow): the earlier results of the folder are intact
+    /// and the staging folder is gone.
     #[test]
     #[cfg(unix)]
-    fn staging_on_a_full_disk_keeps_earlier_results() {
-        if !dev_full() {
-            return;
-        }
-        let s = Scratch::new("stage-full");
+    fn a_failure_while_staging_keeps_earlier_results() {
+        let s = Scratch::new("stage-fail");
         let out = s.0.join("out");
         let st = Staging::prepare(&out).unwrap();
         st.write("summary.json", b"first").unwrap();
         st.write("onset_curve.csv", b"first").unwrap();
         st.commit().unwrap();
+        fs::write(s.0.join("victim"), b"keep").unwrap();
 
         let st = Staging::prepare(&out).unwrap();
         st.write("summary.json", b"second").unwrap();
-        std::os::unix::fs::symlink("/dev/full", st.staging.join("onset_curve.csv")).unwrap();
-        let e = st.write("onset_curve.csv", b"second").unwrap_err();
-        assert_eq!(e.source.raw_os_error(), Some(28), "{e}: {:?}", e.source);
+        std::os::unix::fs::symlink(s.0.join("victim"), st.staging.join("onset_curve.csv")).unwrap();
+        assert!(st.write("onset_curve.csv", b"second").is_err());
         drop(st);
         assert_eq!(fs::read(out.join("summary.json")).unwrap(), b"first");
         assert_eq!(fs::read(out.join("onset_curve.csv")).unwrap(), b"first");
-        assert_eq!(names(&s.0), ["out"]);
+        assert_eq!(fs::read(s.0.join("victim")).unwrap(), b"keep");
+        assert_eq!(names(&s.0), ["out", "victim"]);
     }
 
     /// A destination that is a folder is found before any file is replaced.

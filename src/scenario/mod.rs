@@ -415,7 +415,7 @@ impl LoadedScenario {
 pub fn read_input(path: &Path, what: &str) -> Result<String, ScenarioError> {
     let file = path.display().to_string();
     let fail = |message: String| ScenarioError::one(&file, None, "", message);
-    let handle = std::fs::File::open(path).map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
+    let handle = crate::output::open_input(path).map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
     let mut bytes = Vec::new();
     handle
         .take(MAX_FILE_BYTES + 1)
