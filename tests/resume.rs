@@ -614,9 +614,9 @@ pub(crate) fn calibrate_tamper(dir: &Path) -> Tamper {
         "--free",
         "polities.song.mobilization_lag=2..24",
         "--budget",
-        "8",
+        "6",
         "--runs",
-        "400",
+        "200",
         "--seed",
         "3",
         "--quiet",
@@ -627,7 +627,7 @@ pub(crate) fn calibrate_tamper(dir: &Path) -> Tamper {
         args,
         &|p| CalibrateStudy::new(settings_of(p).unwrap(), p.part.seed).unwrap(),
         1,
-        5,
+        4,
     )
 }
 
@@ -882,24 +882,24 @@ fn a_tampered_calibrate_checkpoint_is_refused_at_resume() {
     let t = calibrate_tamper(dir);
     let cp = t.checkpoint_dir.join("checkpoint.json");
     let genuine = read_json(&cp);
-    assert_eq!(genuine["done"], 5);
+    assert_eq!(genuine["done"], 4);
     let patterns = genuine["counts"][0]["matched"].as_array().unwrap().len();
     assert!(patterns > 1);
     let edits: Vec<(&str, bool, Edit)> = vec![
-        // 390 of 400 runs matching every pattern, each pattern's count raised to match.
+        // 195 of 200 runs matching every pattern (0.975), each pattern's count raised to match.
         (
             "its digest does not match",
             false,
             edit_by(move |v| {
-                v["counts"][1]["joint"] = 390.into();
-                v["counts"][1]["matched"] = serde_json::json!(vec![395; patterns]);
+                v["counts"][1]["joint"] = 195.into();
+                v["counts"][1]["matched"] = serde_json::json!(vec![197; patterns]);
             }),
         ),
         (
-            "joint 390 is above matched",
+            "joint 195 is above matched",
             true,
             edit_by(|v| {
-                v["counts"][1]["joint"] = 390.into();
+                v["counts"][1]["joint"] = 195.into();
             }),
         ),
         (
@@ -907,14 +907,14 @@ fn a_tampered_calibrate_checkpoint_is_refused_at_resume() {
             true,
             edit_by(move |v| {
                 v["counts"][1]["joint"] = 0.into();
-                v["counts"][1]["matched"] = serde_json::json!(vec![400; patterns]);
+                v["counts"][1]["matched"] = serde_json::json!(vec![200; patterns]);
             }),
         ),
         (
-            "runs 4000, not the 400 runs",
+            "runs 2000, not the 200 runs",
             true,
             edit_by(|v| {
-                v["counts"][1]["runs"] = 4000.into();
+                v["counts"][1]["runs"] = 2000.into();
             }),
         ),
     ];
@@ -1062,7 +1062,7 @@ fn every_edit_of_a_checkpoint_or_a_part_is_refused() {
     let slowest = Cell::new(Duration::ZERO);
     let tried = RefCell::new(vec![0u32; files.len()]);
     let config = Config {
-        cases: 200,
+        cases: 160,
         failure_persistence: None,
         ..Config::default()
     };
