@@ -41,7 +41,7 @@ impl Staging {
     /// Prepare to write into `target`: checks that it can be created, before any work is done.
     pub fn prepare(target: &Path) -> Result<Staging, OutputError> {
         let err = |source| OutputError {
-            dir: target.display().to_string(),
+            dir: crate::text::path(target),
             source,
         };
         if target.exists() && !target.is_dir() {
@@ -71,7 +71,7 @@ impl Staging {
 
     fn error(&self, source: io::Error) -> OutputError {
         OutputError {
-            dir: self.target.display().to_string(),
+            dir: crate::text::path(&self.target),
             source,
         }
     }
@@ -97,7 +97,7 @@ impl Staging {
                 if to.is_dir() {
                     return Err(self.error(io::Error::other(format!(
                         "{} is a folder, where a result file goes",
-                        to.display()
+                        crate::text::path(to)
                     ))));
                 }
             }
@@ -126,7 +126,7 @@ impl Drop for Staging {
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
     use std::io::Write as _;
     let err = |source| OutputError {
-        dir: path.display().to_string(),
+        dir: crate::text::path(path),
         source,
     };
     let name = path
@@ -159,7 +159,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
 /// names, so that results never land somewhere the user does not see.
 pub fn resolve(out: &Path) -> Result<PathBuf, OutputError> {
     let err = |message: String| OutputError {
-        dir: out.display().to_string().escape_debug().to_string(),
+        dir: crate::text::path(out),
         source: io::Error::other(message),
     };
     if out.to_string_lossy().chars().any(char::is_control) {
@@ -209,7 +209,7 @@ pub enum LockError {
     #[error(
         "{dir} is in use by another jinsong command (pid {pid}: {command}); wait for it to end or \
          use another --out (if no such process runs, remove {})",
-        lock.display()
+        crate::text::path(lock)
     )]
     Held {
         /// The output folder.
@@ -222,7 +222,7 @@ pub enum LockError {
         command: String,
     },
     /// The lock file could not be written.
-    #[error("cannot claim {}: {source}", lock.display())]
+    #[error("cannot claim {}: {source}", crate::text::path(lock))]
     Io {
         /// The lock file.
         lock: PathBuf,
@@ -274,10 +274,10 @@ impl Lock {
                     match pid {
                         Some(pid) if process_alive(pid) => {
                             return Err(LockError::Held {
-                                dir: target.display().to_string(),
+                                dir: crate::text::path(target),
                                 lock: path.clone(),
                                 pid,
-                                command: lines.next().unwrap_or("").chars().take(200).collect(),
+                                command: crate::text::clip(lines.next().unwrap_or("")),
                             })
                         }
                         // Stale (its process is gone) or unreadable: take it over.
@@ -325,7 +325,7 @@ fn process_alive(pid: u32) -> bool {
 pub fn relative_to(target: &Path, from: &Path) -> Result<String, OutputError> {
     let resolve = |p: &Path| {
         fs::canonicalize(p).map_err(|source| OutputError {
-            dir: p.display().to_string(),
+            dir: crate::text::path(p),
             source,
         })
     };
