@@ -240,6 +240,25 @@ mod tests {
     }
 
     #[test]
+    fn messages_for_the_terminal_are_quiet() {
+        assert_eq!(quiet_message("a\u{1b}[2J\nb\u{7}"), "a\\u{1b}[2J\nb\\u{7}");
+        let long = "z".repeat(5000);
+        let line = quiet_message(&format!("x {long}\ny"));
+        assert!(line.ends_with("… (5002 characters)\ny"), "{line}");
+        let clap = quiet_library_message(&format!(
+            "error: invalid value '\u{1b}[31m{long}' for '--runs <N>'\n"
+        ));
+        assert!(clap.starts_with("error: invalid value '\\u{1b}[31mzz"), "{clap}");
+        assert!(clap.contains("…' (5005 characters) for '--runs <N>'"), "{clap}");
+        assert!(clap.ends_with('\n'));
+        assert_eq!(path(Path::new("a\u{1b}/b")), "a\\u{1b}/b");
+        assert_eq!(
+            path(Path::new(&long)).chars().count(),
+            MAX_PATH_CHARS + "… (5000 characters)".chars().count()
+        );
+    }
+
+    #[test]
     fn controls_are_found() {
         assert_eq!(forbidden_control("a\nb\tc", true), None);
         assert_eq!(forbidden_control("a\nb", false), Some('\n'));
