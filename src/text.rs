@@ -141,7 +141,15 @@ fn clip_quoted_in(message: &str, delims: &[char]) -> String {
             }
         }
         let end = close.unwrap_or(inner.len());
-        match cut(&inner[..end], MAX_ECHO_CHARS) {
+        // A span [`quote`] already cut (its head and `…`) is not cut again.
+        let span = &inner[..end];
+        let clipped = span.ends_with('…') && span.chars().count() <= MAX_ECHO_CHARS + 1;
+        let max = if clipped {
+            MAX_ECHO_CHARS + 1
+        } else {
+            MAX_ECHO_CHARS
+        };
+        match cut(span, max) {
             (head, None) => out.push_str(&head),
             (head, Some(n)) => {
                 out.push_str(&head);
@@ -236,6 +244,8 @@ mod tests {
             )
         );
         assert_eq!(clip_quoted("`a` and `b"), "`a` and `b");
+        let quoted = format!("{} is not a month", quote(&long));
+        assert_eq!(clip_quoted(&quoted), quoted);
         assert!(clip_quoted(&"y ".repeat(5000)).ends_with("… (10000 characters)"));
     }
 

@@ -111,7 +111,12 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
         return ExitCode::from(code);
     }
     let text = e.render().to_string();
-    eprint!("{}", crate::text::quiet_library_message(&text));
+    let quiet = match e.kind() {
+        // Help on stderr (no subcommand given): no user text in it.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => crate::text::quiet_message(&text),
+        _ => crate::text::quiet_library_message(&text),
+    };
+    eprint!("{quiet}");
     ExitCode::from(code)
 }
 

@@ -1,7 +1,11 @@
 //! Checks of result files read back (by `jinsong plot`): a file that is valid JSON but
 //! nonsense (no scenario, a probability outside 0..1, an interval that does not hold its
-//! estimate, a year outside the span, more onsets than runs) is refused with what is wrong,
-//! before anything is drawn or written.
+//! estimate, a year outside the span, more onsets than runs) or that contradicts itself (a rate
+//! that is no whole number of runs, Shapley values that do not add up to all_on − all_off,
+//! initiators that do not add up to the onsets, a joint match above a pattern's, a difference
+//! that is not the probabilities', a Sobol index outside its estimator's bounds) is refused with
+//! what is wrong, before anything is drawn or written. The checks across files are in
+//! `charts::invariants`.
 
 use super::attribute::Attribution;
 use super::compare::Comparison;
