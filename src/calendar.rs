@@ -18,7 +18,7 @@ pub struct Month(i32);
 
 /// Why a `"YYYY-MM"` string is not a month.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a month: expected \"YYYY-MM\" (or \"YYYY-MM BCE\") with year 0001..=9999 and month 01..=12")]
+#[error("{} is not a month: expected \"YYYY-MM\" (or \"YYYY-MM BCE\") with year 0001..=9999 and month 01..=12", crate::text::quote(.text))]
 pub struct MonthParseError {
     /// The rejected text.
     pub text: String,

@@ -21,6 +21,7 @@
 //! calendar   months, the unit of time                                              (no deps)
 //! stats      Wilson intervals, paired tests, quantiles, designs, Shapley values     (no deps)
 //! output     staging folders and atomic writes                                     (no deps)
+//! text       user text in messages: control characters escaped, length clipped     (no deps)
 //! ```
 //!
 //! A run is a pure function of (scenario, seed, run index): run *r* draws only from
@@ -45,3 +46,4 @@ pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod study;
+pub mod text;

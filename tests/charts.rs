@@ -1952,3 +1952,262 @@ fn posterior_files_that_do_not_fit_are_refused_with_what_is_wrong() {
     let e = check_posterior_sample(&report, &twice).unwrap_err();
     assert!(e.contains("two values"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// plot checks what the result files imply about each other
+// ---------------------------------------------------------------------------------------------
+
+/// `path` with `edit` applied to its JSON.
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v);
+    fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+/// `path` with the field `column` of its data line `line` (1 = the first after the header)
+/// replaced by `value`.
+fn edit_csv(path: &Path, line: usize, column: usize, value: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut fields: Vec<String> = lines[line].split(',').map(String::from).collect();
+    fields[column] = value.to_string();
+    lines[line] = fields.join(",");
+    fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+/// `plot` took result files that contradict themselves: Shapley values that do not add up to
+/// all_on less all_off, a Sobol index of 1e9, a fear of −7e300, a posterior draw outside its
+/// prior, another run's `onset_curve.csv` (or `compare_curves.csv`) with the same pairs, a
+/// sweep's probability that is not its count over the runs, a pattern rate that is no count of
+/// runs, a difference that is not the probabilities'. Each is now refused within one second in
+/// one line naming the file and what is wrong, and nothing is written; the untouched folders
+/// still plot.
+#[test]
+fn plot_refuses_result_files_that_contradict_themselves() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("small.ron"), SMALL).unwrap();
+    let base = crate::common::baseline_path().display().to_string();
+    let toy = crate::common::root()
+        .join("tests/data/toy_hazard.ron")
+        .display()
+        .to_string();
+    let toy_patterns = crate::common::root()
+        .join("tests/data/toy_hazard_patterns.ron")
+        .display()
+        .to_string();
+    fs::write(
+        dir.join("reading.ron"),
+        format!("(base: \"{toy}\", name: \"reading\", set: [\"polities.a.greed=Uniform(0.001, 0.05)\"])"),
+    )
+    .unwrap();
+    let quiet = ["-q", "--no-charts", "--runs"];
+    let runs: [&[&str]; 8] = [
+        &["run", "small.ron", "--out", "run", "--seed", "1"],
+        &["run", "small.ron", "--out", "run2", "--seed", "2"],
+        &["trace", "small.ron", "--out", "trace", "-q", "--no-charts"],
+        &[
+            "attribute",
+            &base,
+            "--mechanisms",
+            "greed,consent",
+            "--out",
+            "attr",
+        ],
+        &[
+            "sensitivity",
+            &base,
+            "--vary",
+            "polities.jin.war_readiness=0.1..0.9",
+            "--samples",
+            "8",
+            "--out",
+            "sens",
+        ],
+        &[
+            "sweep",
+            "small.ron",
+            "--vary",
+            "polities.a.fear_gain=0.1..0.5:3",
+            "--out",
+            "sweep",
+        ],
+        &["score", &base, "--out", "score"],
+        &[
+            "evidence",
+            "reading.ron",
+            "--patterns",
+            &toy_patterns,
+            "--out",
+            "ev",
+        ],
+    ];
+    for args in runs {
+        let mut all: Vec<&str> = args.to_vec();
+        if args[0] != "trace" {
+            all.extend(quiet);
+            all.push("100");
+        }
+        ok(dir, &all);
+    }
+    let folders = ["run", "trace", "attr", "sens", "sweep", "score", "ev"];
+    for f in folders {
+        ok(dir, &["plot", f, "--format", "svg"]);
+    }
+    // A comparison of two readings of the toy (same polities), seeds 1 and 2.
+    fs::write(
+        dir.join("other.ron"),
+        format!("(base: \"{toy}\", name: \"other\", set: [\"polities.a.greed=0.02\"])"),
+    )
+    .unwrap();
+    for (out, seed) in [("cmp", "1"), ("cmp2", "2")] {
+        ok(
+            dir,
+            &[
+                "compare",
+                &toy,
+                "other.ron",
+                "--dyad",
+                "a,b",
+                "--out",
+                out,
+                "--seed",
+                seed,
+                "-q",
+                "--no-charts",
+                "--runs",
+                "400",
+            ],
+        );
+    }
+    ok(dir, &["plot", "cmp", "--format", "svg"]);
+
+    let copy = |from: &str, to: &str| {
+        let (a, b) = (dir.join(from), dir.join(to));
+        fs::create_dir_all(&b).unwrap();
+        for e in fs::read_dir(&a).unwrap() {
+            let e = e.unwrap();
+            if e.path().extension().is_some_and(|x| x == "svg") {
+                continue;
+            }
+            fs::copy(e.path(), b.join(e.file_name())).unwrap();
+        }
+    };
+    type Edit = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, &str, &str, Edit)> = vec![
+        (
+            "attr",
+            "attribution.json",
+            "add up to",
+            Box::new(|d: &Path| {
+                edit_json(&d.join("attribution.json"), |v| {
+                    let s = v["mechanisms"][0]["shapley"].as_f64().unwrap();
+                    v["mechanisms"][0]["shapley"] = (s + 0.01).into();
+                    v["mechanisms"][0]["ci95"] = serde_json::json!([-0.5, 0.5]);
+                })
+            }),
+        ),
+        (
+            "sens",
+            "sensitivity.json",
+            "total index",
+            Box::new(|d: &Path| {
+                edit_json(&d.join("sensitivity.json"), |v| {
+                    v["outcome_mean"] = 0.5.into();
+                    v["outcome_variance"] = 0.1.into();
+                    v["parameters"][0]["total"] = 1e9.into();
+                    v["parameters"][0]["total_ci95"] = serde_json::json!([0.0, 2e9]);
+                })
+            }),
+        ),
+        (
+            "trace",
+            "trace.csv",
+            "fear -7",
+            Box::new(|d: &Path| edit_csv(&d.join("trace.csv"), 3, 3, "-7e300")),
+        ),
+        (
+            "ev",
+            "posterior_sample.csv",
+            "outside its prior",
+            Box::new(|d: &Path| edit_csv(&d.join("posterior_sample.csv"), 1, 4, "0.5")),
+        ),
+        (
+            "run",
+            "onset_curve.csv",
+            "same run",
+            Box::new(move |d: &Path| {
+                fs::copy(
+                    d.parent().unwrap().join("run2/onset_curve.csv"),
+                    d.join("onset_curve.csv"),
+                )
+                .unwrap();
+            }),
+        ),
+        (
+            "cmp",
+            "compare_curves.csv",
+            "same comparison",
+            Box::new(move |d: &Path| {
+                fs::copy(
+                    d.parent().unwrap().join("cmp2/compare_curves.csv"),
+                    d.join("compare_curves.csv"),
+                )
+                .unwrap();
+            }),
+        ),
+        (
+            "cmp",
+            "compare.json",
+            "less the first",
+            Box::new(|d: &Path| {
+                edit_json(&d.join("compare.json"), |v| {
+                    v["differences"][0]["difference"] = 0.25.into();
+                    v["differences"][0]["ci95"] = serde_json::json!([-1.0, 1.0]);
+                })
+            }),
+        ),
+        (
+            "sweep",
+            "sweep.csv",
+            "is not war_runs",
+            Box::new(|d: &Path| {
+                // war_probability and its interval (after the one varied path, a, b, runs and
+                // war_runs) of the first row: a probability its count does not give.
+                edit_csv(&d.join("sweep.csv"), 1, 5, "0.123");
+                edit_csv(&d.join("sweep.csv"), 1, 6, "0");
+                edit_csv(&d.join("sweep.csv"), 1, 7, "1")
+            }),
+        ),
+        (
+            "score",
+            "scores.json",
+            "no whole number of runs",
+            Box::new(|d: &Path| {
+                edit_json(&d.join("scores.json"), |v| {
+                    v["scenarios"][0]["joint"]["rate"] = 0.123456789.into();
+                    v["scenarios"][0]["joint"]["ci95"] = serde_json::json!([0.0, 1.0]);
+                })
+            }),
+        ),
+    ];
+    for (k, (from, file, expect, edit)) in cases.iter().enumerate() {
+        let case = format!("case{k}");
+        copy(from, &case);
+        let folder = dir.join(&case);
+        edit(&folder);
+        let before = listing(dir);
+        let started = std::time::Instant::now();
+        let out = jinsong(dir, &["plot", &case, "--format", "svg"]);
+        let took = started.elapsed();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{case} ({from}, {file}): {stderr}");
+        assert!(took < std::time::Duration::from_secs(1), "{case} took {took:?}");
+        assert_eq!(stderr.lines().count(), 1, "{case}: one line: {stderr}");
+        assert!(
+            stderr.contains(&format!("{case}/{file}")) && stderr.contains(expect),
+            "{case}: the message names {file} and says `{expect}`: {stderr}"
+        );
+        assert_eq!(listing(dir), before, "{case}: plot wrote nothing");
+    }
+}

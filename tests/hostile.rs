@@ -1143,3 +1143,111 @@ fn control_characters_in_pattern_files_are_refused() {
         );
     }
 }
+
+/// An ESC sequence in `--dyad`, `--by`, `--mechanisms`, `--vary`, `--free`, `--prior-odds`,
+/// `--format`, `--size`, `--sample`, `--set`, a merge part's path, a scenario's or pattern file's
+/// name, a path argument, or an argument clap refuses reached the terminal raw, and a
+/// 100,000-character argument was echoed whole. Now every echo is escaped and clipped: stderr holds
+/// no control character but the newline that ends a line, stays short, and each refusal comes
+/// within one second.
+#[test]
+fn every_echo_of_an_argument_is_escaped_and_clipped() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    let esc = "\u{1b}[31mred\u{1b}]0;pwned\u{7}";
+    let long = format!("\u{1b}[2J{}", "y".repeat(100_000));
+    // A scenario and a pattern file whose names hold the escape, each refused for its content.
+    fs::write(dir.join(format!("{esc}.ron")), "(name: \"x\", oops)").unwrap();
+    fs::write(dir.join(format!("p{esc}.ron")), "(patterns: [oops])").unwrap();
+    fs::write(dir.join(format!("part{esc}.json")), "{}").unwrap();
+    let base = baseline_path().display().to_string();
+    let (b, small) = (base.as_str(), "small.ron");
+    fs::write(dir.join(small), SMALL).unwrap();
+    // A live process named as the holder of an output folder's lock, with a hostile command line.
+    let holder = std::process::id().to_string();
+    for value in [esc.to_string(), long] {
+        let v = value.as_str();
+        let file_esc = format!("{esc}.ron");
+        let pattern_esc = format!("p{esc}.ron");
+        let part_esc = format!("part{esc}.json");
+        let (scenario, patterns, part) = match v == esc {
+            true => (file_esc.as_str(), pattern_esc.as_str(), part_esc.as_str()),
+            false => (v, v, v),
+        };
+        let write = format!("{v}/x.ron");
+        let range = format!("seed=1..{v}");
+        // This test holds the folder's OS lock, as a running command would.
+        fs::write(dir.join(".locked.lock"), format!("{holder}\n{v}\n")).unwrap();
+        let held = fs::File::open(dir.join(".locked.lock")).unwrap();
+        held.try_lock().expect("the test takes the lock");
+        let cases: Vec<Vec<&str>> = vec![
+            vec!["attribute", "--mechanisms", v],
+            vec!["compare", b, b, "--dyad", v],
+            vec!["compare", b, b, "--by", v],
+            vec!["attribute", "--mechanisms", "greed", "--dyad", v],
+            vec!["sweep", "--vary", v],
+            vec!["sweep", small, "--vary", "seed=1,2", "--dyad", v],
+            vec!["sweep", small, "--vary", "seed=1,2", "--by", v],
+            vec!["sweep", small, "--vary", "seed=1,2", "--sample", v],
+            vec!["sweep", small, "--vary", &range],
+            vec!["sensitivity", "--vary", v],
+            vec!["calibrate", b, "--free", v],
+            vec![
+                "calibrate",
+                b,
+                "--free",
+                "polities.jin.war_readiness=0.1..0.9",
+                "--write",
+                &write,
+            ],
+            vec!["evidence", b, "--prior-odds", v],
+            vec!["run", small, "--format", v],
+            vec!["run", small, "--size", v],
+            vec!["run", small, "--set", v],
+            vec!["run", small, "--out", v],
+            vec!["run", small, "--posterior", v],
+            vec!["run", scenario],
+            vec!["check", scenario],
+            vec!["score", small, "--patterns", patterns],
+            vec!["merge", part, "--out", "merged"],
+            vec!["plot", v],
+            vec!["trace", "--out", v],
+            // Clap's own refusals.
+            vec!["run", small, "--runs", v],
+            vec!["run", small, "--shard", v],
+            vec!["run", small, "--checkpoint-every", v],
+            vec!["run", small, v],
+            vec![v],
+            // The lock holder's command line.
+            vec!["run", small, "--out", "locked", "-q", "--no-charts"],
+        ];
+        for args in cases {
+            let command = format!("{args:?}").chars().take(200).collect::<String>();
+            let started = Instant::now();
+            let out = jinsong(dir, &args);
+            let took = started.elapsed();
+            let err = text(&out.stderr);
+            let shown = err.chars().take(1500).collect::<String>();
+            assert!(!out.status.success(), "{command}: {shown}");
+            assert!(took < Duration::from_secs(1), "{command} took {took:?}");
+            assert!(!err.contains("panicked"), "{command}: {shown}");
+            assert!(
+                !err.trim_end_matches('\n')
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n'),
+                "{command}: a control character reached stderr: {shown:?}"
+            );
+            assert!(!out.stdout.iter().any(|&c| c == 0x1b || c == 0x07), "{command}");
+            assert!(err.len() < 2000, "{command}: {} bytes: {shown}", err.len());
+            assert!(
+                err.lines().all(|l| l.chars().count() <= 600),
+                "{command}: {shown}"
+            );
+        }
+    }
+    let lock = fs::read_to_string(dir.join(".locked.lock")).unwrap();
+    assert!(
+        lock.starts_with(&holder),
+        "the lock of a live holder was taken over"
+    );
+}

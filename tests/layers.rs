@@ -6,8 +6,8 @@ use std::path::Path;
 
 /// The layers from the bottom up; a layer may use those before it.
 const LAYERS: &[&str] = &[
-    "output", "stats", "calendar", "rng", "scenario", "model", "engine", "patterns", "batch", "study",
-    "charts", "cli",
+    "text", "output", "stats", "calendar", "rng", "scenario", "model", "engine", "patterns", "batch",
+    "study", "charts", "cli",
 ];
 
 fn rust_files(at: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -18,6 +18,7 @@ mod hypothesis;
 mod layers;
 mod model;
 mod model2;
+mod mutated;
 mod patterns;
 mod priors;
 mod resume;

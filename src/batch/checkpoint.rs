@@ -107,7 +107,7 @@ pub enum CheckpointError {
         source: std::io::Error,
     },
     /// The file is not a checkpoint of this version.
-    #[error("{}: not a jinsong checkpoint: {reason}", path.display())]
+    #[error("{}: not a jinsong checkpoint: {}", crate::text::path(path), crate::text::clip_quoted(.reason))]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -326,7 +326,7 @@ pub fn parse_every(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+        .map_err(|_| format!("{} is not a number of seconds", crate::text::quote(s)))?;
     if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
         return Err(format!("{s} is out of range (allowed: 0 ..= 1e9 seconds)"));
     }

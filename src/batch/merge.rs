@@ -20,7 +20,7 @@ use crate::batch::shard::Shard;
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
     /// A part could not be read.
-    #[error("cannot read part {}: {source}", path.display())]
+    #[error("cannot read part {}: {source}", crate::text::path(path))]
     Read {
         /// The file.
         path: PathBuf,
@@ -28,7 +28,7 @@ pub enum MergeError {
         source: std::io::Error,
     },
     /// A file is not a part of this version, or its counts do not decode.
-    #[error("{}: not a jinsong part file: {reason}", path.display())]
+    #[error("{}: not a jinsong part file: {}", crate::text::path(path), crate::text::clip_quoted(.reason))]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -97,7 +97,7 @@ pub fn check_parts(mut parts: Vec<PartFile>) -> Result<Vec<PartFile>, MergeError
     let Some(first) = parts.first().cloned() else {
         return Err(MergeError::Refused("no part files given".into()));
     };
-    let name = |p: &PartFile| p.path.display().to_string();
+    let name = |p: &PartFile| crate::text::path(&p.path);
     let n = first.part.shard.count;
     for p in &parts[1..] {
         if p.part.shard.count != n {

@@ -67,7 +67,12 @@ impl fmt::Display for Shard {
 impl FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("`{s}` is not K/N (e.g. 3/8: the third of eight shards)");
+        let bad = || {
+            format!(
+                "{} is not K/N (e.g. 3/8: the third of eight shards)",
+                crate::text::quote(s)
+            )
+        };
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let k: u64 = k.trim().parse().map_err(|_| bad())?;
         let n: u64 = n.trim().parse().map_err(|_| bad())?;

@@ -62,7 +62,7 @@ pub enum ChartError {
     #[error("--size: {0}")]
     Size(String),
     /// A result file is missing or corrupted.
-    #[error("{file}: {problem}")]
+    #[error("{file}: {}", crate::text::clip_quoted(.problem))]
     Input {
         /// The file.
         file: String,
@@ -70,7 +70,7 @@ pub enum ChartError {
         problem: String,
     },
     /// Drawing or encoding failed.
-    #[error("cannot draw {chart}: {problem}")]
+    #[error("cannot draw {chart}: {}", crate::text::clip_quoted(.problem))]
     Draw {
         /// The chart's file name.
         chart: String,
@@ -113,12 +113,14 @@ pub fn parse_formats(text: &str) -> Result<Vec<Format>, ChartError> {
             "png" => Format::Png,
             "" => {
                 return Err(ChartError::Format(format!(
-                    "`{text}` has an empty entry (expected e.g. svg,png)"
+                    "{} has an empty entry (expected e.g. svg,png)",
+                    crate::text::quote(text)
                 )))
             }
             other => {
                 return Err(ChartError::Format(format!(
-                    "unknown format `{other}` (allowed: svg, png)"
+                    "unknown format {} (allowed: svg, png)",
+                    crate::text::quote(other)
                 )))
             }
         };
@@ -132,7 +134,7 @@ pub fn parse_formats(text: &str) -> Result<Vec<Format>, ChartError> {
 /// Parse `WxH` in pixels, e.g. `1200x750`: each side at most [`MAX_SIDE`], and at least
 /// [`MIN_SIZE`].
 pub fn parse_size(text: &str) -> Result<(u32, u32), ChartError> {
-    let bad = |why: &str| ChartError::Size(format!("`{text}` {why}"));
+    let bad = |why: &str| ChartError::Size(format!("{} {why}", crate::text::quote(text)));
     let (w, h) = text
         .trim()
         .split_once(['x', 'X'])
@@ -258,6 +260,8 @@ pub struct CurveRow {
     pub ci_high: f64,
 }
 
+pub(crate) use invariants::is_share;
+
 /// The header line of `onset_curve.csv`.
 pub const CURVE_HEADER: &str = "a,b,month,onsets,cumulative_probability,ci_low,ci_high";
 
@@ -355,11 +359,13 @@ fn run_results(files: &dyn ResultFiles) -> Result<(Summary, Vec<CurveRow>), Char
                 file,
                 problem: format!(
                     "pair {}–{} is not in summary.json (are the files from the same run?)",
-                    r.a, r.b
+                    crate::text::clip(&r.a),
+                    crate::text::clip(&r.b)
                 ),
             });
         }
     }
+    invariants::run_curve(&summary, &rows).map_err(|problem| ChartError::Input { file, problem })?;
     Ok((summary, rows))
 }
 
@@ -391,6 +397,11 @@ fn run_events(files: &dyn ResultFiles, summary: &Summary) -> Result<Option<Vec<H
             format!(
                 "{} runs in {} of pair {}–{}, but summary.json has {} runs in all",
                 r.runs, r.year, r.a, r.b, summary.runs
+            )
+        } else if !is_share(r.probability, r.runs, summary.runs) {
+            format!(
+                "probability {} in {} of pair {}–{} is not {} runs / {} runs of summary.json",
+                r.probability, r.year, r.a, r.b, r.runs, summary.runs
             )
         } else {
             continue;
@@ -495,7 +506,7 @@ impl ResultFiles for Folder<'_> {
 
     fn text(&self, name: &str) -> Result<(String, String), ChartError> {
         let path = self.0.join(name);
-        let file = path.display().to_string();
+        let file = crate::text::path(&path);
         crate::output::read_text(&path)
             .map(|t| (file.clone(), t))
             .map_err(|e| ChartError::Input {
@@ -594,6 +605,12 @@ pub fn draw_study(
                     ),
                 });
             }
+            if let Err(problem) = invariants::compare_curves(&c, &rows) {
+                return Err(ChartError::Input {
+                    file: files.text("compare_curves.csv")?.0,
+                    problem,
+                });
+            }
             render_compare_charts(&c, &rows, opts)
         }
         StudyKind::Attribute => {
@@ -607,7 +624,9 @@ pub fn draw_study(
         StudyKind::Evidence => {
             let p: PosteriorReport = read_json(files, "posterior.json", "posterior")?;
             let rows = read_csv(files, "posterior_sample.csv", parse_posterior_sample)?;
-            if let Err(problem) = check_posterior_sample(&p, &rows) {
+            if let Err(problem) =
+                check_posterior_sample(&p, &rows).and_then(|()| invariants::posterior_values(&p, &rows))
+            {
                 return Err(ChartError::Input {
                     file: files.text("posterior_sample.csv")?.0,
                     problem,
@@ -621,6 +640,12 @@ pub fn draw_study(
 /// Draw the charts of a `trace` from `trace.csv` and `events.csv` (when there).
 pub fn draw_trace(files: &dyn ResultFiles, opts: &ChartOptions) -> Result<Rendered, ChartError> {
     let rows = read_csv(files, "trace.csv", parse_trace)?;
+    if let Err(problem) = invariants::trace(&rows) {
+        return Err(ChartError::Input {
+            file: files.text("trace.csv")?.0,
+            problem,
+        });
+    }
     let events = match files.has("events.csv") {
         true => read_csv(files, "events.csv", parse_trace_events)?,
         false => Vec::new(),
@@ -653,7 +678,7 @@ pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec
     }
     if !found {
         return Err(ChartError::Input {
-            file: dir.join("summary.json").display().to_string(),
+            file: crate::text::path(dir.join("summary.json")),
             problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv, sweep.csv, sensitivity.json, \
                       posterior.json) is there \
                       either: is this a finished output folder?"
@@ -1504,13 +1529,17 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Format, ChartError> {
         match parse_formats(s)?.as_slice() {
             [f] => Ok(*f),
-            _ => Err(ChartError::Format(format!("`{s}` is not one format"))),
+            _ => Err(ChartError::Format(format!(
+                "{} is not one format",
+                crate::text::quote(s)
+            ))),
         }
     }
 }
 
 mod compare;
 mod hypothesis;
+mod invariants;
 mod posterior;
 mod sweep;
 mod timeline;

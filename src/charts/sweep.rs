@@ -89,12 +89,43 @@ pub fn parse_sweep_csv(text: &str) -> Result<SweepTable, String> {
                 _ => Err(format!("line {n}: `{}` is not a probability in [0, 1]", f[i])),
             }
         };
-        table.runs = f[k + 2]
-            .parse()
-            .map_err(|_| format!("line {n}: runs `{}` is not a count", f[k + 2]))?;
+        let count = |i: usize, name: &str| -> Result<u64, String> {
+            f[i].parse()
+                .map_err(|_| format!("line {n}: {name} `{}` is not a count", f[i]))
+        };
+        let runs = count(k + 2, "runs")?;
+        refuse_row(runs == 0, || format!("line {n}: runs is 0"))?;
+        refuse_row(!table.rows.is_empty() && runs != table.runs, || {
+            format!(
+                "line {n}: {runs} runs, but the rows above have {} (every point runs as many)",
+                table.runs
+            )
+        })?;
+        table.runs = runs;
+        // Each probability is its count over the runs, inside its interval.
+        let counted = |c: usize, p: usize, what: &str| -> Result<u64, String> {
+            let hits = count(c, what)?;
+            let share = prob(p)?;
+            let [lo, hi] = [prob(p + 1)?, prob(p + 2)?];
+            refuse_row(hits > runs, || format!("line {n}: {what} {hits} of {runs} runs"))?;
+            refuse_row(!super::is_share(share, hits, runs), || {
+                format!("line {n}: probability {share} is not {what} {hits} / runs {runs}")
+            })?;
+            refuse_row(!(lo <= share && share <= hi), || {
+                format!("line {n}: probability {share} lies outside its interval [{lo}, {hi}]")
+            })?;
+            Ok(hits)
+        };
+        let war_runs = counted(k + 3, k + 4, "war_runs")?;
         let at = if with_by { k + FIXED.len() + 2 } else { k + 4 };
         if with_by {
             table.by = Some(f[k + FIXED.len()].to_string());
+            let by_runs = counted(k + FIXED.len() + 1, at, "by_runs")?;
+            refuse_row(by_runs > war_runs, || {
+                format!(
+                    "line {n}: by_runs {by_runs} first onsets by `by`, but war_runs {war_runs} by the end"
+                )
+            })?;
         }
         table.rows.push(SweepRow {
             values: f[..k].iter().map(|v| v.to_string()).collect(),
@@ -105,6 +136,14 @@ pub fn parse_sweep_csv(text: &str) -> Result<SweepTable, String> {
         });
     }
     Ok(table)
+}
+
+/// `Err(message)` when `bad`.
+fn refuse_row(bad: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    match bad {
+        true => Err(message()),
+        false => Ok(()),
+    }
 }
 
 /// Draw the sweep's chart in every format of `opts`: for one varied path, the probability

@@ -53,10 +53,10 @@ pub fn run_study<S: Study>(study: &S, batch: &BatchArgs, plan: Plan) -> Result<(
     }
     if batch.shard.is_some() && part_done(&identity, &plan.out)? {
         let file = crate::batch::part::part_file_name(shard);
-        eprintln!(
+        super::say(&format!(
             "note: {}/{file}: shard {shard} of this batch is already done",
-            plan.out.display()
-        );
+            crate::text::path(&plan.out)
+        ));
         return Ok(());
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -89,9 +89,9 @@ pub fn run_study<S: Study>(study: &S, batch: &BatchArgs, plan: Plan) -> Result<(
         if !batch.quiet {
             emit(&format!(
                 "wrote {}/{} (shard {shard}); merge all {n} parts with: jinsong merge {}/part-*-of-{n}.json --out DIR\n",
-                dir.display(),
+                crate::text::path(&dir),
                 crate::batch::part::part_file_name(shard),
-                dir.display(),
+                crate::text::path(&dir),
                 n = shard.count
             ))?;
         }
@@ -145,7 +145,7 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
     if let Some(opts) = &plan.charts {
         match draw_study(kind, &MemoryFiles(&finished.files), opts) {
             Ok(rendered) => charts = write_charts(&staging, rendered),
-            Err(e) => eprintln!("warning: no charts: {e}"),
+            Err(e) => super::warn(&format!("no charts: {e}")),
         }
     }
     let stale = drop_stale_charts(&mut staging, crate::charts::chart_files(kind), &charts);
@@ -156,11 +156,11 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
     if !stale.is_empty() {
         eprintln!(
             "note: removed the charts of an earlier run from {}: {}",
-            dir.display(),
+            crate::text::path(&dir),
             stale.join(", ")
         );
     }
-    let mut wrote = format!("{}/{}", dir.display(), finished.wrote);
+    let mut wrote = format!("{}/{}", crate::text::path(&dir), finished.wrote);
     if let Some(variant) = &finished.variant {
         let target = plan
             .write
@@ -173,7 +173,7 @@ fn finish(kind: crate::study::StudyKind, finished: Finished, plan: &Plan) -> Res
         };
         let base = crate::output::relative_to(&variant.base, &folder)?;
         crate::output::write_atomic(&target, variant.text(&base).as_bytes())?;
-        wrote = format!("{} and {wrote}", target.display());
+        wrote = format!("{} and {wrote}", crate::text::path(&target));
     }
     if !plan.quiet {
         emit(&format!(

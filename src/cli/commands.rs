@@ -25,6 +25,7 @@ use crate::study::sensitivity::{
 };
 use crate::study::sweep::{design, Sample, Sweep, SweepSettings, SweepStudy, Vary};
 use crate::study::{Study, StudyKind};
+use crate::text::quote;
 
 /// Runs per point of a sweep, and per evaluation of a sensitivity analysis, without `--runs`:
 /// a design has many points, so these are smaller than a scenario's `runs`.
@@ -149,21 +150,7 @@ pub fn evidence(a: EvidenceArgs) -> Result<()> {
     let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
     let odds = match &a.prior_odds {
         None => Vec::new(),
-        Some(text) => {
-            let odds: Vec<f64> = text
-                .split(':')
-                .map(|w| w.trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0))
-                .collect::<Option<Vec<f64>>>()
-                .ok_or_else(|| anyhow!("--prior-odds: `{text}` is not positive numbers separated by `:`"))?;
-            if odds.len() != scenarios.len() {
-                bail!(
-                    "--prior-odds: {} numbers given for {} readings (one each)",
-                    odds.len(),
-                    scenarios.len()
-                );
-            }
-            odds
-        }
+        Some(text) => parse_prior_odds(text, scenarios.len())?,
     };
     let settings: EvidenceSettings =
         EvidenceStudy::settings_for(&patterns_file, &patterns, scenarios, runs, odds, a.sample)?;
@@ -173,6 +160,28 @@ pub fn evidence(a: EvidenceArgs) -> Result<()> {
         &a.batch,
         plan(&a.batch, StudyKind::Evidence.name(), charts)?,
     )
+}
+
+/// `--prior-odds A:B:…`: one positive finite number per reading.
+pub fn parse_prior_odds(text: &str, readings: usize) -> Result<Vec<f64>> {
+    let odds: Vec<f64> = text
+        .split(':')
+        .map(|w| w.trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0))
+        .collect::<Option<Vec<f64>>>()
+        .ok_or_else(|| {
+            anyhow!(
+                "--prior-odds: {} is not positive numbers separated by `:`",
+                quote(text)
+            )
+        })?;
+    if odds.len() != readings {
+        bail!(
+            "--prior-odds: {} numbers given for {} readings (one each)",
+            odds.len(),
+            readings
+        );
+    }
+    Ok(odds)
 }
 
 /// Refuse a `calibrate --write` target that is a folder, whose folder does not exist (none is
@@ -188,7 +197,10 @@ fn check_write(
     out: &std::path::Path,
 ) -> Result<Option<crate::output::Lock>> {
     if write.is_dir() {
-        bail!("--write: {} is a folder; give a file name", write.display());
+        bail!(
+            "--write: {} is a folder; give a file name",
+            crate::text::path(write)
+        );
     }
     let folder = match write.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -212,7 +224,7 @@ fn check_write(
         if crate::output::resolve(folder)? != out {
             bail!(
                 "--write: the folder {} does not exist (it is not created)",
-                folder.display()
+                crate::text::path(folder)
             );
         }
         return Ok(None);
@@ -224,8 +236,8 @@ fn check_write(
     {
         bail!(
             "--write: {} is {}, which the scenario is read from; write the calibrated variant elsewhere",
-            write.display(),
-            read.display()
+            crate::text::path(write),
+            crate::text::path(read)
         );
     }
     crate::output::check_user_destination(write)
@@ -246,7 +258,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
     let (runs, seed) = runs_and_seed(&a.batch, &[&loaded.scenario])?;
     let chain = loaded.chain().to_vec();
     let scenario_file = std::fs::canonicalize(&a.scenario)
-        .with_context(|| format!("cannot resolve {}", a.scenario.display()))?;
+        .with_context(|| format!("cannot resolve {}", crate::text::path(&a.scenario)))?;
     let settings = CalibrateSettings {
         scenario_arg: a.scenario.display().to_string(),
         scenario_file: scenario_file.display().to_string(),
@@ -282,9 +294,9 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         attach_posterior(sc, a.posterior.posterior.as_deref())?;
     }
     let models: Vec<Model> = scenarios.iter().map(Model::compile).collect();
-    let (first, first_file) = (&models[0], a.scenarios[0].display());
+    let (first, first_file) = (&models[0], crate::text::path(&a.scenarios[0]));
     for (m, file) in models.iter().zip(&a.scenarios).skip(1) {
-        let file = file.display();
+        let file = crate::text::path(file);
         if m.ids != first.ids {
             bail!(
                 "{file}: polities [{}] differ from {first_file}'s [{}]; compare needs the same polities in the same order",
@@ -302,7 +314,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         }
     }
     let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
-    let (dyad, by) = outcome_of(&a.outcome, first, &first_file.to_string())?;
+    let (dyad, by) = outcome_of(&a.outcome, first, &first_file)?;
     let settings = CompareSettings {
         runs,
         dyad,
@@ -322,10 +334,7 @@ pub fn attribute(a: AttributeArgs) -> Result<()> {
     let charts = a.draw.options()?;
     let mut loaded = load(a.scenario.as_deref(), &[])?;
     attach_posterior(&mut loaded.scenario, a.posterior.posterior.as_deref())?;
-    let file = a
-        .scenario
-        .as_ref()
-        .map_or(loaded.file.clone(), |p| p.display().to_string());
+    let file = a.scenario.as_ref().map_or(loaded.file.clone(), crate::text::path);
     let (runs, seed) = runs_and_seed(&a.batch, &[&loaded.scenario])?;
     let mechanisms: Vec<String> = a
         .mechanisms

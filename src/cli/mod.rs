@@ -47,7 +47,7 @@ pub(crate) fn patterns_of(files: &[PathBuf]) -> Result<(crate::patterns::Pattern
     }
     let sets = files
         .iter()
-        .map(|p| Ok((p.display().to_string(), PatternSet::read(p)?)))
+        .map(|p| Ok((crate::text::path(p), PatternSet::read(p)?)))
         .collect::<Result<Vec<_>>>()?;
     let name = sets
         .iter()
@@ -64,15 +64,20 @@ const TRACE_TURNING_POINTS: usize = 40;
 pub const MAX_THREADS: usize = 1024;
 
 /// Entry point of the binary: run the command and turn errors into a message and exit status 1
-/// (130 after Ctrl-C).
+/// (130 after Ctrl-C). Every message to standard error passes through
+/// [`crate::text::quiet_message`] (clap's through [`crate::text::quiet_library_message`]): no
+/// control character and no endless line of user text reaches the terminal.
 pub fn main() -> ExitCode {
     catch_file_size_limit();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     let Err(e) = dispatch(cli) else {
         return ExitCode::SUCCESS;
     };
     if let Some(DriveError::Interrupted(message)) = e.downcast_ref::<DriveError>() {
-        eprintln!("{message}");
+        say(message);
         return ExitCode::from(INTERRUPTED_EXIT);
     }
     let problems = match (e.downcast_ref::<ScenarioError>(), e.downcast_ref::<StudyError>()) {
@@ -80,8 +85,8 @@ pub fn main() -> ExitCode {
         _ => None,
     };
     match problems {
-        Some(se) => se.problems.iter().for_each(|p| eprintln!("error: {p}")),
-        None => eprintln!("error: {e:#}"),
+        Some(se) => se.problems.iter().for_each(|p| say(&format!("error: {p}"))),
+        None => say(&format!("error: {e:#}")),
     }
     ExitCode::FAILURE
 }
@@ -98,6 +103,36 @@ fn catch_file_size_limit() {
     if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, &FILE_SIZE_LIMIT) {
         eprintln!("warning: a file size limit (ulimit -f) would stop jinsong without a message: {e}");
     }
+}
+
+/// Print `message` to standard error through [`crate::text::quiet_message`].
+pub(crate) fn say(message: &str) {
+    eprintln!("{}", crate::text::quiet_message(message));
+}
+
+/// Print a warning to standard error (through [`say`]).
+pub(crate) fn warn(message: &str) {
+    say(&format!("warning: {message}"));
+}
+
+/// Clap's answer to arguments it cannot parse (or to `--help`, `--version`): help and version on
+/// standard output as clap writes them; an error, with the user's text in it escaped and clipped,
+/// on standard error with clap's exit status.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = emit(&e.render().to_string());
+        return ExitCode::from(code);
+    }
+    let text = e.render().to_string();
+    let quiet = match e.kind() {
+        // Help on stderr (no subcommand given): no user text in it.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => crate::text::quiet_message(&text),
+        _ => crate::text::quiet_library_message(&text),
+    };
+    eprint!("{quiet}");
+    ExitCode::from(code)
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -141,7 +176,7 @@ pub(crate) fn attach_posterior(sc: &mut crate::scenario::Scenario, dir: Option<&
     sc.posterior = Some(sample);
     let problems = crate::scenario::validate(sc);
     if let Some(p) = problems.first() {
-        bail!("--posterior {}: {}", dir.display(), p.message);
+        bail!("--posterior {}: {}", crate::text::path(dir), p.message);
     }
     Ok(())
 }
@@ -186,7 +221,7 @@ pub(crate) fn write_charts(staging: &Staging, rendered: Rendered) -> Vec<String>
             Ok(())
         }) {
             Ok(()) => written.push(file),
-            Err(e) => eprintln!("warning: {e:#}"),
+            Err(e) => warn(&format!("{e:#}")),
         }
     }
     written
@@ -240,12 +275,16 @@ fn plot(a: PlotArgs) -> Result<()> {
     }
     let dir = staging.commit()?;
     let names: Vec<&str> = drawn.iter().map(|(f, _)| f.as_str()).collect();
-    emit(&format!("wrote {}/{}\n", dir.display(), names.join(", ")))
+    emit(&format!(
+        "wrote {}/{}\n",
+        crate::text::path(&dir),
+        names.join(", ")
+    ))
 }
 
 /// `jinsong check PATTERNS`: the patterns checked against a scenario, each rule in words.
 fn check_patterns(a: &CheckArgs) -> Result<()> {
-    let file = a.scenario.display().to_string();
+    let file = crate::text::path(&a.scenario);
     let patterns = crate::patterns::PatternSet::read(&a.scenario)?;
     let loaded = load(a.against.as_deref(), &a.set)?;
     patterns.compile(&file, &Model::compile(&loaded.scenario))?;
@@ -267,7 +306,7 @@ fn check(a: CheckArgs) -> Result<()> {
         return check_patterns(&a);
     }
     let loaded = load(Some(&a.scenario), &a.set)?;
-    let mut text = loaded.scenario.describe(&a.scenario.display().to_string());
+    let mut text = loaded.scenario.describe(&crate::text::path(&a.scenario));
     let filled = loaded.defaults_filled();
     if !filled.is_empty() {
         text.push_str("defaults filled in for Model 2's fields the file leaves out:\n");
@@ -345,7 +384,7 @@ fn trace(a: TraceArgs) -> Result<()> {
     if let Some(opts) = &chart_options {
         match draw_trace(&MemoryFiles(&files), opts) {
             Ok(rendered) => charts = write_charts(&staging, rendered),
-            Err(e) => eprintln!("warning: no charts: {e}"),
+            Err(e) => warn(&format!("no charts: {e}")),
         }
     }
     let trace_charts = crate::charts::chart_files_of(&crate::charts::TRACE_CHARTS);
@@ -368,7 +407,7 @@ fn trace(a: TraceArgs) -> Result<()> {
         };
         emit(&format!(
             "{told}wrote {}/chronicle.txt, trace.csv, events.csv and outcome.json{}\n",
-            dir.display(),
+            crate::text::path(&dir),
             charts_note(&charts)
         ))?;
     }

@@ -100,7 +100,7 @@ impl<'m> Chronicle<'m> {
             "({} turning points: wars begun, truces, peace, ties and their end, states' end; the whole chronicle, {} lines, is in {}; --full prints it)",
             self.turning_count(),
             self.lines.len(),
-            file.display()
+            crate::text::path(file)
         );
         told
     }

@@ -101,14 +101,7 @@ fn holder_of(path: &Path) -> String {
         lines.next().and_then(|l| l.trim().parse::<u32>().ok()),
         lines.next(),
     ) {
-        (Some(pid), Some(cmd)) => {
-            let cmd: String = cmd
-                .chars()
-                .flat_map(char::escape_debug)
-                .take(MAX_HOLDER_CHARS)
-                .collect();
-            format!("pid {pid}: {cmd}")
-        }
+        (Some(pid), Some(cmd)) => format!("pid {pid}: {}", crate::text::clip(cmd)),
         _ => "the shards of a batch, or a command just starting".to_string(),
     }
 }

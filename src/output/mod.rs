@@ -66,7 +66,7 @@ impl Staging {
     /// Prepare to write into `target`: checks that it can be created, before any work is done.
     pub fn prepare(target: &Path) -> Result<Staging, OutputError> {
         let err = |source| OutputError {
-            dir: target.display().to_string(),
+            dir: crate::text::path(target),
             source,
         };
         if target.exists() && !target.is_dir() {
@@ -98,7 +98,7 @@ impl Staging {
 
     fn error(&self, source: io::Error) -> OutputError {
         OutputError {
-            dir: self.target.display().to_string(),
+            dir: crate::text::path(&self.target),
             source,
         }
     }
@@ -152,7 +152,7 @@ impl Staging {
             for name in &names {
                 let to = self.target.join(name);
                 if let Some(problem) = guard::destination_problem(&to) {
-                    return Err(self.error(io::Error::other(format!("{}: {problem}", to.display()))));
+                    return Err(self.error(io::Error::other(format!("{}: {problem}", crate::text::path(&to)))));
                 }
             }
             for name in &names {
@@ -186,7 +186,7 @@ impl Drop for Staging {
 /// file is removed and `path` is left as it was.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
     let err = |source| OutputError {
-        dir: path.display().to_string(),
+        dir: crate::text::path(path),
         source,
     };
     let name = path
@@ -216,7 +216,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
 /// names, so that results never land somewhere the user does not see.
 pub fn resolve(out: &Path) -> Result<PathBuf, OutputError> {
     let err = |message: String| OutputError {
-        dir: out.display().to_string().escape_debug().to_string(),
+        dir: crate::text::path(out),
         source: io::Error::other(message),
     };
     if out.to_string_lossy().chars().any(char::is_control) {
@@ -264,7 +264,7 @@ fn is_link_below(path: &Path) -> bool {
 pub fn relative_to(target: &Path, from: &Path) -> Result<String, OutputError> {
     let resolve = |p: &Path| {
         fs::canonicalize(p).map_err(|source| OutputError {
-            dir: p.display().to_string(),
+            dir: crate::text::path(p),
             source,
         })
     };

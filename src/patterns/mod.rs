@@ -413,7 +413,7 @@ impl PatternSet {
 
     /// Read and parse a pattern file.
     pub fn read(path: &Path) -> Result<PatternSet, ScenarioError> {
-        let file = path.display().to_string();
+        let file = crate::text::path(path);
         let text = crate::scenario::read_input(path, "pattern file")?;
         Self::parse(&file, &text)
     }

@@ -12,17 +12,18 @@ mod locate;
 mod overrides;
 pub mod prior;
 mod schema;
-mod text;
 mod validate;
 
 use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+/// User text in messages: kept here under its old name; it lives in [`crate::text`].
+pub use crate::text;
+pub(crate) use crate::text::{clip_path, clip_quoted, control_note, escape_controls, quote, text_controls};
+pub use crate::text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub use overrides::{apply_override, leaf_paths, Override, MAX_OVERRIDE_BYTES};
 pub use schema::*;
-pub(crate) use text::{clip_path, clip_quoted, control_note, escape_controls, quote, text_controls};
-pub use text::{list_ids, MAX_ECHO_CHARS, MAX_IDS_LISTED};
 pub use validate::{
     field_range, field_ranges, set_paths, set_value_text, set_variants, validate, SetPath, MAX_DYAD_MONTHS,
     MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES, MAX_POLITIES, MAX_REACTION_DELAY,
@@ -243,7 +244,7 @@ impl LoadedScenario {
 
     /// Read `path`, a link in a chain of variants; `chain` holds the files read before it.
     fn read_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<LoadedScenario, ScenarioError> {
-        let file = path.display().to_string();
+        let file = crate::text::path(path);
         let source = read_input(path, "scenario")?;
         let Ok(variant) = ron::Options::default()
             .with_recursion_limit(MAX_NESTING)
@@ -413,7 +414,7 @@ impl LoadedScenario {
 /// Read an input file as UTF-8 text, refusing one larger than [`MAX_FILE_BYTES`] before reading
 /// it whole (`what` names the kind of file in the error: "scenario", "pattern file").
 pub fn read_input(path: &Path, what: &str) -> Result<String, ScenarioError> {
-    let file = path.display().to_string();
+    let file = crate::text::path(path);
     let fail = |message: String| ScenarioError::one(&file, None, "", message);
     let handle = crate::output::open_input(path).map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
     let mut bytes = Vec::new();

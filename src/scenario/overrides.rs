@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::prior::{Distribution, Prior};
 use super::schema::{Relation, Scenario};
-use super::text::{clip_quoted, quote};
+use crate::text::{clip_quoted, quote};
 
 /// Longest override `PATH=VALUE` (a `--set`, or an entry of a variant's `set`), in bytes. Paths of
 /// real fields are short: the longest, `relations.<id>.<id>.provocation_rate` with two ids of

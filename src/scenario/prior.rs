@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::quote;
+use crate::text::quote;
 
 /// The polity numbers a prior may stand for (every real number of a polity).
 pub const POLITY_FIELDS: [&str; 25] = [
@@ -271,7 +271,7 @@ pub fn read_posterior_sample(
     name: &str,
 ) -> Result<PosteriorSample, super::ScenarioError> {
     let path = dir.join(SAMPLE_FILE);
-    let file = path.display().to_string();
+    let file = crate::text::path(&path);
     let text = super::read_input(&path, "posterior sample")?;
     let fail = |line: usize, message: String| {
         super::ScenarioError::one(&file, (line > 0).then_some((line, 1)), "", message)
@@ -345,7 +345,7 @@ pub fn read_posterior_sample(
         return Err(fail(0, format!("a draw of `{chosen}` gives a path twice")));
     }
     Ok(PosteriorSample {
-        from: format!("{} ({chosen})", dir.display()),
+        from: format!("{} ({chosen})", crate::text::path(dir)),
         paths,
         values,
     })

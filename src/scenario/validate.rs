@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::condition;
 use super::prior::{Distribution, Prior};
 use super::schema::*;
-use super::text::{control_note, quote, text_controls};
+use crate::text::{control_note, quote, text_controls};
 
 /// Most polities a scenario may name (the engine's pair state grows with the square).
 pub const MAX_POLITIES: usize = 128;

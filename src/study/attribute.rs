@@ -96,7 +96,7 @@ pub enum AttributionError {
         count: usize,
     },
     /// A name that is not a mechanism switch.
-    #[error("--mechanisms: `{name}` is not a mechanism (valid: {valid})")]
+    #[error("--mechanisms: {} is not a mechanism (valid: {valid})", crate::text::quote(.name))]
     UnknownMechanism {
         /// The unknown name.
         name: String,
@@ -104,7 +104,7 @@ pub enum AttributionError {
         valid: String,
     },
     /// A mechanism named twice.
-    #[error("--mechanisms: `{name}` is named twice")]
+    #[error("--mechanisms: {} is named twice", crate::text::quote(.name))]
     DuplicateMechanism {
         /// The repeated name.
         name: String,

@@ -51,13 +51,18 @@ pub struct FreeParameter {
 impl FromStr for FreeParameter {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not PATH=LO..HI (e.g. polities.jin.war_readiness=0.1..0.9)");
+        let bad = || {
+            format!(
+                "{} is not PATH=LO..HI (e.g. polities.jin.war_readiness=0.1..0.9)",
+                crate::text::quote(s)
+            )
+        };
         let (path, range) = s.split_once('=').ok_or_else(bad)?;
         let (lo, hi) = range.split_once("..").ok_or_else(bad)?;
         let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
         let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
         if !lo.is_finite() || !hi.is_finite() || lo >= hi {
-            return Err(format!("`{s}`: the range must have LO < HI"));
+            return Err(format!("{}: the range must have LO < HI", crate::text::quote(s)));
         }
         Ok(FreeParameter {
             path: path.trim().to_string(),
@@ -128,7 +133,7 @@ pub struct Calibration {
 #[derive(Debug, thiserror::Error)]
 pub enum CalibrateError {
     /// A free parameter's path or range is not valid for the scenario.
-    #[error("--free {path}: {message}")]
+    #[error("--free {}: {message}", crate::text::clip(.path))]
     Free {
         /// The path.
         path: String,

@@ -1,7 +1,11 @@
 //! Checks of result files read back (by `jinsong plot`): a file that is valid JSON but
 //! nonsense (no scenario, a probability outside 0..1, an interval that does not hold its
-//! estimate, a year outside the span, more onsets than runs) is refused with what is wrong,
-//! before anything is drawn or written.
+//! estimate, a year outside the span, more onsets than runs) or that contradicts itself (a rate
+//! that is no whole number of runs, Shapley values that do not add up to all_on − all_off,
+//! initiators that do not add up to the onsets, a joint match above a pattern's, a difference
+//! that is not the probabilities', a Sobol index outside its estimator's bounds) is refused with
+//! what is wrong, before anything is drawn or written. The checks across files are in
+//! `charts::invariants`.
 
 use super::attribute::Attribution;
 use super::compare::Comparison;
@@ -43,6 +47,15 @@ fn within(what: &str, value: f64, lo: f64, hi: f64) -> Result<(), String> {
         true => Ok(()),
         false => Err(format!("{what}: {value} is out of range ({lo} ..= {hi})")),
     }
+}
+
+/// `Err` naming `what` unless `rate · runs` is a whole number of runs (rates are counts over runs).
+fn whole(what: &str, rate: f64, runs: u64) -> Result<(), String> {
+    let n = rate * runs as f64;
+    refuse(
+        (n - n.round()).abs() > 1e-6 * (runs as f64).max(1.0).sqrt(),
+        || format!("{what}: {rate} is no whole number of runs out of {runs}"),
+    )
 }
 
 /// `Err(message)` when `bad`.
@@ -127,6 +140,32 @@ impl ScoreReport {
                 .chain(std::iter::once(&("joint".to_string(), s.joint)))
             {
                 probability(&format!("scenario {}: {name}", s.scenario), r.rate, r.ci95)?;
+                whole(&format!("scenario {}: {name}", s.scenario), r.rate, s.runs)?;
+                // Runs that match every pattern match each one (and each file's joint).
+                refuse(s.joint.rate > r.rate + 1e-12, || {
+                    format!(
+                        "scenario {}: joint {} is above {name}'s {} (runs that match all patterns match each)",
+                        s.scenario, s.joint.rate, r.rate
+                    )
+                })?;
+            }
+            for f in &s.files {
+                probability(
+                    &format!("scenario {}: joint of {}", s.scenario, f.file),
+                    f.joint.rate,
+                    f.joint.ci95,
+                )?;
+                whole(
+                    &format!("scenario {}: joint of {}", s.scenario, f.file),
+                    f.joint.rate,
+                    s.runs,
+                )?;
+                refuse(s.joint.rate > f.joint.rate + 1e-12, || {
+                    format!(
+                        "scenario {}: joint {} is above the joint {} of {}",
+                        s.scenario, s.joint.rate, f.joint.rate, f.file
+                    )
+                })?;
             }
         }
         Ok(())
@@ -147,7 +186,17 @@ impl Comparison {
                 self.scenarios.len()
             )
         })?;
-        for d in &self.differences {
+        for (d, s) in self.differences.iter().zip(&self.scenarios[1..]) {
+            refuse(d.scenario != s.scenario, || {
+                format!("difference {}: scenario {} is due there", d.scenario, s.scenario)
+            })?;
+            let gap = s.probability - self.scenarios[0].probability;
+            refuse((d.difference - gap).abs() > 1e-9, || {
+                format!(
+                    "difference {}: {} is not its probability {} less the first's {}",
+                    d.scenario, d.difference, s.probability, self.scenarios[0].probability
+                )
+            })?;
             let [lo, hi] = d.ci95;
             refuse(!(lo <= d.difference && d.difference <= hi), || {
                 format!("difference {}: outside its interval", d.scenario)
@@ -176,6 +225,66 @@ impl Attribution {
             within(&format!("mechanism {}: interval", m.mechanism), lo, -1.0, 1.0)?;
             within(&format!("mechanism {}: interval", m.mechanism), hi, lo, 1.0)?;
         }
+        // Efficiency: the Shapley values add up to all_on less all_off.
+        let sum: f64 = self.mechanisms.iter().map(|m| m.shapley).sum();
+        let gap = self.all_on.probability - self.all_off.probability;
+        refuse((sum - gap).abs() > 1e-9 * self.mechanisms.len() as f64, || {
+            format!(
+                "the Shapley values add up to {sum}, but all_on less all_off is {gap} (they add up to it exactly)"
+            )
+        })?;
+        // The first onsets all on: all_on's count, split among initiators and provocations.
+        let onsets = self.initiators.onsets;
+        refuse((onsets == 0) != (self.all_on.probability == 0.0), || {
+            format!(
+                "initiators: {onsets} first onsets, but all_on's probability is {}",
+                self.all_on.probability
+            )
+        })?;
+        if onsets > 0 {
+            let runs = (onsets as f64 / self.all_on.probability).round() as u64;
+            whole("all_off", self.all_off.probability, runs)?;
+        }
+        let shares =
+            |what: &str, total: u64, by: &std::collections::BTreeMap<String, super::attribute::Share>| {
+                let counted: u64 = by.values().map(|x| x.count).sum();
+                refuse(counted != total, || {
+                    format!("{what}: the counts add up to {counted}, not {total}")
+                })?;
+                for (id, x) in by {
+                    let want = (total > 0).then(|| x.count as f64 / total as f64);
+                    refuse(
+                        x.share.is_some() != want.is_some()
+                            || x.share.zip(want).is_some_and(|(a, b)| (a - b).abs() > 1e-9),
+                        || format!("{what} {id}: share {:?} is not {} / {total}", x.share, x.count),
+                    )?;
+                }
+                Ok::<(), String>(())
+            };
+        shares("initiators", onsets, &self.initiators.by_polity)?;
+        let p = &self.provoked_first;
+        refuse(p.onsets != onsets || p.count > onsets, || {
+            format!(
+                "provoked_first: {} of {} onsets, but initiators has {onsets}",
+                p.count, p.onsets
+            )
+        })?;
+        let provoked: u64 = p.by_initiator.values().map(|x| x.count).sum();
+        refuse(provoked != p.count, || {
+            format!(
+                "provoked_first: by_initiator adds up to {provoked}, not {}",
+                p.count
+            )
+        })?;
+        for (id, x) in &p.by_initiator {
+            let struck = self.initiators.by_polity.get(id).map_or(0, |s| s.count);
+            refuse(x.count > struck, || {
+                format!(
+                    "provoked_first {id}: {} provoked of the {struck} first onsets it began",
+                    x.count
+                )
+            })?;
+        }
         Ok(())
     }
 }
@@ -200,12 +309,52 @@ impl Sensitivity {
         )?;
         within("outcome_mean", self.outcome_mean, 0.0, 1.0)?;
         within("outcome_variance", self.outcome_variance, 0.0, 0.25)?;
+        let (mean, var) = (self.outcome_mean, self.outcome_variance);
+        // Outcomes in [0, 1] have a variance of at most mean · (1 − mean).
+        refuse(var > mean * (1.0 - mean) + 1e-12, || {
+            format!("outcome_variance {var} is above mean · (1 − mean) for the mean {mean}")
+        })?;
+        // The estimators' own bounds for outcomes in [0, 1]: 0 ≤ ST ≤ 1 / (2V) (Jansen), and
+        // |S| ≤ 2·√ST (Cauchy–Schwarz on the Saltelli estimator); both 0 when V is 0.
+        let slack = 1e-9;
         for p in &self.parameters {
-            for (what, x) in [("first order", p.first_order), ("total", p.total)] {
-                refuse(!x.is_finite(), || {
-                    format!("{}: {what} index {x} is not a number", p.path)
-                })?;
+            for (what, x, [lo, hi]) in [
+                ("first order", p.first_order, p.first_order_ci95),
+                ("total", p.total, p.total_ci95),
+            ] {
+                refuse(
+                    !x.is_finite() || !lo.is_finite() || !hi.is_finite() || lo > hi,
+                    || {
+                        format!(
+                            "{}: {what} index {x} with interval [{lo}, {hi}] is not a number and an interval",
+                            p.path
+                        )
+                    },
+                )?;
             }
+            refuse(p.total_ci95[0] < -slack, || {
+                format!(
+                    "{}: the total index's interval begins below 0 ({})",
+                    p.path, p.total_ci95[0]
+                )
+            })?;
+            let most = match var > 0.0 {
+                true => 1.0 / (2.0 * var),
+                false => 0.0,
+            };
+            refuse(p.total < -slack || p.total > most * (1.0 + slack) + slack, || {
+                format!(
+                    "{}: total index {} is outside 0 ..= {most} (1 / (2 · outcome_variance))",
+                    p.path, p.total
+                )
+            })?;
+            let first = 2.0 * p.total.max(0.0).sqrt();
+            refuse(p.first_order.abs() > first * (1.0 + slack) + slack, || {
+                format!(
+                    "{}: first-order index {} is outside ±{first} (2·√total)",
+                    p.path, p.first_order
+                )
+            })?;
         }
         Ok(())
     }

@@ -18,19 +18,19 @@ pub enum DyadError {
         polities: usize,
     },
     /// Both sides are the same polity.
-    #[error("--dyad: `{id},{id}` is not a pair: name two different polities")]
+    #[error("--dyad: {} is not a pair: name two different polities", crate::text::quote(&format!("{0},{0}", .id)))]
     SamePolity {
         /// The polity id.
         id: String,
     },
     /// `--dyad` is not written `a,b`.
-    #[error("--dyad: `{text}` is not a pair: expected two polity ids, e.g. `jin,song`")]
+    #[error("--dyad: {} is not a pair: expected two polity ids, e.g. `jin,song`", crate::text::quote(.text))]
     Syntax {
         /// The text given.
         text: String,
     },
     /// A polity id that the scenario does not have.
-    #[error("--dyad: `{id}` is not a polity of the scenario (polities: {valid})")]
+    #[error("--dyad: {} is not a polity of the scenario (polities: {valid})", crate::text::quote(.id))]
     UnknownPolity {
         /// The id given.
         id: String,

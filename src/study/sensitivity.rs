@@ -71,11 +71,11 @@ pub fn check_ranges(varies: &[Vary]) -> Result<(), String> {
         if let Values::List(_) = v.values {
             return Err(format!(
                 "--vary {}: sensitivity needs a range LO..HI, not a list",
-                v.path
+                crate::text::clip(&v.path)
             ));
         }
         if varies[..i].iter().any(|w| w.path == v.path) {
-            return Err(format!("--vary {}: is varied twice", v.path));
+            return Err(format!("--vary {}: is varied twice", crate::text::clip(&v.path)));
         }
     }
     Ok(())

@@ -53,7 +53,7 @@ const DESIGN_STREAM: u64 = u64::from_le_bytes(*b"sweepdes");
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SweepError {
     /// A `--vary` is malformed or its values do not fit the design.
-    #[error("--vary {path}: {message}")]
+    #[error("--vary {}: {message}", crate::text::clip(.path))]
     Vary {
         /// The path (or the whole argument when it has no `=`).
         path: String,
@@ -61,7 +61,7 @@ pub enum SweepError {
         message: String,
     },
     /// A point gives an invalid scenario.
-    #[error("--vary {path}: at the point {point}: {message}")]
+    #[error("--vary {}: at the point {}: {message}", crate::text::clip(.path), crate::text::clip(.point))]
     Point {
         /// The field (or `--vary` path) at fault.
         path: String,
@@ -71,7 +71,7 @@ pub enum SweepError {
         message: String,
     },
     /// `--sample` is not `grid` or `lhs:N` with N ≥ 1.
-    #[error("--sample: `{0}` is not grid or lhs:N (N ≥ 1, e.g. lhs:200)")]
+    #[error("--sample: {} is not grid or lhs:N (N ≥ 1, e.g. lhs:200)", crate::text::quote(.0))]
     Sample(String),
     /// Anything else about how the sweep was asked for.
     #[error("{0}")]
@@ -129,7 +129,10 @@ impl FromStr for Vary {
             let num = |t: &str, what: &str| -> Result<f64, SweepError> {
                 match t.trim().parse::<f64>() {
                     Ok(x) if x.is_finite() => Ok(x),
-                    _ => Err(bad(format!("{what} `{}` is not a finite number", t.trim()))),
+                    _ => Err(bad(format!(
+                        "{what} {} is not a finite number",
+                        crate::text::quote(t.trim())
+                    ))),
                 }
             };
             let (lo, hi) = (num(lo, "LO")?, num(hi, "HI")?);
@@ -140,7 +143,12 @@ impl FromStr for Vary {
                 None => None,
                 Some(t) => match t.trim().parse::<usize>() {
                     Ok(n) if n >= 2 => Some(n),
-                    _ => return Err(bad(format!("STEPS `{}` must be a whole number ≥ 2", t.trim()))),
+                    _ => {
+                        return Err(bad(format!(
+                            "STEPS {} must be a whole number ≥ 2",
+                            crate::text::quote(t.trim())
+                        )))
+                    }
                 },
             };
             return Ok(Vary {
@@ -150,7 +158,10 @@ impl FromStr for Vary {
         }
         let list: Vec<String> = spec.split(',').map(|v| v.trim().to_string()).collect();
         if list.iter().any(String::is_empty) {
-            return Err(bad(format!("the list `{spec}` has an empty value")));
+            return Err(bad(format!(
+                "the list {} has an empty value",
+                crate::text::quote(spec)
+            )));
         }
         Ok(Vary {
             path,

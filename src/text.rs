@@ -1,19 +1,30 @@
-//! User text in error messages, and the control characters that text fields refuse.
+//! User text in messages: the one place that makes text from outside safe to print.
 //!
-//! An error message quotes user text (an id, a name, a value, a `--set` path) cut to
-//! [`MAX_ECHO_CHARS`] characters, marked with `…` and its length when cut, and with every control
-//! character escaped (`\u{1b}`), so that a hostile file can neither flood the terminal nor drive
-//! it with escape sequences.
+//! Every message that echoes text from outside (an argument, an id, a name, a value, a `--set`
+//! path, a file name, a lock holder's command line) passes it through [`clip`] (or [`quote`],
+//! [`path`]: the same function with backticks, or a longer limit): control characters are
+//! escaped (`\u{1b}`) and the text is cut to [`MAX_ECHO_CHARS`] characters, marked with `…` and
+//! its length when cut, so that hostile input can neither flood the terminal nor drive it with
+//! escape sequences. At the binary's edge every message, ours or a library's (clap's), goes
+//! through [`quiet_message`] once more before it is printed: whatever a new message forgets, no
+//! control character but the newline that ends a line reaches the terminal, and no line is longer
+//! than [`MAX_MESSAGE_CHARS`].
 
 use std::borrow::Cow;
+use std::path::Path;
 
-/// Most characters of user text (an id, a name, a value, a path) that an error message quotes.
+/// Most characters of user text (an id, a name, a value, an argument) that a message quotes.
 /// Longer text is cut there and marked with `…` and its length in characters.
 pub const MAX_ECHO_CHARS: usize = 80;
 
-/// Longest third-party error message (from the RON parser or a type's deserializer), in
-/// characters, after the quoted text in it has been cut to [`MAX_ECHO_CHARS`].
-const MAX_MESSAGE_CHARS: usize = 1000;
+/// Most characters of a path that a message quotes (paths are longer than names; the operating
+/// system refuses paths over 4096 bytes anyway).
+pub const MAX_PATH_CHARS: usize = 240;
+
+/// Longest line of a message printed to the terminal, in characters, and longest third-party
+/// message (from the RON parser or a type's deserializer) after the quoted text in it has been
+/// cut to [`MAX_ECHO_CHARS`].
+pub const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// `s` with every control character (Unicode category Cc) written as an escape: `\n`, `\t`,
 /// `\u{1b}`.
@@ -43,13 +54,47 @@ fn cut(s: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
     }
 }
 
-/// `s` for an error message, unquoted: control characters escaped, cut to [`MAX_ECHO_CHARS`]
-/// (`head… (N characters)`).
-pub fn clip(s: &str) -> String {
-    match cut(s, MAX_ECHO_CHARS) {
+/// `s` for a message, unquoted: control characters escaped, cut to `max` characters
+/// (`head… (N characters)`). The one function every echo of outside text goes through.
+pub fn clip_to(s: &str, max: usize) -> String {
+    match cut(s, max) {
         (head, None) => head.into_owned(),
         (head, Some(n)) => format!("{head}… ({n} characters)"),
     }
+}
+
+/// `s` for an error message, unquoted: control characters escaped, cut to [`MAX_ECHO_CHARS`]
+/// (`head… (N characters)`).
+pub fn clip(s: &str) -> String {
+    clip_to(s, MAX_ECHO_CHARS)
+}
+
+/// A path for a message (as [`Path::display`] writes it): control characters escaped, cut to
+/// [`MAX_PATH_CHARS`].
+pub fn path(p: impl AsRef<Path>) -> String {
+    clip_to(&p.as_ref().to_string_lossy(), MAX_PATH_CHARS)
+}
+
+/// A whole message for the terminal: each line (split at newlines, which stay) with its control
+/// characters escaped and cut to [`MAX_MESSAGE_CHARS`]. Applied at the binary's edge to every
+/// message printed to standard error, after the text in it went through [`clip`].
+pub fn quiet_message(message: &str) -> String {
+    message
+        .split('\n')
+        .map(|line| clip_to(line, MAX_MESSAGE_CHARS))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A message written by a library that quotes user text in single quotes (clap: `invalid value
+/// 'X' for '--runs <N>'`), backticks or double quotes: each line's quoted spans cut to
+/// [`MAX_ECHO_CHARS`], control characters escaped, newlines kept.
+pub fn quiet_library_message(message: &str) -> String {
+    message
+        .split('\n')
+        .map(|line| clip_quoted_in(line, &['\'', '`', '"']))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A field path for an error message: each of its parts (between dots) as [`clip`] writes it, so
@@ -71,9 +116,14 @@ pub fn quote(s: &str) -> String {
 /// in backticks or double quotes: every quoted span cut to [`MAX_ECHO_CHARS`], control characters
 /// escaped, and the whole cut to [`MAX_MESSAGE_CHARS`].
 pub fn clip_quoted(message: &str) -> String {
+    clip_quoted_in(message, &['`', '"'])
+}
+
+/// [`clip_quoted`] with the quote characters `delims`.
+fn clip_quoted_in(message: &str, delims: &[char]) -> String {
     let mut out = String::new();
     let mut rest = message;
-    while let Some(open) = rest.find(['`', '"']) {
+    while let Some(open) = rest.find(delims) {
         let delim = rest.as_bytes()[open] as char;
         out.push_str(&rest[..=open]);
         let inner = &rest[open + 1..];
@@ -91,7 +141,15 @@ pub fn clip_quoted(message: &str) -> String {
             }
         }
         let end = close.unwrap_or(inner.len());
-        match cut(&inner[..end], MAX_ECHO_CHARS) {
+        // A span [`quote`] already cut (its head and `…`) is not cut again.
+        let span = &inner[..end];
+        let clipped = span.ends_with('…') && span.chars().count() <= MAX_ECHO_CHARS + 1;
+        let max = if clipped {
+            MAX_ECHO_CHARS + 1
+        } else {
+            MAX_ECHO_CHARS
+        };
+        match cut(span, max) {
             (head, None) => out.push_str(&head),
             (head, Some(n)) => {
                 out.push_str(&head);
@@ -112,11 +170,8 @@ pub fn clip_quoted(message: &str) -> String {
             None => rest = "",
         }
     }
-    out.push_str(rest);
-    match cut(&out, MAX_MESSAGE_CHARS) {
-        (head, None) => head.into_owned(),
-        (head, Some(n)) => format!("{head}… ({n} characters)"),
-    }
+    out.push_str(&escape_controls(rest));
+    clip_to(&out, MAX_MESSAGE_CHARS)
 }
 
 /// The first control character (Unicode category Cc) in `s`; newline and tab are allowed when
@@ -189,7 +244,28 @@ mod tests {
             )
         );
         assert_eq!(clip_quoted("`a` and `b"), "`a` and `b");
+        let quoted = format!("{} is not a month", quote(&long));
+        assert_eq!(clip_quoted(&quoted), quoted);
         assert!(clip_quoted(&"y ".repeat(5000)).ends_with("… (10000 characters)"));
+    }
+
+    #[test]
+    fn messages_for_the_terminal_are_quiet() {
+        assert_eq!(quiet_message("a\u{1b}[2J\nb\u{7}"), "a\\u{1b}[2J\nb\\u{7}");
+        let long = "z".repeat(5000);
+        let line = quiet_message(&format!("x {long}\ny"));
+        assert!(line.ends_with("… (5002 characters)\ny"), "{line}");
+        let clap = quiet_library_message(&format!(
+            "error: invalid value '\u{1b}[31m{long}' for '--runs <N>'\n"
+        ));
+        assert!(clap.starts_with("error: invalid value '\\u{1b}[31mzz"), "{clap}");
+        assert!(clap.contains("…' (5005 characters) for '--runs <N>'"), "{clap}");
+        assert!(clap.ends_with('\n'));
+        assert_eq!(path(Path::new("a\u{1b}/b")), "a\\u{1b}/b");
+        assert_eq!(
+            path(Path::new(&long)).chars().count(),
+            MAX_PATH_CHARS + "… (5000 characters)".chars().count()
+        );
     }
 
     #[test]
