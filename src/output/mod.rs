@@ -152,7 +152,9 @@ impl Staging {
             for name in &names {
                 let to = self.target.join(name);
                 if let Some(problem) = guard::destination_problem(&to) {
-                    return Err(self.error(io::Error::other(format!("{}: {problem}", crate::text::path(&to)))));
+                    return Err(
+                        self.error(io::Error::other(format!("{}: {problem}", crate::text::path(&to))))
+                    );
                 }
             }
             for name in &names {
