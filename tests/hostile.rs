@@ -1246,7 +1246,8 @@ fn conditions_scenario(n: usize, each: usize) -> String {
 /// last prior (33 s; checking it took 52 s): the checks are linear.
 #[test]
 fn conditions_cycles_and_priors_are_checked_in_linear_time() {
-    let e = refused_quickly(&conditions_scenario(200, 100), &[]);
+    // 3,000 events of 250 conditions: 14 MB, refused before it is parsed.
+    let e = refused_quickly(&conditions_scenario(3000, 250), &[]);
     assert!(e.contains("conditions in all (allowed: at most 16384"), "{e}");
     // Within the bound: taken.
     let ok = LoadedScenario::parse("x.ron", &conditions_scenario(60, 250)).and_then(|l| l.validate());

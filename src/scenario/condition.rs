@@ -13,6 +13,18 @@ pub const MAX_CONDITION_DEPTH: usize = 16;
 /// Most conditions of all events' `when` together (each is read in every month of every run).
 pub const MAX_TOTAL_CONDITION_NODES: usize = 16_384;
 
+/// The words that begin a condition, as written in a file (`Fired(…)`, `All([…])`).
+pub const CONDITION_NAMES: [&str; 9] = [
+    "Status", "WarBegun", "WarEnded", "Balance", "Ended", "Fired", "All", "Any", "Not",
+];
+
+/// The refusal of more than [`MAX_TOTAL_CONDITION_NODES`] conditions in all events.
+pub fn too_many_conditions() -> String {
+    format!(
+        "the events' conditions hold more than {MAX_TOTAL_CONDITION_NODES} conditions in all (allowed: at most {MAX_TOTAL_CONDITION_NODES}; each is read in every month of every run)"
+    )
+}
+
 /// How many conditions `c` holds (itself and its parts at every level), counting no further
 /// than `cap`: the work is at most `cap` steps whatever the size of `c`.
 pub fn node_count(c: &Condition, cap: usize) -> usize {

@@ -432,6 +432,7 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
     // Whether that `:` followed the word `dist` (an entry of an explicit
     // `priors: [(path: …, dist: …)]` list, which parses as a distribution and is left alone).
     let mut after_dist = false;
+    let mut conditions = 0usize;
     loop {
         cur.skip_trivia();
         let Some(c) = cur.peek() else { break };
@@ -456,6 +457,14 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
         let mut open = cur.at;
         while open < bytes.len() && bytes[open].is_ascii_whitespace() {
             open += 1;
+        }
+        // The conditions of all events, counted before anything is parsed: a file of more is
+        // refused at once, where the first one too many is written.
+        if super::condition::CONDITION_NAMES.contains(&word.as_str()) && bytes.get(open) == Some(&b'(') {
+            conditions += 1;
+            if conditions > super::condition::MAX_TOTAL_CONDITION_NODES {
+                return Err((position, super::condition::too_many_conditions()));
+            }
         }
         let written = after_colon && !after_dist && DISTRIBUTION_NAMES.contains(&word.as_str());
         if !(written && bytes.get(open) == Some(&b'(')) {

@@ -566,15 +566,7 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
             nodes = nodes.saturating_add(condition::node_count(when, condition::MAX_CONDITION_NODES + 1));
         }
         if nodes > condition::MAX_TOTAL_CONDITION_NODES {
-            c.push(
-                "events".into(),
-                "events".into(),
-                format!(
-                    "the events' conditions hold more than {} conditions in all (allowed: at most {}; each is read in every month of every run)",
-                    condition::MAX_TOTAL_CONDITION_NODES,
-                    condition::MAX_TOTAL_CONDITION_NODES
-                ),
-            );
+            c.push("events".into(), "events".into(), condition::too_many_conditions());
             return c;
         }
     }
