@@ -995,13 +995,18 @@ impl Checker {
         };
         // The path and the kind of number it takes, on a scenario that only names the part the
         // path names (so that the work does not grow with the scenario).
-        if let Err(message) = super::overrides::check_override(
-            sc,
-            &super::Override {
-                path: x.path.clone(),
-                value,
-            },
-        ) {
+        let o = super::Override {
+            path: x.path.clone(),
+            value,
+        };
+        if let Err(message) = super::overrides::check_override(sc, &o) {
+            if self.found.len() >= MAX_PROBLEMS {
+                self.more += 1;
+                return;
+            }
+            // Said again on the whole scenario, for the nearest paths it knows (only for the
+            // problems listed, so the work stays bounded).
+            let message = super::overrides::apply_override(sc, &o).err().unwrap_or(message);
             self.push(pp, ps, format!("{}: {message}", quote(&x.path)));
             return;
         }
