@@ -478,7 +478,7 @@ fn value_out_of_range_is_refused_with_its_range() {
     let (bad, pos) = edit(SMALL, "probability: 0.3", "probability: -0.3", "-0.3");
     refuse_file(&bad, Some(pos), &["events.collapse.probability", "0 ..= 1"]);
     let (bad, pos) = edit(SMALL, "strength: 0.8", "strength: 0.0", "0.0");
-    refuse_file(&bad, Some(pos), &["polities.b.strength", "greater than 0"]);
+    refuse_file(&bad, Some(pos), &["polities.b.strength", "0.000001 ..= 1000000"]);
 }
 
 #[test]

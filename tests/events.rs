@@ -472,3 +472,106 @@ fn the_baseline_draws_and_copies_what_the_docs_say() {
     assert_eq!(m.events.len(), 17);
     assert!(docs.contains("5 polities and 17 events, N = 20, D = 10, U = 60 + 20 + 17 = 97"));
 }
+
+/// The baseline with `events` added and `sets` applied, validated: the error, if any, within a
+/// second (measured here).
+fn checked_with(events: &str, sets: &[&str]) -> Result<(), String> {
+    let text = baseline_text();
+    let at = text
+        .rfind("    ],\n)")
+        .expect("the baseline ends with its events");
+    let mut out = text.clone();
+    out.insert_str(at, events);
+    let started = std::time::Instant::now();
+    let result = LoadedScenario::parse("x.ron", &out).and_then(|mut l| {
+        let o: Vec<jinsong::scenario::Override> =
+            sets.iter().map(|s| s.parse().expect("an override")).collect();
+        l.apply_overrides(&o)?;
+        l.validate()
+    });
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(1), "checked in {took:?}");
+    result.map_err(|e| e.to_string())
+}
+
+/// A rule that ties two numbers (junior status no milder than a cession) is checked for every
+/// value each can take in a run, together: a prior's support, the fixed value, and every value
+/// a `Set` gives. A prior on `terms_cession` with a `Set` of `terms_junior` below its top was
+/// accepted (only the fixed value was refused), and so was a `Set` of `terms_cession` above
+/// the fixed `terms_junior`.
+#[test]
+fn rules_that_tie_two_numbers_hold_for_every_prior_and_set_value_together() {
+    let set_junior = "        (id: \"harsh\", from: \"1125-01\", effects: [Set(path: \"rules.terms_junior\", value: 0.5)]),\n";
+    let e = checked_with(set_junior, &["rules.terms_cession=Uniform(0.2, 0.6)"]).expect_err("accepted");
+    assert!(
+        e.contains("rules.terms_junior")
+            && e.contains("a Set by event `harsh` to 0.5")
+            && e.contains("Uniform(0.2, 0.6)"),
+        "{e}"
+    );
+    // Below the Set's value, the same prior is taken.
+    checked_with(
+        set_junior,
+        &["rules.terms_cession=Uniform(0.2, 0.4)", "rules.terms_junior=0.6"],
+    )
+    .expect("taken");
+    let set_cession = "        (id: \"mild\", from: \"1125-01\", effects: [Set(path: \"rules.terms_cession\", value: 0.99)]),\n";
+    let e = checked_with(set_cession, &["rules.terms_junior=0.9"]).expect_err("accepted");
+    assert!(e.contains("a Set by event `mild` to 0.99"), "{e}");
+    // Two priors whose supports overlap, and a prior with the fixed value.
+    let e = checked_with(
+        "",
+        &[
+            "rules.terms_cession=Uniform(0.2, 0.6)",
+            "rules.terms_junior=Uniform(0.5, 0.9)",
+        ],
+    )
+    .expect_err("accepted");
+    assert!(
+        e.contains("rules.terms_junior 0.5 below rules.terms_cession 0.6"),
+        "{e}"
+    );
+    let e = checked_with(
+        "",
+        &["rules.terms_junior=0.5", "rules.terms_cession=Normal(0.4, 0.1)"],
+    )
+    .expect_err("accepted");
+    assert!(e.contains("its prior Normal(0.4, 0.1)"), "{e}");
+}
+
+/// Only events that wait on each other so that none can fire are refused: a `Fired` inside an
+/// `Any` with an alternative is no deadlock (`a = Any([Fired(b), Ended(liao)])`, `b = Fired(a)`
+/// was refused as a cycle), while every alternative waiting on the other is.
+#[test]
+fn only_conditions_that_can_deadlock_are_refused() {
+    let acyclic = "        (id: \"a\", from: \"1120-01\", to: \"1130-01\", when: Any([Fired(event: \"b\"), Ended(polity: \"liao\")]), effects: []),
+        (id: \"b\", from: \"1120-01\", to: \"1130-01\", when: Fired(event: \"a\"), effects: []),\n";
+    checked_with(acyclic, &[]).expect("an acyclic pair is taken");
+    let both = "        (id: \"a\", from: \"1120-01\", to: \"1130-01\", when: Any([Fired(event: \"b\"), Fired(event: \"c\")]), effects: []),
+        (id: \"b\", from: \"1120-01\", to: \"1130-01\", when: Fired(event: \"a\"), effects: []),
+        (id: \"c\", from: \"1120-01\", to: \"1130-01\", when: All([Fired(event: \"a\"), Ended(polity: \"liao\")]), effects: []),\n";
+    let e = checked_with(both, &[]).expect_err("a deadlock was taken");
+    assert!(e.contains("in a cycle (a waits for b waits for a)"), "{e}");
+    // `Not(Fired(x))` waits for nothing; an `Any` on itself with an alternative fires.
+    let free = "        (id: \"a\", from: \"1120-01\", to: \"1130-01\", when: Not(Fired(event: \"b\")), effects: []),
+        (id: \"b\", from: \"1120-01\", to: \"1130-01\", when: Any([Fired(event: \"a\"), Fired(event: \"b\")]), effects: []),\n";
+    checked_with(free, &[]).expect("taken");
+    let own = "        (id: \"a\", from: \"1120-01\", to: \"1130-01\", when: All([Fired(event: \"a\"), Ended(polity: \"liao\")]), effects: []),\n";
+    let e = checked_with(own, &[]).expect_err("taken");
+    assert!(e.contains("conditioned on its own firing"), "{e}");
+}
+
+/// A `Rename` may not give a polity another polity's name or id ("Jin seeks talks with Jin"),
+/// in any case; nor may two polities be renamed to one name.
+#[test]
+fn a_rename_to_another_politys_name_is_refused() {
+    for name in ["Jin", "jin", " JIN ", "Koryo", "xixia"] {
+        let ev = format!("        (id: \"r\", from: \"1130-01\", effects: [Rename(polity: \"song\", name: \"{name}\")]),\n");
+        let e = checked_with(&ev, &[]).expect_err(name);
+        assert!(e.contains("is already a name of polity"), "{name}: {e}");
+    }
+    let twice = "        (id: \"r\", from: \"1130-01\", effects: [Rename(polity: \"koryo\", name: \"Great Koryo\"), Rename(polity: \"xixia\", name: \"Great Koryo\")]),\n";
+    assert!(checked_with(twice, &[]).is_err());
+    let fresh = "        (id: \"r\", from: \"1130-01\", effects: [Rename(polity: \"song\", name: \"Song\"), Rename(polity: \"koryo\", name: \"Koryo\")]),\n";
+    checked_with(fresh, &[]).expect("a polity may take its own name again");
+}

@@ -348,7 +348,7 @@ fn bad_priors_are_refused_before_any_run_with_their_place() {
         ("Uniform(0.5, 0.1)", "lo < hi"),
         ("Uniform(0, 3)", "outside the field's range (allowed: 0 ..= 1"),
         ("LogUniform(0, 0.1)", "0 < lo < hi"),
-        ("Beta(0, 1)", "a > 0 and b > 0"),
+        ("Beta(0, 1)", "needs shapes a and b from 0.001"),
         ("Normal(2, 0.1)", "its mean is outside the field's range"),
         ("Triangular(0, 0.5, 0.2)", "lo ≤ mode ≤ hi"),
         ("Choice([])", "a Choice needs 1 to"),

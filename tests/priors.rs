@@ -185,3 +185,332 @@ fn priors_are_written_in_place_of_values_and_refused_when_they_do_not_fit() {
     let out = refused(&BASELINE_RON.replacen("truce_months: 36", "truce_months: Choice([24, 36])", 1));
     assert!(out.contains("whole number"), "{out}");
 }
+
+fn toy_text() -> String {
+    std::fs::read_to_string(crate::common::root().join("tests/data/toy_hazard.ron")).expect("the toy reads")
+}
+
+/// A reading of the toy with Alpha's greed drawn from `prior`, written into `dir`.
+fn toy_reading(dir: &std::path::Path, name: &str, prior: &str) -> String {
+    let path = dir.join(format!("{name}.ron"));
+    let body = format!(
+        "(base: \"{}\", name: \"{name}\", set: [\"polities.a.greed={prior}\"])",
+        crate::common::root().join("tests/data/toy_hazard.ron").display()
+    );
+    std::fs::write(&path, body).expect("written");
+    path.display().to_string()
+}
+
+fn toy_patterns() -> String {
+    crate::common::root()
+        .join("tests/data/toy_hazard_patterns.ron")
+        .display()
+        .to_string()
+}
+
+fn json_of(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+}
+
+/// `--prior-odds 1e308:1e308` printed NaN (null in JSON) and `1e-320:1e-320` a probability
+/// outside its own interval: the posterior is computed in logarithms from finite, normal odds,
+/// and odds that are not (zero, subnormal, infinite) are refused at once.
+#[test]
+fn prior_odds_are_weighed_in_logarithms() {
+    let tmp = tempfile::TempDir::new().expect("a temp dir");
+    let dir = tmp.path();
+    let low = toy_reading(dir, "low", "Uniform(0.001, 0.01)");
+    let high = toy_reading(dir, "high", "Uniform(0.01, 0.05)");
+    let patterns = toy_patterns();
+    let run = |odds: &str, out: &str| {
+        let mut args = vec![
+            "evidence",
+            &low,
+            &high,
+            "--patterns",
+            &patterns,
+            "--runs",
+            "3000",
+            "--seed",
+            "5",
+            "--out",
+            out,
+            "--no-charts",
+            "--quiet",
+        ];
+        if !odds.is_empty() {
+            args.extend(["--prior-odds", odds]);
+        }
+        crate::common::jinsong(dir, &args)
+    };
+    assert!(run("", "even").status.success());
+    let even = json_of(&dir.join("even/evidence.json"));
+    for (odds, out) in [
+        ("1e308:1e308", "huge"),
+        ("1e-300:1e-300", "small"),
+        ("1e300:1e-300", "lopsided"),
+    ] {
+        let o = run(odds, out);
+        assert!(o.status.success(), "{odds}: {}", crate::common::text(&o.stderr));
+        let ev = json_of(&dir.join(out).join("evidence.json"));
+        for (k, r) in ev["readings"].as_array().expect("readings").iter().enumerate() {
+            let p = r["posterior_probability"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{odds}: {r}"));
+            let ci = [
+                r["posterior_ci95"][0].as_f64().expect("lo"),
+                r["posterior_ci95"][1].as_f64().expect("hi"),
+            ];
+            assert!(ci[0] <= p && p <= ci[1], "{odds}: {p} outside {ci:?}");
+            if out != "lopsided" {
+                let want = even["readings"][k]["posterior_probability"]
+                    .as_f64()
+                    .expect("even");
+                assert!((p - want).abs() < 1e-12, "{odds}: {p}, equal odds give {want}");
+            }
+        }
+    }
+    for odds in ["1e-320:1e-320", "0:1", "inf:1", "1e309:1", "nan:1"] {
+        let started = std::time::Instant::now();
+        let o = run(odds, "no");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "{odds}");
+        assert!(!o.status.success(), "{odds} accepted");
+        assert!(crate::common::text(&o.stderr).contains("--prior-odds"), "{odds}");
+        assert!(!dir.join("no").exists());
+    }
+}
+
+/// A reading run on another reading's posterior (`--posterior DIR`) took values outside its
+/// own priors without a word: it is refused, naming the parameter, how many values fall
+/// outside, and the reading the sample came from.
+#[test]
+fn a_posterior_outside_the_readings_own_priors_is_refused() {
+    let tmp = tempfile::TempDir::new().expect("a temp dir");
+    let dir = tmp.path();
+    let low = toy_reading(dir, "low", "Uniform(0.001, 0.01)");
+    let high = toy_reading(dir, "high", "Uniform(0.01, 0.05)");
+    let wide = toy_reading(dir, "wide", "Uniform(0, 0.05)");
+    let patterns = toy_patterns();
+    let o = crate::common::jinsong(
+        dir,
+        &[
+            "evidence",
+            &low,
+            "--patterns",
+            &patterns,
+            "--runs",
+            "3000",
+            "--sample",
+            "50",
+            "--out",
+            "ev",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
+    let started = std::time::Instant::now();
+    let o = crate::common::jinsong(
+        dir,
+        &[
+            "evidence",
+            &high,
+            "--patterns",
+            &patterns,
+            "--runs",
+            "100",
+            "--posterior",
+            "ev",
+            "--out",
+            "on",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let err = crate::common::text(&o.stderr);
+    assert!(!o.status.success(), "accepted");
+    assert!(
+        err.contains("polities.a.greed")
+            && err.contains("(low)")
+            && err.contains("of 50 values outside its prior in `high`, Uniform(0.01, 0.05)"),
+        "{err}"
+    );
+    assert!(!dir.join("on").exists());
+    // Within the reading's priors: taken.
+    let o = crate::common::jinsong(
+        dir,
+        &[
+            "evidence",
+            &wide,
+            "--patterns",
+            &patterns,
+            "--runs",
+            "100",
+            "--posterior",
+            "ev",
+            "--out",
+            "on",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
+}
+
+/// `evidence --sample 100000` wrote a 23 MB sample that `--posterior` refused (16 MiB): the
+/// largest sample `evidence` allows is read back. Rows at their longest (the largest run
+/// number, 17 significant digits) of the largest `--sample` for a reading of three priors:
+/// the file is within the bound `evidence` checks before any run, and the reader takes it.
+#[test]
+fn the_largest_sample_evidence_writes_is_read_back() {
+    use jinsong::scenario::prior::{
+        read_posterior_sample, sample_row, MAX_SAMPLE_FILE_BYTES, SAMPLE_FILE, SAMPLE_HEADER,
+    };
+    use jinsong::study::evidence::{sample_file_bound, MAX_SAMPLE};
+    let mut sc = load("toy", &toy_text());
+    sc = set(&sc, "polities.a.greed", "Uniform(0, 0.1)");
+    sc = set(&sc, "polities.a.war_propensity", "Uniform(0, 0.1)");
+    sc = set(&sc, "polities.b.war_propensity", "Uniform(0, 0.1)");
+    let bound = sample_file_bound(std::slice::from_ref(&sc), MAX_SAMPLE);
+    assert!(bound <= MAX_SAMPLE_FILE_BYTES, "{bound}");
+    let mut csv = String::from(SAMPLE_HEADER);
+    for d in 0..MAX_SAMPLE as usize {
+        for p in &sc.priors {
+            sample_row(
+                &mut csv,
+                &sc.name,
+                d,
+                jinsong::scenario::MAX_RUNS - 1,
+                &p.path,
+                0.012_345_678_901_234_567,
+            );
+        }
+    }
+    assert!(csv.len() as u64 <= bound, "{} > {bound}", csv.len());
+    assert!(
+        csv.len() > 16 << 20,
+        "the sample is larger than the old limit ({} bytes)",
+        csv.len()
+    );
+    let tmp = tempfile::TempDir::new().expect("a temp dir");
+    std::fs::write(tmp.path().join(SAMPLE_FILE), &csv).expect("written");
+    let back = read_posterior_sample(tmp.path(), "toy_hazard").expect("read back");
+    assert_eq!(back.rows(), MAX_SAMPLE as usize);
+    assert_eq!(back.paths.len(), 3);
+}
+
+/// A raw string (`r"…"`, `r#"…"#`) holding what looks like a distribution was taken for a prior
+/// and refused; the prior detector skips strings of every RON form.
+#[test]
+fn raw_strings_are_never_taken_for_priors() {
+    for raw in [
+        r##"r#"a": Uniform(0, 1) "#"##,
+        r#"r"b: Beta(1, 2)""#,
+        r#"r"c:\""#,
+        r###"r##"d"#: Choice([1])"##"###,
+    ] {
+        let text = toy_text().replacen("name: \"Alpha\"", &format!("name: {raw}"), 1);
+        assert_ne!(text, toy_text());
+        let loaded = LoadedScenario::parse("raw.ron", &text).unwrap_or_else(|e| panic!("{raw}: {e}"));
+        loaded.validate().unwrap_or_else(|e| panic!("{raw}: {e}"));
+        assert!(loaded.scenario.priors.is_empty(), "{raw}");
+    }
+}
+
+/// Beta shapes below 0.001 are refused (the sampler is exact from there on), with the shape
+/// and the allowed range in one line, at once.
+#[test]
+fn beta_shapes_the_sampler_cannot_honour_are_refused() {
+    for (dist, ok) in [
+        ("Beta(0.0005, 1)", false),
+        ("Beta(1e-300, 1e-300)", false),
+        ("Beta(0.001, 0.001)", true),
+    ] {
+        let started = std::time::Instant::now();
+        let result = LoadedScenario::parse("x.ron", &toy_text()).and_then(|mut l| {
+            l.apply_overrides(&[format!("polities.a.greed={dist}").parse().expect("an override")])?;
+            l.validate()
+        });
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        match result {
+            Ok(()) => assert!(ok, "{dist} accepted"),
+            Err(e) => {
+                assert!(!ok, "{dist}: {e}");
+                let e = e.to_string();
+                assert!(e.contains("from 0.001 to 1e6") && e.lines().count() == 1, "{e}");
+            }
+        }
+    }
+}
+
+/// `evidence` refuses, before any run, a `--sample` whose `posterior_sample.csv` could be larger
+/// than `--posterior` reads (a 256-prior reading's default sample was 32.7 MB, refused by the
+/// reader afterwards): here 80 priors, 100,000 draws.
+#[test]
+fn evidence_refuses_a_sample_the_posterior_reader_could_not_read() {
+    let tmp = tempfile::TempDir::new().expect("a temp dir");
+    let dir = tmp.path();
+    let sc = load("toy", &toy_text());
+    let paths: Vec<String> = jinsong::scenario::leaf_paths(&sc)
+        .into_iter()
+        .filter(|p| jinsong::scenario::prior::takes_prior(p))
+        .collect();
+    assert!(paths.len() >= 60, "{} paths", paths.len());
+    let set: Vec<String> = paths.iter().map(|p| format!("\"{p}=Choice([0.5])\"")).collect();
+    let file = dir.join("many.ron");
+    std::fs::write(
+        &file,
+        format!(
+            "(base: \"{}\", name: \"many\", set: [{}])",
+            crate::common::root().join("tests/data/toy_hazard.ron").display(),
+            set.join(", ")
+        ),
+    )
+    .expect("written");
+    let file = file.display().to_string();
+    let patterns = toy_patterns();
+    let started = std::time::Instant::now();
+    let o = crate::common::jinsong(
+        dir,
+        &[
+            "evidence",
+            &file,
+            "--patterns",
+            &patterns,
+            "--runs",
+            "100",
+            "--sample",
+            "100000",
+            "--out",
+            "ev",
+            "--quiet",
+        ],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let err = crate::common::text(&o.stderr);
+    assert!(!o.status.success(), "accepted");
+    assert!(
+        err.contains("--sample: 100000 draws") && err.contains("134217728"),
+        "{err}"
+    );
+    assert!(!dir.join("ev").exists());
+    let o = crate::common::jinsong(
+        dir,
+        &[
+            "evidence",
+            &file,
+            "--patterns",
+            &patterns,
+            "--runs",
+            "100",
+            "--sample",
+            "100",
+            "--out",
+            "ev",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
+    assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
+}

@@ -166,7 +166,7 @@ pub fn evidence(a: EvidenceArgs) -> Result<()> {
 pub fn parse_prior_odds(text: &str, readings: usize) -> Result<Vec<f64>> {
     let odds: Vec<f64> = text
         .split(':')
-        .map(|w| w.trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0))
+        .map(|w| crate::study::evidence::prior_odds_value(w.trim()))
         .collect::<Option<Vec<f64>>>()
         .ok_or_else(|| {
             anyhow!(

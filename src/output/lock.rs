@@ -101,7 +101,7 @@ fn holder_of(path: &Path) -> String {
         lines.next().and_then(|l| l.trim().parse::<u32>().ok()),
         lines.next(),
     ) {
-        (Some(pid), Some(cmd)) => format!("pid {pid}: {}", crate::text::clip(cmd)),
+        (Some(pid), Some(cmd)) => format!("pid {pid}: {}", crate::text::clip_to(cmd, MAX_HOLDER_CHARS)),
         _ => "the shards of a batch, or a command just starting".to_string(),
     }
 }

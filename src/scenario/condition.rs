@@ -10,6 +10,41 @@ use super::schema::{Condition, Scenario, StatusKind, WarEndKind};
 pub const MAX_CONDITION_NODES: usize = 256;
 /// Deepest nesting of `All`, `Any` and `Not`.
 pub const MAX_CONDITION_DEPTH: usize = 16;
+/// Most conditions of all events' `when` together (each is read in every month of every run).
+pub const MAX_TOTAL_CONDITION_NODES: usize = 16_384;
+
+/// The words that begin a condition, as written in a file (`Fired(…)`, `All([…])`).
+pub const CONDITION_NAMES: [&str; 9] = [
+    "Status", "WarBegun", "WarEnded", "Balance", "Ended", "Fired", "All", "Any", "Not",
+];
+
+/// The refusal of more than [`MAX_TOTAL_CONDITION_NODES`] conditions in all events.
+pub fn too_many_conditions() -> String {
+    format!(
+        "the events' conditions hold more than {MAX_TOTAL_CONDITION_NODES} conditions in all (allowed: at most {MAX_TOTAL_CONDITION_NODES}; each is read in every month of every run)"
+    )
+}
+
+/// How many conditions `c` holds (itself and its parts at every level), counting no further
+/// than `cap`: the work is at most `cap` steps whatever the size of `c`.
+pub fn node_count(c: &Condition, cap: usize) -> usize {
+    let mut count = 0usize;
+    let mut stack = vec![c];
+    while let Some(c) = stack.pop() {
+        count += 1;
+        if count >= cap {
+            return cap;
+        }
+        match c {
+            Condition::All(list) | Condition::Any(list) => {
+                stack.extend(list.iter().take(cap - count));
+            }
+            Condition::Not(x) => stack.push(x),
+            _ => {}
+        }
+    }
+    count
+}
 
 /// Every condition of `c` (itself first, then its parts, depth first) with its source path
 /// relative to `c` (`""` for `c`; `[0][2]` for the third item of an `All` list), as the error
@@ -24,7 +59,8 @@ pub fn walk(c: &Condition) -> Vec<(String, usize, &Condition)> {
         }
         match c {
             Condition::All(list) | Condition::Any(list) if depth < MAX_CONDITION_DEPTH => {
-                for (k, x) in list.iter().enumerate().rev() {
+                let room = (MAX_CONDITION_NODES + 1).saturating_sub(out.len() + stack.len());
+                for (k, x) in list.iter().enumerate().take(room).rev() {
                     stack.push((format!("{path}[0][{k}]"), depth + 1, x));
                 }
             }
@@ -49,54 +85,116 @@ pub fn events_named(c: &Condition) -> Vec<&str> {
         .collect()
 }
 
-/// A cycle of events conditioned on each other (`Fired`), as event indices from an event back
-/// to itself, if `sc` has one. Such events could never fire: each waits for the other.
+/// Whether condition `c` can hold at some time, when `fired(k)` says whether event `k` (its
+/// index in `index`) can fire. Only `Fired` is decided (by `fired`; an unknown id, reported
+/// elsewhere, counts as possible); every other condition on the state can hold, and so can a
+/// `Not`. `All` needs every part, `Any` one (so `Any([])` never holds).
+fn possible(
+    c: &Condition,
+    index: &std::collections::HashMap<&str, usize>,
+    fired: &dyn Fn(usize) -> bool,
+    depth: usize,
+) -> bool {
+    if depth > MAX_CONDITION_DEPTH {
+        return true;
+    }
+    match c {
+        Condition::Fired(f) => index.get(f.event.as_str()).is_none_or(|&k| fired(k)),
+        Condition::All(list) => list.iter().all(|x| possible(x, index, fired, depth + 1)),
+        Condition::Any(list) => list.iter().any(|x| possible(x, index, fired, depth + 1)),
+        _ => true,
+    }
+}
+
+/// Events that wait on each other through `Fired` so that none of them can ever fire (a
+/// deadlock), as a cycle of event indices from an event back to itself, if `sc` has one.
+///
+/// The rule: an event *can fire* when its condition can hold given the events that can fire
+/// (the least fixed point, from the events whose condition needs no other event). An event that
+/// cannot fire only because of a cycle of waits is refused: its condition could hold if every
+/// event not already doomed fired (the greatest fixed point). So `a = Fired(b)`, `b = Fired(a)`
+/// is refused, while `a = Any([Fired(b), Ended(liao)])`, `b = Fired(a)` is taken (`a` may fire
+/// once Liao has ended, then `b`). An event whose condition can never hold by itself
+/// (`Any([])`), and those waiting on it, are not a cycle and not refused here. The work is
+/// linear in the conditions' total size (each condition is read again once per event it names).
 pub fn cycle(sc: &Scenario) -> Option<Vec<usize>> {
-    let index = |id: &str| sc.events.iter().position(|e| e.id == id);
-    let edges: Vec<Vec<usize>> = sc
+    use std::collections::HashMap;
+    let n = sc.events.len();
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(n);
+    for (k, e) in sc.events.iter().enumerate() {
+        index.entry(e.id.as_str()).or_insert(k);
+    }
+    // The events each event names, and the events that name each event.
+    let named: Vec<Vec<usize>> = sc
         .events
         .iter()
         .map(|e| {
-            e.when
+            let mut v: Vec<usize> = e
+                .when
                 .as_ref()
-                .map(|c| events_named(c).into_iter().filter_map(index).collect())
-                .unwrap_or_default()
+                .map(|c| {
+                    events_named(c)
+                        .into_iter()
+                        .filter_map(|id| index.get(id).copied())
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort_unstable();
+            v.dedup();
+            v
         })
         .collect();
-    // Depth-first search with colours: 0 unseen, 1 on the path, 2 done.
-    let mut colour = vec![0u8; edges.len()];
-    for root in 0..edges.len() {
-        if colour[root] != 0 {
-            continue;
-        }
-        let mut path = vec![root];
-        let mut next = vec![0usize];
-        colour[root] = 1;
-        while let (Some(&v), Some(k)) = (path.last(), next.last_mut()) {
-            if let Some(&w) = edges[v].get(*k) {
-                *k += 1;
-                match colour[w] {
-                    0 => {
-                        colour[w] = 1;
-                        path.push(w);
-                        next.push(0);
-                    }
-                    1 => {
-                        let from = path.iter().position(|&x| x == w).unwrap_or(0);
-                        let mut cyc = path[from..].to_vec();
-                        cyc.push(w);
-                        return Some(cyc);
-                    }
-                    _ => {}
-                }
-            } else {
-                colour[v] = 2;
-                path.pop();
-                next.pop();
-            }
+    if named.iter().all(Vec::is_empty) {
+        return None;
+    }
+    let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, list) in named.iter().enumerate() {
+        for &x in list {
+            named_by[x].push(k);
         }
     }
-    None
+    let holds = |k: usize, state: &[bool]| {
+        sc.events[k]
+            .when
+            .as_ref()
+            .is_none_or(|c| possible(c, &index, &|x| state[x], 0))
+    };
+    // Least fixed point: start from none, add events as their condition becomes possible.
+    let mut can = vec![false; n];
+    let mut queue: Vec<usize> = (0..n).collect();
+    while let Some(k) = queue.pop() {
+        if !can[k] && holds(k, &can) {
+            can[k] = true;
+            queue.extend(named_by[k].iter().copied().filter(|&x| !can[x]));
+        }
+    }
+    // Greatest fixed point: start from all, drop events whose condition cannot hold.
+    let mut alive = vec![true; n];
+    let mut queue: Vec<usize> = (0..n).collect();
+    while let Some(k) = queue.pop() {
+        if alive[k] && !holds(k, &alive) {
+            alive[k] = false;
+            queue.extend(named_by[k].iter().copied().filter(|&x| alive[x]));
+        }
+    }
+    // Deadlocked: alive but unable to fire. Each names another deadlocked event (else its
+    // condition would read the same in both), so following those names comes back round.
+    let stuck = |k: usize| alive[k] && !can[k];
+    let start = (0..n).find(|&k| stuck(k))?;
+    let mut path = vec![start];
+    let mut on_path = vec![usize::MAX; n];
+    on_path[start] = 0;
+    loop {
+        let v = *path.last()?;
+        let w = *named[v].iter().find(|&&w| stuck(w))?;
+        if on_path[w] != usize::MAX {
+            let mut cyc = path[on_path[w]..].to_vec();
+            cyc.push(w);
+            return Some(cyc);
+        }
+        on_path[w] = path.len();
+        path.push(w);
+    }
 }
 
 fn after(months: u32, what: &str) -> String {

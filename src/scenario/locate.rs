@@ -80,6 +80,49 @@ impl Cursor<'_> {
         }
         String::from_utf8_lossy(&self.text[start..self.at]).into_owned()
     }
+    /// Whether a raw string (`r"…"`, `r#"…"#`, with any number of `#`) begins here.
+    pub(super) fn at_raw_string(&self) -> bool {
+        if self.peek() != Some(b'r') {
+            return false;
+        }
+        let hashes = self.text[self.at + 1..]
+            .iter()
+            .take_while(|&&c| c == b'#')
+            .count();
+        self.text.get(self.at + 1 + hashes) == Some(&b'"')
+    }
+    /// Read a raw string that begins here ([`Cursor::at_raw_string`]): to the `"` followed by
+    /// as many `#` as opened it (no escapes inside). Returns its contents.
+    pub(super) fn raw_string(&mut self) -> String {
+        self.bump();
+        let mut hashes = 0usize;
+        while self.peek() == Some(b'#') {
+            hashes += 1;
+            self.bump();
+        }
+        self.bump();
+        let start = self.at;
+        while let Some(c) = self.peek() {
+            if c == b'"' {
+                let end = self.at;
+                let closes = self.text[end + 1..]
+                    .iter()
+                    .take(hashes)
+                    .filter(|&&h| h == b'#')
+                    .count()
+                    == hashes;
+                if closes {
+                    self.bump();
+                    for _ in 0..hashes {
+                        self.bump();
+                    }
+                    return String::from_utf8_lossy(&self.text[start..end]).into_owned();
+                }
+            }
+            self.bump();
+        }
+        String::from_utf8_lossy(&self.text[start..self.at]).into_owned()
+    }
     pub(super) fn string(&mut self) -> String {
         self.bump();
         let mut out = Vec::new();
@@ -182,6 +225,9 @@ impl Walk<'_> {
         }
         let path = path.as_deref();
         match cur.peek() {
+            Some(b'r') if cur.at_raw_string() => {
+                cur.raw_string();
+            }
             Some(b'"') => {
                 cur.string();
             }

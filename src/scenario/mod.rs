@@ -29,6 +29,9 @@ pub use validate::{
     MAX_EFFECTS, MAX_EVENTS, MAX_ID_BYTES, MAX_MONTHS, MAX_NAME_BYTES, MAX_POLITIES, MAX_REACTION_DELAY,
     MAX_RUNS, MAX_SET_VARIANTS, MAX_TEXT_BYTES, MAX_WARMUP,
 };
+pub use validate::{
+    number_problem, MAX_FACTOR, MAX_STRENGTH, MAX_STRENGTH_CHANGE, MIN_FACTOR, MIN_STRENGTH, TIED,
+};
 
 /// Largest input file (scenario, variant or pattern file) that is read, in bytes (16 MiB).
 /// Larger files, and endless ones such as `/dev/zero`, are refused before they fill memory.
@@ -414,17 +417,22 @@ impl LoadedScenario {
 /// Read an input file as UTF-8 text, refusing one larger than [`MAX_FILE_BYTES`] before reading
 /// it whole (`what` names the kind of file in the error: "scenario", "pattern file").
 pub fn read_input(path: &Path, what: &str) -> Result<String, ScenarioError> {
+    read_input_within(path, what, MAX_FILE_BYTES)
+}
+
+/// [`read_input`] with another size limit, `limit` bytes.
+pub fn read_input_within(path: &Path, what: &str, limit: u64) -> Result<String, ScenarioError> {
     let file = crate::text::path(path);
     let fail = |message: String| ScenarioError::one(&file, None, "", message);
     let handle = crate::output::open_input(path).map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
     let mut bytes = Vec::new();
     handle
-        .take(MAX_FILE_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| fail(format!("cannot read the {what}: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > limit {
         return Err(fail(format!(
-            "the {what} is too large (allowed: at most {MAX_FILE_BYTES} bytes)"
+            "the {what} is too large (allowed: at most {limit} bytes)"
         )));
     }
     String::from_utf8(bytes).map_err(|e| {

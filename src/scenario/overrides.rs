@@ -252,6 +252,42 @@ pub(crate) fn is_switch(sc: &Scenario, path: &str) -> bool {
         || leaf(sc, path).is_some_and(|v| v.is_boolean())
 }
 
+/// Check that override `o` applies to `sc` (its path, and a value of the kind the path takes),
+/// without changing `sc` and without work that grows with `sc`: it is applied to a copy that
+/// holds only the polities, relation and event the path names.
+pub(crate) fn check_override(sc: &Scenario, o: &Override) -> Result<(), String> {
+    let segs: Vec<&str> = o.path.split('.').collect();
+    let named = |id: &str| segs.len() >= 3 && (segs[1] == id || (segs[0] == "relations" && segs[2] == id));
+    let mut part = Scenario {
+        name: sc.name.clone(),
+        description: String::new(),
+        start: sc.start,
+        end: sc.end,
+        seed: sc.seed,
+        runs: sc.runs,
+        warmup: sc.warmup,
+        mechanisms: sc.mechanisms,
+        rules: sc.rules,
+        polities: sc.polities.iter().filter(|p| named(&p.id)).cloned().collect(),
+        relations: sc
+            .relations
+            .iter()
+            .filter(|r| segs.len() == 4 && r.from == segs[1] && r.to == segs[2])
+            .cloned()
+            .collect(),
+        statuses: Vec::new(),
+        events: sc
+            .events
+            .iter()
+            .filter(|e| segs.first() == Some(&"events") && named(&e.id))
+            .cloned()
+            .collect(),
+        priors: Vec::new(),
+        posterior: None,
+    };
+    apply_override_in_place(&mut part, o)
+}
+
 /// Apply one override to `sc` in place. Only the part of the scenario that the path names is
 /// converted, so the work does not grow with the size of the scenario (beyond finding the part).
 /// On an error `sc` is unchanged.

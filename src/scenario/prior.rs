@@ -93,6 +93,11 @@ pub fn takes_prior(path: &str) -> bool {
 
 /// Most priors one scenario may have.
 pub const MAX_PRIORS: usize = 256;
+/// Smallest shape of a `Beta`: below it the draws crowd so close to 0 and 1 that the sampler
+/// (in logarithms) can no longer honour the distribution in doubles.
+pub const MIN_BETA_SHAPE: f64 = 1e-3;
+/// Largest shape of a `Beta`.
+pub const MAX_BETA_SHAPE: f64 = 1e6;
 /// Most values of one `Choice`.
 pub const MAX_CHOICES: usize = 256;
 
@@ -168,8 +173,26 @@ impl Distribution {
 
     /// What is wrong with the distribution's own numbers, if anything.
     pub fn problem(&self) -> Option<String> {
-        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        // Finite, and none subnormal (no sampler is meant to compute with one).
+        let finite = |xs: &[f64]| {
+            xs.iter()
+                .all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f64::MIN_POSITIVE))
+        };
         let bad = |why: &str| Some(format!("{self} {why}"));
+        let numbers: &[f64] = match self {
+            Distribution::Uniform(a, b)
+            | Distribution::LogUniform(a, b)
+            | Distribution::Normal(a, b)
+            | Distribution::Beta(a, b) => &[*a, *b],
+            Distribution::Triangular(a, m, b) => &[*a, *m, *b],
+            Distribution::Choice(v) => v,
+        };
+        if let Some(x) = numbers.iter().find(|x| **x != 0.0 && x.abs() < f64::MIN_POSITIVE) {
+            return Some(format!(
+                "{self}: {x:e} is subnormal (allowed: 0, or at least {:e} in size)",
+                f64::MIN_POSITIVE
+            ));
+        }
         match self {
             Distribution::Uniform(a, b) if !finite(&[*a, *b]) || a >= b => bad("needs lo < hi, both finite"),
             Distribution::LogUniform(a, b) if !finite(&[*a, *b]) || *a <= 0.0 || a >= b => {
@@ -179,9 +202,13 @@ impl Distribution {
                 bad("needs a finite mean and sd > 0")
             }
             Distribution::Beta(a, b)
-                if !finite(&[*a, *b]) || *a <= 0.0 || *b <= 0.0 || *a > 1e6 || *b > 1e6 =>
+                if !finite(&[*a, *b])
+                    || *a < MIN_BETA_SHAPE
+                    || *b < MIN_BETA_SHAPE
+                    || *a > MAX_BETA_SHAPE
+                    || *b > MAX_BETA_SHAPE =>
             {
-                bad("needs shapes a > 0 and b > 0 (at most 1e6)")
+                bad("needs shapes a and b from 0.001 to 1e6 (the sampler is exact only there)")
             }
             Distribution::Triangular(a, m, b) if !finite(&[*a, *m, *b]) || a >= b || m < a || m > b => {
                 bad("needs lo ≤ mode ≤ hi and lo < hi, all finite")
@@ -259,6 +286,28 @@ impl PosteriorSample {
     }
 }
 
+/// Largest posterior sample file that `--posterior DIR` reads (128 MiB); `evidence` refuses,
+/// before any run, a `--sample` whose file could be larger ([`sample_row_bytes`]), so that
+/// whatever `evidence` writes, `--posterior` reads.
+pub const MAX_SAMPLE_FILE_BYTES: u64 = 128 << 20;
+
+/// The header of the posterior sample file.
+pub const SAMPLE_HEADER: &str = "scenario,draw,run,path,value\n";
+
+/// The most bytes one row of the posterior sample file can take for reading `name` and path
+/// `path`: the draw (at most 6 digits), the run (at most 13), the value as [`number_text`]
+/// writes it (at most 24), four commas and a line break.
+pub fn sample_row_bytes(name: &str, path: &str) -> u64 {
+    (name.len() + path.len() + 6 + 13 + 24 + 5) as u64
+}
+
+/// One row of the posterior sample file: draw `draw` of reading `name` (from run `run`) gives
+/// `path` the value `value`.
+pub fn sample_row(out: &mut String, name: &str, draw: usize, run: u64, path: &str, value: f64) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "{name},{draw},{run},{path},{}", number_text(value));
+}
+
 /// The name of the posterior sample file that `evidence` writes and `--posterior DIR` reads.
 pub const SAMPLE_FILE: &str = "posterior_sample.csv";
 
@@ -272,7 +321,7 @@ pub fn read_posterior_sample(
 ) -> Result<PosteriorSample, super::ScenarioError> {
     let path = dir.join(SAMPLE_FILE);
     let file = crate::text::path(&path);
-    let text = super::read_input(&path, "posterior sample")?;
+    let text = super::read_input_within(&path, "posterior sample", MAX_SAMPLE_FILE_BYTES)?;
     let fail = |line: usize, message: String| {
         super::ScenarioError::one(&file, (line > 0).then_some((line, 1)), "", message)
     };
@@ -383,9 +432,15 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
     // Whether that `:` followed the word `dist` (an entry of an explicit
     // `priors: [(path: …, dist: …)]` list, which parses as a distribution and is left alone).
     let mut after_dist = false;
+    let mut conditions = 0usize;
     loop {
         cur.skip_trivia();
         let Some(c) = cur.peek() else { break };
+        if c == b'r' && cur.at_raw_string() {
+            cur.raw_string();
+            (after_colon, last_word) = (false, None);
+            continue;
+        }
         if c == b'"' {
             cur.string();
             (after_colon, last_word) = (false, None);
@@ -402,6 +457,14 @@ pub fn extract(source: &str) -> Result<(String, Vec<Written>), Misplaced> {
         let mut open = cur.at;
         while open < bytes.len() && bytes[open].is_ascii_whitespace() {
             open += 1;
+        }
+        // The conditions of all events, counted before anything is parsed: a file of more is
+        // refused at once, where the first one too many is written.
+        if super::condition::CONDITION_NAMES.contains(&word.as_str()) && bytes.get(open) == Some(&b'(') {
+            conditions += 1;
+            if conditions > super::condition::MAX_TOTAL_CONDITION_NODES {
+                return Err((position, super::condition::too_many_conditions()));
+            }
         }
         let written = after_colon && !after_dist && DISTRIBUTION_NAMES.contains(&word.as_str());
         if !(written && bytes.get(open) == Some(&b'(')) {

@@ -33,6 +33,20 @@ pub const MAX_TEXT_BYTES: usize = 4096;
 pub const MAX_WARMUP: u32 = 600;
 /// Longest reaction delay of a court, in months ([`Polity::reaction_delay`]).
 pub const MAX_REACTION_DELAY: u32 = 24;
+/// Lowest strength or potential of a polity. Both are divided by each other (the strength ratio
+/// in fear, the talks factor `2·p_j / (p_i + p_j)`): with the highest, [`MAX_STRENGTH`], every
+/// ratio stays within 1e12 and fear finite (a strength of 5e-324 would make it infinite).
+pub const MIN_STRENGTH: f64 = 1e-6;
+/// Highest strength or potential of a polity.
+pub const MAX_STRENGTH: f64 = 1e6;
+/// Lowest factor of a scripted `Strength` effect.
+pub const MIN_FACTOR: f64 = 1e-3;
+/// Highest factor of a scripted `Strength` effect.
+pub const MAX_FACTOR: f64 = 100.0;
+/// The most that all the `Strength` effects on one polity, if all fire, may multiply its
+/// strength by (and the least is the reciprocal): with [`MIN_STRENGTH`] ..= [`MAX_STRENGTH`],
+/// a strength stays within 1e-12 ..= 1e12 whatever fires, so that its ratios stay finite.
+pub const MAX_STRENGTH_CHANGE: f64 = 1e6;
 /// Most problems reported one by one; the rest are counted in a last line.
 pub const MAX_PROBLEMS: usize = 100;
 
@@ -75,23 +89,8 @@ impl Checker {
 
     fn range(&mut self, path: &str, src: &str, value: f64, lo: f64, hi: f64, unit: &str) {
         self.ranges.push((path.to_string(), lo, hi, false));
-        if !(lo..=hi).contains(&value) {
-            self.push(
-                path.to_string(),
-                src.to_string(),
-                format!("{value} is out of range (allowed: {lo} ..= {hi}{unit})"),
-            );
-        }
-    }
-
-    fn positive(&mut self, path: &str, src: &str, value: f64, hi: f64) {
-        self.ranges.push((path.to_string(), 0.0, hi, true));
-        if !(value > 0.0 && value <= hi) {
-            self.push(
-                path.to_string(),
-                src.to_string(),
-                format!("{value} is out of range (allowed: greater than 0, at most {hi})"),
-            );
+        if let Some(message) = number_problem(value, lo, hi, false, unit) {
+            self.push(path.to_string(), src.to_string(), message);
         }
     }
 
@@ -167,6 +166,34 @@ impl Checker {
             );
         }
     }
+}
+
+/// What is wrong with `value` as a number in `lo ..= hi` (`lo` excluded when `open`), if
+/// anything: not finite, outside the range, or subnormal (below `f64::MIN_POSITIVE` in size but
+/// not 0: no field's computation is meant to run on one, and a reciprocal of one overflows).
+/// Every real number a scenario gives (plainly, by `--set`, by a variant, a `Set` effect, a
+/// prior's support or a posterior sample) is checked by this one function.
+pub fn number_problem(value: f64, lo: f64, hi: f64, open: bool, unit: &str) -> Option<String> {
+    let inside = if open {
+        value > lo && value <= hi
+    } else {
+        (lo..=hi).contains(&value)
+    };
+    if !inside {
+        let allowed = if open {
+            format!("greater than {lo}, at most {hi}{unit}")
+        } else {
+            format!("{lo} ..= {hi}{unit}")
+        };
+        return Some(format!("{value} is out of range (allowed: {allowed})"));
+    }
+    if value != 0.0 && value.abs() < f64::MIN_POSITIVE {
+        return Some(format!(
+            "{value:e} is subnormal (allowed: 0, or at least {:e} in size)",
+            f64::MIN_POSITIVE
+        ));
+    }
+    None
 }
 
 fn is_id(s: &str) -> bool {
@@ -267,16 +294,6 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
     ] {
         let path = format!("rules.{field}");
         c.range(&path, &path, v, 0.0, hi, "");
-    }
-    if r.terms_junior < r.terms_cession {
-        c.push(
-            "rules.terms_junior".into(),
-            "rules.terms_junior".into(),
-            format!(
-                "{} is below rules.terms_cession {} (junior status is the harsher term)",
-                r.terms_junior, r.terms_cession
-            ),
-        );
     }
     c.range(
         "rules.war_fear_shock",
@@ -417,10 +434,12 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
             let (a, b) = f(field);
             c.range(&a, &b, *v, *lo, *hi, unit);
         }
+        // Strengths and potentials are divided by each other (the strength ratio of fear, the
+        // talks factor): their range keeps every ratio within 1e12.
         let (a, b) = f("strength");
-        c.positive(&a, &b, p.strength, 1e6);
+        c.range(&a, &b, p.strength, MIN_STRENGTH, MAX_STRENGTH, "");
         let (a, b) = f("potential");
-        c.positive(&a, &b, p.potential, 1e6);
+        c.range(&a, &b, p.potential, MIN_STRENGTH, MAX_STRENGTH, "");
     }
 
     let mut seen_rel = HashSet::new();
@@ -540,6 +559,38 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         }
     }
 
+    // The conditions of all events together: each is read in every month of every run.
+    let mut nodes = 0usize;
+    for e in &sc.events {
+        if let Some(when) = &e.when {
+            nodes = nodes.saturating_add(condition::node_count(when, condition::MAX_CONDITION_NODES + 1));
+        }
+        if nodes > condition::MAX_TOTAL_CONDITION_NODES {
+            c.push("events".into(), "events".into(), condition::too_many_conditions());
+            return c;
+        }
+    }
+    // Every name a polity goes by (its id, its display name, the names `Rename` gives it),
+    // folded to lower case: a `Rename` may not take another polity's.
+    let mut names: std::collections::HashMap<String, Vec<&str>> = std::collections::HashMap::new();
+    let mut called: Vec<(&str, &str)> = Vec::new();
+    for p in &sc.polities {
+        called.push((&p.id, &p.id));
+        called.push((&p.name, &p.id));
+    }
+    for e in &sc.events {
+        for f in &e.effects {
+            if let Effect::Rename(x) = f {
+                called.push((&x.name, &x.polity));
+            }
+        }
+    }
+    for (name, id) in called {
+        let v = names.entry(name.trim().to_lowercase()).or_default();
+        if !v.contains(&id) && v.len() < 2 {
+            v.push(id);
+        }
+    }
     let mut event_ids = HashSet::new();
     let event_names: HashSet<&str> = sc.events.iter().map(|e| e.id.as_str()).collect();
     for (k, e) in sc.events.iter().enumerate() {
@@ -583,10 +634,8 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         }
         if let Some(when) = &e.when {
             c.condition(
-                sc,
                 &ids,
                 &event_names,
-                k,
                 &format!("{path}.when"),
                 &format!("{src}.when"),
                 when,
@@ -642,6 +691,19 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
                 Effect::Set(x) if check_sets => c.set_effect(sc, &ep, &es, x),
                 Effect::Rename(x) => {
                     c.text(&format!("{ep}.name"), &format!("{es}.name"), &x.name, false);
+                    let taken = names
+                        .get(&x.name.trim().to_lowercase())
+                        .and_then(|ids| ids.iter().find(|&&id| id != x.polity.as_str()));
+                    if let Some(other) = taken {
+                        c.push(
+                            format!("{ep}.name"),
+                            format!("{es}.name"),
+                            format!(
+                                "{} is already a name of polity `{other}` (a polity may not take another's name or id: the chronicle could not tell them apart)",
+                                quote(&x.name)
+                            ),
+                        );
+                    }
                     if x.name.trim().is_empty() || x.name.len() > MAX_NAME_BYTES {
                         c.push(
                             format!("{ep}.name"),
@@ -666,7 +728,14 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
                 );
             }
             if let Effect::Strength(x) = effect {
-                c.positive(&format!("{ep}.factor"), &format!("{es}.factor"), x.factor, 100.0);
+                c.range(
+                    &format!("{ep}.factor"),
+                    &format!("{es}.factor"),
+                    x.factor,
+                    MIN_FACTOR,
+                    MAX_FACTOR,
+                    "",
+                );
             }
             if let [(_, a), (_, b)] = polities.as_slice() {
                 if a == b {
@@ -680,15 +749,30 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         }
     }
     if let Some(cyc) = condition::cycle(sc) {
-        let ids: Vec<&str> = cyc.iter().map(|&k| sc.events[k].id.as_str()).collect();
+        let mut ids: Vec<&str> = cyc.iter().map(|&k| sc.events[k].id.as_str()).collect();
+        if ids.len() > 12 {
+            // A long cycle: its first events, then its end.
+            let end = ids.split_off(ids.len() - 2);
+            ids.truncate(8);
+            ids.push("…");
+            ids.extend(end);
+        }
         let first = cyc[0];
-        c.push(
-            format!("events.{}.when", sc.events[first].id),
-            format!("events[{first}].when"),
+        let message = if cyc.len() == 2 {
+            format!(
+                "event `{}` is conditioned on its own firing: it could never fire",
+                ids[0]
+            )
+        } else {
             format!(
                 "events conditioned on each other in a cycle ({}): none of them could ever fire",
                 ids.join(" waits for ")
-            ),
+            )
+        };
+        c.push(
+            format!("events.{}.when", sc.events[first].id),
+            format!("events[{first}].when"),
+            message,
         );
     }
     if check_sets {
@@ -702,6 +786,8 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
                 ),
             );
         }
+        c.tied(sc, &set_paths(sc));
+        c.strength_changes(sc);
         c.priors(sc);
         c.posterior(sc);
     }
@@ -752,14 +838,11 @@ pub fn set_variants(sc: &Scenario) -> u128 {
 }
 
 impl Checker {
-    /// Check the condition `when` of event `k` (at `path`, `src` in the file).
-    #[allow(clippy::too_many_arguments)]
+    /// Check the condition `when` of an event (at `path`, `src` in the file).
     fn condition(
         &mut self,
-        sc: &Scenario,
         ids: &HashSet<&str>,
         events: &HashSet<&str>,
-        k: usize,
         path: &str,
         src: &str,
         when: &Condition,
@@ -849,26 +932,22 @@ impl Checker {
                 }
                 Condition::Fired(x) => {
                     if !events.contains(x.event.as_str()) {
-                        let mut known: Vec<&str> = events.iter().copied().collect();
-                        known.sort_unstable();
-                        self.push(
-                            format!("{p}.event"),
-                            format!("{s}.event"),
-                            format!(
-                                "unknown event id {} (known: {})",
-                                quote(&x.event),
-                                super::list_ids(&known, ", ")
-                            ),
-                        );
-                    } else if sc.events.get(k).is_some_and(|e| e.id == x.event) {
-                        self.push(
-                            format!("{p}.event"),
-                            format!("{s}.event"),
-                            format!(
-                                "event `{}` is conditioned on its own firing: it could never fire",
-                                x.event
-                            ),
-                        );
+                        if self.found.len() >= MAX_PROBLEMS {
+                            // Only counted, without building the list of known ids.
+                            self.more += 1;
+                        } else {
+                            let mut known: Vec<&str> = events.iter().copied().collect();
+                            known.sort_unstable();
+                            self.push(
+                                format!("{p}.event"),
+                                format!("{s}.event"),
+                                format!(
+                                    "unknown event id {} (known: {})",
+                                    quote(&x.event),
+                                    super::list_ids(&known, ", ")
+                                ),
+                            );
+                        }
                     }
                     Some(x.after)
                 }
@@ -914,21 +993,31 @@ impl Checker {
             );
             return;
         };
-        let mut changed = sc.clone();
+        // The path and the kind of number it takes, on a scenario that only names the part the
+        // path names (so that the work does not grow with the scenario).
         let o = super::Override {
             path: x.path.clone(),
             value,
         };
-        if let Err(message) = super::overrides::apply_override_in_place(&mut changed, &o) {
+        if let Err(message) = super::overrides::check_override(sc, &o) {
+            if self.found.len() >= MAX_PROBLEMS {
+                self.more += 1;
+                return;
+            }
+            // Said again on the whole scenario, for the nearest paths it knows (only for the
+            // problems listed, so the work stays bounded).
+            let message = super::overrides::apply_override(sc, &o).err().unwrap_or(message);
             self.push(pp, ps, format!("{}: {message}", quote(&x.path)));
             return;
         }
-        for v in validate_with(&changed, false) {
-            if v.path == x.path || v.path.starts_with(&format!("{}.", x.path)) {
+        // Its range: the one every other value of the path has. (Rules that tie it to another
+        // number are checked with every value both can take, in `tied`.)
+        if let Some((lo, hi, open)) = field_range(sc, &x.path) {
+            if let Some(message) = number_problem(x.value, lo, hi, open, "") {
                 self.push(
                     format!("{ep}.value"),
                     format!("{es}.value"),
-                    format!("{}: {}", x.path, v.message),
+                    format!("{}: {message}", x.path),
                 );
             }
         }
@@ -952,12 +1041,49 @@ pub fn set_value_text(value: f64) -> Option<String> {
 }
 
 /// The allowed range of the number at `--set` path `path` of `sc`: (lowest, highest, whether the
-/// lowest is excluded), or `None` for a path that names no checked number.
+/// lowest is excluded), or `None` for a path that names no checked number (or an id `sc` lacks).
+///
+/// The ranges are those [`validate`] checks (the one source), read once from a check of the
+/// built-in baseline and looked up by field, so that a lookup costs no validation.
 pub fn field_range(sc: &Scenario, path: &str) -> Option<(f64, f64, bool)> {
-    field_ranges(sc)
-        .into_iter()
-        .find(|(p, ..)| p == path)
-        .map(|(_, lo, hi, open)| (lo, hi, open))
+    let key = range_key(path)?;
+    let known = |id: &str| sc.polities.iter().any(|p| p.id == id);
+    let ids_ok = match path.split('.').collect::<Vec<_>>().as_slice() {
+        ["polities", id, _] => known(id),
+        ["relations", a, b, _] => known(a) && known(b),
+        ["events", id, _] => sc.events.iter().any(|e| e.id == *id),
+        _ => true,
+    };
+    if !ids_ok {
+        return None;
+    }
+    range_table().get(&key).copied()
+}
+
+/// The field of a `--set` path with its ids left out (`polities.*.greed`), or `None` for a path
+/// of another shape.
+fn range_key(path: &str) -> Option<String> {
+    match path.split('.').collect::<Vec<_>>().as_slice() {
+        ["polities", _, field] => Some(format!("polities.*.{field}")),
+        ["relations", _, _, field] => Some(format!("relations.*.*.{field}")),
+        ["rules", field] => Some(format!("rules.{field}")),
+        ["events", _, field] => Some(format!("events.*.{field}")),
+        _ => None,
+    }
+}
+
+/// Every field's range as [`validate`] checks it, by [`range_key`].
+fn range_table() -> &'static std::collections::HashMap<String, (f64, f64, bool)> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<String, (f64, f64, bool)>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let base: Scenario = super::parse_ron(super::BASELINE_FILE, super::BASELINE_RON)
+            .unwrap_or_else(|_| unreachable!("the built-in baseline parses (a test checks it)"));
+        checked_ranges(&base)
+            .into_iter()
+            .filter_map(|(path, lo, hi, open)| Some((range_key(&path)?, (lo, hi, open))))
+            .collect()
+    })
 }
 
 /// The allowed range of every number of `sc` that validation checks, by `--set` path:
@@ -966,6 +1092,118 @@ pub fn field_ranges(sc: &Scenario) -> Vec<(String, f64, f64, bool)> {
     let mut plain = sc.clone();
     plain.priors.clear();
     checked_ranges(&plain)
+}
+
+/// Rules that tie two numbers: `(the lower, the higher, why)`. Each must hold for every value
+/// each number can take in a run: its fixed value or its prior's whole support, and every value
+/// a `Set` effect gives it (the engine compiles a model for every combination of `Set` values).
+pub const TIED: [(&str, &str, &str); 1] = [(
+    "rules.terms_cession",
+    "rules.terms_junior",
+    "junior status is the harsher term",
+)];
+
+/// The value of a number [`TIED`] names.
+fn tied_value(sc: &Scenario, path: &str) -> Option<f64> {
+    match path {
+        "rules.terms_cession" => Some(sc.rules.terms_cession),
+        "rules.terms_junior" => Some(sc.rules.terms_junior),
+        _ => None,
+    }
+}
+
+impl Checker {
+    /// Check every rule of [`TIED`] for every combination of (a prior's support ends, the fixed
+    /// value) × (the values `Set` effects give), in one place.
+    fn tied(&mut self, sc: &Scenario, sets: &[SetPath]) {
+        // The lowest and highest value of `path` in a run, and what can give them.
+        let reach = |path: &str| -> Option<(f64, f64, Vec<String>)> {
+            let fixed = tied_value(sc, path)?;
+            let (mut lo, mut hi, mut from) = match sc.priors.iter().find(|p| p.path == path) {
+                Some(p) => {
+                    let (a, b) = match p.dist {
+                        Distribution::Normal(..) => {
+                            let (lo, hi, _) = field_range(sc, path)?;
+                            (lo, hi)
+                        }
+                        _ => p.dist.support(),
+                    };
+                    (a, b, vec![format!("its prior {}", p.dist)])
+                }
+                None => (fixed, fixed, Vec::new()),
+            };
+            if let Some(set) = sets.iter().find(|s| s.path == path) {
+                for &(e, v) in &set.setters {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                    from.push(format!("a Set by event `{}` to {v}", sc.events[e].id));
+                }
+            }
+            Some((lo, hi, from))
+        };
+        for (low, high, why) in TIED {
+            let (Some((_, low_hi, low_from)), Some((high_lo, _, high_from))) = (reach(low), reach(high))
+            else {
+                continue;
+            };
+            if high_lo >= low_hi {
+                continue;
+            }
+            let message = if low_from.is_empty() && high_from.is_empty() {
+                format!("{high_lo} is below {low} {low_hi} ({why})")
+            } else {
+                let from = |list: &[String]| {
+                    if list.is_empty() {
+                        "its fixed value".to_string()
+                    } else {
+                        list.join(", ")
+                    }
+                };
+                format!(
+                    "a run can have {high} {high_lo} below {low} {low_hi} ({why}): {high} takes {}; {low} takes {} (allowed: the lowest {high} at least the highest {low})",
+                    from(&high_from),
+                    from(&low_from)
+                )
+            };
+            self.push(high.to_string(), high.to_string(), message);
+        }
+    }
+
+    /// Check that the `Strength` effects on each polity, all fired, multiply its strength by at
+    /// most [`MAX_STRENGTH_CHANGE`] and at least its reciprocal.
+    fn strength_changes(&mut self, sc: &Scenario) {
+        let mut change: std::collections::HashMap<&str, (f64, f64)> = std::collections::HashMap::new();
+        for e in &sc.events {
+            for f in &e.effects {
+                if let Effect::Strength(x) = f {
+                    if !(x.factor.is_finite() && x.factor > 0.0) {
+                        continue;
+                    }
+                    let c = change.entry(x.polity.as_str()).or_insert((1.0, 1.0));
+                    if x.factor < 1.0 {
+                        c.0 *= x.factor;
+                    } else {
+                        c.1 *= x.factor;
+                    }
+                }
+            }
+        }
+        let mut over: Vec<(&str, (f64, f64))> = change
+            .into_iter()
+            .filter(|(_, (down, up))| *down < 1.0 / MAX_STRENGTH_CHANGE || *up > MAX_STRENGTH_CHANGE)
+            .collect();
+        over.sort_by(|a, b| a.0.cmp(b.0));
+        for (id, (down, up)) in over {
+            self.push(
+                "events".into(),
+                "events".into(),
+                format!(
+                    "the Strength effects on `{id}`, all fired, multiply its strength by {down:e} to {up:e} (allowed: {:e} ..= {MAX_STRENGTH_CHANGE:e}, so that strengths and their ratios stay finite)",
+                    1.0 / MAX_STRENGTH_CHANGE
+                ),
+            );
+        }
+    }
 }
 
 impl Checker {
@@ -996,26 +1234,6 @@ impl Checker {
             );
             return;
         }
-        let mut plain = sc.clone();
-        plain.priors.clear();
-        let ranges = field_ranges(sc);
-        // Two numbers tied by a rule, both drawn: every pair of draws must keep the rule.
-        let support = |path: &str| {
-            sc.priors.iter().find(|p| p.path == path).map(|p| match p.dist {
-                Distribution::Normal(..) => (f64::NEG_INFINITY, f64::INFINITY),
-                _ => p.dist.support(),
-            })
-        };
-        if let (Some(junior), Some(cession)) = (support("rules.terms_junior"), support("rules.terms_cession"))
-        {
-            if junior.0 < cession.1 {
-                self.push(
-                    "rules.terms_junior".into(),
-                    "rules.terms_junior".into(),
-                    "the priors of rules.terms_junior and rules.terms_cession overlap: a run could draw junior status below cession (allowed: the lowest terms_junior at least the highest terms_cession)".into(),
-                );
-            }
-        }
         let mut seen = HashSet::new();
         for (k, p) in sc.priors.iter().enumerate() {
             let (path, src) = where_(p, k);
@@ -1027,27 +1245,10 @@ impl Checker {
                 self.push(path, src, problem);
                 continue;
             }
-            let fix = |value: f64| -> Result<Scenario, String> {
-                let mut at = plain.clone();
-                let text = set_value_text(value).ok_or_else(|| format!("{value} is not finite"))?;
-                super::overrides::apply_override_in_place(
-                    &mut at,
-                    &super::Override {
-                        path: p.path.clone(),
-                        value: text,
-                    },
-                )?;
-                Ok(at)
-            };
-            if let Err(message) = fix(p.dist.center()) {
-                self.push(path, src, message);
-                continue;
-            }
-            let range = ranges
-                .iter()
-                .find(|(q, ..)| *q == p.path)
-                .filter(|_| super::prior::takes_prior(&p.path));
-            let Some(&(_, lo, hi, open)) = range else {
+            // The field's range, looked up (no validation per prior: the work grows with the
+            // priors plus the scenario, not their product).
+            let range = field_range(sc, &p.path).filter(|_| super::prior::takes_prior(&p.path));
+            let Some((lo, hi, open)) = range else {
                 self.push(
                     path,
                     src,
@@ -1060,64 +1261,41 @@ impl Checker {
             } else {
                 format!("{lo} ..= {hi}")
             };
-            let inside = |x: f64| {
-                if open {
-                    x > lo && x <= hi
-                } else {
-                    (lo..=hi).contains(&x)
-                }
-            };
-            let (a, b) = p.dist.support();
-            let ends = match p.dist {
-                Distribution::Normal(_, sd) if sd > 1000.0 * (hi - lo) => {
+            match &p.dist {
+                Distribution::Normal(_, sd) if *sd > 1000.0 * (hi - lo) => {
                     self.push(
                         path,
                         src,
                         format!("{} is too wide for the field's range (allowed: an sd of at most 1000 times the range's width, {}; wider, the truncated Normal is a Uniform on the range: write that)", p.dist, 1000.0 * (hi - lo)),
                     );
-                    continue;
                 }
                 Distribution::Normal(mean, _) => {
-                    if !inside(mean) {
+                    if number_problem(*mean, lo, hi, open, "").is_some() {
                         self.push(
                             path,
                             src,
                             format!("{}: its mean is outside the field's range (allowed: {allowed}; a Normal is truncated to the range)", p.dist),
                         );
-                        continue;
                     }
-                    [lo, hi]
                 }
-                _ => {
-                    if !(inside(a) && inside(b)) {
+                dist => {
+                    // Every value the prior can give: the ends of its support, and every value
+                    // of a Choice (none subnormal).
+                    let (a, b) = dist.support();
+                    let mut points = vec![a, b];
+                    if let Distribution::Choice(v) = dist {
+                        points.extend(v.iter().copied());
+                    }
+                    let outside = |x: f64| x > hi || x < lo || (open && x <= lo);
+                    if points.iter().any(|&x| outside(x)) {
                         self.push(
                             path,
                             src,
                             format!("{} reaches outside the field's range (allowed: {allowed}; only a Normal is truncated)", p.dist),
                         );
-                        continue;
-                    }
-                    [a, b]
-                }
-            };
-            // Rules that tie two numbers (terms_junior ≥ terms_cession) must hold at both ends.
-            for end in ends {
-                let end = if open && end <= lo {
-                    hi.min(lo + f64::EPSILON)
-                } else {
-                    end
-                };
-                let problems = fix(end).map(|at| validate_with(&at, false));
-                match problems {
-                    Err(message) => self.push(path.clone(), src.clone(), message),
-                    Ok(found) => {
-                        if let Some(v) = found.first() {
-                            self.push(
-                                path.clone(),
-                                src.clone(),
-                                format!("{} at its end {end}: {}: {}", p.dist, v.path, v.message),
-                            );
-                        }
+                    } else if let Some(why) = points.iter().find_map(|&x| number_problem(x, lo, hi, open, ""))
+                    {
+                        self.push(path, src, format!("{}: {why}", p.dist));
                     }
                 }
             }
@@ -1141,9 +1319,8 @@ impl Checker {
             );
             return;
         }
-        let ranges = checked_ranges(sc);
         for (k, path) in sample.paths.iter().enumerate() {
-            if !sc.priors.iter().any(|p| p.path == *path) {
+            let Some(prior) = sc.priors.iter().find(|p| p.path == *path) else {
                 here(
                     self,
                     format!(
@@ -1154,23 +1331,35 @@ impl Checker {
                     ),
                 );
                 return;
-            }
-            let range = ranges.iter().find(|(q, ..)| q == path);
-            let bad = sample
-                .values
-                .iter()
-                .skip(k)
-                .step_by(sample.paths.len())
-                .find(|&&v| {
-                    !v.is_finite()
-                        || range.is_some_and(|&(_, lo, hi, open)| v > hi || v < lo || (open && v <= lo))
-                });
-            if let Some(v) = bad {
+            };
+            // The prior's own support (a Normal's is the field's range it is truncated to).
+            let Some((lo, hi, open)) = field_range(sc, path) else {
+                continue;
+            };
+            let inside = |v: f64| -> bool {
+                if number_problem(v, lo, hi, open, "").is_some() {
+                    return false;
+                }
+                match &prior.dist {
+                    Distribution::Normal(..) => true,
+                    Distribution::Choice(values) => values.contains(&v),
+                    dist => {
+                        let (a, b) = dist.support();
+                        (a..=b).contains(&v)
+                    }
+                }
+            };
+            let column = sample.values.iter().skip(k).step_by(sample.paths.len());
+            let outside = column.clone().filter(|&&v| !inside(v)).count();
+            if let Some(v) = column.clone().find(|&&v| !inside(v)) {
                 here(
                     self,
                     format!(
-                        "the posterior sample {} gives {path} the value {v}, outside its range",
-                        quote(&sample.from)
+                        "the posterior sample {} gives {path} {outside} of {} values outside its prior in `{}`, {} (the first: {v}): a sample must lie within the priors of the reading that draws from it",
+                        quote(&sample.from),
+                        sample.rows(),
+                        sc.name,
+                        prior.dist
                     ),
                 );
                 return;

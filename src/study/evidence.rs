@@ -27,6 +27,9 @@ use crate::model::prior::{draw_run, CompiledPrior, Sampler};
 use crate::model::Model;
 use crate::patterns::{CompiledPatterns, PatternSet};
 use crate::rng::draws::PriorStream;
+use crate::scenario::prior::{
+    sample_row, sample_row_bytes, MAX_SAMPLE_FILE_BYTES, SAMPLE_FILE, SAMPLE_HEADER,
+};
 use crate::scenario::Scenario;
 use crate::stats::paired::rate_ratio;
 use crate::stats::posterior::{overlap, summarize, Summary};
@@ -278,7 +281,7 @@ impl Study for EvidenceStudy {
 
     fn new(settings: EvidenceSettings, seed: u64) -> Result<EvidenceStudy, StudyError> {
         if settings.prior_odds.len() != settings.scenarios.len()
-            || settings.prior_odds.iter().any(|w| !(w.is_finite() && *w > 0.0))
+            || settings.prior_odds.iter().any(|&w| !usable_odds(w))
         {
             return Err(StudyError::Settings(format!(
                 "--prior-odds: {} positive numbers needed, one per reading (given: {:?})",
@@ -290,6 +293,15 @@ impl Study for EvidenceStudy {
             return Err(StudyError::Settings(format!(
                 "--sample: {} is out of range (allowed: 1 ..= {MAX_SAMPLE})",
                 settings.sample
+            )));
+        }
+        // What `--posterior` must read back: the sample file at its largest.
+        let bytes = sample_file_bound(&settings.scenarios, settings.sample);
+        if bytes > MAX_SAMPLE_FILE_BYTES {
+            return Err(StudyError::Settings(format!(
+                "--sample: {} draws of {} reading(s) could write {bytes} bytes of {SAMPLE_FILE} (allowed: at most {MAX_SAMPLE_FILE_BYTES}, what --posterior reads): give a smaller --sample",
+                settings.sample,
+                settings.scenarios.len()
             )));
         }
         let jobs = settings
@@ -672,6 +684,49 @@ impl Report {
     }
 }
 
+/// The most bytes the posterior sample file of `scenarios` can take with `sample` draws kept
+/// per reading (each row at its longest, [`sample_row_bytes`]).
+pub fn sample_file_bound(scenarios: &[Scenario], sample: u64) -> u64 {
+    let rows: u64 = scenarios
+        .iter()
+        .map(|sc| {
+            sc.priors
+                .iter()
+                .map(|p| sample_row_bytes(&sc.name, &p.path))
+                .sum::<u64>()
+        })
+        .sum();
+    (SAMPLE_HEADER.len() as u64).saturating_add(rows.saturating_mul(sample))
+}
+
+/// Whether `w` can be a prior odds: finite and positive, not subnormal (from
+/// `f64::MIN_POSITIVE`, about 2.2e-308, to `f64::MAX`). The posterior is computed in logarithms,
+/// so any two such odds give a finite answer.
+pub fn usable_odds(w: f64) -> bool {
+    w.is_finite() && w >= f64::MIN_POSITIVE
+}
+
+/// One number of `--prior-odds` read from `text`, if it is [`usable_odds`].
+pub fn prior_odds_value(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|&w| usable_odds(w))
+}
+
+/// The share `e^own / (e^own + Σ e^others)` of a term among others, all given by their
+/// logarithms (−∞ for a term of 0), computed without leaving logarithms: finite for any finite
+/// logs, however large or small the terms. `None` when every term is 0. Every posterior
+/// probability of `evidence` and both ends of its interval come from here.
+pub fn log_share(own: f64, others: &[f64]) -> Option<f64> {
+    let top = others.iter().copied().fold(own, f64::max);
+    if top == f64::NEG_INFINITY {
+        return None;
+    }
+    let total: f64 = std::iter::once(own)
+        .chain(others.iter().copied())
+        .map(|x| (x - top).exp())
+        .sum();
+    Some(((own - top).exp() / total).clamp(0.0, 1.0))
+}
+
 /// Three significant digits.
 fn sig(x: f64) -> String {
     if x == 0.0 || (1e-3..1e4).contains(&x.abs()) {
@@ -691,7 +746,7 @@ impl EvidenceStudy {
         let s = &self.settings;
         let mut readings = Vec::new();
         let mut posterior = Vec::new();
-        let mut sample_csv = String::from("scenario,draw,run,path,value\n");
+        let mut sample_csv = String::from(SAMPLE_HEADER);
         for ((sc, c), ((model, _), &odds)) in s
             .scenarios
             .iter()
@@ -743,38 +798,42 @@ impl EvidenceStudy {
             let sample = self.values_of(model, c.sample.iter().map(|&[_, r]| r));
             for (d, &[_, r]) in c.sample.iter().enumerate() {
                 for (p, col) in model.priors.iter().zip(&sample) {
-                    let _ = writeln!(sample_csv, "{},{d},{r},{},{}", sc.name, p.path, col[d]);
+                    sample_row(&mut sample_csv, &sc.name, d, r, &p.path, col[d]);
                 }
             }
             posterior.push(self.reading_posterior(sc, model, c, sample));
         }
-        // Posterior probabilities: w_i·p_i / Σ w_j·p_j, with bounds from the Wilson intervals.
+        // Posterior probabilities: w_i·p_i / Σ w_j·p_j, with bounds from the Wilson intervals,
+        // every one in logarithms (prior odds may be as large as 1e308 or as small as 1e-300).
+        let ln = |x: f64| if x > 0.0 { x.ln() } else { f64::NEG_INFINITY };
         let point: Vec<f64> = readings
             .iter()
-            .map(|r| r.prior_odds * r.matched as f64 / r.runs.max(1) as f64)
+            .map(|r| ln(r.prior_odds) + ln(r.matched as f64) - ln(r.runs.max(1) as f64))
             .collect();
         let bounds: Vec<(f64, f64)> = readings
             .iter()
             .map(|r| {
                 let (lo, hi) = wilson(r.matched, r.runs, Z95);
-                (r.prior_odds * lo, r.prior_odds * hi)
+                (ln(r.prior_odds) + ln(lo), ln(r.prior_odds) + ln(hi))
             })
             .collect();
-        let total: f64 = point.iter().sum();
         for (i, r) in readings.iter_mut().enumerate() {
-            if total > 0.0 {
-                r.posterior_probability = Some(point[i] / total);
-            }
-            let others = |f: fn(&(f64, f64)) -> f64| -> f64 {
-                bounds
-                    .iter()
+            let others = |f: fn(&(f64, f64)) -> f64, of: &[(f64, f64)]| -> Vec<f64> {
+                of.iter()
                     .enumerate()
                     .filter(|(j, _)| *j != i)
                     .map(|(_, b)| f(b))
-                    .sum()
+                    .collect()
             };
-            let low = bounds[i].0 / (bounds[i].0 + others(|b| b.1)).max(f64::MIN_POSITIVE);
-            let high = bounds[i].1 / (bounds[i].1 + others(|b| b.0)).max(f64::MIN_POSITIVE);
+            let rest: Vec<f64> = point
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, &x)| x)
+                .collect();
+            r.posterior_probability = log_share(point[i], &rest);
+            let low = log_share(bounds[i].0, &others(|b| b.1, &bounds)).unwrap_or(0.0);
+            let high = log_share(bounds[i].1, &others(|b| b.0, &bounds)).unwrap_or(0.0);
             r.posterior_ci95 = [low.clamp(0.0, 1.0), high.clamp(0.0, 1.0)];
         }
         let mut bayes_factors = Vec::new();

@@ -141,11 +141,11 @@ impl FromStr for Vary {
             }
             let steps = match steps {
                 None => None,
-                Some(t) => match t.trim().parse::<usize>() {
-                    Ok(n) if n >= 2 => Some(n),
+                Some(t) => match t.trim().parse::<u64>() {
+                    Ok(n) if (2..=MAX_POINTS).contains(&n) => Some(n as usize),
                     _ => {
                         return Err(bad(format!(
-                            "STEPS {} must be a whole number ≥ 2",
+                            "STEPS {} must be a whole number ≥ 2 (at most {MAX_POINTS})",
                             crate::text::quote(t.trim())
                         )))
                     }
@@ -236,6 +236,19 @@ pub fn design(varies: &[Vary], sample: Sample, seed: u64) -> Result<Design, Swee
     let paths = varies.iter().map(|v| v.path.clone()).collect();
     let points = match sample {
         Sample::Grid => {
+            // The size first, from the counts alone: nothing is built for a grid too large.
+            let total = varies.iter().fold(1u64, |acc, v| {
+                let n = match &v.values {
+                    Values::List(list) => list.len() as u64,
+                    Values::Range { steps, .. } => steps.map_or(1, |s| s as u64),
+                };
+                acc.saturating_mul(n)
+            });
+            if total > MAX_POINTS {
+                return Err(SweepError::Usage(format!(
+                    "the grid has {total} points; at most {MAX_POINTS} are allowed"
+                )));
+            }
             let mut axes = Vec::new();
             let mut total: u64 = 1;
             for v in varies {
