@@ -1,12 +1,12 @@
 //! No silent wrong result, no lost file: each test here reproduces a way jinsong once lost a
 //! file or reported a wrong result without an error, or a newcomer's stumble, and checks that
-//! it is refused (or fixed) now.
+//! it is refused (or fixed) now. Every refusal here is timed: it must come within a second.
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{jinsong, ok, root, text, SMALL};
+use crate::common::{jinsong_timed as jinsong, ok, root, text, SMALL};
 
 fn write(dir: &Path, name: &str, body: &str) -> String {
     let path = dir.join(name);

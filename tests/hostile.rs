@@ -1,6 +1,8 @@
 //! Hostile input: scenario names that try to leave `--out`, files that would exhaust memory or
 //! time, deep nesting, variant cycles, huge numbers, and mutated copies of every shipped file.
 //!
+//! Every refusal here is timed: it must come within a second ([`crate::common::REFUSAL_LIMIT`]).
+//!
 //! - a scenario named `../../etc/x`, `/tmp/x`, `a/b`, `..` (plain or as a variant) is refused
 //!   with its `file:line:col`, writes nothing anywhere, with or without `--out`;
 //! - every limit answers with one clear line naming the field and the allowed range;
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::common::{baseline_path, jinsong, listing, scenarios_dir, text, SMALL};
+use crate::common::{baseline_path, jinsong_timed as jinsong, listing, scenarios_dir, text, SMALL};
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
 use jinsong::patterns::PatternSet;
@@ -37,10 +39,16 @@ fn small_named(name: &str) -> String {
 
 /// Load `text` as a file `x.ron` and validate it; the error, which the test requires.
 fn refused(text: &str) -> ScenarioError {
+    let started = Instant::now();
     let loaded = LoadedScenario::parse("x.ron", text);
-    match loaded.and_then(|l| l.validate()) {
+    let result = loaded.and_then(|l| l.validate());
+    let took = started.elapsed();
+    match result {
         Ok(()) => panic!("the scenario was accepted"),
-        Err(e) => e,
+        Err(e) => {
+            assert!(took < crate::common::REFUSAL_LIMIT, "refused after {took:?}: {e}");
+            e
+        }
     }
 }
 

@@ -109,3 +109,19 @@ pub fn set(sc: &Scenario, path: &str, value: &str) -> Scenario {
     let o: Override = format!("{path}={value}").parse().expect("an override");
     apply_override(sc, &o).unwrap_or_else(|e| panic!("--set {path}={value}: {e}"))
 }
+
+/// The longest a refusal may take: bad input is answered within a second.
+pub const REFUSAL_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// [`jinsong`] for the tests of hostile input: a command that fails (a refusal) must have failed
+/// within [`REFUSAL_LIMIT`], so that every refusal these tests provoke is timed.
+pub fn jinsong_timed(dir: &Path, args: &[&str]) -> Output {
+    let started = std::time::Instant::now();
+    let out = jinsong(dir, args);
+    let took = started.elapsed();
+    if !out.status.success() {
+        let shown: String = format!("{args:?}").chars().take(200).collect();
+        assert!(took < REFUSAL_LIMIT, "{shown} was refused after {took:?}");
+    }
+    out
+}
