@@ -185,7 +185,10 @@ pub fn number_problem(value: f64, lo: f64, hi: f64, open: bool, unit: &str) -> O
         } else {
             format!("{lo} ..= {hi}{unit}")
         };
-        return Some(format!("{value} is out of range (allowed: {allowed})"));
+        return Some(format!(
+            "{} is out of range (allowed: {allowed})",
+            super::prior::number_text(value)
+        ));
     }
     if value != 0.0 && value.abs() < f64::MIN_POSITIVE {
         return Some(format!(
