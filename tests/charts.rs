@@ -1975,6 +1975,11 @@ fn edit_csv(path: &Path, line: usize, column: usize, value: &str) {
     fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
+/// Copy `file` of the sibling folder `other` over the folder `d`'s own.
+fn copy_from_sibling(d: &Path, other: &str, file: &str) {
+    fs::copy(d.parent().unwrap().join(other).join(file), d.join(file)).unwrap();
+}
+
 /// `plot` took result files that contradict themselves: Shapley values that do not add up to
 /// all_on less all_off, a Sobol index of 1e9, a fear of −7e300, a posterior draw outside its
 /// prior, another run's `onset_curve.csv` (or `compare_curves.csv`) with the same pairs, a
@@ -1988,19 +1993,8 @@ fn plot_refuses_result_files_that_contradict_themselves() {
     let dir = tmp.path();
     fs::write(dir.join("small.ron"), SMALL).unwrap();
     let base = crate::common::baseline_path().display().to_string();
-    let toy = crate::common::root()
-        .join("tests/data/toy_hazard.ron")
-        .display()
-        .to_string();
-    let toy_patterns = crate::common::root()
-        .join("tests/data/toy_hazard_patterns.ron")
-        .display()
-        .to_string();
-    fs::write(
-        dir.join("reading.ron"),
-        format!("(base: \"{toy}\", name: \"reading\", set: [\"polities.a.greed=Uniform(0.001, 0.05)\"])"),
-    )
-    .unwrap();
+    let toy = crate::common::toy();
+    let (_, toy_patterns) = crate::common::greed_reading(dir);
     let quiet = ["-q", "--no-charts", "--runs"];
     let runs: [&[&str]; 8] = [
         &["run", "small.ron", "--out", "run", "--seed", "1"],
@@ -2136,25 +2130,13 @@ fn plot_refuses_result_files_that_contradict_themselves() {
             "run",
             "onset_curve.csv",
             "same run",
-            Box::new(move |d: &Path| {
-                fs::copy(
-                    d.parent().unwrap().join("run2/onset_curve.csv"),
-                    d.join("onset_curve.csv"),
-                )
-                .unwrap();
-            }),
+            Box::new(|d: &Path| copy_from_sibling(d, "run2", "onset_curve.csv")),
         ),
         (
             "cmp",
             "compare_curves.csv",
             "same comparison",
-            Box::new(move |d: &Path| {
-                fs::copy(
-                    d.parent().unwrap().join("cmp2/compare_curves.csv"),
-                    d.join("compare_curves.csv"),
-                )
-                .unwrap();
-            }),
+            Box::new(|d: &Path| copy_from_sibling(d, "cmp2", "compare_curves.csv")),
         ),
         (
             "cmp",

@@ -15,15 +15,20 @@ fn baseline_text() -> String {
     fs::read_to_string(crate::common::baseline_path()).expect("the baseline reads")
 }
 
-/// The baseline with `events` (RON items) added at the end of its event list.
-fn baseline_with(events: &str) -> Scenario {
+/// The baseline's text with `events` (RON items) added at the end of its event list.
+fn baseline_text_with(events: &str) -> String {
     let text = baseline_text();
     let at = text
         .rfind("    ],\n)")
         .expect("the baseline ends with its events");
     let mut out = text.clone();
     out.insert_str(at, events);
-    load("baseline_with.ron", &out)
+    out
+}
+
+/// The baseline with `events` (RON items) added at the end of its event list.
+fn baseline_with(events: &str) -> Scenario {
+    load("baseline_with.ron", &baseline_text_with(events))
 }
 
 /// Assert that the monthly counts `open` (which must hold all `total` firings) are uniform:
@@ -476,12 +481,7 @@ fn the_baseline_draws_and_copies_what_the_docs_say() {
 /// The baseline with `events` added and `sets` applied, validated: the error, if any, within a
 /// second (measured here).
 fn checked_with(events: &str, sets: &[&str]) -> Result<(), String> {
-    let text = baseline_text();
-    let at = text
-        .rfind("    ],\n)")
-        .expect("the baseline ends with its events");
-    let mut out = text.clone();
-    out.insert_str(at, events);
+    let out = baseline_text_with(events);
     let started = std::time::Instant::now();
     let result = LoadedScenario::parse("x.ron", &out).and_then(|mut l| {
         let o: Vec<jinsong::scenario::Override> =

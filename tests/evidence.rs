@@ -13,33 +13,11 @@ use jinsong::stats::wilson;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{jinsong, load, ok, root, set, text};
+use crate::common::{jinsong, load, ok, set, text, toy, toy_patterns, toy_reading};
 
 /// The normal quantile of a two-sided 99.9% interval: the tolerance of the statistical checks
 /// below (each fails by chance with probability 0.001 at most, under its fixed seed).
 const Z999: f64 = 3.290_526_731_491_926;
-
-fn toy() -> String {
-    root().join("tests/data/toy_hazard.ron").display().to_string()
-}
-
-fn toy_patterns() -> String {
-    root()
-        .join("tests/data/toy_hazard_patterns.ron")
-        .display()
-        .to_string()
-}
-
-/// A variant of the toy with Alpha's monthly hazard drawn from `prior`, written into `dir`.
-fn toy_reading(dir: &Path, name: &str, prior: &str) -> String {
-    let path = dir.join(format!("{name}.ron"));
-    let body = format!(
-        "(base: \"{}\", name: \"{name}\", set: [\"polities.a.greed={prior}\"])",
-        toy()
-    );
-    fs::write(&path, body).unwrap();
-    path.display().to_string()
-}
 
 /// P(war begun within `t` months) with the monthly hazard uniform on `[a, b]`:
 /// `1 − ((1 − a)^(t+1) − (1 − b)^(t+1)) / ((t + 1)(b − a))`.

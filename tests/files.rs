@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::common::{bin, jinsong, ok, root, text, SMALL};
+use crate::common::{bin, calibrate_args, jinsong, ok, strs, text, toy, toy_patterns, SMALL};
 
 /// The patterns file of the small scenario's calibrations.
 const PATTERNS: &str = r#"(patterns: [(name: "war", description: "", rule: OnsetWithin(a: "a", b: "b", from: "1200-01", to: "1209-12"))])"#;
@@ -44,28 +44,9 @@ fn refused(dir: &Path, args: &[&str], needles: &[&str]) -> String {
 
 /// `calibrate` of the small scenario into `cal/`, writing `--write target`.
 fn calibrate(target: &str) -> Vec<String> {
-    [
-        "calibrate",
-        "small.ron",
-        "--patterns",
-        "p.ron",
-        "--free",
-        "polities.a.war_threshold=0.1..0.9",
-        "--budget",
-        "2",
-        "--runs",
-        "20",
-        "--out",
-        "cal",
-        "--write",
-        target,
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
+    calibrate_args("small.ron", "p.ron", target)
+        .map(String::from)
+        .to_vec()
 }
 
 /// A folder with the small scenario (`small.ron`) and its patterns (`p.ron`).
@@ -183,17 +164,7 @@ fn calibrate_write_into_a_running_batchs_folder_is_refused() {
     let dir = tmp.path();
     fs::create_dir(dir.join("busy")).unwrap();
     let lock = dir.join(".busy.lock");
-    let args = [
-        "run",
-        "small.ron",
-        "--runs",
-        "100",
-        "--no-charts",
-        "--quiet",
-        "--out",
-        "busy",
-    ];
-    let child = holder(dir, &args, &lock, 3000);
+    let child = holder(dir, &strs(&small_run("busy", &[])), &lock, 3000);
     refused(
         dir,
         &strs(&calibrate("busy/variant.ron")),
@@ -241,17 +212,6 @@ fn calibrate_write_through_a_bind_mount_of_the_scenarios_folder_is_refused() {
     let _ = Command::new("umount").arg(dir.join("mnt")).status();
     result.unwrap();
     assert_eq!(fs::read_to_string(dir.join("real/small.ron")).unwrap(), SMALL);
-}
-
-fn toy() -> String {
-    root().join("tests/data/toy_hazard.ron").display().to_string()
-}
-
-fn toy_patterns() -> String {
-    root()
-        .join("tests/data/toy_hazard_patterns.ron")
-        .display()
-        .to_string()
 }
 
 fn evidence(reading: &str, out: &str, posterior: Option<&str>) -> Vec<String> {

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{jinsong_timed as jinsong, ok, root, text, SMALL};
+use crate::common::{calibrate_args, jinsong_timed as jinsong, ok, root, text, SMALL};
 
 fn write(dir: &Path, name: &str, body: &str) -> String {
     let path = dir.join(name);
@@ -24,26 +24,6 @@ fn fails(dir: &Path, args: &[&str], needles: &[&str]) -> String {
         assert!(err.contains(n), "{args:?}: `{n}` not in: {err}");
     }
     err
-}
-
-/// A short `calibrate` of `scenario` against `patterns` into `cal/`, writing `--write target`.
-fn calibrate<'a>(scenario: &'a str, patterns: &'a str, target: &'a str) -> [&'a str; 14] {
-    [
-        "calibrate",
-        scenario,
-        "--patterns",
-        patterns,
-        "--free",
-        "polities.a.war_threshold=0.1..0.9",
-        "--budget",
-        "2",
-        "--runs",
-        "20",
-        "--out",
-        "cal",
-        "--write",
-        target,
-    ]
 }
 
 #[test]
@@ -67,13 +47,13 @@ fn calibrate_never_writes_over_what_it_reads_nor_creates_folders() {
         (&variant, "variant.ron"),
         (&variant, "small.ron"),
     ] {
-        let args = calibrate(scenario, &patterns, target);
+        let args = calibrate_args(scenario, &patterns, target);
         fails(dir, &args, &["--write", "which the scenario is read from"]);
     }
     assert_eq!(fs::read(dir.join("small.ron")).unwrap(), before);
     assert!(!dir.join("cal").exists());
     let nowhere = dir.join("nowhere/deeper/x.ron");
-    let args = calibrate(&variant, &patterns, nowhere.to_str().unwrap());
+    let args = calibrate_args(&variant, &patterns, nowhere.to_str().unwrap());
     fails(dir, &args, &["does not exist (it is not created)"]);
     assert!(!dir.join("nowhere").exists());
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use crate::common::mutation::{apply, mutation, Mutation};
 use crate::common::{baseline_path, jinsong_timed as jinsong, listing, scenarios_dir, text, SMALL};
 use jinsong::engine::{simulate, Silent, Workspace};
 use jinsong::model::Model;
@@ -497,23 +498,6 @@ fn shipped() -> Vec<PathBuf> {
     files
 }
 
-/// One edit of a file's bytes.
-#[derive(Debug, Clone)]
-enum Mutation {
-    /// Delete `len` bytes at a fraction of the length.
-    Delete(f64, usize),
-    /// Insert a token at a fraction of the length.
-    Insert(f64, &'static str),
-    /// Replace one byte.
-    Byte(f64, u8),
-    /// Duplicate the line at a fraction of the line count.
-    DuplicateLine(f64),
-    /// Delete the line at a fraction of the line count.
-    DeleteLine(f64),
-    /// Swap two lines.
-    SwapLines(f64, f64),
-}
-
 const TOKENS: [&str; 20] = [
     "(",
     ")",
@@ -536,59 +520,6 @@ const TOKENS: [&str; 20] = [
     "\u{0}",
     "é",
 ];
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let at = 0.0..1.0f64;
-    prop_oneof![
-        (at.clone(), 1..40usize).prop_map(|(a, n)| Mutation::Delete(a, n)),
-        (at.clone(), prop::sample::select(&TOKENS[..])).prop_map(|(a, t)| Mutation::Insert(a, t)),
-        (at.clone(), any::<u8>()).prop_map(|(a, b)| Mutation::Byte(a, b)),
-        at.clone().prop_map(Mutation::DuplicateLine),
-        at.clone().prop_map(Mutation::DeleteLine),
-        (at.clone(), at).prop_map(|(a, b)| Mutation::SwapLines(a, b)),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
-    let index = |f: f64, len: usize| ((f * len as f64) as usize).min(len.saturating_sub(1));
-    let lines = || -> Vec<Vec<u8>> { bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect() };
-    match *m {
-        Mutation::Delete(a, n) => {
-            let i = index(a, bytes.len());
-            let j = (i + n).min(bytes.len());
-            bytes.drain(i..j);
-        }
-        Mutation::Insert(a, t) => {
-            let i = index(a, bytes.len() + 1);
-            bytes.splice(i..i, t.bytes());
-        }
-        Mutation::Byte(a, b) => {
-            let i = index(a, bytes.len());
-            if let Some(x) = bytes.get_mut(i) {
-                *x = b;
-            }
-        }
-        Mutation::DuplicateLine(a) => {
-            let mut l = lines();
-            let i = index(a, l.len());
-            let copy = l[i].clone();
-            l.insert(i, copy);
-            *bytes = l.join(&b'\n');
-        }
-        Mutation::DeleteLine(a) => {
-            let mut l = lines();
-            let i = index(a, l.len());
-            l.remove(i);
-            *bytes = l.join(&b'\n');
-        }
-        Mutation::SwapLines(a, b) => {
-            let mut l = lines();
-            let (i, j) = (index(a, l.len()), index(b, l.len()));
-            l.swap(i, j);
-            *bytes = l.join(&b'\n');
-        }
-    }
-}
 
 /// Load `file` (a scenario, variant or pattern file), and check the answer: an error with
 /// problems, the first of them positioned in `file` unless the file could not be read or its
@@ -656,7 +587,7 @@ fn mutated_shipped_files_never_panic() {
         };
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
         let mut runner = TestRunner::new_with_rng(config, rng);
-        let result = runner.run(&prop::collection::vec(mutation(), 1..6), |mutations| {
+        let result = runner.run(&prop::collection::vec(mutation(&TOKENS, 40), 1..6), |mutations| {
             let mut bytes = original.clone();
             for m in &mutations {
                 apply(&mut bytes, m);

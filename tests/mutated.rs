@@ -35,27 +35,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use tempfile::TempDir;
 
-use crate::common::{bin, jinsong, ok, root, text, SMALL};
+use crate::common::mutation::{apply, mutation, Mutation};
+use crate::common::{bin, greed_reading, jinsong, ok, text, SMALL};
 
 /// Longest time any answer may take.
 const AT_ONCE: Duration = Duration::from_secs(1);
-
-/// One edit of a file's (or an argument's) bytes.
-#[derive(Debug, Clone)]
-enum Edit {
-    /// Delete `len` bytes at a fraction of the length.
-    Delete(f64, usize),
-    /// Insert a token at a fraction of the length.
-    Insert(f64, &'static str),
-    /// Replace one byte.
-    Byte(f64, u8),
-    /// Duplicate the line at a fraction of the line count.
-    DuplicateLine(f64),
-    /// Delete the line at a fraction of the line count.
-    DeleteLine(f64),
-    /// Swap two lines.
-    SwapLines(f64, f64),
-}
 
 /// Tokens that break numbers, CSV, JSON and the arguments' syntax.
 const TOKENS: [&str; 24] = [
@@ -85,61 +69,8 @@ const TOKENS: [&str; 24] = [
     " ",
 ];
 
-fn edit() -> impl Strategy<Value = Edit> {
-    let at = 0.0..1.0f64;
-    prop_oneof![
-        (at.clone(), 1..24usize).prop_map(|(a, n)| Edit::Delete(a, n)),
-        (at.clone(), prop::sample::select(&TOKENS[..])).prop_map(|(a, t)| Edit::Insert(a, t)),
-        (at.clone(), any::<u8>()).prop_map(|(a, b)| Edit::Byte(a, b)),
-        at.clone().prop_map(Edit::DuplicateLine),
-        at.clone().prop_map(Edit::DeleteLine),
-        (at.clone(), at).prop_map(|(a, b)| Edit::SwapLines(a, b)),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, e: &Edit) {
-    let index = |f: f64, len: usize| ((f * len as f64) as usize).min(len.saturating_sub(1));
-    let lines = |b: &[u8]| -> Vec<Vec<u8>> { b.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect() };
-    match *e {
-        Edit::Delete(a, n) => {
-            let i = index(a, bytes.len());
-            let j = (i + n).min(bytes.len());
-            bytes.drain(i..j);
-        }
-        Edit::Insert(a, t) => {
-            let i = index(a, bytes.len() + 1);
-            bytes.splice(i..i, t.bytes());
-        }
-        Edit::Byte(a, b) => {
-            let i = index(a, bytes.len());
-            if let Some(x) = bytes.get_mut(i) {
-                *x = b;
-            }
-        }
-        Edit::DuplicateLine(a) => {
-            let mut l = lines(bytes);
-            let i = index(a, l.len());
-            let copy = l[i].clone();
-            l.insert(i, copy);
-            *bytes = l.join(&b'\n');
-        }
-        Edit::DeleteLine(a) => {
-            let mut l = lines(bytes);
-            let i = index(a, l.len());
-            l.remove(i);
-            *bytes = l.join(&b'\n');
-        }
-        Edit::SwapLines(a, b) => {
-            let mut l = lines(bytes);
-            let (i, j) = (index(a, l.len()), index(b, l.len()));
-            l.swap(i, j);
-            *bytes = l.join(&b'\n');
-        }
-    }
-}
-
 /// `original` with `edits` applied.
-fn mutated(original: &[u8], edits: &[Edit]) -> Vec<u8> {
+fn mutated(original: &[u8], edits: &[Mutation]) -> Vec<u8> {
     let mut bytes = original.to_vec();
     for e in edits {
         apply(&mut bytes, e);
@@ -149,7 +80,7 @@ fn mutated(original: &[u8], edits: &[Edit]) -> Vec<u8> {
 
 /// Run `check(edits)` on `cases` seeded lists of 1 to 4 edits: no panic, each within
 /// [`AT_ONCE`]. `what` names the target in a failure.
-fn mutate(what: &str, seed: u8, cases: u32, check: impl Fn(&[Edit]) -> Result<(), String>) {
+fn mutate(what: &str, seed: u8, cases: u32, check: impl Fn(&[Mutation]) -> Result<(), String>) {
     let config = Config {
         cases,
         failure_persistence: None,
@@ -157,7 +88,7 @@ fn mutate(what: &str, seed: u8, cases: u32, check: impl Fn(&[Edit]) -> Result<()
     };
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let result = runner.run(&prop::collection::vec(edit(), 1..5), |edits| {
+    let result = runner.run(&prop::collection::vec(mutation(&TOKENS, 24), 1..5), |edits| {
         let started = Instant::now();
         let answer = catch_unwind(AssertUnwindSafe(|| check(&edits)));
         let took = started.elapsed();
@@ -189,26 +120,11 @@ fn quiet(message: &str) -> Result<(), String> {
     }
 }
 
-/// The toy reading with a prior, for `evidence`.
-fn reading(dir: &Path) -> (String, String) {
-    let toy = root().join("tests/data/toy_hazard.ron").display().to_string();
-    let patterns = root()
-        .join("tests/data/toy_hazard_patterns.ron")
-        .display()
-        .to_string();
-    fs::write(
-        dir.join("reading.ron"),
-        format!("(base: \"{toy}\", name: \"reading\", set: [\"polities.a.greed=Uniform(0.001, 0.05)\"])"),
-    )
-    .unwrap();
-    ("reading.ron".into(), patterns)
-}
-
 #[test]
 fn mutated_posterior_samples_are_answered_at_once() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
-    let (reading, patterns) = reading(dir);
+    let (reading, patterns) = greed_reading(dir);
     ok(
         dir,
         &[
@@ -347,7 +263,7 @@ fn mutated_result_files_are_answered_at_once_by_plot() {
     let dir = tmp.path();
     fs::write(dir.join("small.ron"), SMALL).unwrap();
     let base = crate::common::baseline_path().display().to_string();
-    let (reading, patterns) = reading(dir);
+    let (reading, patterns) = greed_reading(dir);
     let quiet_runs = ["-q", "--no-charts", "--runs", "60"];
     let commands: [&[&str]; 8] = [
         &["run", "small.ron", "--out", "run"],

@@ -6,7 +6,7 @@ use jinsong::model::prior::{patch_all, target_of};
 use jinsong::model::Model;
 use jinsong::scenario::{field_range, leaf_paths, validate, LoadedScenario, Scenario, BASELINE_RON};
 
-use crate::common::{load, set};
+use crate::common::{load, set, toy_patterns, toy_reading};
 
 fn baseline() -> Scenario {
     load("baseline", BASELINE_RON)
@@ -190,22 +190,21 @@ fn toy_text() -> String {
     std::fs::read_to_string(crate::common::root().join("tests/data/toy_hazard.ron")).expect("the toy reads")
 }
 
-/// A reading of the toy with Alpha's greed drawn from `prior`, written into `dir`.
-fn toy_reading(dir: &std::path::Path, name: &str, prior: &str) -> String {
-    let path = dir.join(format!("{name}.ron"));
-    let body = format!(
-        "(base: \"{}\", name: \"{name}\", set: [\"polities.a.greed={prior}\"])",
-        crate::common::root().join("tests/data/toy_hazard.ron").display()
-    );
-    std::fs::write(&path, body).expect("written");
-    path.display().to_string()
-}
-
-fn toy_patterns() -> String {
-    crate::common::root()
-        .join("tests/data/toy_hazard_patterns.ron")
-        .display()
-        .to_string()
+/// `jinsong evidence READING --patterns <the toy's patterns> --runs RUNS --quiet` in `dir`, with
+/// `more` arguments after.
+fn evidence(dir: &std::path::Path, reading: &str, runs: &str, more: &[&str]) -> std::process::Output {
+    let patterns = toy_patterns();
+    let mut args = vec![
+        "evidence",
+        reading,
+        "--patterns",
+        &patterns,
+        "--runs",
+        runs,
+        "--quiet",
+    ];
+    args.extend_from_slice(more);
+    crate::common::jinsong(dir, &args)
 }
 
 fn json_of(path: &std::path::Path) -> serde_json::Value {
@@ -290,42 +289,19 @@ fn a_posterior_outside_the_readings_own_priors_is_refused() {
     let low = toy_reading(dir, "low", "Uniform(0.001, 0.01)");
     let high = toy_reading(dir, "high", "Uniform(0.01, 0.05)");
     let wide = toy_reading(dir, "wide", "Uniform(0, 0.05)");
-    let patterns = toy_patterns();
-    let o = crate::common::jinsong(
+    let o = evidence(
         dir,
-        &[
-            "evidence",
-            &low,
-            "--patterns",
-            &patterns,
-            "--runs",
-            "3000",
-            "--sample",
-            "50",
-            "--out",
-            "ev",
-            "--no-charts",
-            "--quiet",
-        ],
+        &low,
+        "3000",
+        &["--sample", "50", "--out", "ev", "--no-charts"],
     );
     assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
     let started = std::time::Instant::now();
-    let o = crate::common::jinsong(
+    let o = evidence(
         dir,
-        &[
-            "evidence",
-            &high,
-            "--patterns",
-            &patterns,
-            "--runs",
-            "100",
-            "--posterior",
-            "ev",
-            "--out",
-            "on",
-            "--no-charts",
-            "--quiet",
-        ],
+        &high,
+        "100",
+        &["--posterior", "ev", "--out", "on", "--no-charts"],
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
     let err = crate::common::text(&o.stderr);
@@ -338,22 +314,11 @@ fn a_posterior_outside_the_readings_own_priors_is_refused() {
     );
     assert!(!dir.join("on").exists());
     // Within the reading's priors: taken.
-    let o = crate::common::jinsong(
+    let o = evidence(
         dir,
-        &[
-            "evidence",
-            &wide,
-            "--patterns",
-            &patterns,
-            "--runs",
-            "100",
-            "--posterior",
-            "ev",
-            "--out",
-            "on",
-            "--no-charts",
-            "--quiet",
-        ],
+        &wide,
+        "100",
+        &["--posterior", "ev", "--out", "on", "--no-charts"],
     );
     assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
 }
@@ -469,24 +434,8 @@ fn evidence_refuses_a_sample_the_posterior_reader_could_not_read() {
     )
     .expect("written");
     let file = file.display().to_string();
-    let patterns = toy_patterns();
     let started = std::time::Instant::now();
-    let o = crate::common::jinsong(
-        dir,
-        &[
-            "evidence",
-            &file,
-            "--patterns",
-            &patterns,
-            "--runs",
-            "100",
-            "--sample",
-            "100000",
-            "--out",
-            "ev",
-            "--quiet",
-        ],
-    );
+    let o = evidence(dir, &file, "100", &["--sample", "100000", "--out", "ev"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
     let err = crate::common::text(&o.stderr);
     assert!(!o.status.success(), "accepted");
@@ -495,22 +444,11 @@ fn evidence_refuses_a_sample_the_posterior_reader_could_not_read() {
         "{err}"
     );
     assert!(!dir.join("ev").exists());
-    let o = crate::common::jinsong(
+    let o = evidence(
         dir,
-        &[
-            "evidence",
-            &file,
-            "--patterns",
-            &patterns,
-            "--runs",
-            "100",
-            "--sample",
-            "100",
-            "--out",
-            "ev",
-            "--quiet",
-            "--no-charts",
-        ],
+        &file,
+        "100",
+        &["--sample", "100", "--out", "ev", "--no-charts"],
     );
     assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
 }

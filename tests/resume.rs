@@ -699,6 +699,26 @@ fn resume_args(t: &Tamper) -> Vec<String> {
     a
 }
 
+/// Each of `edits` applied to `genuine`, the checkpoint `cp` of `t` (with its digest computed
+/// again when its flag says so), is refused at `--resume` with its needle; the genuine checkpoint,
+/// written back, then resumes.
+fn each_edit_is_refused_at_resume(
+    dir: &Path,
+    t: &Tamper,
+    cp: &Path,
+    genuine: serde_json::Value,
+    edits: &[(&str, bool, Edit)],
+) {
+    for (needle, reseal, edit) in edits {
+        let mut v = genuine.clone();
+        edit(&mut v);
+        write_json(cp, v, *reseal);
+        refused_by_binary(dir, &resume_args(t), cp, needle, &t.checkpoint_dir);
+    }
+    write_json(cp, genuine, false);
+    ok(dir, &strs(&resume_args(t)));
+}
+
 /// A `run` checkpoint edited so that P(war) changes (the reported 0.93, 1.33 and 0.33 where the
 /// truth is 1.0) is refused: by its digest when the edit is consistent, by the counts'
 /// invariants when the digest was computed again; the genuine checkpoint then resumes to the
@@ -863,14 +883,7 @@ fn a_tampered_evidence_checkpoint_is_refused_at_resume() {
             }),
         ),
     ];
-    for (needle, reseal, edit) in &edits {
-        let mut v = genuine.clone();
-        edit(&mut v);
-        write_json(&cp, v, *reseal);
-        refused_by_binary(dir, &resume_args(&t), &cp, needle, &t.checkpoint_dir);
-    }
-    write_json(&cp, genuine, false);
-    ok(dir, &strs(&resume_args(&t)));
+    each_edit_is_refused_at_resume(dir, &t, &cp, genuine, &edits);
 }
 
 /// A tampered calibrate checkpoint (the reported best joint of 0.975 where the truth is 0.279)
@@ -918,14 +931,7 @@ fn a_tampered_calibrate_checkpoint_is_refused_at_resume() {
             }),
         ),
     ];
-    for (needle, reseal, edit) in &edits {
-        let mut v = genuine.clone();
-        edit(&mut v);
-        write_json(&cp, v, *reseal);
-        refused_by_binary(dir, &resume_args(&t), &cp, needle, &t.checkpoint_dir);
-    }
-    write_json(&cp, genuine, false);
-    ok(dir, &strs(&resume_args(&t)));
+    each_edit_is_refused_at_resume(dir, &t, &cp, genuine, &edits);
 }
 
 /// Every node of `v`, as a JSON pointer (the root is "").

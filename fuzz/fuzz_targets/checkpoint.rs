@@ -5,17 +5,14 @@
 //! Resume must answer Ok or Err for any file, never panic.
 #![no_main]
 
-use std::sync::OnceLock;
+mod common;
 
 use jinsong::batch::checkpoint::{checkpoint_file_name, Checkpoint, Identity};
 use jinsong::batch::shard::Shard;
 use jinsong::study::StudyKind;
 use libfuzzer_sys::fuzz_target;
 
-fn folder() -> &'static tempfile::TempDir {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::TempDir::new().expect("a temporary folder"))
-}
+use common::folder;
 
 fuzz_target!(|data: &[u8]| {
     let dir = folder().path();

@@ -4,15 +4,12 @@
 //! Reading and checking must answer Ok or Err for any file, never panic.
 #![no_main]
 
-use std::sync::OnceLock;
+mod common;
 
 use jinsong::batch::merge::{check_parts, PartFile};
 use libfuzzer_sys::fuzz_target;
 
-fn folder() -> &'static tempfile::TempDir {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::TempDir::new().expect("a temporary folder"))
-}
+use common::folder;
 
 fuzz_target!(|data: &[u8]| {
     let path = folder().path().join("part-1-of-1.json");

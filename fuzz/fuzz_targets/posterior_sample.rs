@@ -5,15 +5,12 @@
 //! file.
 #![no_main]
 
-use std::sync::OnceLock;
+mod common;
 
 use jinsong::scenario::prior::{read_posterior_sample, SAMPLE_FILE};
 use libfuzzer_sys::fuzz_target;
 
-fn folder() -> &'static tempfile::TempDir {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::TempDir::new().expect("a temporary folder"))
-}
+use common::folder;
 
 fuzz_target!(|data: &[u8]| {
     let dir = folder().path();

@@ -11,6 +11,8 @@ use std::process::{Command, Output};
 
 use jinsong::scenario::{apply_override, LoadedScenario, Override, Scenario};
 
+pub mod mutation;
+
 /// The small valid scenario (tests/data/small.ron) that many tests run or break one field at a
 /// time.
 pub const SMALL: &str = include_str!("../data/small.ron");
@@ -124,4 +126,62 @@ pub fn jinsong_timed(dir: &Path, args: &[&str]) -> Output {
         assert!(took < REFUSAL_LIMIT, "{shown} was refused after {took:?}");
     }
     out
+}
+
+/// The toy reading `reading.ron`, written into `dir`: the toy (`tests/data/toy_hazard.ron`)
+/// with Alpha's greed drawn from `Uniform(0.001, 0.05)`, for `evidence`; its file name and the
+/// toy's patterns file.
+pub fn greed_reading(dir: &Path) -> (String, String) {
+    let toy = toy();
+    let patterns = toy_patterns();
+    fs::write(
+        dir.join("reading.ron"),
+        format!("(base: \"{toy}\", name: \"reading\", set: [\"polities.a.greed=Uniform(0.001, 0.05)\"])"),
+    )
+    .unwrap();
+    ("reading.ron".into(), patterns)
+}
+
+/// A short `calibrate` of `scenario` against `patterns` into `cal/`, writing `--write target`.
+pub fn calibrate_args<'a>(scenario: &'a str, patterns: &'a str, target: &'a str) -> [&'a str; 14] {
+    [
+        "calibrate",
+        scenario,
+        "--patterns",
+        patterns,
+        "--free",
+        "polities.a.war_threshold=0.1..0.9",
+        "--budget",
+        "2",
+        "--runs",
+        "20",
+        "--out",
+        "cal",
+        "--write",
+        target,
+    ]
+}
+
+/// The toy scenario, `tests/data/toy_hazard.ron`.
+pub fn toy() -> String {
+    root().join("tests/data/toy_hazard.ron").display().to_string()
+}
+
+/// The toy's patterns, `tests/data/toy_hazard_patterns.ron`.
+pub fn toy_patterns() -> String {
+    root()
+        .join("tests/data/toy_hazard_patterns.ron")
+        .display()
+        .to_string()
+}
+
+/// A variant of the toy with Alpha's monthly hazard drawn from `prior`, written into `dir`.
+pub fn toy_reading(dir: &Path, name: &str, prior: &str) -> String {
+    let path = dir.join(format!("{name}.ron"));
+    let body = format!(
+        "(base: \"{}\", name: \"{name}\", set: [\"polities.a.greed={prior}\"])",
+        toy()
+    );
+    fs::write(&path, body).unwrap();
+    path.display().to_string()
 }
