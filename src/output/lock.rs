@@ -86,7 +86,7 @@ const MAX_HOLDER_CHARS: usize = 200;
 /// The holder information written into a lock file: the pid and the command line, control
 /// characters escaped and the line clipped.
 fn holder_text(command: &str) -> String {
-    let escaped: String = command.chars().flat_map(char::escape_debug).collect();
+    let escaped = crate::text::escape_controls(command);
     let clipped: String = escaped.chars().take(MAX_HOLDER_CHARS).collect();
     let more = if clipped.len() < escaped.len() { "…" } else { "" };
     format!("{}\n{clipped}{more}\n", std::process::id())
