@@ -14,19 +14,26 @@ impl Scenario {
             "{}: scenario `{}`, {} .. {}, seed {}, {} runs",
             file, sc.name, sc.start, sc.end, sc.seed, sc.runs
         );
+        let on = |n: &str| {
+            let mut m = sc.mechanisms;
+            m.switch_mut(n).is_some_and(|s| *s)
+        };
+        // The switches that default to `true`, named when off; those that default to `false`
+        // (`free_hands`), always named with their state.
         let off: Vec<&str> = Mechanisms::NAMES
             .iter()
             .copied()
-            .filter(|n| {
-                let mut m = sc.mechanisms;
-                m.switch_mut(n).is_some_and(|s| !*s)
-            })
+            .filter(|n| !Mechanisms::DEFAULT_OFF.contains(n) && !on(n))
             .collect();
         let except = match off.is_empty() {
             true => String::new(),
             false => format!(" except {}", off.join(", ")),
         };
-        let _ = writeln!(out, "mechanisms: all on{except}");
+        let optional: Vec<String> = Mechanisms::DEFAULT_OFF
+            .iter()
+            .map(|n| format!("; {n} {}", if on(n) { "on" } else { "off" }))
+            .collect();
+        let _ = writeln!(out, "mechanisms: all on{except}{}", optional.concat());
         for p in &sc.polities {
             let _ = writeln!(
                 out,
@@ -121,7 +128,7 @@ impl super::LoadedScenario {
     /// filled in for. A file written for version 1 thus shows what Model 2 assumed on its behalf.
     pub fn defaults_filled(&self) -> Vec<String> {
         let sc = &self.scenario;
-        let switches = &Mechanisms::NAMES[Mechanisms::VERSION_1_SWITCHES..];
+        let switches = &Mechanisms::NAMES[Mechanisms::VERSION_1_SWITCHES..Mechanisms::MODEL_2_SWITCHES];
         let mut wanted: Vec<String> = vec!["warmup".into()];
         wanted.extend(switches.iter().map(|s| format!("mechanisms.{s}")));
         wanted.extend(MODEL2_RULES.iter().map(|r| format!("rules.{r}")));

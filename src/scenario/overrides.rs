@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::prior::{Distribution, Prior};
-use super::schema::{Relation, Scenario};
+use super::schema::{Mechanisms, Relation, Scenario};
 use crate::text::{clip_quoted, quote};
 
 /// Longest override `PATH=VALUE` (a `--set`, or an entry of a variant's `set`), in bytes. Paths of
@@ -87,6 +87,8 @@ fn json<T: Serialize>(x: &T) -> Value {
 /// polity of `from` to another of `to`, sorted.
 fn paths_with_relations(sc: &Scenario, from: &[&str], to: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = TOP_LEVEL.iter().map(|s| s.to_string()).collect();
+    // The switches by name: one that is off by default is not written out in JSON when off.
+    out.extend(Mechanisms::NAMES.iter().map(|n| format!("mechanisms.{n}")));
     let mut push_leaves = |prefix: &str, obj: &Value| {
         if let Value::Object(map) = obj {
             for (k, x) in map {
@@ -96,7 +98,6 @@ fn paths_with_relations(sc: &Scenario, from: &[&str], to: &[&str]) -> Vec<String
             }
         }
     };
-    push_leaves("mechanisms.", &json(&sc.mechanisms));
     push_leaves("rules.", &json(&sc.rules));
     for p in &sc.polities {
         push_leaves(&format!("polities.{}.", p.id), &json(p));
@@ -364,7 +365,12 @@ pub(crate) fn apply_override_in_place(sc: &mut Scenario, o: &Override) -> Result
             Some(e) => set_field(e, field, &o.value),
             None => Err(Miss::Nowhere),
         },
-        ["mechanisms", name] => set_field(&mut sc.mechanisms, name, &o.value),
+        ["mechanisms", name] => match sc.mechanisms.switch_mut(name) {
+            Some(switch) => {
+                leaf_value(&Value::Bool(*switch), &o.value).map(|v| *switch = v == Value::Bool(true))
+            }
+            None => Err(Miss::Nowhere),
+        },
         ["rules", name] => set_field(&mut sc.rules, name, &o.value),
         ["warmup"] => leaf_value(&Value::from(sc.warmup), &o.value).and_then(|v| {
             let months = v.as_u64().and_then(|m| u32::try_from(m).ok());

@@ -16,6 +16,10 @@ fn default_seed() -> u64 {
 fn default_runs() -> u64 {
     10_000
 }
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 fn yes() -> bool {
     true
 }
@@ -51,7 +55,8 @@ pub struct Scenario {
     /// decision is taken (`docs/model.md` §2). 0 ..= [`MAX_WARMUP`](crate::scenario::MAX_WARMUP); default 0.
     #[serde(default)]
     pub warmup: u32,
-    /// Which mechanisms of MODEL.md are on. Every switch defaults to `true`.
+    /// Which mechanisms of MODEL.md are on. Every switch defaults to `true`, except
+    /// [`Mechanisms::DEFAULT_OFF`] (`free_hands`), which defaults to `false`.
     #[serde(default)]
     pub mechanisms: Mechanisms,
     /// Scenario-wide rules of war, talks and truces.
@@ -146,6 +151,12 @@ pub struct Mechanisms {
     /// Off: no delay and no war plans (the readiness gate of version 1).
     #[serde(default = "yes")]
     pub reaction_delay: bool,
+    /// Greed needs free hands: the greed term of the war hazard counts only while the polity
+    /// fights no war (`docs/model.md` §6.2). Off by default: greed counts whatever the other
+    /// fronts, as before the switch existed. Written out (in `summary.json`, in the hash of a
+    /// batch's scenario) only when on, so that every file of a scenario without it stays as it was.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub free_hands: bool,
 }
 
 impl Default for Mechanisms {
@@ -167,6 +178,7 @@ impl Default for Mechanisms {
             victory_odds: true,
             misperception: true,
             reaction_delay: true,
+            free_hands: false,
         }
     }
 }
@@ -175,8 +187,16 @@ impl Mechanisms {
     /// How many of [`NAMES`](Self::NAMES) version 1 had: the rest are Model 2's.
     pub const VERSION_1_SWITCHES: usize = 11;
 
+    /// Where Model 2's switches end in [`NAMES`](Self::NAMES): `NAMES[VERSION_1_SWITCHES..MODEL_2_SWITCHES]`
+    /// are Model 2's, the rest came later.
+    pub const MODEL_2_SWITCHES: usize = 16;
+
+    /// The switches that default to `false` (all others default to `true`): mechanisms added
+    /// after Model 2 whose default keeps every earlier result.
+    pub const DEFAULT_OFF: [&'static str; 1] = ["free_hands"];
+
     /// The switch names, in the order of MODEL.md.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 17] = [
         "fear_spiral",
         "provocations",
         "events",
@@ -193,6 +213,7 @@ impl Mechanisms {
         "victory_odds",
         "misperception",
         "reaction_delay",
+        "free_hands",
     ];
 
     /// A mutable reference to the switch called `name`, if there is one.
@@ -214,6 +235,7 @@ impl Mechanisms {
             "victory_odds" => &mut self.victory_odds,
             "misperception" => &mut self.misperception,
             "reaction_delay" => &mut self.reaction_delay,
+            "free_hands" => &mut self.free_hands,
             _ => return None,
         })
     }
