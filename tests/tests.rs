@@ -10,6 +10,7 @@ mod compare_attribution;
 mod events;
 mod evidence;
 mod files;
+mod free_hands;
 mod golden;
 mod hardening;
 mod history;

@@ -1459,8 +1459,11 @@ fn first_to_act(u0: f64, p0: f64, u1: f64, p1: f64) -> Option<usize> {
 #[inline(always)]
 fn war_motive(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize) -> WarMotive {
     let st = &ws.pairs[q];
-    // Quick exit for the common case: fear below the threshold and no greed.
-    if st.fear <= m.war_threshold[i] && m.greed[i] <= 0.0 {
+    // Whether greed may count (`free_hands`): the pair is at peace, so every war `i` fights is
+    // against a third polity.
+    let free = hazard::free_hands(m.mechanisms.free_hands, u32::from(ws.wars[i]));
+    // Quick exit for the common case: fear below the threshold and no greed that counts.
+    if st.fear <= m.war_threshold[i] && (m.greed[i] <= 0.0 || free == 0.0) {
         return NO_MOTIVE;
     }
     let willing = if m.mechanisms.instability {
@@ -1495,6 +1498,7 @@ fn war_motive(m: &Model, ws: &Workspace, i: usize, j: usize, p: usize, q: usize)
         unrestrained: m.unrestrained[p],
         willing,
         victory,
+        free,
     }
 }
 
@@ -1510,6 +1514,7 @@ const NO_MOTIVE: WarMotive = WarMotive {
     unrestrained: 0.0,
     willing: 0.0,
     victory: 1.0,
+    free: 1.0,
 };
 
 /// The war plans aimed across pair `d` at peace: a plan is carried out (the war begins, its

@@ -919,6 +919,7 @@ mod tests {
                 unrestrained,
                 willing,
                 victory: 1.0,
+                free: 1.0,
             });
             prop_assert!(u >= h, "war: u {} < h {}", u, h);
             prop_assert!(u - h >= ally + vassal, "tie: u - h {} < {}", u - h, ties);

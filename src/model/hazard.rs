@@ -5,8 +5,9 @@
 //!
 //! ```text
 //! war_hazard_ij = min(1, [war_propensity_i · max(0, fear_ij − war_threshold_i) · victory_ij
-//!                         + greed_i · advantage_ij · contact_ij]            (greed only if on)
+//!                         + greed_i · advantage_ij · contact_ij · free_i]   (greed only if on)
 //!                        · ready_i · (1 − restraint_ij) · willing_i)
+//! free_i        = 1 if i fights no war else 0                                (free_hands on; else 1)
 //! advantage_ij  = max(0, (s_i·m_i − s_j·m_j) / (s_i·m_i + s_j·m_j))
 //! ready_i       = 1 if m_i ≥ war_readiness_i else 0                        (mobilization_lag on)
 //! willing_i     = stability_i / (1 + other wars of i)                       (instability on)
@@ -40,6 +41,9 @@ pub struct WarMotive {
     pub unrestrained: f64,
     /// `stability_i / (1 + other wars)` (1 when the mechanism is off).
     pub willing: f64,
+    /// Whether greed counts: 1 when *i* fights no war or the `free_hands` switch is off, else 0
+    /// (see [`free_hands`]). It multiplies the greed term only.
+    pub free: f64,
     /// The victory factor `min(1, 2·odds)^odds_weight` of the preventive motive (1 when
     /// `victory_odds` is off), see [`crate::model::war::victory_factor`].
     pub victory: f64,
@@ -54,7 +58,7 @@ pub fn war_hazard(w: &WarMotive) -> f64 {
     } else {
         0.0
     };
-    let greed_term = w.greed * w.advantage * w.contact;
+    let greed_term = w.greed * w.advantage * w.contact * w.free;
     ((fear_term + greed_term) * w.ready * w.unrestrained * w.willing).min(1.0)
 }
 
@@ -63,6 +67,20 @@ pub fn war_hazard(w: &WarMotive) -> f64 {
 #[inline]
 pub fn war_hazard_if_ready(w: &WarMotive) -> f64 {
     war_hazard(&WarMotive { ready: 1.0, ..*w })
+}
+
+/// The factor `free_i` of the greed term: with the `free_hands` switch on (`gated`), greed
+/// counts only while *i* fights no war (`wars_i`, the same count as in the willingness); off,
+/// it always counts. The one place that decides whether greed may move *i*: the onset hazard,
+/// the adoption of a war plan and the check that keeps a plan all read it through
+/// [`WarMotive::free`].
+#[inline(always)]
+pub fn free_hands(gated: bool, wars_i: u32) -> f64 {
+    if gated && wars_i > 0 {
+        0.0
+    } else {
+        1.0
+    }
 }
 
 /// *i*'s advantage over *j*: `max(0, (P_i − P_j) / (P_i + P_j))` with `P = strength · m`.
@@ -183,6 +201,7 @@ mod tests {
             unrestrained: 1.0,
             willing: 1.0,
             victory: 1.0,
+            free: 1.0,
         }
     }
 
@@ -228,9 +247,24 @@ mod tests {
             }),
             0.0
         );
+        // Not free (at war elsewhere with `free_hands` on): the greed term is gone, the fear
+        // term stays.
+        assert_eq!(war_hazard(&WarMotive { free: 0.0, ..greedy }), 0.0);
+        let both = WarMotive { fear: 1.5, ..greedy };
+        assert!((war_hazard(&both) - 0.2).abs() < 1e-12);
+        assert!((war_hazard(&WarMotive { free: 0.0, ..both }) - 0.1).abs() < 1e-12);
         assert_eq!(advantage(1.0, 2.0), 0.0);
         assert!((advantage(3.0, 1.0) - 0.5).abs() < 1e-12);
         assert_eq!(advantage(0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn free_hands_gates_only_when_on_and_at_war() {
+        assert_eq!(free_hands(false, 0), 1.0);
+        assert_eq!(free_hands(false, 3), 1.0);
+        assert_eq!(free_hands(true, 0), 1.0);
+        assert_eq!(free_hands(true, 1), 0.0);
+        assert_eq!(free_hands(true, 2), 0.0);
     }
 
     #[test]
