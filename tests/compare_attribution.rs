@@ -249,8 +249,8 @@ fn runs_stopped_after_by_agree_with_full_runs_up_to_by() {
                 if seen(f) {
                     onsets += 1;
                     assert_eq!(
-                        (f.first_onset, f.initiator, f.acts_before_onset),
-                        (s.first_onset, s.initiator, s.acts_before_onset),
+                        (f.first_onset, f.initiator, f.acts_history_at_onset),
+                        (s.first_onset, s.initiator, s.acts_history_at_onset),
                         "run {r}"
                     );
                 }

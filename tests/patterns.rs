@@ -92,8 +92,8 @@ impl Hand {
     fn acts(&self, o: &mut RunOutcome, jin: &[u32], song: &[u32]) {
         let mask = |ks: &[u32]| ks.iter().fold(0u64, |m, &k| m | (1 << k));
         let h = &mut o.dyads[self.d].acts_history_at_onset;
-        h[self.jin] = mask(jin);
-        h[1 - self.jin] = mask(song);
+        h[self.jin].agents = mask(jin);
+        h[1 - self.jin].agents = mask(song);
     }
 
     fn mobilization(&self, o: &mut RunOutcome, song: f32) {

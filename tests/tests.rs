@@ -4,6 +4,7 @@
 
 mod common;
 
+mod acts;
 mod charts;
 mod cli;
 mod compare_attribution;

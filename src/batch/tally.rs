@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::outcome::{Deed, RunOutcome, NEVER};
+use crate::engine::outcome::{Acts, Deed, DyadOutcome, RunOutcome, NEVER};
+use crate::engine::ACTS_WINDOW_MONTHS;
 
 /// Kinds of happening counted by year ([`Deed::KINDS`]).
 pub const KINDS: usize = Deed::KINDS.len();
@@ -29,13 +30,27 @@ pub struct DyadTally {
     pub initiator: [u64; 2],
     /// First onsets by month offset and by the side that started them.
     pub initiator_by_month: Vec<[u64; 2]>,
-    /// First onsets where the target's hostile acts in the 36 months before outnumbered the
-    /// initiator's (the initiator had been provoked more than it provoked).
+    /// First onsets where the target's months with hostile acts in the 36 months before
+    /// outnumbered the initiator's, all acts counted (the initiator had been provoked more
+    /// than it provoked: [`DyadOutcome::provoked_first`]`(All)`).
     pub provoked_first: u64,
-    /// Hostile acts of each side in the 36 months before the first onset, summed over runs.
+    /// The same with the agents' own acts only ([`DyadOutcome::provoked_first`]`(Agents)`).
+    pub provoked_first_agents: u64,
+    /// First onsets whose answer the scripted acts decide: `[0]` provoked first with all acts
+    /// but not with the agents' own only, `[1]` the reverse. So
+    /// `provoked_first = provoked_first_agents + [0] − [1]`.
+    pub provoked_first_by_scripted: [u64; 2],
+    /// Months with hostile acts of each side in the 36 months before the first onset (all
+    /// acts), summed over runs.
     pub acts_before_onset: [u64; 2],
-    /// Hostile acts of each side over whole runs.
+    /// The same with the agents' own acts only.
+    pub agent_acts_before_onset: [u64; 2],
+    /// The same with the scripted acts only.
+    pub scripted_acts_before_onset: [u64; 2],
+    /// Hostile acts of each side over whole runs (all acts).
     pub acts: [u64; 2],
+    /// The scripted ones among `acts`.
+    pub scripted_acts: [u64; 2],
     /// Mobilization of each side at first onset, summed in millionths.
     pub mobilization_at_onset: [u64; 2],
     /// First onsets at which each side was not fully mobilized.
@@ -92,6 +107,18 @@ pub struct Tally {
     pub years: u32,
 }
 
+impl DyadTally {
+    /// Count who provoked first at the first onset of `o` (which has one), with all acts and
+    /// with the agents' own only, and whether the scripted acts decided it.
+    fn add_provoked(&mut self, o: &DyadOutcome) {
+        let (all, agents) = (o.provoked_first(Acts::All), o.provoked_first(Acts::Agents));
+        self.provoked_first += u64::from(all);
+        self.provoked_first_agents += u64::from(agents);
+        self.provoked_first_by_scripted[0] += u64::from(all && !agents);
+        self.provoked_first_by_scripted[1] += u64::from(agents && !all);
+    }
+}
+
 impl Tally {
     /// An empty tally for `model`.
     pub fn new(model: &Model) -> Tally {
@@ -107,8 +134,13 @@ impl Tally {
                     initiator: [0; 2],
                     initiator_by_month: vec![[0; 2]; months],
                     provoked_first: 0,
+                    provoked_first_agents: 0,
+                    provoked_first_by_scripted: [0; 2],
                     acts_before_onset: [0; 2],
+                    agent_acts_before_onset: [0; 2],
+                    scripted_acts_before_onset: [0; 2],
                     acts: [0; 2],
+                    scripted_acts: [0; 2],
                     mobilization_at_onset: [0; 2],
                     unready_at_onset: [0; 2],
                     wars: 0,
@@ -140,11 +172,12 @@ impl Tally {
                 t.onsets_by_month[o.first_onset as usize] += 1;
                 t.initiator[s] += 1;
                 t.initiator_by_month[o.first_onset as usize][s] += 1;
-                if o.acts_before_onset[1 - s] > o.acts_before_onset[s] {
-                    t.provoked_first += 1;
-                }
+                t.add_provoked(o);
                 for k in 0..2 {
-                    t.acts_before_onset[k] += u64::from(o.acts_before_onset[k]);
+                    let before = |acts| u64::from(o.acts_before_onset(k, acts, ACTS_WINDOW_MONTHS));
+                    t.acts_before_onset[k] += before(Acts::All);
+                    t.agent_acts_before_onset[k] += before(Acts::Agents);
+                    t.scripted_acts_before_onset[k] += before(Acts::Scripted);
                     let m = f64::from(o.mobilization_at_onset[k]).clamp(0.0, 1.0);
                     t.mobilization_at_onset[k] += (m / MOBILIZATION_UNIT).round() as u64;
                     if o.mobilization_at_onset[k] < FULLY_MOBILIZED {
@@ -153,7 +186,8 @@ impl Tally {
                 }
             }
             for k in 0..2 {
-                t.acts[k] += u64::from(o.acts[k]);
+                t.acts[k] += u64::from(o.acts_in_run(k, Acts::All));
+                t.scripted_acts[k] += u64::from(o.acts_in_run(k, Acts::Scripted));
             }
             t.wars += u64::from(o.wars);
             t.months_at_war += u64::from(o.months_at_war);
@@ -313,25 +347,63 @@ impl Tally {
                         t.mobilization_at_onset[k]
                     )
                 })?;
+                let (all, agents, scripted) = (
+                    u128::from(t.acts_before_onset[k]),
+                    u128::from(t.agent_acts_before_onset[k]),
+                    u128::from(t.scripted_acts_before_onset[k]),
+                );
+                for (field, n) in [
+                    ("acts_before_onset", all),
+                    ("agent_acts_before_onset", agents),
+                    ("scripted_acts_before_onset", scripted),
+                ] {
+                    need(n <= u128::from(wr) * u128::from(ACTS_WINDOW_MONTHS), &|| {
+                        format!(
+                            "{}[{k}] {n} is more than {ACTS_WINDOW_MONTHS} months with acts in each of {wr} onsets",
+                            at(field)
+                        )
+                    })?;
+                }
+                // A month with acts of either kind counts once among all acts.
                 need(
-                    u128::from(t.acts_before_onset[k]) <= u128::from(wr) * u128::from(u8::MAX),
+                    agents <= all && scripted <= all && all <= agents + scripted,
                     &|| {
                         format!(
-                            "{}[{k}] {} is more than {} acts in each of {wr} onsets",
-                            at("acts_before_onset"),
-                            t.acts_before_onset[k],
-                            u8::MAX
-                        )
+                        "{}[{k}] {all} is not between the larger and the sum of its agents' ({agents}) and scripted ({scripted}) parts",
+                        at("acts_before_onset")
+                    )
                     },
                 )?;
+                need(t.scripted_acts[k] <= t.acts[k], &|| {
+                    format!(
+                        "{}[{k}] {} is above acts[{k}] {}",
+                        at("scripted_acts"),
+                        t.scripted_acts[k],
+                        t.acts[k]
+                    )
+                })?;
             }
-            need(t.provoked_first <= wr, &|| {
-                format!(
-                    "{} {} is above war_runs {wr}",
-                    at("provoked_first"),
-                    t.provoked_first
-                )
-            })?;
+            for (field, n) in [
+                ("provoked_first", t.provoked_first),
+                ("provoked_first_agents", t.provoked_first_agents),
+            ] {
+                need(n <= wr, &|| format!("{} {n} is above war_runs {wr}", at(field)))?;
+            }
+            let [gained, lost] = t.provoked_first_by_scripted;
+            need(
+                gained <= t.provoked_first
+                    && lost <= t.provoked_first_agents
+                    && u128::from(t.provoked_first) + u128::from(lost)
+                        == u128::from(t.provoked_first_agents) + u128::from(gained),
+                &|| {
+                    format!(
+                        "{} [{gained}, {lost}] does not take provoked_first_agents {} to provoked_first {}",
+                        at("provoked_first_by_scripted"),
+                        t.provoked_first_agents,
+                        t.provoked_first
+                    )
+                },
+            )?;
             let lords = u128::from(t.vassal_lord[0]) + u128::from(t.vassal_lord[1]);
             need(lords <= u128::from(runs), &|| {
                 format!("{} add up to {lords}, above runs {runs}", at("vassal_lord"))
@@ -424,12 +496,17 @@ impl Tally {
             for k in 0..2 {
                 t.initiator[k] += o.initiator[k];
                 t.acts_before_onset[k] += o.acts_before_onset[k];
+                t.agent_acts_before_onset[k] += o.agent_acts_before_onset[k];
+                t.scripted_acts_before_onset[k] += o.scripted_acts_before_onset[k];
                 t.acts[k] += o.acts[k];
+                t.scripted_acts[k] += o.scripted_acts[k];
+                t.provoked_first_by_scripted[k] += o.provoked_first_by_scripted[k];
                 t.mobilization_at_onset[k] += o.mobilization_at_onset[k];
                 t.unready_at_onset[k] += o.unready_at_onset[k];
                 t.vassal_lord[k] += o.vassal_lord[k];
             }
             t.provoked_first += o.provoked_first;
+            t.provoked_first_agents += o.provoked_first_agents;
             t.wars += o.wars;
             t.months_at_war += o.months_at_war;
             t.talks += o.talks;

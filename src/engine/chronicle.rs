@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::calendar::Month;
-use crate::engine::outcome::{Deed, RunOutcome, NEVER};
-use crate::engine::{Happening, Observer, Workspace};
+use crate::engine::outcome::{Acts, Deed, DyadOutcome, RunOutcome, NEVER};
+use crate::engine::{Happening, Observer, Workspace, ACTS_WINDOW_MONTHS};
 use crate::model::Model;
 
 /// The header line of `trace.csv`.
@@ -468,8 +468,13 @@ pub struct TracedDyad {
     pub first_onset: Option<Month>,
     /// Id of the initiator of the first war, or null.
     pub initiator: Option<String>,
-    /// Hostile acts of a and b against each other in the 36 months up to the first onset.
-    pub acts_before_onset: [u8; 2],
+    /// Months with hostile acts of a and b against each other in the 36 months up to the first
+    /// onset, every act counted (the agents' own and the scripted).
+    pub acts_before_onset: [u32; 2],
+    /// The same with the agents' own acts only.
+    pub agent_acts_before_onset: [u32; 2],
+    /// The same with the scripted acts only.
+    pub scripted_acts_before_onset: [u32; 2],
     /// Wars begun in the pair.
     pub wars: u16,
     /// Months at war.
@@ -479,6 +484,7 @@ pub struct TracedDyad {
 impl TracedOutcome {
     /// Describe `outcome`, the result of run `run` of `model` under `seed`.
     pub fn new(model: &Model, seed: u64, run: u64, outcome: &RunOutcome) -> TracedOutcome {
+        let before = |o: &DyadOutcome, acts| [0, 1].map(|k| o.acts_before_onset(k, acts, ACTS_WINDOW_MONTHS));
         TracedOutcome {
             scenario: model.name.clone(),
             seed,
@@ -494,7 +500,9 @@ impl TracedOutcome {
                         b: model.ids[b].clone(),
                         first_onset: fought.then(|| model.month(o.first_onset)),
                         initiator: fought.then(|| model.ids[if o.initiator == 0 { a } else { b }].clone()),
-                        acts_before_onset: o.acts_before_onset,
+                        acts_before_onset: before(o, Acts::All),
+                        agent_acts_before_onset: before(o, Acts::Agents),
+                        scripted_acts_before_onset: before(o, Acts::Scripted),
                         wars: o.wars,
                         months_at_war: o.months_at_war,
                     }

@@ -33,7 +33,7 @@
 pub mod chronicle;
 pub mod outcome;
 
-use crate::engine::outcome::{Deed, RunOutcome, NEVER};
+use crate::engine::outcome::{ActMonths, Deed, RunOutcome, NEVER};
 use crate::model::fear;
 use crate::model::hazard::{self, WarMotive};
 use crate::model::{perception, war};
@@ -45,7 +45,6 @@ use crate::scenario::{StatusKind, WarEndKind};
 /// The window over which `summary.json` counts hostile acts before an onset (the onset month
 /// included), as HISTORY.md's third pattern does.
 pub const ACTS_WINDOW_MONTHS: u32 = 36;
-const ACTS_MASK: u64 = (1 << ACTS_WINDOW_MONTHS) - 1;
 /// Hostile acts are remembered over this many months: one bit per month in a `u64`.
 pub const ACTS_HISTORY_MONTHS: u32 = 64;
 
@@ -221,7 +220,9 @@ pub struct Workspace {
     active: Vec<bool>,
     wars: Vec<u16>,
     pairs: Vec<PairState>,
-    acts_bits: Vec<u64>,
+    /// Per ordered pair `i · n + j`, the months with hostile acts of `i` against `j` (agents'
+    /// and scripted apart), shifted lazily ([`Workspace::acts_window`]).
+    acts_bits: Vec<ActMonths>,
     status: Vec<DyadStatus>,
     /// Per event, the month offset after the one it fired in (`NEVER`: not yet), which
     /// `Fired` conditions read.
@@ -293,7 +294,7 @@ impl Workspace {
             active: vec![true; n],
             wars: vec![0; n],
             pairs: vec![PairState::default(); n * n.saturating_sub(1)],
-            acts_bits: vec![0; n * n],
+            acts_bits: vec![ActMonths::NONE; n * n],
             status: vec![DyadStatus::Peace; model.dyads.len()],
             fired_from: vec![NEVER; model.events.len()],
             opened: vec![NEVER; model.events.len()],
@@ -367,7 +368,7 @@ impl Workspace {
                 live: true,
             };
         }
-        self.acts_bits.fill(0);
+        self.acts_bits.fill(ActMonths::NONE);
         self.acts_since.fill(0);
         self.status.copy_from_slice(&m.status);
         self.fired_from.fill(NEVER);
@@ -716,7 +717,7 @@ fn history<V: Models, O: Observer>(
     }
     if warmup > 0 {
         ws.outcome.reset();
-        ws.acts_bits.fill(0);
+        ws.acts_bits.fill(ActMonths::NONE);
         ws.acts_since.fill(0);
     }
     let mut t = 0;
@@ -1090,16 +1091,20 @@ fn cease_after<O: Observer>(
 }
 
 impl Workspace {
-    /// The hostile acts of ordered pair `p` in the 64 months up to month `t`, as a bit mask
-    /// (bit 0 = month `t`, bit k = month `t − k`). The mask is shifted lazily, only when it is
-    /// read or written.
+    /// The hostile acts of ordered pair `p` in the 64 months up to month `t`, as bit masks
+    /// (bit 0 = month `t`, bit k = month `t − k`), the agents' and the scripted apart. The masks
+    /// are shifted lazily, only when they are read or written.
     #[inline]
-    fn acts_window(&mut self, p: usize, t: u32) -> &mut u64 {
+    fn acts_window(&mut self, p: usize, t: u32) -> &mut ActMonths {
         let age = t - self.acts_since[p];
+        let bits = self.acts_bits[p];
         self.acts_bits[p] = if age >= ACTS_HISTORY_MONTHS {
-            0
+            ActMonths::NONE
         } else {
-            self.acts_bits[p] << age
+            ActMonths {
+                agents: bits.agents << age,
+                scripted: bits.scripted << age,
+            }
         };
         self.acts_since[p] = t;
         &mut self.acts_bits[p]
@@ -1132,10 +1137,17 @@ fn hostile_act<O: Observer>(
     seen.trust = before * (1.0 - loss);
     seen.shock += shock;
     let after = seen.trust;
-    *ws.acts_window(actor * n + victim, t) |= 1;
+    let months = ws.acts_window(actor * n + victim, t);
+    if scripted {
+        months.scripted |= 1;
+    } else {
+        months.agents |= 1;
+    }
     let d = m.dyad_of[actor * n + victim];
     let s = side(m.dyads[d].0, actor);
-    ws.outcome.dyads[d].acts[s] += 1;
+    let out = &mut ws.outcome.dyads[d];
+    out.acts[s] += 1;
+    out.scripted_acts[s] += u32::from(scripted);
     obs.happening(
         t,
         Happening::HostileAct {
@@ -1876,8 +1888,6 @@ fn begin_war<O: Observer>(
     let (x, y) = m.dyads[d];
     let history_xy = *ws.acts_window(x * n + y, t);
     let history_yx = *ws.acts_window(y * n + x, t);
-    let acts_xy = (history_xy & ACTS_MASK).count_ones() as u8;
-    let acts_yx = (history_yx & ACTS_MASK).count_ones() as u8;
     let out = &mut ws.outcome.dyads[d];
     out.wars = out.wars.saturating_add(1);
     // The onset month is a month at war.
@@ -1885,7 +1895,6 @@ fn begin_war<O: Observer>(
     if first {
         out.first_onset = t;
         out.initiator = side(a, i) as u8;
-        out.acts_before_onset = [acts_xy, acts_yx];
         out.acts_history_at_onset = [history_xy, history_yx];
         out.mobilization_at_onset = [ws.mobilization[x] as f32, ws.mobilization[y] as f32];
     }

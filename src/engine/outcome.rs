@@ -9,6 +9,8 @@
 //! record is a list reused from run to run (its memory is kept), bounded by [`MAX_RECORD`]
 //! happenings; a run with more keeps the first ones and is marked ([`RunOutcome::overflow`]).
 
+use serde::{Deserialize, Serialize};
+
 /// "Never" for month offsets.
 pub const NEVER: u32 = u32::MAX;
 
@@ -19,17 +21,18 @@ pub struct DyadOutcome {
     pub first_onset: u32,
     /// Side (0 = a, 1 = b) that started the first war.
     pub initiator: u8,
-    /// Months with hostile acts of each side against the other in the 36 months up to the first
-    /// onset (the onset month included). A random act happens at most once a month per ordered
-    /// pair, so this is the number of acts unless a scripted act falls in the same month.
-    pub acts_before_onset: [u8; 2],
-    /// Hostile acts of each side against the other in the 64 months up to the first onset, one
-    /// bit per month: bit 0 is the onset month, bit k the month k months before it.
-    pub acts_history_at_onset: [u64; 2],
+    /// The months with hostile acts of each side against the other in the 64 months up to the
+    /// first onset, the agents' own acts and the scripted ones apart (see [`ActMonths`]).
+    /// What `summary.json`, the patterns and `attribute` count of it is
+    /// [`DyadOutcome::acts_before_onset`].
+    pub acts_history_at_onset: [ActMonths; 2],
     /// Mobilization of each side at the first onset.
     pub mobilization_at_onset: [f32; 2],
-    /// Hostile acts of each side against the other over the whole run.
+    /// Hostile acts of each side against the other over the whole run, all of them (agents'
+    /// own and scripted).
     pub acts: [u32; 2],
+    /// The scripted ones among [`DyadOutcome::acts`] (from events' `HostileAct` effects).
+    pub scripted_acts: [u32; 2],
     /// Wars begun in the pair during the run (however begun: decisions, war plans, breaches,
     /// allies joining).
     pub wars: u16,
@@ -54,10 +57,10 @@ impl DyadOutcome {
     pub const EMPTY: DyadOutcome = DyadOutcome {
         first_onset: NEVER,
         initiator: 0,
-        acts_before_onset: [0; 2],
-        acts_history_at_onset: [0; 2],
+        acts_history_at_onset: [ActMonths::NONE; 2],
         mobilization_at_onset: [0.0; 2],
         acts: [0; 2],
+        scripted_acts: [0; 2],
         wars: 0,
         months_at_war: 0,
         talks: 0,
@@ -67,6 +70,121 @@ impl DyadOutcome {
         alliance_formed: false,
         war_at_end: false,
     };
+
+    /// Months with hostile acts of side `side` against the other, of the kind `acts`, among
+    /// the `months` months up to and including the first onset (`months` in 1 ..= 64; 0 without
+    /// an onset). The one count of acts before an onset: `summary.json`, `attribute`, `trace`
+    /// and [`Rule::ActsExceed`](crate::patterns::Rule::ActsExceed) all read it.
+    #[inline]
+    pub fn acts_before_onset(&self, side: usize, acts: Acts, months: u32) -> u32 {
+        if self.first_onset == NEVER {
+            return 0;
+        }
+        (self.acts_history_at_onset[side].of(acts) & ActMonths::window(months)).count_ones()
+    }
+
+    /// Whether side `actor` had more months with hostile acts of the kind `acts` than the
+    /// other side in the `months` months up to the first onset (false without an onset; a tie
+    /// is not more).
+    #[inline]
+    pub fn acts_exceed(&self, actor: usize, acts: Acts, months: u32) -> bool {
+        self.first_onset != NEVER
+            && self.acts_before_onset(actor, acts, months) > self.acts_before_onset(1 - actor, acts, months)
+    }
+
+    /// Whether the first onset was **provoked first** with acts of the kind `acts`: the target
+    /// had more months with hostile acts against the initiator than the initiator against the
+    /// target in the [`ACTS_WINDOW_MONTHS`](crate::engine::ACTS_WINDOW_MONTHS) months up to it
+    /// (false without an onset).
+    #[inline]
+    pub fn provoked_first(&self, acts: Acts) -> bool {
+        let target = 1 - usize::from(self.initiator.min(1));
+        self.acts_exceed(target, acts, crate::engine::ACTS_WINDOW_MONTHS)
+    }
+
+    /// Hostile acts of side `side` against the other of the kind `acts` over the whole run.
+    #[inline]
+    pub fn acts_in_run(&self, side: usize, acts: Acts) -> u32 {
+        match acts {
+            Acts::All => self.acts[side],
+            Acts::Agents => self.acts[side] - self.scripted_acts[side],
+            Acts::Scripted => self.scripted_acts[side],
+        }
+    }
+}
+
+/// Which hostile acts a count takes in: an agent's own acts (drawn from its
+/// `provocation_rate`, §4 of `docs/model.md`), the scripted ones (events' `HostileAct`
+/// effects), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Acts {
+    /// Every act, the agents' own and the scripted (a month counts when it has either).
+    #[default]
+    All,
+    /// The agents' own acts only.
+    Agents,
+    /// The scripted acts only.
+    Scripted,
+}
+
+impl Acts {
+    /// Every kind, in the order `All`, `Agents`, `Scripted`.
+    pub const EVERY: [Acts; 3] = [Acts::All, Acts::Agents, Acts::Scripted];
+
+    /// Whether this is [`Acts::All`] (the default, left out when written).
+    pub fn is_all(&self) -> bool {
+        *self == Acts::All
+    }
+
+    /// The kind's name as written in files: `All`, `Agents` or `Scripted`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Acts::All => "All",
+            Acts::Agents => "Agents",
+            Acts::Scripted => "Scripted",
+        }
+    }
+}
+
+/// The months with hostile acts of one ordered pair, one bit per month (bit 0 = the month of
+/// reference, bit *k* = *k* months before it): the agents' own acts and the scripted acts in
+/// two masks. A month with both kinds has its bit in both; [`ActMonths::of`]`(All)` is their
+/// union, so a month counts once however many acts it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ActMonths {
+    /// Months with an act drawn from the actor's provocation rate.
+    pub agents: u64,
+    /// Months with a scripted act (an event's `HostileAct` effect).
+    pub scripted: u64,
+}
+
+impl ActMonths {
+    /// No act in any month.
+    pub const NONE: ActMonths = ActMonths {
+        agents: 0,
+        scripted: 0,
+    };
+
+    /// The months with acts of the kind `acts`.
+    #[inline]
+    pub fn of(self, acts: Acts) -> u64 {
+        match acts {
+            Acts::All => self.agents | self.scripted,
+            Acts::Agents => self.agents,
+            Acts::Scripted => self.scripted,
+        }
+    }
+
+    /// The mask of the `months` months up to and including the month of reference (all 64
+    /// from 64 up).
+    #[inline]
+    pub fn window(months: u32) -> u64 {
+        if months >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << months) - 1
+        }
+    }
 }
 
 /// Most happenings one run's record keeps (far more than any history of the span has: the

@@ -57,7 +57,7 @@ pub use history::{
 };
 
 use crate::calendar::Month;
-use crate::engine::outcome::{RunOutcome, NEVER};
+use crate::engine::outcome::{Acts, RunOutcome, NEVER};
 use crate::engine::{Observer, Workspace};
 use crate::model::{DyadStatus, Model};
 use crate::scenario::{control_note, quote, text_controls, Problem, ScenarioError};
@@ -128,10 +128,15 @@ impl Rule {
                 pair(&r.a, &r.b)
             ),
             Rule::ActsExceed(r) => format!(
-                "in the {} months up to the first war between {}, {} commits more hostile acts than the other side (false without a war)",
+                "in the {} months up to the first war between {}, {} commits {} in more months than the other side (false without a war)",
                 r.months,
                 pair(&r.a, &r.b),
-                r.actor
+                r.actor,
+                match r.acts {
+                    Acts::All => "hostile acts (its own or scripted)",
+                    Acts::Agents => "hostile acts of its own (scripted acts left out)",
+                    Acts::Scripted => "scripted hostile acts (its own left out)",
+                }
             ),
             Rule::OnsetAfterCeased(r) => format!(
                 "the first war between {} begins in or after the month {} ends (false if either never happens)",
@@ -239,6 +244,10 @@ pub struct ActsExceed {
     /// Look-back in months, 1 ..= 64, counting the onset month as the first (36 is the window
     /// of `summary.json`'s `provoked_first`).
     pub months: u32,
+    /// Which acts count: `All` (the default: the agents' own and the scripted), `Agents` (the
+    /// agents' own only) or `Scripted` (the scripted only).
+    #[serde(default, skip_serializing_if = "Acts::is_all")]
+    pub acts: Acts,
 }
 
 /// Payload of [`Rule::OnsetAfterCeased`].
@@ -729,16 +738,12 @@ impl Compiler<'_> {
                     );
                     return None;
                 }
-                let mask = if r.months >= 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << r.months) - 1
-                };
-                Some(Node::ActsExceed {
+                Some(Node::ActsExceed(ActsNode {
                     d: pair?.0,
                     side: side? as usize,
-                    mask,
-                })
+                    months: r.months,
+                    acts: r.acts,
+                }))
             }
             Rule::OnsetAfterCeased(r) => {
                 let pair = self.pair(&r.a, &r.b, path);
@@ -818,12 +823,21 @@ impl Compiler<'_> {
     }
 }
 
+/// A compiled [`Rule::ActsExceed`]: pair `d`, the actor's side, the look-back and the acts.
+#[derive(Debug, Clone, PartialEq)]
+struct ActsNode {
+    d: usize,
+    side: usize,
+    months: u32,
+    acts: Acts,
+}
+
 /// A compiled rule: polity ids resolved to indices, dates to month offsets.
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     OnsetWithin { d: usize, from: u32, to: u32 },
     Initiator { d: usize, side: u8 },
-    ActsExceed { d: usize, side: usize, mask: u64 },
+    ActsExceed(ActsNode),
     OnsetAfterCeased { d: usize, polity: usize },
     NoWar { slot: usize, from: u32, to: u32 },
     AtPeaceWithAll { slots: Vec<usize>, from: u32, to: u32 },
@@ -957,12 +971,7 @@ impl PatternTracker<'_> {
                 let x = &o.dyads[*d];
                 x.first_onset != NEVER && x.initiator == *side
             }
-            Node::ActsExceed { d, side, mask } => {
-                let x = &o.dyads[*d];
-                let mine = (x.acts_history_at_onset[*side] & mask).count_ones();
-                let theirs = (x.acts_history_at_onset[1 - *side] & mask).count_ones();
-                x.first_onset != NEVER && mine > theirs
-            }
+            Node::ActsExceed(a) => o.dyads[a.d].acts_exceed(a.side, a.acts, a.months),
             Node::OnsetAfterCeased { d, polity } => {
                 let onset = o.dyads[*d].first_onset;
                 let ceased = o.ceased[*polity];

@@ -58,7 +58,7 @@ use super::dyad::{check_dyad, truncate, DyadError, DyadIds};
 use super::{Finished, Study, StudyError, StudyKind};
 use crate::batch::fold::{fold_runs, wave_runs};
 use crate::batch::Counts;
-use crate::engine::outcome::NEVER;
+use crate::engine::outcome::{Acts, NEVER};
 use crate::engine::{simulate, Silent, Workspace};
 use crate::model::Model;
 use crate::rng::draws::uniform;
@@ -212,6 +212,25 @@ pub struct ProvokedFirst {
     /// Initiator's id → its first onsets that had been provoked in this sense, and their share of
     /// that initiator's first onsets.
     pub by_initiator: BTreeMap<String, Share>,
+    /// The onsets provoked first with the agents' own acts only (scripted acts left out).
+    /// Absent from files of earlier versions.
+    #[serde(default)]
+    pub agents: Option<ProvokedByAgents>,
+}
+
+/// Who provoked first with the agents' own acts only: `{"count", "share", "ci95",
+/// "by_scripted"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvokedByAgents {
+    /// Onsets where the target's months with acts of its own outnumbered the initiator's.
+    pub count: u64,
+    /// `count / onsets`, or null when there was no onset.
+    pub share: Option<f64>,
+    /// Wilson 95% interval of the share.
+    pub ci95: [f64; 2],
+    /// Onsets whose answer the scripted acts alone decide: `provoked` (provoked first with all
+    /// acts, not with the agents' own only) and `not_provoked` (the reverse).
+    pub by_scripted: BTreeMap<String, u64>,
 }
 
 /// The result of [`attribute`]; serialises to `attribution.json`.
@@ -268,6 +287,11 @@ pub struct AttrTally {
     pub initiator: [u64; 2],
     /// All on: provoked first onsets, by initiator side.
     pub provoked: [u64; 2],
+    /// All on: onsets provoked first with the agents' own acts only, by initiator side.
+    pub provoked_agents: [u64; 2],
+    /// All on: onsets provoked first with all acts but not with the agents' own only (`[0]`),
+    /// and the reverse (`[1]`).
+    pub provoked_by_scripted: [u64; 2],
 }
 
 impl AttrTally {
@@ -281,6 +305,8 @@ impl AttrTally {
             boot_phi: vec![0; BOOTSTRAP_REPLICATES * k],
             initiator: [0; 2],
             provoked: [0; 2],
+            provoked_agents: [0; 2],
+            provoked_by_scripted: [0; 2],
         }
     }
 
@@ -304,6 +330,8 @@ impl AttrTally {
         for s in 0..2 {
             self.initiator[s] += o.initiator[s];
             self.provoked[s] += o.provoked[s];
+            self.provoked_agents[s] += o.provoked_agents[s];
+            self.provoked_by_scripted[s] += o.provoked_by_scripted[s];
         }
     }
 }
@@ -503,6 +531,8 @@ impl Attribution {
         let onsets = tally.initiator[0] + tally.initiator[1];
         let provoked = tally.provoked[0] + tally.provoked[1];
         let (plo, phi) = wilson(provoked, onsets, Z95);
+        let by_agents = tally.provoked_agents[0] + tally.provoked_agents[1];
+        let (alo, ahi) = wilson(by_agents, onsets, Z95);
         let by_polity = (0..2)
             .map(|s| (sides[s].clone(), Share::of(tally.initiator[s], onsets)))
             .collect();
@@ -523,6 +553,16 @@ impl Attribution {
                 share: (onsets > 0).then(|| provoked as f64 / onsets as f64),
                 ci95: [plo, phi],
                 by_initiator,
+                agents: Some(ProvokedByAgents {
+                    count: by_agents,
+                    share: (onsets > 0).then(|| by_agents as f64 / onsets as f64),
+                    ci95: [alo, ahi],
+                    by_scripted: ["provoked", "not_provoked"]
+                        .iter()
+                        .zip(tally.provoked_by_scripted)
+                        .map(|(k, n)| (k.to_string(), n))
+                        .collect(),
+                }),
             },
             scenario: scenario.name.clone(),
             runs,
@@ -558,9 +598,11 @@ fn run_once(
         if x && mask == all_on {
             let s = usize::from(o.initiator.min(1));
             t.initiator[s] += 1;
-            if o.acts_before_onset[1 - s] > o.acts_before_onset[s] {
-                t.provoked[s] += 1;
-            }
+            let (all, agents) = (o.provoked_first(Acts::All), o.provoked_first(Acts::Agents));
+            t.provoked[s] += u64::from(all);
+            t.provoked_agents[s] += u64::from(agents);
+            t.provoked_by_scripted[0] += u64::from(all && !agents);
+            t.provoked_by_scripted[1] += u64::from(agents && !all);
         }
     }
     kernel.scaled(&w.v, &mut w.phi);
@@ -650,6 +692,21 @@ impl Attribution {
             pf.ci95[0],
             pf.ci95[1]
         );
+        if let Some(a) = &pf.agents {
+            let by = |k: &str| a.by_scripted.get(k).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  with the agents' own acts only (scripted acts left out): {} of {} ({}, 95% CI \
+                 [{:.3}, {:.3}]); decided by scripted acts alone: {} provoked, {} not",
+                a.count,
+                pf.onsets,
+                share(a.share),
+                a.ci95[0],
+                a.ci95[1],
+                by("provoked"),
+                by("not_provoked")
+            );
+        }
         out
     }
 }
@@ -776,7 +833,21 @@ impl Study for AttributeStudy {
                     t.provoked[s], t.initiator[s]
                 )
             })?;
+            need(t.provoked_agents[s] <= t.initiator[s], || {
+                format!(
+                    "provoked_agents[{s}] {} is above initiator[{s}] {}",
+                    t.provoked_agents[s], t.initiator[s]
+                )
+            })?;
         }
+        let sum = |x: [u64; 2]| u128::from(x[0]) + u128::from(x[1]);
+        let [gained, lost] = t.provoked_by_scripted.map(u128::from);
+        need(
+            gained <= sum(t.provoked)
+                && lost <= sum(t.provoked_agents)
+                && sum(t.provoked) + lost == sum(t.provoked_agents) + gained,
+            || format!("provoked_by_scripted [{gained}, {lost}] does not take provoked_agents to provoked"),
+        )?;
         let fact: i128 = (1..=k as i128).product();
         let phi: i128 = t.phi.iter().map(|&p| i128::from(p)).sum();
         need(phi == fact * (i128::from(all_on) - i128::from(all_off)), || {

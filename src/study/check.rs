@@ -285,6 +285,23 @@ impl Attribution {
                 )
             })?;
         }
+        if let Some(a) = &p.agents {
+            let by = |k: &str| a.by_scripted.get(k).copied().unwrap_or(0);
+            let (gained, lost) = (by("provoked"), by("not_provoked"));
+            refuse(
+                a.count > onsets
+                    || gained > p.count
+                    || lost > a.count
+                    || u128::from(p.count) + u128::from(lost) != u128::from(a.count) + u128::from(gained),
+                || {
+                    format!(
+                        "provoked_first.agents: {} of {onsets} onsets, with {gained} provoked and {lost} not \
+                         by scripted acts alone, does not give provoked_first's {}",
+                        a.count, p.count
+                    )
+                },
+            )?;
+        }
         Ok(())
     }
 }

@@ -72,14 +72,27 @@ pub struct DyadSummary {
     /// left out). Absent from files written before it existed.
     #[serde(default)]
     pub initiator_by_year: BTreeMap<String, BTreeMap<String, u64>>,
-    /// First onsets where the target's hostile acts in the 36 months before outnumbered the
-    /// initiator's.
+    /// First onsets where the target's months with hostile acts in the 36 months before
+    /// outnumbered the initiator's, every act counted (the agents' own and the scripted).
     pub provoked_first: u64,
-    /// Polity id → mean hostile acts against the other in the 36 months before the first onset
-    /// (over runs with an onset).
+    /// The same with the agents' own acts only (scripted acts left out).
+    pub provoked_first_agents: u64,
+    /// First onsets whose answer the scripted acts alone decide: `provoked` counts those
+    /// provoked first with all acts but not with the agents' own only, `not_provoked` the
+    /// reverse; `provoked_first = provoked_first_agents + provoked − not_provoked`.
+    pub provoked_first_by_scripted: BTreeMap<String, u64>,
+    /// Polity id → mean months with hostile acts against the other in the 36 months before the
+    /// first onset (over runs with an onset), every act counted.
     pub hostile_acts_before_onset: BTreeMap<String, f64>,
-    /// Polity id → mean hostile acts against the other per run.
+    /// The same with the agents' own acts only.
+    pub agent_acts_before_onset: BTreeMap<String, f64>,
+    /// The same with the scripted acts only.
+    pub scripted_acts_before_onset: BTreeMap<String, f64>,
+    /// Polity id → mean hostile acts against the other per run (every act).
     pub hostile_acts_per_run: BTreeMap<String, f64>,
+    /// Polity id → mean scripted hostile acts against the other per run (among those of
+    /// `hostile_acts_per_run`).
+    pub scripted_acts_per_run: BTreeMap<String, f64>,
     /// Polity id → mean mobilization at the first onset (over runs with an onset).
     pub mobilization_at_onset: BTreeMap<String, f64>,
     /// Polity id → first onsets at which it was not fully mobilized (below 0.99).
@@ -263,8 +276,19 @@ impl Summary {
                     initiator_counts: by_side_u(t.initiator),
                     initiator_by_year,
                     provoked_first: t.provoked_first,
+                    provoked_first_agents: t.provoked_first_agents,
+                    provoked_first_by_scripted: ["provoked", "not_provoked"]
+                        .iter()
+                        .zip(t.provoked_first_by_scripted)
+                        .map(|(k, n)| (k.to_string(), n))
+                        .collect(),
                     hostile_acts_before_onset: by_side(&|k| per_run(t.acts_before_onset[k], t.war_runs)),
+                    agent_acts_before_onset: by_side(&|k| per_run(t.agent_acts_before_onset[k], t.war_runs)),
+                    scripted_acts_before_onset: by_side(&|k| {
+                        per_run(t.scripted_acts_before_onset[k], t.war_runs)
+                    }),
                     hostile_acts_per_run: by_side(&|k| per_run(t.acts[k], runs)),
+                    scripted_acts_per_run: by_side(&|k| per_run(t.scripted_acts[k], runs)),
                     mobilization_at_onset: by_side(&|k| {
                         per_run(t.mobilization_at_onset[k], t.war_runs) * MOBILIZATION_UNIT
                     }),
@@ -376,8 +400,37 @@ impl Summary {
         if !quiet.is_empty() {
             let _ = writeln!(out, "no war in any of {} runs: {}", self.runs, quiet.join(", "));
         }
+        self.provoked_lines(&mut out);
         self.history_table(&mut out);
         out
+    }
+
+    /// Who provoked first, per pair whose first onsets had acts before them: with all acts and
+    /// with the agents' own only, and how many answers the scripted acts alone decide.
+    fn provoked_lines(&self, out: &mut String) {
+        let mut rows: Vec<&DyadSummary> = self
+            .dyads
+            .iter()
+            .filter(|d| d.hostile_acts_before_onset.values().any(|&x| x > 0.0))
+            .collect();
+        rows.sort_by(|x, y| y.war_probability.total_cmp(&x.war_probability));
+        for d in rows {
+            let onsets: u64 = d.initiator_counts.values().sum();
+            let by = |k: &str| d.provoked_first_by_scripted.get(k).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "provoked first {}–{}: {} of {onsets} onsets ({:.1}%) with all acts, {} ({:.1}%) with \
+                 the agents' own only; scripted acts alone decide {} provoked, {} not",
+                d.a,
+                d.b,
+                d.provoked_first,
+                100.0 * per_run(d.provoked_first, onsets),
+                d.provoked_first_agents,
+                100.0 * per_run(d.provoked_first_agents, onsets),
+                by("provoked"),
+                by("not_provoked")
+            );
+        }
     }
 
     /// The whole history per pair that fought or tied: wars and months at war per run, truces
