@@ -427,6 +427,7 @@ pub fn chart_files(kind: StudyKind) -> Vec<String> {
         StudyKind::Sweep => &sweep::SWEEP_CHARTS,
         StudyKind::Sensitivity => &sweep::SENSITIVITY_CHARTS,
         StudyKind::Evidence => &posterior::POSTERIOR_CHARTS,
+        StudyKind::Robustness => &[],
     };
     chart_files_of(names)
 }
@@ -634,6 +635,7 @@ pub fn draw_study(
             }
             render_posterior_charts(&p, &rows, opts)
         }
+        StudyKind::Robustness => Rendered::default(),
     })
 }
 
