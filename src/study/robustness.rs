@@ -1189,6 +1189,7 @@ impl Report {
                             "ess": e.ess,
                             "evidence": e.evidence,
                             "ci95": e.ci95,
+                            "se_ln": e.se_ln,
                         })
                     }).collect::<Vec<_>>(),
                 })
