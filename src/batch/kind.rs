@@ -103,7 +103,7 @@ impl StudyKind {
             StudyKind::Sweep => &["sweep.csv"],
             StudyKind::Sensitivity => &["sensitivity.json"],
             StudyKind::Evidence => &["posterior.json"],
-            StudyKind::Robustness => &[],
+            StudyKind::Robustness => &["robustness.json"],
         }
     }
 }

@@ -962,7 +962,7 @@ impl Estimate {
 }
 
 /// A Bayes factor of the panel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Factor {
     /// The condition: `base`, a variant's name, or `without <pattern>`.
     pub variant: String,
@@ -976,6 +976,86 @@ pub struct Factor {
     pub log10: Option<f64>,
     /// Its 95% interval.
     pub ci95: Option<[f64; 2]>,
+}
+
+/// What the forest chart reads back from `robustness.json`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ForestInput {
+    /// Runs per reading.
+    pub runs: u64,
+    /// The readings, in panel order.
+    pub readings: Vec<String>,
+    /// Every Bayes factor: per condition (base first), per pair in panel order.
+    pub bayes_factors: Vec<Factor>,
+}
+
+impl ForestInput {
+    /// The conditions in file order, each once.
+    pub fn conditions(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for f in &self.bayes_factors {
+            if !out.iter().any(|(v, _)| *v == f.variant) {
+                out.push((f.variant.clone(), f.kind.clone()));
+            }
+        }
+        out
+    }
+
+    /// The pairs in panel order.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, a) in self.readings.iter().enumerate() {
+            for b in &self.readings[i + 1..] {
+                out.push((a.clone(), b.clone()));
+            }
+        }
+        out
+    }
+}
+
+impl crate::study::check::Checked for ForestInput {
+    /// The readings distinct and at least one; every condition holds every pair exactly once, in
+    /// order, the first condition is the base; every log10 finite, inside its interval.
+    fn check(&self) -> Result<(), String> {
+        for (i, r) in self.readings.iter().enumerate() {
+            if self.readings[..i].contains(r) {
+                return Err(format!("reading `{r}` is listed twice"));
+            }
+        }
+        let pairs = self.pairs();
+        let conditions = self.conditions();
+        if conditions.first().is_some_and(|(v, _)| v != "base") {
+            return Err("the first condition is not the base".into());
+        }
+        if self.bayes_factors.len() != conditions.len() * pairs.len() {
+            return Err(format!(
+                "{} Bayes factors, not {} conditions × {} pairs",
+                self.bayes_factors.len(),
+                conditions.len(),
+                pairs.len()
+            ));
+        }
+        for (k, f) in self.bayes_factors.iter().enumerate() {
+            let (c, p) = (k / pairs.len().max(1), k % pairs.len().max(1));
+            if f.variant != conditions[c].0
+                || (f.a.as_str(), f.b.as_str()) != (pairs[p].0.as_str(), pairs[p].1.as_str())
+            {
+                return Err(format!("bayes_factors[{k}] is out of order"));
+            }
+            match (f.log10, f.ci95) {
+                (Some(l), Some([lo, hi]))
+                    if l.is_finite() && lo.is_finite() && hi.is_finite() && lo <= l && l <= hi => {}
+                (None, None) => {}
+                _ => {
+                    return Err(format!(
+                        "bayes_factors[{k}]: log10 {:?} outside its interval {:?}",
+                        f.log10, f.ci95
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The range of one pair's Bayes factor over the panel.
