@@ -366,3 +366,107 @@ fn bad_panel_files_are_refused_before_any_run() {
         assert!(!dir.path().join("never").exists(), "{body}: wrote something");
     }
 }
+
+#[test]
+fn plot_redraws_the_chart_identically_and_refuses_a_tampered_result() {
+    let dir = TempDir::new().unwrap();
+    let p = panel();
+    ok(
+        dir.path(),
+        &[
+            "robustness",
+            &p,
+            "--runs",
+            "2000",
+            "--seed",
+            "3",
+            "--out",
+            "drawn",
+            "--quiet",
+        ],
+    );
+    let copy = dir.path().join("copy");
+    fs::create_dir(&copy).unwrap();
+    for file in ["robustness.json", "robustness.csv", "robustness_factors.csv"] {
+        fs::copy(dir.path().join("drawn").join(file), copy.join(file)).unwrap();
+    }
+    ok(dir.path(), &["plot", "copy"]);
+    for chart in ["robustness.svg", "robustness.png"] {
+        let a = fs::read(dir.path().join("drawn").join(chart)).unwrap();
+        let b = fs::read(copy.join(chart)).unwrap();
+        assert!(a == b, "{chart} differs between the command and plot");
+    }
+    // A Bayes factor moved outside its own interval: no command writes that.
+    let path = copy.join("robustness.json");
+    let mut v = json(&path);
+    let hi = v["bayes_factors"][0]["ci95"][1].as_f64().unwrap();
+    v["bayes_factors"][0]["log10"] = serde_json::json!(hi + 1.0);
+    fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = jinsong(dir.path(), &["plot", "copy"]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("robustness.json") && err.contains("outside its interval"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_killed_panel_resumes_to_the_uninterrupted_one() {
+    use std::process::Stdio;
+    let dir = TempDir::new().unwrap();
+    let p = panel();
+    let args = |out: &str, threads: &str| -> Vec<String> {
+        [
+            "robustness",
+            &p,
+            "--runs",
+            "24000",
+            "--seed",
+            "5",
+            "--threads",
+            threads,
+            "--out",
+            out,
+            "--checkpoint-every",
+            "0",
+            "--no-charts",
+            "--quiet",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut child = crate::common::bin()
+        .current_dir(dir.path())
+        .args(args("killed", "1"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.path().join("killed/checkpoint.json");
+    let started = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the panel ended before its first checkpoint"
+        );
+        assert!(started.elapsed().as_secs() < 60, "no checkpoint after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = json(&checkpoint)["done"].as_u64().unwrap();
+    assert!(done > 0 && done < 24000, "checkpoint at {done}");
+    let mut resume = args("killed", "2");
+    resume.push("--resume".into());
+    ok(dir.path(), &strs(&resume));
+    ok(dir.path(), &strs(&args("reference", "2")));
+    for file in ["robustness.json", "robustness.csv", "robustness_factors.csv"] {
+        let a = fs::read(dir.path().join("reference").join(file)).unwrap();
+        let b = fs::read(dir.path().join("killed").join(file)).unwrap();
+        assert!(
+            a == b,
+            "{file} of the resumed panel differs from the uninterrupted one"
+        );
+    }
+}
