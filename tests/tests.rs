@@ -24,6 +24,7 @@ mod mutated;
 mod patterns;
 mod priors;
 mod resume;
+mod robustness;
 mod sensitivity;
 mod shards;
 mod sweep;

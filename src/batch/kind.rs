@@ -26,11 +26,13 @@ pub enum StudyKind {
     Sensitivity,
     /// `jinsong evidence`: marginal likelihoods, Bayes factors and posteriors of readings.
     Evidence,
+    /// `jinsong robustness`: Bayes factors over a panel of perturbations.
+    Robustness,
 }
 
 impl StudyKind {
     /// Every kind, in the order of `jinsong --help`.
-    pub const ALL: [StudyKind; 8] = [
+    pub const ALL: [StudyKind; 9] = [
         StudyKind::Run,
         StudyKind::Score,
         StudyKind::Calibrate,
@@ -39,10 +41,11 @@ impl StudyKind {
         StudyKind::Sweep,
         StudyKind::Sensitivity,
         StudyKind::Evidence,
+        StudyKind::Robustness,
     ];
 
     /// The command's name: `run`, `score`, `calibrate`, `compare`, `attribute`, `sweep`,
-    /// `sensitivity`, `evidence`.
+    /// `sensitivity`, `evidence`, `robustness`.
     pub fn name(self) -> &'static str {
         match self {
             StudyKind::Run => "run",
@@ -53,6 +56,7 @@ impl StudyKind {
             StudyKind::Sweep => "sweep",
             StudyKind::Sensitivity => "sensitivity",
             StudyKind::Evidence => "evidence",
+            StudyKind::Robustness => "robustness",
         }
     }
 
@@ -83,6 +87,7 @@ impl StudyKind {
             StudyKind::Sweep => &["sweep.csv"],
             StudyKind::Sensitivity => &["sensitivity.json"],
             StudyKind::Evidence => &["evidence.json", "posterior.json", "posterior_sample.csv"],
+            StudyKind::Robustness => &["robustness.json", "robustness.csv", "robustness_factors.csv"],
         }
     }
 
@@ -98,6 +103,7 @@ impl StudyKind {
             StudyKind::Sweep => &["sweep.csv"],
             StudyKind::Sensitivity => &["sensitivity.json"],
             StudyKind::Evidence => &["posterior.json"],
+            StudyKind::Robustness => &["robustness.json"],
         }
     }
 }

@@ -427,6 +427,7 @@ pub fn chart_files(kind: StudyKind) -> Vec<String> {
         StudyKind::Sweep => &sweep::SWEEP_CHARTS,
         StudyKind::Sensitivity => &sweep::SENSITIVITY_CHARTS,
         StudyKind::Evidence => &posterior::POSTERIOR_CHARTS,
+        StudyKind::Robustness => &robustness::ROBUSTNESS_CHARTS,
     };
     chart_files_of(names)
 }
@@ -634,6 +635,10 @@ pub fn draw_study(
             }
             render_posterior_charts(&p, &rows, opts)
         }
+        StudyKind::Robustness => robustness::render_robustness_charts(
+            &read_json(files, "robustness.json", "robustness panel")?,
+            opts,
+        ),
     })
 }
 
@@ -1541,6 +1546,7 @@ mod compare;
 mod hypothesis;
 mod invariants;
 mod posterior;
+mod robustness;
 mod sweep;
 mod timeline;
 mod trace;

@@ -48,6 +48,9 @@ pub enum Command {
     Sensitivity(SensitivityArgs),
     /// Evidence (marginal likelihood) of each reading, Bayes factors, and posteriors of the priors.
     Evidence(EvidenceArgs),
+    /// Bayes factors of readings over a declared panel of prior and structural variants and
+    /// left-out patterns, reusing runs by importance weights where the priors allow.
+    Robustness(RobustnessArgs),
     /// Merge the part files of a sharded command (`--shard K/N`) into the files one machine writes.
     Merge(MergeArgs),
     /// Re-draw the charts of a finished output folder (run, trace, score, compare, attribute, sweep, sensitivity, evidence) from its saved results.
@@ -263,6 +266,24 @@ pub struct EvidenceArgs {
     pub sample: u64,
     #[command(flatten)]
     pub posterior: PosteriorArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    pub draw: DrawArgs,
+}
+
+/// `jinsong robustness`.
+#[derive(Debug, Args)]
+pub struct RobustnessArgs {
+    /// Panel file (RON): the readings, patterns, leave_one_out and variants, paths relative to it.
+    pub panel: PathBuf,
+    /// Pattern file (RON), replacing the panel's patterns; repeat it to weigh against several
+    /// together.
+    #[arg(long, value_name = "FILE")]
+    pub patterns: Vec<PathBuf>,
+    /// Run every variant afresh instead of reweighting the base runs (to check the weights).
+    #[arg(long, hide = true)]
+    pub no_reweight: bool,
     #[command(flatten)]
     pub batch: BatchArgs,
     #[command(flatten)]

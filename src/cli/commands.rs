@@ -4,8 +4,8 @@
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::args::{
-    AttributeArgs, BatchArgs, CalibrateArgs, CompareArgs, EvidenceArgs, MergeArgs, OutcomeArgs, RunArgs,
-    ScoreArgs, SensitivityArgs, SweepArgs,
+    AttributeArgs, BatchArgs, CalibrateArgs, CompareArgs, EvidenceArgs, MergeArgs, OutcomeArgs,
+    RobustnessArgs, RunArgs, ScoreArgs, SensitivityArgs, SweepArgs,
 };
 use super::batch::{merge_parts, run_study, Plan};
 use super::{attach_posterior, check_runs, load, out_or};
@@ -18,6 +18,7 @@ use crate::study::calibrate::{CalibrateSettings, CalibrateStudy};
 use crate::study::compare::{CompareSettings, CompareStudy};
 use crate::study::dyad::{by_offset, resolve_dyad};
 use crate::study::evidence::{EvidenceSettings, EvidenceStudy};
+use crate::study::robustness::{PanelFile, RobustnessStudy};
 use crate::study::run::{RunSettings, RunStudy};
 use crate::study::score::{ScoreSettings, ScoreStudy};
 use crate::study::sensitivity::{
@@ -159,6 +160,45 @@ pub fn evidence(a: EvidenceArgs) -> Result<()> {
         &study,
         &a.batch,
         plan(&a.batch, StudyKind::Evidence.name(), charts)?,
+    )
+}
+
+/// `jinsong robustness`: the panel file read and checked, its readings and patterns read
+/// (relative to it; `--patterns` replaces its patterns), every variant applied and checked,
+/// before any run.
+pub fn robustness(a: RobustnessArgs) -> Result<()> {
+    let charts = a.draw.options()?;
+    let panel_file = crate::text::path(&a.panel);
+    let text = crate::scenario::read_input(&a.panel, "panel file")?;
+    let panel = PanelFile::parse(&panel_file, &text)?;
+    let dir = a.panel.parent().unwrap_or(std::path::Path::new(""));
+    let scenarios: Vec<Scenario> = panel
+        .readings
+        .iter()
+        .map(|r| load(Some(&dir.join(r)), &[]).map(|l| l.scenario))
+        .collect::<Result<_>>()?;
+    let pattern_paths: Vec<std::path::PathBuf> = if a.patterns.is_empty() {
+        panel.patterns.iter().map(|p| dir.join(p)).collect()
+    } else {
+        a.patterns.clone()
+    };
+    let (patterns, patterns_file) = super::patterns_of(&pattern_paths)?;
+    let (runs, seed) = runs_and_seed(&a.batch, &scenarios.iter().collect::<Vec<_>>())?;
+    let settings = RobustnessStudy::settings_for(
+        &panel_file,
+        &text,
+        &panel,
+        scenarios,
+        &patterns_file,
+        &patterns,
+        runs,
+        !a.no_reweight,
+    )?;
+    let study = RobustnessStudy::with_patterns(settings, seed, &patterns)?;
+    run_study(
+        &study,
+        &a.batch,
+        plan(&a.batch, StudyKind::Robustness.name(), charts)?,
     )
 }
 
@@ -470,5 +510,6 @@ pub fn merge(a: MergeArgs) -> Result<()> {
         StudyKind::Attribute => merge_parts::<AttributeStudy>(&parts, plan),
         StudyKind::Sweep => merge_parts::<SweepStudy>(&parts, plan),
         StudyKind::Sensitivity => merge_parts::<SensitivityStudy>(&parts, plan),
+        StudyKind::Robustness => merge_parts::<RobustnessStudy>(&parts, plan),
     }
 }

@@ -147,6 +147,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Sweep(a) => commands::sweep(a),
         Command::Sensitivity(a) => commands::sensitivity(a),
         Command::Evidence(a) => commands::evidence(a),
+        Command::Robustness(a) => commands::robustness(a),
         Command::Merge(a) => commands::merge(a),
         Command::Plot(a) => plot(a),
     }

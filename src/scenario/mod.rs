@@ -8,7 +8,7 @@
 
 pub mod condition;
 mod describe;
-mod locate;
+pub(crate) mod locate;
 mod overrides;
 pub mod prior;
 mod schema;

@@ -15,6 +15,7 @@
 //! | [`sweep`] | first onsets per point | a point | `sweep.csv` |
 //! | [`sensitivity`] | first onsets per evaluation | an evaluation | `sensitivity.json` |
 //! | [`evidence`] | pattern matches, parameter histograms and a posterior sample per reading | a run (of every reading) | `evidence.json`, `posterior.json`, `posterior_sample.csv` |
+//! | [`robustness`] | per reading: joint matches, runs missing one pattern, importance-weight sums; per fresh variant: joint matches | a run (of every reading and fresh variant) | `robustness.json`, `robustness.csv`, `robustness_factors.csv` |
 //!
 //! To add a study, see `docs/architecture.md`: one new file implementing [`Study`] and one
 //! arm in [`StudyKind`](crate::batch::kind::StudyKind) (and in the command line's dispatch).
@@ -72,6 +73,8 @@ pub mod check;
 pub mod compare;
 pub mod dyad;
 pub mod evidence;
+pub mod reweight;
+pub mod robustness;
 pub mod run;
 pub mod score;
 pub mod sensitivity;
