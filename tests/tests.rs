@@ -22,6 +22,7 @@ mod model;
 mod model2;
 mod mutated;
 mod patterns;
+mod protocol;
 mod priors;
 mod resume;
 mod robustness;
