@@ -431,6 +431,23 @@ fn tampered_evidence_parts_are_refused_at_merge() {
     let edits: Vec<(&str, bool, Edit)> = vec![
         ("its digest does not match", false, edit_by(more_bins)),
         ("posterior_bins of prior 0 add up to", true, edit_by(more_bins)),
+        // The conditional counts: one more run in a bin of pattern 0, and a part of an earlier
+        // version, without them.
+        (
+            "pattern_bins of pattern 0, prior 0 add up to",
+            true,
+            edit_by(|v| {
+                let x = &mut v["counts"][0]["pattern_bins"][0];
+                *x = (x.as_u64().unwrap() + 1).into();
+            }),
+        ),
+        (
+            "pattern_bins has 0 bins",
+            true,
+            edit_by(|v| {
+                v["counts"][0].as_object_mut().unwrap().remove("pattern_bins");
+            }),
+        ),
         (
             "rows, not",
             true,
@@ -475,4 +492,148 @@ fn tampered_evidence_parts_are_refused_at_merge() {
     write_json(&part, genuine, false);
     let args: Vec<&str> = merge.iter().map(String::as_str).collect();
     ok(dir, &args);
+}
+
+/// `conditional.csv`: P(pattern | prior value in a bin), from integer counts. On the toy with
+/// Alpha's monthly hazard h ~ Uniform(0.002, 0.06) and a prior that does not touch the hazard
+/// (its starting mobilization, Beta(2, 2): its advantage is 1 whatever it is), and two patterns
+/// (a war in the first 24 months; none in the first 12): over the bins of each prior the runs add
+/// up to the runs and the matches to the pattern's matched runs (evidence.json); in each quarter
+/// of the hazard's range (10 bins pooled, h uniform on [a, b] inside it) the share of runs with a
+/// war by 24 months is the closed form 1 − ((1−a)^25 − (1−b)^25)/(25(b−a)) and the share at peace
+/// through 12 months 1 − that form at 12, so the first rises and the second falls across the
+/// quarters; in each quarter of the mobilization's range both shares are the overall closed
+/// forms (the prior drives nothing). Every check: the value inside the 99.9% Wilson interval.
+#[test]
+fn conditional_counts_add_up_and_follow_the_prior_that_drives_a_pattern() {
+    let dir = TempDir::new().unwrap();
+    let reading = dir.path().join("cond.ron");
+    fs::write(
+        &reading,
+        format!(
+            "(base: \"{}\", name: \"cond\", set: [\"polities.a.greed=Uniform(0.002, 0.06)\", \"polities.a.mobilization=Beta(2, 2)\"])",
+            crate::common::toy()
+        ),
+    )
+    .unwrap();
+    let patterns = dir.path().join("cond_patterns.ron");
+    fs::write(
+        &patterns,
+        r#"(patterns: [
+            (name: "war_by_1202", description: "a war in the first 24 months",
+             rule: Happens(event: (kind: War, a: "a", b: "b", by: "a"), window: Between(from: "1200-01", to: "1201-12"))),
+            (name: "peace_through_1200", description: "no war in the first 12 months",
+             rule: Not(Happens(event: (kind: War, a: "a", b: "b", by: "a"), window: Between(from: "1200-01", to: "1200-12")))),
+        ])"#,
+    )
+    .unwrap();
+    const RUNS: u64 = 8000;
+    let out = dir.path().join("ev");
+    ok(
+        dir.path(),
+        &[
+            "evidence",
+            reading.to_str().unwrap(),
+            "--patterns",
+            patterns.to_str().unwrap(),
+            "--runs",
+            &RUNS.to_string(),
+            "--seed",
+            "11",
+            "--out",
+            out.to_str().unwrap(),
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    let csv = fs::read_to_string(out.join("conditional.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("reading,parameter,bin_lo,bin_hi,pattern,runs,matches")
+    );
+    // (parameter, pattern) → [(bin_lo, bin_hi, runs, matches)] in bin order.
+    type Bin = (f64, f64, u64, u64);
+    let mut cells: std::collections::BTreeMap<(String, String), Vec<Bin>> = Default::default();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 7, "{line}");
+        assert_eq!(f[0], "cond");
+        cells.entry((f[1].into(), f[4].into())).or_default().push((
+            f[2].parse().unwrap(),
+            f[3].parse().unwrap(),
+            f[5].parse().unwrap(),
+            f[6].parse().unwrap(),
+        ));
+    }
+    let bins = jinsong::study::evidence::BINS;
+    assert_eq!(cells.len(), 4, "2 priors × 2 patterns");
+    let ev = json(&out.join("evidence.json"));
+    for ((parameter, pattern), rows) in &cells {
+        assert_eq!(rows.len(), bins, "{parameter} {pattern}");
+        let runs: u64 = rows.iter().map(|r| r.2).sum();
+        let matches: u64 = rows.iter().map(|r| r.3).sum();
+        assert_eq!(runs, RUNS, "{parameter} {pattern}: runs over the bins");
+        let rate = ev["readings"][0]["patterns"][pattern.as_str()]["rate"]
+            .as_f64()
+            .unwrap();
+        assert_eq!(
+            matches,
+            (rate * RUNS as f64).round() as u64,
+            "{parameter} {pattern}"
+        );
+        for w in rows.windows(2) {
+            assert_eq!(w[0].1, w[1].0, "{parameter}: the bins tile the range");
+        }
+    }
+    let within = |what: String, x: u64, n: u64, want: f64| {
+        let (lo, hi) = wilson(x, n, Z999);
+        assert!(
+            lo <= want && want <= hi,
+            "{what}: {x}/{n}, 99.9% [{lo:.4}, {hi:.4}], closed form {want:.4}"
+        );
+        (lo, hi)
+    };
+    let quarters = |rows: &[Bin]| -> Vec<Bin> {
+        rows.chunks(bins / 4)
+            .map(|q| {
+                let (x, n) = q.iter().fold((0, 0), |(x, n), r| (x + r.3, n + r.2));
+                (q[0].0, q[q.len() - 1].1, n, x)
+            })
+            .collect()
+    };
+    let hazard = "polities.a.greed".to_string();
+    let mobilization = "polities.a.mobilization".to_string();
+    let war = |a: f64, b: f64| closed_form(a, b, 24);
+    let peace = |a: f64, b: f64| 1.0 - closed_form(a, b, 12);
+    let mut last: Option<(f64, f64)> = None;
+    for (a, b, n, x) in quarters(&cells[&(hazard.clone(), "war_by_1202".into())]) {
+        let (lo, hi) = within(format!("war by 1202, h in [{a}, {b}]"), x, n, war(a, b));
+        if let Some((_, before_hi)) = last {
+            assert!(
+                before_hi < lo,
+                "the share of wars rises across the hazard's quarters"
+            );
+        }
+        last = Some((lo, hi));
+    }
+    let mut last: Option<(f64, f64)> = None;
+    for (a, b, n, x) in quarters(&cells[&(hazard, "peace_through_1200".into())]) {
+        let (lo, hi) = within(format!("peace through 1200, h in [{a}, {b}]"), x, n, peace(a, b));
+        if let Some((before_lo, _)) = last {
+            assert!(
+                hi < before_lo,
+                "the share at peace falls across the hazard's quarters"
+            );
+        }
+        last = Some((lo, hi));
+    }
+    for (pattern, want) in [
+        ("war_by_1202", war(0.002, 0.06)),
+        ("peace_through_1200", peace(0.002, 0.06)),
+    ] {
+        for (a, b, n, x) in quarters(&cells[&(mobilization.clone(), pattern.into())]) {
+            within(format!("{pattern}, mobilization in [{a}, {b}]"), x, n, want);
+        }
+    }
 }

@@ -575,6 +575,8 @@ fn read_csv<T>(
 /// file is there; a folder written before it existed draws the other two. Each CSV file's pairs
 /// must be `summary.json`'s.
 ///
+/// A `robustness`: `robustness`, the forest plot of the Bayes factors, from `robustness.json`.
+///
 /// An `evidence` ([`POSTERIOR_CHARTS`]): `posterior_marginals` from `posterior.json` and
 /// `posterior_corner` from it and `posterior_sample.csv`, whose readings, parameters and draws
 /// must be `posterior.json`'s; none when no reading has priors.
@@ -662,7 +664,7 @@ pub fn draw_trace(files: &dyn ResultFiles, opts: &ChartOptions) -> Result<Render
 /// study kind whose [`StudyKind::chart_inputs`] are there (`summary.json`/`onset_curve.csv`,
 /// with `events_by_year.csv` for the `timeline` chart when it is there; `scores.json`,
 /// `compare.json`/`compare_curves.csv`, `attribution.json`, `sweep.csv`, `sensitivity.json`,
-/// `posterior.json` with `posterior_sample.csv`),
+/// `posterior.json` with `posterior_sample.csv`, `robustness.json`),
 /// and `trace.csv`/`events.csv` of a trace (see [`draw_study`]). Every chart is drawn before
 /// anything is returned, so a missing or corrupted file (named in the error, with the line for
 /// a CSV file) means nothing is written. A folder with none of these files is an error naming
@@ -685,7 +687,7 @@ pub fn render_folder(dir: &Path, opts: &ChartOptions) -> Result<Vec<(String, Vec
         return Err(ChartError::Input {
             file: crate::text::path(dir.join("summary.json")),
             problem: "cannot read it, and no other result file (attribution.json, scores.json, compare.json, trace.csv, sweep.csv, sensitivity.json, \
-                      posterior.json) is there \
+                      posterior.json, robustness.json) is there \
                       either: is this a finished output folder?"
                 .into(),
         });

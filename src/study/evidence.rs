@@ -12,6 +12,10 @@
 //! smallest key `hash(seed, r)` ([`sample_key`]), whose values are drawn again when finishing.
 //! Counts and sample merge exactly, so results are the same whatever the threads, shards or
 //! resumption.
+//!
+//! Each prior's values are binned, besides, over the runs that match each pattern alone
+//! (`conditional.csv`, [`conditional_csv`]): matches in a bin over runs in the bin is
+//! P(pattern | θ in the bin), a finding read as a function of the inputs over their prior.
 
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -79,6 +83,12 @@ pub struct EvidenceCounts {
     pub prior_bins: Vec<u64>,
     /// Per prior, [`BINS`] counts of the values of the runs that matched jointly.
     pub posterior_bins: Vec<u64>,
+    /// Per pattern, per prior, [`BINS`] counts of the values of the runs in which that pattern
+    /// held (whatever the others did): entry `(k · priors + i) · BINS + b` for pattern *k*,
+    /// prior *i*, bin *b*. Absent from files of earlier versions (then empty, and refused by
+    /// [`Study::fits`]).
+    #[serde(default)]
+    pub pattern_bins: Vec<u64>,
     /// The matching runs with the smallest keys, as `[key, run]`, sorted, at most `sample`.
     pub sample: Vec<[u64; 2]>,
     /// How many entries `sample` keeps.
@@ -91,6 +101,7 @@ impl EvidenceCounts {
             matches: PatternCounts::new(patterns),
             prior_bins: vec![0; priors * BINS],
             posterior_bins: vec![0; priors * BINS],
+            pattern_bins: vec![0; patterns * priors * BINS],
             sample: Vec::new(),
             keep,
         }
@@ -110,6 +121,9 @@ impl Counts for EvidenceCounts {
             *a += b;
         }
         for (a, b) in self.posterior_bins.iter_mut().zip(&o.posterior_bins) {
+            *a += b;
+        }
+        for (a, b) in self.pattern_bins.iter_mut().zip(&o.pattern_bins) {
             *a += b;
         }
         self.sample.extend_from_slice(&o.sample);
@@ -229,6 +243,7 @@ impl EvidenceStudy {
         let k = self.settings.patterns.len();
         let all = if k >= 64 { u64::MAX } else { (1u64 << k) - 1 };
         let ranges: Vec<(f64, f64, bool)> = model.priors.iter().map(bin_range).collect();
+        let priors = ranges.len();
         let (seed, keep) = (self.seed, self.settings.sample);
         fold_runs(
             items,
@@ -245,6 +260,14 @@ impl EvidenceStudy {
                     c.prior_bins[b] += 1;
                     if joint {
                         c.posterior_bins[b] += 1;
+                    }
+                    // Each pattern that held, alone (bit k of `bits` is pattern k): entry
+                    // (k · priors + i) · BINS + bin, with b = i · BINS + bin.
+                    let mut held = bits & all;
+                    while held != 0 {
+                        let k = held.trailing_zeros() as usize;
+                        c.pattern_bins[k * priors * BINS + b] += 1;
+                        held &= held - 1;
                     }
                 }
                 if joint {
@@ -329,8 +352,10 @@ impl Study for EvidenceStudy {
 
     /// Besides the pattern matches ([`PatternCounts::verify`]): each prior's histogram of all
     /// runs sums to the runs, its histogram of the matching runs to the joint matches, bin by
-    /// bin at most the first; the sample keeps exactly `min(keep, joint)` matching runs, each
-    /// inside the items with its own key, sorted by key, none twice.
+    /// bin at most the first; each pattern's histogram of each prior (`pattern_bins`) sums to
+    /// the pattern's matched runs, bin by bin between the joint matches' and all runs'; the
+    /// sample keeps exactly `min(keep, joint)` matching runs, each inside the items with its own
+    /// key, sorted by key, none twice.
     fn fits(&self, counts: &Vec<EvidenceCounts>, items: Range<u64>) -> Result<(), String> {
         use super::need;
         let n = items.end - items.start;
@@ -376,6 +401,37 @@ impl Study for EvidenceStudy {
                     need(y <= x, || {
                         format!(
                             "{at}posterior_bins[{}] {y} is above prior_bins[{}] {x}",
+                            p * BINS + b,
+                            p * BINS + b
+                        )
+                    })?;
+                }
+            }
+            let k = self.settings.patterns.len();
+            need(c.pattern_bins.len() == k * m.priors.len() * BINS, || {
+                format!(
+                    "{at}pattern_bins has {} bins, not {k} patterns × {} priors × {BINS}",
+                    c.pattern_bins.len(),
+                    m.priors.len()
+                )
+            })?;
+            let priors = m.priors.len().max(1);
+            for (j, bins) in c.pattern_bins.chunks(BINS).enumerate() {
+                let (pattern, p) = (j / priors, j % priors);
+                let sum = bins.iter().map(|&x| u128::from(x)).sum::<u128>();
+                let matched = c.matches.matched[pattern];
+                need(sum == u128::from(matched), || {
+                    format!(
+                        "{at}pattern_bins of pattern {pattern}, prior {p} add up to {sum}, not its {matched} matched runs"
+                    )
+                })?;
+                let prior = &c.prior_bins[p * BINS..(p + 1) * BINS];
+                let post = &c.posterior_bins[p * BINS..(p + 1) * BINS];
+                for (b, ((x, y), z)) in bins.iter().zip(prior).zip(post).enumerate() {
+                    need(x <= y && z <= x, || {
+                        format!(
+                            "{at}pattern_bins[{}] {x} is not between posterior_bins[{}] {z} and prior_bins[{}] {y}",
+                            j * BINS + b,
                             p * BINS + b,
                             p * BINS + b
                         )
@@ -450,12 +506,16 @@ impl Study for EvidenceStudy {
                     "posterior_sample.csv".into(),
                     report.sample_csv.clone().into_bytes(),
                 ),
+                (
+                    "conditional.csv".into(),
+                    conditional_csv(&self.settings, &self.jobs, &counts).into_bytes(),
+                ),
             ],
             head: format!(
                 "patterns: {}; {} runs per reading, seed {} (common random numbers)\n{table}",
                 self.settings.patterns_file, self.settings.runs, self.seed
             ),
-            wrote: "evidence.json, posterior.json and posterior_sample.csv".into(),
+            wrote: "evidence.json, posterior.json, posterior_sample.csv and conditional.csv".into(),
             variant: None,
         })
     }
@@ -682,6 +742,64 @@ impl Report {
         }
         out
     }
+}
+
+/// The header of `conditional.csv`: one row per reading, prior, bin and pattern (long form).
+pub const CONDITIONAL_HEADER: &str = "reading,parameter,bin_lo,bin_hi,pattern,runs,matches\n";
+
+/// The edges of bin `b` of a histogram over `range` ([`bin_of`]'s bins: equal widths, or equal
+/// on a log scale); the last edge is the range's end exactly. The first and last bins also
+/// hold the values beyond the range (a `Normal`'s beyond four sd).
+pub fn bin_edges(range: (f64, f64, bool), b: usize) -> (f64, f64) {
+    let (lo, hi, log) = range;
+    let edge = |k: usize| {
+        if k == 0 {
+            lo
+        } else if k >= BINS {
+            hi
+        } else if log {
+            (lo.ln() + (hi.ln() - lo.ln()) * k as f64 / BINS as f64).exp()
+        } else {
+            lo + (hi - lo) * k as f64 / BINS as f64
+        }
+    };
+    (edge(b), edge(b + 1))
+}
+
+/// `conditional.csv`: for each reading, each prior (in the order of the reading's priors),
+/// each bin (in order) and each pattern (in file order), the runs whose drawn value fell in the
+/// bin and how many of them matched the pattern (alone, whatever the others did). Matches over
+/// runs is P(pattern | value in the bin); summed over bins, runs are the reading's runs and
+/// matches the pattern's matched runs.
+fn conditional_csv(
+    settings: &EvidenceSettings,
+    jobs: &[(Model, Option<CompiledPatterns>)],
+    counts: &[EvidenceCounts],
+) -> String {
+    let mut out = String::from(CONDITIONAL_HEADER);
+    let k = settings.patterns.len();
+    for ((sc, (model, _)), c) in settings.scenarios.iter().zip(jobs).zip(counts) {
+        let priors = model.priors.len();
+        for (i, p) in model.priors.iter().enumerate() {
+            let range = bin_range(p);
+            for b in 0..BINS {
+                let (lo, hi) = bin_edges(range, b);
+                let runs = c.prior_bins[i * BINS + b];
+                for (pattern, name) in settings.patterns.iter().enumerate().take(k) {
+                    let matches = c.pattern_bins[(pattern * priors + i) * BINS + b];
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{},{name},{runs},{matches}",
+                        sc.name,
+                        p.path,
+                        crate::scenario::prior::number_text(lo),
+                        crate::scenario::prior::number_text(hi),
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The most bytes the posterior sample file of `scenarios` can take with `sample` draws kept

@@ -1394,3 +1394,51 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_sums_round_trip_through_json_beyond_two_to_the_53() {
+        let s = WeightSums {
+            w: Fixed((1u128 << 100) + 1),
+            w2: Fixed(3),
+            mw: Fixed(0),
+            mw2: Fixed(u128::from(u64::MAX) * 7),
+        };
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<WeightSums>(&text).unwrap(), s);
+        assert!(serde_json::from_str::<Fixed>("\"-1\"").is_err());
+    }
+
+    #[test]
+    fn a_weight_is_the_density_ratio_zero_outside_the_new_support() {
+        // Uniform(0, 1) narrowed to Uniform(0.25, 0.75): weight 2 inside, 0 outside.
+        let wg = Weigher {
+            priors: vec![(
+                1,
+                Distribution::Uniform(0.0, 1.0),
+                Distribution::Uniform(0.25, 0.75),
+            )],
+            bound: 2.0,
+        };
+        assert_eq!(wg.weight(&[9.0, 0.5]), 2.0);
+        assert_eq!(wg.weight(&[9.0, 0.1]), 0.0);
+        // Beta(5, 5) to Beta(10, 10) at 0.5: B(5,5)/B(10,10) · 0.5^10, within rounding.
+        let wg = Weigher {
+            priors: vec![(0, Distribution::Beta(5.0, 5.0), Distribution::Beta(10.0, 10.0))],
+            bound: 10.0,
+        };
+        let want = (reweight::ln_gamma(5.0) * 2.0
+            - reweight::ln_gamma(10.0)
+            - (reweight::ln_gamma(10.0) * 2.0 - reweight::ln_gamma(20.0))
+            + 10.0 * 0.5f64.ln())
+        .exp();
+        assert!(
+            (wg.weight(&[0.5]) - want).abs() < 1e-9 * want,
+            "{} vs {want}",
+            wg.weight(&[0.5])
+        );
+    }
+}
