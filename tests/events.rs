@@ -461,7 +461,7 @@ fn bad_conditions_and_sets_are_refused_with_their_place() {
     );
 }
 
-/// docs/model.md §9 states the baseline's draws (17 events, 97 uniforms a month; 16,474 words per run: 10 for the header, 49 a
+/// docs/model.md §9 states the baseline's draws (16 events, 96 uniforms a month; 16,138 words per run: 10 for the header, 48 a
 /// month for 336 months) and §3.1 the copies of the model its `Set` effects make (2 · 2 · 2 · 3
 /// combinations: three paths set by one event each, Jin's status rigidity by two): they must stay
 /// what the engine does.
@@ -469,13 +469,13 @@ fn bad_conditions_and_sets_are_refused_with_their_place() {
 fn the_baseline_draws_and_copies_what_the_docs_say() {
     let sc = LoadedScenario::baseline().expect("the baseline loads").scenario;
     let m = Model::compile(&sc);
-    assert_eq!(m.schedule.words_per_month(), 49);
-    assert_eq!(m.words_per_run(), 16_474);
+    assert_eq!(m.schedule.words_per_month(), 48);
+    assert_eq!(m.words_per_run(), 16_138);
     assert_eq!(m.variants.len() + 1, 24);
     let docs = fs::read_to_string(crate::common::root().join("docs/model.md")).expect("model.md");
-    assert!(docs.contains("**16,474 words per run** (10 + 49 · 336;"));
-    assert_eq!(m.events.len(), 17);
-    assert!(docs.contains("5 polities and 17 events, N = 20, D = 10, U = 60 + 20 + 17 = 97"));
+    assert!(docs.contains("**16,138 words per run** (10 + 48 · 336;"));
+    assert_eq!(m.events.len(), 16);
+    assert!(docs.contains("5 polities and 16 events, N = 20, D = 10, U = 60 + 20 + 16 = 96"));
 }
 
 /// The baseline with `events` added and `sets` applied, validated: the error, if any, within a

@@ -4,7 +4,7 @@
 
 use jinsong::engine::{simulate, Happening, Observer, Silent, Workspace};
 use jinsong::model::{DyadStatus, Model};
-use jinsong::scenario::{LoadedScenario, Scenario};
+use jinsong::scenario::{LoadedScenario, Scenario, BASELINE_RON};
 use jinsong::stats::{wilson, Z99};
 use jinsong::study::attribute::check_mechanisms;
 
@@ -251,12 +251,22 @@ fn a_greedy_plan_waits_for_free_hands_and_is_dropped_at_war() {
     );
 }
 
-/// Switch off is the model without it: the baseline with `free_hands: false` written out runs
-/// record for record as the baseline. And the switch touches only the greed term: with the
-/// `greed` mechanism off, turning `free_hands` on changes no run of the baseline.
+/// Switch off is the model without it: the baseline with its `free_hands: true` line left out
+/// (off by default) runs record for record as with `free_hands: false` written out. And the
+/// switch touches only the greed term: with the `greed` mechanism off, turning `free_hands` on
+/// changes no run of the baseline.
 #[test]
 fn free_hands_changes_nothing_where_greed_cannot_act() {
-    let base = LoadedScenario::baseline().expect("the baseline loads").scenario;
+    let shipped = LoadedScenario::baseline().expect("the baseline loads").scenario;
+    assert!(
+        shipped.mechanisms.free_hands,
+        "the shipped baseline gates greed (docs/protocol.md)"
+    );
+    let line = BASELINE_RON
+        .lines()
+        .find(|l| l.trim_start().starts_with("free_hands: true"))
+        .expect("the baseline's free_hands line");
+    let base = load("no_free_hands.ron", &BASELINE_RON.replacen(line, "", 1));
     let records = |sc: &Scenario| {
         let model = Model::compile(sc);
         let mut ws = Workspace::new(&model);

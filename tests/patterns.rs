@@ -764,3 +764,58 @@ fn katz_interval_for_the_ratio_of_joint_rates() {
     assert!(report.ratios[0].ratio.unwrap().is_finite());
     assert!(report.table().contains('*'));
 }
+
+/// A problem with a string value of a pattern (a polity id, a pattern's name, a month) points at
+/// the literal that reads as that value, however the file writes it: plain, with a raw control
+/// character or non-ASCII letter, or with any of RON's escapes.
+#[test]
+fn a_string_value_is_located_however_it_is_written() {
+    let model = baseline();
+    // 1-based (line, column) of the `n`-th (0-based) occurrence of `marker` + its length.
+    let at = |text: &str, marker: &str, n: usize| -> Option<(usize, usize)> {
+        let (byte, _) = text.match_indices(marker).nth(n)?;
+        let byte = byte + marker.len();
+        let before = &text[..byte];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        Some((line, before[start..].chars().count() + 1))
+    };
+    for literal in [
+        "sung",
+        "so\u{0}ng",
+        "so\tng",
+        "sé",
+        r"so\u{0}ng",
+        r"so\tng",
+        r"s\u{e9}",
+        r#"so\"ng"#,
+    ] {
+        let text = format!(
+            "(patterns: [\n (name: \"a\", description: \"\", rule: Initiator(a: \"jin\", b: \"song\", polity: \"jin\")),\n\n\n (name: \"b\", description: \"\", rule: Initiator(a: \"jin\", b: \"song\", polity: \"{literal}\")),\n])"
+        );
+        let e = refused(&text, &model);
+        assert_eq!(
+            e.problems[0].position,
+            at(&text, "polity: ", 1),
+            "{literal:?}: {e}"
+        );
+        assert!(
+            e.to_string().contains("patterns.b.rule.polity"),
+            "{literal:?}: {e}"
+        );
+        // The same writing as a pattern's name, twice: a duplicate, or not a usable name.
+        let dup = format!(
+            "(patterns: [\n (name: \"{literal}\", description: \"\", rule: Initiator(a: \"jin\", b: \"song\", polity: \"jin\")),\n (name: \"{literal}\", description: \"\", rule: Initiator(a: \"jin\", b: \"song\", polity: \"jin\")),\n])"
+        );
+        let e = refused(&dup, &model);
+        let pos = e.problems[0].position;
+        assert!(
+            pos.is_some() && (pos == at(&dup, "name: ", 0) || pos == at(&dup, "name: ", 1)),
+            "{literal:?} as a name: {e}"
+        );
+    }
+    // A month outside the span is found by the literal that reads as it.
+    let text = "(patterns: [\n (name: \"w\", description: \"\", rule: NoWar(a: \"jin\", b: \"song\", from: \"1200-01\", to: \"1201-01\")),\n])";
+    let e = refused(text, &model);
+    assert_eq!(e.problems[0].position, at(text, "from: ", 0), "{e}");
+}

@@ -156,8 +156,8 @@ fn a_shared_prior_draws_the_same_value_for_run_r_and_other_priors_move_nothing()
 
 #[test]
 fn priors_are_written_in_place_of_values_and_refused_when_they_do_not_fit() {
-    let text = BASELINE_RON.replacen("greed: 0.004", "greed: Uniform(0.0, 0.01)", 1);
-    assert_ne!(text, BASELINE_RON, "the baseline gives Jin a greed of 0.004");
+    let text = BASELINE_RON.replacen("greed: 0.01225", "greed: Uniform(0.0, 0.01)", 1);
+    assert_ne!(text, BASELINE_RON, "the baseline gives Jin a greed of 0.01225");
     let sc = load("inline", &text);
     assert_eq!(sc.priors.len(), 1);
     assert_eq!(sc.priors[0].path, "polities.jin.greed");
@@ -169,7 +169,7 @@ fn priors_are_written_in_place_of_values_and_refused_when_they_do_not_fit() {
             Ok(l) => l.validate().err().map(|e| e.to_string()).unwrap_or_default(),
         }
     };
-    let out = refused(&BASELINE_RON.replacen("greed: 0.004", "greed: Uniform(0.0, 2.0)", 1));
+    let out = refused(&BASELINE_RON.replacen("greed: 0.01225", "greed: Uniform(0.0, 2.0)", 1));
     assert!(
         out.starts_with("bad.ron:") && out.contains("polities.jin.greed"),
         "{out}"
@@ -178,9 +178,9 @@ fn priors_are_written_in_place_of_values_and_refused_when_they_do_not_fit() {
         out.contains("outside the field's range (allowed: 0 ..= 1"),
         "{out}"
     );
-    let out = refused(&BASELINE_RON.replacen("greed: 0.004", "greed: Uniform(0.5, 0.1)", 1));
+    let out = refused(&BASELINE_RON.replacen("greed: 0.01225", "greed: Uniform(0.5, 0.1)", 1));
     assert!(out.contains("lo < hi"), "{out}");
-    let out = refused(&BASELINE_RON.replacen("greed: 0.004", "greed: Uniform(0.5)", 1));
+    let out = refused(&BASELINE_RON.replacen("greed: 0.01225", "greed: Uniform(0.5)", 1));
     assert!(out.contains("not a distribution"), "{out}");
     let out = refused(&BASELINE_RON.replacen("truce_months: 36", "truce_months: Choice([24, 36])", 1));
     assert!(out.contains("whole number"), "{out}");

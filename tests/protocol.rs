@@ -79,7 +79,10 @@ fn set_lines(path: &Path) -> Vec<(String, String, String)> {
         let close = t[1..].find('"').expect("a closing quote") + 1;
         let entry = &t[1..close];
         let (p, v) = entry.split_once('=').expect("path=value");
-        let comment = t.split_once("//").map(|(_, c)| c.trim().to_string()).unwrap_or_default();
+        let comment = t
+            .split_once("//")
+            .map(|(_, c)| c.trim().to_string())
+            .unwrap_or_default();
         out.push((p.to_string(), v.to_string(), comment));
     }
     out
@@ -95,9 +98,15 @@ fn every_prior_of_a_reading_is_a_listed_claim_or_a_shared_prior() {
     let dir = root().join("scenarios/readings/priors");
     // The shared file: every line names its shared prior, with the protocol's distribution.
     let lines = set_lines(&dir.join("shared.ron"));
-    assert_eq!(lines.len(), shared.len(), "shared.ron sets every shared prior once");
+    assert_eq!(
+        lines.len(),
+        shared.len(),
+        "shared.ron sets every shared prior once"
+    );
     for (p, v, c) in &lines {
-        let (sp, sd) = shared.get(c.as_str()).unwrap_or_else(|| panic!("shared.ron: `{p}` names no shared prior ({c})"));
+        let (sp, sd) = shared
+            .get(c.as_str())
+            .unwrap_or_else(|| panic!("shared.ron: `{p}` names no shared prior ({c})"));
         assert_eq!((sp, sd), (p, &dist(v)), "shared.ron: {c}");
     }
     for reading in READINGS {
@@ -108,26 +117,47 @@ fn every_prior_of_a_reading_is_a_listed_claim_or_a_shared_prior() {
         let lines = set_lines(&file);
         for (p, v, c) in &lines {
             assert!(
-                own.iter().any(|(id, _, cp, cd)| id == c && cp == p && *cd == dist(v)),
+                own.iter()
+                    .any(|(id, _, cp, cd)| id == c && cp == p && *cd == dist(v)),
                 "{reading}: `{p}={v}` ({c}) is not a claim the protocol lists for {reading}"
             );
         }
-        assert_eq!(lines.len(), own.len(), "{reading}: every number of its claims, once");
+        assert_eq!(
+            lines.len(),
+            own.len(),
+            "{reading}: every number of its claims, once"
+        );
         // The loaded reading: every prior is its claim's or the shared one, nothing else.
         let loaded = LoadedScenario::read(&file).unwrap().scenario;
-        assert_eq!(loaded.priors.len(), shared.len(), "{reading}: one prior per shared number");
+        assert_eq!(
+            loaded.priors.len(),
+            shared.len(),
+            "{reading}: one prior per shared number"
+        );
         for prior in &loaded.priors {
             let claimed = own.iter().find(|c| c.2 == prior.path);
             let expected = match claimed {
                 Some(c) => &c.3,
-                None => &shared.values().find(|s| s.0 == prior.path).unwrap_or_else(|| panic!("{reading}: {} has a prior the protocol does not list", prior.path)).1,
+                None => {
+                    &shared
+                        .values()
+                        .find(|s| s.0 == prior.path)
+                        .unwrap_or_else(|| {
+                            panic!("{reading}: {} has a prior the protocol does not list", prior.path)
+                        })
+                        .1
+                }
             };
             assert_eq!(&prior.dist, expected, "{reading}: {}", prior.path);
         }
         // The point reading: the centres of its claims' priors, the baseline elsewhere.
         let point = root().join(format!("scenarios/readings/{reading}.ron"));
         let lines = set_lines(&point);
-        assert_eq!(lines.len(), own.len(), "{reading}.ron: every number of its claims, once");
+        assert_eq!(
+            lines.len(),
+            own.len(),
+            "{reading}.ron: every number of its claims, once"
+        );
         for (p, v, c) in &lines {
             let id = c.split(':').next().unwrap_or_default().trim();
             let claim = own
@@ -136,7 +166,11 @@ fn every_prior_of_a_reading_is_a_listed_claim_or_a_shared_prior() {
                 .unwrap_or_else(|| panic!("{reading}.ron: `{p}` ({c}) is not a claim the protocol lists"));
             let value: f64 = v.parse().unwrap();
             let centre = claim.3.center();
-            assert!((value - centre).abs() <= 1e-3 * centre.abs(), "{reading}.ron: {p} = {value}, the centre of {} is {centre}", claim.3);
+            assert!(
+                (value - centre).abs() <= 1e-3 * centre.abs(),
+                "{reading}.ron: {p} = {value}, the centre of {} is {centre}",
+                claim.3
+            );
         }
     }
 }
@@ -146,7 +180,10 @@ fn every_claim_halves_its_shared_prior() {
     let doc = protocol();
     let shared = shared(&doc);
     for (id, reading, path, d) in claims(&doc) {
-        let (_, s) = shared.values().find(|s| s.0 == path).unwrap_or_else(|| panic!("{id}: {path} has no shared prior"));
+        let (_, s) = shared
+            .values()
+            .find(|s| s.0 == path)
+            .unwrap_or_else(|| panic!("{id}: {path} has no shared prior"));
         let (lo, hi) = match s {
             Distribution::Uniform(a, b) | Distribution::LogUniform(a, b) => (*a, *b),
             other => panic!("{id}: a claim halves a Uniform or LogUniform, not {other}"),
@@ -173,21 +210,46 @@ fn the_baseline_stands_at_the_centres_of_the_shared_priors() {
     let text = std::fs::read_to_string(root().join("scenarios/baseline.ron")).unwrap();
     let mut seen = Vec::new();
     for line in text.lines() {
-        let Some((code, comment)) = line.split_once("//") else { continue };
-        let Some(at) = comment.find("shared prior S-") else { continue };
-        let id: String = comment[at + "shared prior ".len()..].chars().take_while(|c| *c == 'S' || *c == '-' || c.is_ascii_digit()).collect();
-        let (path, d) = shared.get(&id).unwrap_or_else(|| panic!("baseline: {id} is not a shared prior"));
+        let Some((code, comment)) = line.split_once("//") else {
+            continue;
+        };
+        let Some(at) = comment.find("shared prior S-") else {
+            continue;
+        };
+        let id: String = comment[at + "shared prior ".len()..]
+            .chars()
+            .take_while(|c| *c == 'S' || *c == '-' || c.is_ascii_digit())
+            .collect();
+        let (path, d) = shared
+            .get(&id)
+            .unwrap_or_else(|| panic!("baseline: {id} is not a shared prior"));
         let field = path.rsplit('.').next().unwrap();
         let key = format!("{field}:");
-        let after = &code[code.find(&key).unwrap_or_else(|| panic!("baseline: {id}'s line has no {field}")) + key.len()..];
-        let value: f64 = after.trim_start().split(|c: char| c == ',' || c.is_whitespace()).next().unwrap().parse().unwrap();
+        let after = &code[code
+            .find(&key)
+            .unwrap_or_else(|| panic!("baseline: {id}'s line has no {field}"))
+            + key.len()..];
+        let value: f64 = after
+            .trim_start()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let centre = d.center();
-        assert!((value - centre).abs() <= 1e-3 * centre.abs(), "baseline: {path} = {value}, the centre of {d} ({id}) is {centre}");
+        assert!(
+            (value - centre).abs() <= 1e-3 * centre.abs(),
+            "baseline: {path} = {value}, the centre of {d} ({id}) is {centre}"
+        );
         seen.push(id);
     }
     seen.sort();
     seen.dedup();
-    assert_eq!(seen.len(), shared.len(), "the baseline names every shared prior: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        shared.len(),
+        "the baseline names every shared prior: {seen:?}"
+    );
 }
 
 #[test]
@@ -206,6 +268,10 @@ fn no_scenario_number_is_calibrated_on_the_evidence() {
     }
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        assert!(!text.to_lowercase().contains("calibrated"), "{} carries a calibrated number", f.display());
+        assert!(
+            !text.to_lowercase().contains("calibrated"),
+            "{} carries a calibrated number",
+            f.display()
+        );
     }
 }

@@ -356,7 +356,9 @@ impl PatternSet {
         for (file, set) in &files {
             for p in &set.patterns {
                 if let Some((other, _)) = seen.iter().find(|(_, n)| *n == p.name) {
-                    let pos = Locator::new(&set.source, &set.patterns).find(0, &format!("{:?}", p.name));
+                    let locator = Locator::new(&set.source, &set.patterns);
+                    let k = set.patterns.iter().position(|q| q.name == p.name).unwrap_or(0);
+                    let pos = locator.find_string(k, |v| v == p.name);
                     problems.push(problem(
                         file,
                         pos,
@@ -487,7 +489,7 @@ impl PatternSet {
                 // A name with control characters is not written as its debug form.
                 let pos = c
                     .locator
-                    .find(k, &format!("{:?}", p.name))
+                    .find_string(k, |v| v == p.name)
                     .or_else(|| c.locator.find(k, "name"));
                 c.problems.push(problem(
                     file,
@@ -500,7 +502,7 @@ impl PatternSet {
                     ),
                 ));
             } else if names.contains(&p.name) {
-                let pos = c.locator.find(k, &format!("{:?}", p.name));
+                let pos = c.locator.find_string(k, |v| v == p.name);
                 c.problems.push(problem(
                     file,
                     pos,
@@ -553,39 +555,88 @@ fn name_ok(name: &str) -> bool {
 }
 
 /// Finds approximately where a value of pattern `k` is written: the pattern's text runs from its
-/// `name: "…"` to the next pattern's, and the value is searched for inside it.
+/// `name: "…"` to the next pattern's, and the value is searched for inside it. A string value is
+/// found by comparing what each string literal of the file *reads as* (RON's own decoding) with
+/// the value, never by searching for some escaped form of it: a literal may write a character raw
+/// (a tab, a NUL, any Unicode) or escaped in several ways, and each must be found.
 struct Locator<'a> {
     text: &'a str,
     /// Byte offset of each pattern's name literal (or of the previous one when not found).
     starts: Vec<usize>,
+    /// Every string literal of the text outside comments: (offset of its opening quote, its
+    /// value as RON reads it).
+    literals: Vec<(usize, String)>,
+}
+
+/// Every string literal of `text` outside comments, with the offset of its opening quote and
+/// the value RON reads from it (the literal's raw inside when RON cannot read it).
+fn string_literals(text: &str) -> Vec<(usize, String)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1).copied()) {
+            (b'/', Some(b'/')) => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (b'/', Some(b'*')) => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            (b'"', _) => {
+                let open = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                let close = i.min(b.len());
+                i += 1;
+                // Quotes are ASCII, so both ends lie on character boundaries.
+                let literal = text.get(open..(close + 1).min(b.len())).unwrap_or_default();
+                let value = ron::from_str::<String>(literal)
+                    .unwrap_or_else(|_| text.get(open + 1..close).unwrap_or_default().to_string());
+                out.push((open, value));
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 impl<'a> Locator<'a> {
     fn new(text: &'a str, patterns: &[Pattern]) -> Locator<'a> {
+        let literals = string_literals(text);
         let mut starts = Vec::with_capacity(patterns.len());
         let mut from = 0;
         for p in patterns {
-            let literal = format!("{:?}", p.name);
-            let mut at = None;
-            let mut search = from;
-            while let Some(i) = text[search..].find(&literal) {
-                let pos = search + i;
-                let before = text[..pos].trim_end();
-                if before.ends_with(':') && before[..before.len() - 1].trim_end().ends_with("name") {
-                    at = Some(pos);
-                    break;
-                }
-                search = pos + literal.len();
-            }
-            let start = at.unwrap_or(from);
+            let at = literals
+                .iter()
+                .map(|(pos, value)| (*pos, value))
+                .find(|(pos, value)| {
+                    let before = text[..*pos].trim_end();
+                    *pos >= from
+                        && **value == p.name
+                        && before.ends_with(':')
+                        && before[..before.len() - 1].trim_end().ends_with("name")
+                });
+            let start = at.map_or(from, |(pos, _)| pos);
             starts.push(start);
-            from = at.map_or(from, |p| p + literal.len());
+            from = at.map_or(from, |(pos, _)| pos + 1);
         }
-        Locator { text, starts }
+        Locator {
+            text,
+            starts,
+            literals,
+        }
     }
 
-    /// `(line, column)` of the first `needle` in pattern `k`'s text, 1-based.
-    fn find(&self, k: usize, needle: &str) -> Option<(usize, usize)> {
+    /// The byte range of pattern `k`'s text.
+    fn region(&self, k: usize) -> Option<(usize, usize)> {
         let lo = *self.starts.get(k)?;
         let hi = self
             .starts
@@ -593,11 +644,33 @@ impl<'a> Locator<'a> {
             .copied()
             .filter(|&h| h > lo)
             .unwrap_or(self.text.len());
-        let at = lo + self.text[lo..hi].find(needle)?;
+        Some((lo, hi))
+    }
+
+    /// `(line, column)` (1-based) of byte offset `at`.
+    fn line_column(&self, at: usize) -> (usize, usize) {
         let before = &self.text[..at];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Some((line, before[line_start..].chars().count() + 1))
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    /// `(line, column)` of the first `needle` (a field name, a word) in pattern `k`'s text.
+    fn find(&self, k: usize, needle: &str) -> Option<(usize, usize)> {
+        let (lo, hi) = self.region(k)?;
+        let at = lo + self.text[lo..hi].find(needle)?;
+        Some(self.line_column(at))
+    }
+
+    /// `(line, column)` of the first string literal in pattern `k`'s text whose value satisfies
+    /// `wanted`.
+    fn find_string(&self, k: usize, wanted: impl Fn(&str) -> bool) -> Option<(usize, usize)> {
+        let (lo, hi) = self.region(k)?;
+        let (at, _) = self
+            .literals
+            .iter()
+            .find(|(pos, value)| (lo..hi).contains(pos) && wanted(value))?;
+        Some(self.line_column(*at))
     }
 }
 
@@ -618,12 +691,26 @@ impl Compiler<'_> {
         self.problems.push(problem(self.file, pos, path, message));
     }
 
+    /// A problem at the first string literal of this pattern that reads as `value`.
+    fn fail_at_string(&mut self, path: &str, value: &str, message: String) {
+        let pos = self.locator.find_string(self.pattern, |v| v == value);
+        self.problems.push(problem(self.file, pos, path, message));
+    }
+
+    /// A problem at the first string literal of this pattern that reads as the month `month`.
+    fn fail_at_month(&mut self, path: &str, month: Month, message: String) {
+        let pos = self
+            .locator
+            .find_string(self.pattern, |v| v.parse::<Month>().is_ok_and(|m| m == month));
+        self.problems.push(problem(self.file, pos, path, message));
+    }
+
     fn polity(&mut self, id: &str, path: &str) -> Option<usize> {
         let found = self.model.ids.iter().position(|x| x == id);
         if found.is_none() {
-            self.fail(
+            self.fail_at_string(
                 path,
-                &format!("{id:?}"),
+                id,
                 format!(
                     "unknown polity {}: the scenario's polities are {}",
                     quote(id),
@@ -640,9 +727,9 @@ impl Compiler<'_> {
         let j = self.polity(b, &format!("{path}.b"));
         let (i, j) = (i?, j?);
         if i == j {
-            self.fail(
+            self.fail_at_string(
                 &format!("{path}.b"),
-                &format!("{b:?}"),
+                b,
                 format!("`{a}` and `{b}` are the same polity: a pair needs two"),
             );
             return None;
@@ -667,11 +754,7 @@ impl Compiler<'_> {
         } else if x == second {
             Some(1)
         } else {
-            self.fail(
-                path,
-                &format!("{id:?}"),
-                format!("`{id}` is not in the pair {a}–{b}"),
-            );
+            self.fail_at_string(path, id, format!("`{id}` is not in the pair {a}–{b}"));
             None
         }
     }
@@ -681,9 +764,9 @@ impl Compiler<'_> {
         let start = self.model.start;
         let end = self.model.month(self.model.months.saturating_sub(1));
         if from > to {
-            self.fail(
+            self.fail_at_month(
                 &format!("{path}.from"),
-                &format!("\"{from}\""),
+                from,
                 format!("empty window: from {from} is after to {to}"),
             );
             return None;
@@ -691,9 +774,9 @@ impl Compiler<'_> {
         let mut ok = true;
         for (month, field) in [(from, "from"), (to, "to")] {
             if month < start || month > end {
-                self.fail(
+                self.fail_at_month(
                     &format!("{path}.{field}"),
-                    &format!("\"{month}\""),
+                    month,
                     format!("{month} lies outside the scenario's span {start}..{end}"),
                 );
                 ok = false;
