@@ -28,11 +28,9 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// `robustness` of `panel` into `dir/out` with `runs` runs, seed 7, and `extra` arguments.
-fn robustness(dir: &Path, panel: &str, out: &str, runs: &str, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "robustness",
-        panel,
+/// The batch arguments every command here takes: `runs` runs, seed 7, into `out`, quietly.
+fn quiet_batch<'a>(runs: &'a str, out: &'a str) -> [&'a str; 8] {
+    [
         "--runs",
         runs,
         "--seed",
@@ -41,7 +39,13 @@ fn robustness(dir: &Path, panel: &str, out: &str, runs: &str, extra: &[&str]) ->
         out,
         "--no-charts",
         "--quiet",
-    ];
+    ]
+}
+
+/// `robustness` of `panel` into `dir/out` with `runs` runs, seed 7, and `extra` arguments.
+fn robustness(dir: &Path, panel: &str, out: &str, runs: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["robustness", panel];
+    args.extend(quiet_batch(runs, out));
     args.extend_from_slice(extra);
     ok(dir, &args);
     json(&dir.join(out).join("robustness.json"))
@@ -166,18 +170,8 @@ fn base_evidence_and_left_out_patterns_equal_evidence_exactly() {
     let evidence = |patterns: &str, out: &str| -> Value {
         let mut args = vec!["evidence"];
         args.extend(readings.iter().map(String::as_str));
-        args.extend([
-            "--patterns",
-            patterns,
-            "--runs",
-            "6000",
-            "--seed",
-            "7",
-            "--out",
-            out,
-            "--no-charts",
-            "--quiet",
-        ]);
+        args.extend(["--patterns", patterns]);
+        args.extend(quiet_batch("6000", out));
         ok(dir.path(), &args);
         json(&dir.path().join(out).join("evidence.json"))
     };

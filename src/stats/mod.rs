@@ -56,6 +56,32 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
+/// `ln Γ(x)`, `x > 0`: Lanczos (g = 7, 9 terms) from 1 on, `Γ(x) = Γ(x + 1)/x` below. Used for
+/// the Beta density of the robustness panel and in the tests of the Beta sampler.
+pub fn ln_gamma(x: f64) -> f64 {
+    if x < 1.0 {
+        return ln_gamma(x + 1.0) - x.ln();
+    }
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let sum = C[1..]
+        .iter()
+        .enumerate()
+        .fold(C[0], |acc, (k, c)| acc + c / (x + k as f64 + 1.0));
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
