@@ -483,6 +483,18 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "OUT/jurchen_greed_calibrated.ron",
         ],
     ),
+    (
+        "robustness-panel",
+        &[
+            "robustness",
+            "scenarios/robustness/panel.ron",
+            "--runs",
+            "300",
+            "--no-charts",
+            "--out",
+            "OUT",
+        ],
+    ),
 ];
 
 /// Merges of the parts written above: `(id, parts, the single-machine command they must equal)`.
