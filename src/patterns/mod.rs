@@ -568,65 +568,29 @@ struct Locator<'a> {
     literals: Vec<(usize, String)>,
 }
 
-/// Every string literal of `text` outside comments, with the offset of its opening quote and
-/// the value RON reads from it (the literal's raw inside when RON cannot read it).
-fn string_literals(text: &str) -> Vec<(usize, String)> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match (b[i], b.get(i + 1).copied()) {
-            (b'/', Some(b'/')) => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            (b'/', Some(b'*')) => {
-                i += 2;
-                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
-            (b'"', _) => {
-                let open = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                let close = i.min(b.len());
-                i += 1;
-                // Quotes are ASCII, so both ends lie on character boundaries.
-                let literal = text.get(open..(close + 1).min(b.len())).unwrap_or_default();
-                let value = ron::from_str::<String>(literal)
-                    .unwrap_or_else(|_| text.get(open + 1..close).unwrap_or_default().to_string());
-                out.push((open, value));
-            }
-            _ => i += 1,
-        }
-    }
-    out
-}
-
 impl<'a> Locator<'a> {
     fn new(text: &'a str, patterns: &[Pattern]) -> Locator<'a> {
-        let literals = string_literals(text);
+        let literals = crate::scenario::locate::string_literals(text);
         let mut starts = Vec::with_capacity(patterns.len());
+        // Names come in file order: each search goes on after the last name found.
+        let mut next = 0;
         let mut from = 0;
         for p in patterns {
-            let at = literals
-                .iter()
-                .map(|(pos, value)| (*pos, value))
-                .find(|(pos, value)| {
-                    let before = text[..*pos].trim_end();
-                    *pos >= from
-                        && **value == p.name
-                        && before.ends_with(':')
-                        && before[..before.len() - 1].trim_end().ends_with("name")
-                });
-            let start = at.map_or(from, |(pos, _)| pos);
-            starts.push(start);
-            from = at.map_or(from, |(pos, _)| pos + 1);
+            let found = literals[next..].iter().position(|(pos, value)| {
+                let before = text[..*pos].trim_end();
+                *value == p.name
+                    && before.ends_with(':')
+                    && before[..before.len() - 1].trim_end().ends_with("name")
+            });
+            match found {
+                Some(k) => {
+                    next += k + 1;
+                    let pos = literals[next - 1].0;
+                    starts.push(pos);
+                    from = pos + 1;
+                }
+                None => starts.push(from),
+            }
         }
         Locator {
             text,

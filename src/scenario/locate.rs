@@ -143,6 +143,40 @@ impl Cursor<'_> {
     }
 }
 
+/// Every string literal of `source` outside comments: the byte offset where it begins (its `"`,
+/// or the `r` of a raw string) and its value as RON reads it (a raw string's contents; the
+/// cursor's own reading when RON cannot read the literal). For finding a value by what a
+/// literal *reads as*, whatever escapes or raw characters the file writes it with.
+pub(crate) fn string_literals(source: &str) -> Vec<(usize, String)> {
+    let mut cur = Cursor {
+        text: source.as_bytes(),
+        at: 0,
+        line: 1,
+        col: 1,
+    };
+    let mut out = Vec::new();
+    loop {
+        cur.skip_trivia();
+        let start = cur.at;
+        let value = match cur.peek() {
+            None => return out,
+            Some(b'r') if cur.at_raw_string() => cur.raw_string(),
+            Some(b'"') => {
+                let read = cur.string();
+                source
+                    .get(start..cur.at)
+                    .and_then(|literal| ron::from_str::<String>(literal).ok())
+                    .unwrap_or(read)
+            }
+            Some(_) => {
+                cur.bump();
+                continue;
+            }
+        };
+        out.push((start, value));
+    }
+}
+
 /// The position of every value in `source`, by field path.
 pub fn positions(source: &str) -> Positions {
     positions_where(source, &|_| true)
