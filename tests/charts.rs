@@ -1989,12 +1989,9 @@ fn copy_from_sibling(d: &Path, other: &str, file: &str) {
 /// still plot.
 #[test]
 fn plot_refuses_result_files_that_contradict_themselves() {
-    let tmp = TempDir::new().unwrap();
+    let (tmp, base, _, toy_patterns) = crate::common::plot_fixture();
     let dir = tmp.path();
-    fs::write(dir.join("small.ron"), SMALL).unwrap();
-    let base = crate::common::baseline_path().display().to_string();
     let toy = crate::common::toy();
-    let (_, toy_patterns) = crate::common::greed_reading(dir);
     let quiet = ["-q", "--no-charts", "--runs"];
     let runs: [&[&str]; 8] = [
         &["run", "small.ron", "--out", "run", "--seed", "1"],

@@ -259,11 +259,8 @@ fn result_files(dir: &Path, folders: &[&str]) -> Vec<PathBuf> {
 
 #[test]
 fn mutated_result_files_are_answered_at_once_by_plot() {
-    let tmp = TempDir::new().unwrap();
+    let (tmp, base, reading, patterns) = crate::common::plot_fixture();
     let dir = tmp.path();
-    fs::write(dir.join("small.ron"), SMALL).unwrap();
-    let base = crate::common::baseline_path().display().to_string();
-    let (reading, patterns) = greed_reading(dir);
     let quiet_runs = ["-q", "--no-charts", "--runs", "60"];
     let commands: [&[&str]; 8] = [
         &["run", "small.ron", "--out", "run"],

@@ -128,6 +128,17 @@ pub fn jinsong_timed(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// A temporary folder for commands whose results `plot` reads back: the small fixture written as
+/// `small.ron` and the toy's greed reading beside it. Returns the folder, the shipped baseline's
+/// path, the reading and its patterns.
+pub fn plot_fixture() -> (tempfile::TempDir, String, String, String) {
+    let tmp = tempfile::TempDir::new().expect("a temporary folder");
+    fs::write(tmp.path().join("small.ron"), SMALL).expect("small.ron is written");
+    let base = baseline_path().display().to_string();
+    let (reading, patterns) = greed_reading(tmp.path());
+    (tmp, base, reading, patterns)
+}
+
 /// The toy reading `reading.ron`, written into `dir`: the toy (`tests/data/toy_hazard.ron`)
 /// with Alpha's greed drawn from `Uniform(0.001, 0.05)`, for `evidence`; its file name and the
 /// toy's patterns file.
