@@ -445,7 +445,7 @@ fn check_lists_the_model2_defaults_it_filled_in() {
     let small = small.to_str().expect("a UTF-8 path");
     let out = crate::common::text(&crate::common::ok(tmp.path(), &["check", small]).stdout);
     for line in [
-        "defaults filled in for Model 2's fields the file leaves out:",
+        "defaults filled in for the fields added after version 1 that the file leaves out:",
         "  warmup = 0 months",
         "  mechanisms.consent = true",
         "  rules.war_step = 0.05",

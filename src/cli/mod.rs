@@ -310,7 +310,7 @@ fn check(a: CheckArgs) -> Result<()> {
     let mut text = loaded.scenario.describe(&crate::text::path(&a.scenario));
     let filled = loaded.defaults_filled();
     if !filled.is_empty() {
-        text.push_str("defaults filled in for Model 2's fields the file leaves out:\n");
+        text.push_str("defaults filled in for the fields added after version 1 that the file leaves out:\n");
         for line in filled {
             text.push_str("  ");
             text.push_str(&line);

@@ -318,6 +318,17 @@ pub struct Model {
     pub capitulation_propensity: Vec<f64>,
     /// Whether a capitulation ends the polity as a state.
     pub conquerable: Vec<bool>,
+    /// Loss-of-strength gradient λ_i (0 when `front` is off).
+    pub projection_decay: Vec<f64>,
+    /// Monthly share of the gap to its army ceiling raised at full mobilization (0 when
+    /// `front` is off).
+    pub army_growth: Vec<f64>,
+    /// Monthly cost of war to the court, in units of the front (`bargaining`).
+    pub war_burden: Vec<f64>,
+    /// Cost of accepting junior status, in units of the front (`bargaining`).
+    pub submission_cost: Vec<f64>,
+    /// Gain from the other's junior status, in units of the front (`bargaining`).
+    pub tribute_gain: Vec<f64>,
     /// Per ordered pair `i * n + j`: the log of *i*'s bias about *j*'s strength (0 when
     /// `misperception` is off).
     pub perception_log_bias: Vec<f64>,
@@ -637,6 +648,11 @@ impl Model {
             odds_weight: by_flag(col(|p| p.odds_weight), mech.victory_odds, 0.0),
             capitulation_propensity,
             conquerable: sc.polities.iter().map(|p| p.conquerable).collect(),
+            projection_decay: by_flag(col(|p| p.projection_decay), mech.front, 0.0),
+            army_growth: by_flag(col(|p| p.army_growth), mech.front, 0.0),
+            war_burden: col(|p| p.war_burden),
+            submission_cost: col(|p| p.submission_cost),
+            tribute_gain: col(|p| p.tribute_gain),
             perception_log_bias,
             perception_spread,
             contact,

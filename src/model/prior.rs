@@ -40,7 +40,7 @@ impl PartialEq for Target {
 type Setter = fn(&mut Model, usize, f64);
 
 /// The polity numbers a prior may stand for, each with the transform `compile` applies.
-const POLITY: [(&str, Setter); 25] = [
+const POLITY: [(&str, Setter); 30] = [
     ("strength", |m, i, v| m.strength[i] = v),
     ("potential", |m, i, v| m.potential[i] = v),
     ("mobilization", |m, i, v| m.mobilization[i] = v),
@@ -116,6 +116,19 @@ const POLITY: [(&str, Setter); 25] = [
             m.capitulation_propensity[i] = v
         }
     }),
+    ("projection_decay", |m, i, v| {
+        if m.mechanisms.front {
+            m.projection_decay[i] = v
+        }
+    }),
+    ("army_growth", |m, i, v| {
+        if m.mechanisms.front {
+            m.army_growth[i] = v
+        }
+    }),
+    ("war_burden", |m, i, v| m.war_burden[i] = v),
+    ("submission_cost", |m, i, v| m.submission_cost[i] = v),
+    ("tribute_gain", |m, i, v| m.tribute_gain[i] = v),
 ];
 
 /// The relation numbers a prior may stand for (`p = i * n + j`).
@@ -154,7 +167,7 @@ const RELATION: [(&str, Setter); 8] = [
 ];
 
 /// The rules a prior may stand for (all but the whole number `truce_months`).
-const RULES: [(&str, Setter); 14] = [
+const RULES: [(&str, Setter); 19] = [
     ("war_fear_shock", |m, _, v| m.rules.war_fear_shock = v),
     ("talks_success", |m, _, v| m.rules.talks_success = v),
     ("truce_trust_gain", |m, _, v| m.rules.truce_trust_gain = v),
@@ -169,6 +182,11 @@ const RULES: [(&str, Setter); 14] = [
     ("cession_share", |m, _, v| m.rules.cession_share = v),
     ("capitulation_balance", |m, _, v| m.rules.capitulation_balance = v),
     ("war_learning", |m, _, v| m.rules.war_learning = v),
+    ("armies_per_potential", |m, _, v| m.rules.armies_per_potential = v),
+    ("settlement_horizon", |m, _, v| m.rules.settlement_horizon = v),
+    ("settlement_noise", |m, _, v| m.rules.settlement_noise = v),
+    ("talks_learning", |m, _, v| m.rules.talks_learning = v),
+    ("cession_per_line", |m, _, v| m.rules.cession_per_line = v),
 ];
 
 fn event_probability(m: &mut Model, e: usize, v: f64) {

@@ -122,13 +122,16 @@ impl Scenario {
 }
 
 impl super::LoadedScenario {
-    /// The fields added by Model 2 that this scenario's file leaves out (and no override sets),
-    /// with the value `jinsong check` says it filled in (the field's default, read from the
-    /// loaded scenario itself): one line per field, naming the polities or relations it was
-    /// filled in for. A file written for version 1 thus shows what Model 2 assumed on its behalf.
+    /// The fields added by Model 2 and Model 3 that this scenario's file leaves out (and no
+    /// override sets), with the value `jinsong check` says it filled in (the field's default,
+    /// read from the loaded scenario itself): one line per field, naming the polities or
+    /// relations it was filled in for. A file written for an earlier model thus shows what the
+    /// later ones assumed on its behalf.
     pub fn defaults_filled(&self) -> Vec<String> {
         let sc = &self.scenario;
-        let switches = &Mechanisms::NAMES[Mechanisms::VERSION_1_SWITCHES..Mechanisms::MODEL_2_SWITCHES];
+        let model2 = &Mechanisms::NAMES[Mechanisms::VERSION_1_SWITCHES..Mechanisms::MODEL_2_SWITCHES];
+        let model3 = &Mechanisms::NAMES[Mechanisms::LATER_SWITCHES..];
+        let switches: Vec<&str> = model2.iter().chain(model3).copied().collect();
         let mut wanted: Vec<String> = vec!["warmup".into()];
         wanted.extend(switches.iter().map(|s| format!("mechanisms.{s}")));
         wanted.extend(MODEL2_RULES.iter().map(|r| format!("rules.{r}")));
@@ -151,7 +154,11 @@ impl super::LoadedScenario {
             .iter()
             .filter(|s| !given(&format!("mechanisms.{s}"), &format!("mechanisms.{s}")))
         {
-            lines.push(format!("mechanisms.{s} = {}", mechanisms[*s]));
+            let value = match &mechanisms[*s] {
+                serde_json::Value::Null => "false".to_string(),
+                v => v.to_string(),
+            };
+            lines.push(format!("mechanisms.{s} = {value}"));
         }
         for r in MODEL2_RULES {
             let path = format!("rules.{r}");
@@ -204,24 +211,51 @@ impl super::LoadedScenario {
 }
 
 /// One field of a scenario item (a polity, a relation, the rules) as text, read through its
-/// serialized form (`?` if there is no such field).
+/// serialized form; a Model 3 field left out of that form holds its default
+/// ([`MODEL3_DEFAULTS`]); `?` if there is no such field.
 fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
     serde_json::to_value(item)
         .ok()
         .and_then(|v| v.get(name).map(ToString::to_string))
+        .or_else(|| {
+            MODEL3_DEFAULTS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_string())
+        })
         .unwrap_or_else(|| "?".into())
 }
 
-/// The rules Model 2 added: all but the first four of version 1.
+/// The defaults of Model 3's numbers, which a scenario writes out only when they differ from
+/// them (so that every file of an earlier scenario stays as it was).
+const MODEL3_DEFAULTS: [(&str, &str); 10] = [
+    ("armies_per_potential", "0.0"),
+    ("settlement_horizon", "24.0"),
+    ("settlement_noise", "0.1"),
+    ("talks_learning", "0.1"),
+    ("cession_per_line", "0.2"),
+    ("projection_decay", "0.0"),
+    ("army_growth", "0.0"),
+    ("war_burden", "0.01"),
+    ("submission_cost", "1.0"),
+    ("tribute_gain", "0.0"),
+];
+
+/// The rules Model 2 and Model 3 added: all but the first four of version 1.
 const MODEL2_RULES: &[&str] = super::prior::RULE_FIELDS.split_at(4).1;
-/// The polity fields Model 2 added.
-const MODEL2_POLITY: [&str; 6] = [
+/// The polity fields Model 2 and Model 3 added.
+const MODEL2_POLITY: [&str; 11] = [
     "reaction_delay",
     "join_propensity",
     "vassal_acceptance",
     "odds_weight",
     "capitulation_propensity",
     "conquerable",
+    "projection_decay",
+    "army_growth",
+    "war_burden",
+    "submission_cost",
+    "tribute_gain",
 ];
 /// The relation fields Model 2 added.
 const MODEL2_RELATION: [&str; 2] = ["strength_bias", "perception_noise"];

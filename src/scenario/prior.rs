@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::text::quote;
 
 /// The polity numbers a prior may stand for (every real number of a polity).
-pub const POLITY_FIELDS: [&str; 25] = [
+pub const POLITY_FIELDS: [&str; 30] = [
     "strength",
     "potential",
     "mobilization",
@@ -45,6 +45,11 @@ pub const POLITY_FIELDS: [&str; 25] = [
     "vassal_acceptance",
     "odds_weight",
     "capitulation_propensity",
+    "projection_decay",
+    "army_growth",
+    "war_burden",
+    "submission_cost",
+    "tribute_gain",
 ];
 
 /// The relation numbers a prior may stand for (every real number of a relation).
@@ -60,8 +65,9 @@ pub const RELATION_FIELDS: [&str; 8] = [
 ];
 
 /// The rules a prior may stand for (every real-number rule; `truce_months` is a whole number):
-/// version 1's four, then the ten Model 2 added (`check` lists those it fills in).
-pub const RULE_FIELDS: [&str; 14] = [
+/// version 1's four, then the ten Model 2 added and the five of Model 3 (`check` lists the
+/// later ones it fills in).
+pub const RULE_FIELDS: [&str; 19] = [
     "war_fear_shock",
     "talks_success",
     "truce_trust_gain",
@@ -76,6 +82,11 @@ pub const RULE_FIELDS: [&str; 14] = [
     "cession_share",
     "capitulation_balance",
     "war_learning",
+    "armies_per_potential",
+    "settlement_horizon",
+    "settlement_noise",
+    "talks_learning",
+    "cession_per_line",
 ];
 
 /// Whether a prior may stand for the number at `--set` path `path` (by the shape of the path

@@ -157,6 +157,20 @@ pub struct Mechanisms {
     /// batch's scenario) only when on, so that every file of a scenario without it stays as it was.
     #[serde(default, skip_serializing_if = "is_false")]
     pub free_hands: bool,
+    /// A front that culminates (Model 3): the force a side projects fades with the depth of its
+    /// advance (`Polity::projection_decay`), so the war balance settles near a stalemate point;
+    /// the front is kept through a truce and a later war starts from it; a mobilized polity
+    /// raises new armies from its potential (`Polity::army_growth`). Off by default; written
+    /// out only when on. Needs `war_process`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub front: bool,
+    /// Settlement by offer and acceptance (Model 3): opened talks carry an offer (a treaty line
+    /// and, where it pays the seeker, the other's junior status), which the other side accepts
+    /// when it beats its own value of fighting on; a rejected offer teaches both sides. Replaces
+    /// `talks_success` and the balance thresholds of terms. Off by default; written out only
+    /// when on. Needs `war_process` and `truces`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bargaining: bool,
 }
 
 impl Default for Mechanisms {
@@ -179,6 +193,8 @@ impl Default for Mechanisms {
             misperception: true,
             reaction_delay: true,
             free_hands: false,
+            front: false,
+            bargaining: false,
         }
     }
 }
@@ -193,10 +209,14 @@ impl Mechanisms {
 
     /// The switches that default to `false` (all others default to `true`): mechanisms added
     /// after Model 2 whose default keeps every earlier result.
-    pub const DEFAULT_OFF: [&'static str; 1] = ["free_hands"];
+    pub const DEFAULT_OFF: [&'static str; 3] = ["free_hands", "front", "bargaining"];
+
+    /// Where the switches of version 1 and Model 2 end in [`NAMES`](Self::NAMES): the rest
+    /// (`free_hands` and Model 3's) default to `false`.
+    pub const LATER_SWITCHES: usize = 17;
 
     /// The switch names, in the order of MODEL.md.
-    pub const NAMES: [&'static str; 17] = [
+    pub const NAMES: [&'static str; 19] = [
         "fear_spiral",
         "provocations",
         "events",
@@ -214,6 +234,8 @@ impl Mechanisms {
         "misperception",
         "reaction_delay",
         "free_hands",
+        "front",
+        "bargaining",
     ];
 
     /// A mutable reference to the switch called `name`, if there is one.
@@ -236,6 +258,8 @@ impl Mechanisms {
             "misperception" => &mut self.misperception,
             "reaction_delay" => &mut self.reaction_delay,
             "free_hands" => &mut self.free_hands,
+            "front" => &mut self.front,
+            "bargaining" => &mut self.bargaining,
             _ => return None,
         })
     }
@@ -297,6 +321,76 @@ pub struct Rules {
     /// default 0.05 (`misperception`).
     #[serde(default = "default_war_learning")]
     pub war_learning: f64,
+    /// Base strength that one unit of potential can sustain: the ceiling toward which a
+    /// mobilized polity raises new armies (`front`), 0 ..= 10; default 0 (no new armies).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub armies_per_potential: f64,
+    /// Months over which a side counts the cost of fighting on when it values a settlement
+    /// (`bargaining`), 1 ..= 600; default 24.
+    #[serde(
+        default = "default_settlement_horizon",
+        skip_serializing_if = "is_default_horizon"
+    )]
+    pub settlement_horizon: f64,
+    /// Width of a responder's private noise about its value of fighting on, in units of the
+    /// front (`bargaining`; 0: it accepts exactly when the terms are at least that value),
+    /// 0 ..= 10; default 0.1.
+    #[serde(
+        default = "default_settlement_noise",
+        skip_serializing_if = "is_default_noise"
+    )]
+    pub settlement_noise: f64,
+    /// Share of a perception error (in log terms) that a rejected offer corrects on both sides
+    /// (`bargaining`), 0 ..= 1; default 0.1.
+    #[serde(
+        default = "default_talks_learning",
+        skip_serializing_if = "is_default_talks_learning"
+    )]
+    pub talks_learning: f64,
+    /// Share of the losing side's base (and present) strength handed over per unit of the front
+    /// by which a settlement moves the treaty line (`bargaining`), 0 ..= 1; default 0.2.
+    #[serde(
+        default = "default_cession_per_line",
+        skip_serializing_if = "is_default_cession_per_line"
+    )]
+    pub cession_per_line: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+fn default_settlement_horizon() -> f64 {
+    24.0
+}
+fn is_default_horizon(x: &f64) -> bool {
+    *x == default_settlement_horizon()
+}
+fn default_settlement_noise() -> f64 {
+    0.1
+}
+fn is_default_noise(x: &f64) -> bool {
+    *x == default_settlement_noise()
+}
+fn default_talks_learning() -> f64 {
+    0.1
+}
+fn is_default_talks_learning(x: &f64) -> bool {
+    *x == default_talks_learning()
+}
+fn default_cession_per_line() -> f64 {
+    0.2
+}
+fn is_default_cession_per_line(x: &f64) -> bool {
+    *x == default_cession_per_line()
+}
+fn default_war_burden() -> f64 {
+    0.01
+}
+fn is_default_war_burden(x: &f64) -> bool {
+    *x == default_war_burden()
+}
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 fn default_war_step() -> f64 {
@@ -355,6 +449,11 @@ impl Default for Rules {
             cession_share: half_tenth(),
             capitulation_balance: default_capitulation_balance(),
             war_learning: default_war_learning(),
+            armies_per_potential: 0.0,
+            settlement_horizon: default_settlement_horizon(),
+            settlement_noise: default_settlement_noise(),
+            talks_learning: default_talks_learning(),
+            cession_per_line: default_cession_per_line(),
         }
     }
 }
@@ -457,6 +556,28 @@ pub struct Polity {
     /// winner's vassal (Model 2, `war_process`); default `false`.
     #[serde(default)]
     pub conquerable: bool,
+    /// Loss-of-strength gradient λ: the force it projects is multiplied by `exp(−λ·depth)`,
+    /// the depth being how far the front lies on the enemy's side (`front`), 0 ..= 20 per unit
+    /// of the front; default 0 (no fading: the front drifts to the end).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub projection_decay: f64,
+    /// Share of the gap between its base strength and its ceiling
+    /// (`armies_per_potential · potential`) that it raises each month as new armies at full
+    /// mobilization (`front`), 0 ..= 1 per month; default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub army_growth: f64,
+    /// Cost to its court of a month of war beyond its losses (unrest, revenue, the fear of its
+    /// own generals), in units of the front (`bargaining`), 0 ..= 1 per month; default 0.01.
+    #[serde(default = "default_war_burden", skip_serializing_if = "is_default_war_burden")]
+    pub war_burden: f64,
+    /// What it gives up, in units of the front, by accepting junior status and its tribute
+    /// (`bargaining`), 0 ..= 10; default 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub submission_cost: f64,
+    /// What it gains, in units of the front, from the other side's junior status and tribute
+    /// (`bargaining`), 0 ..= 10; default 0 (it never demands it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tribute_gain: f64,
 }
 
 /// How `from` sees `to` (a directed pair).

@@ -294,6 +294,10 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         ("cession_share", r.cession_share, 1.0),
         ("capitulation_balance", r.capitulation_balance, 1.0),
         ("war_learning", r.war_learning, 1.0),
+        ("armies_per_potential", r.armies_per_potential, 10.0),
+        ("settlement_noise", r.settlement_noise, 10.0),
+        ("talks_learning", r.talks_learning, 1.0),
+        ("cession_per_line", r.cession_per_line, 1.0),
     ] {
         let path = format!("rules.{field}");
         c.range(&path, &path, v, 0.0, hi, "");
@@ -313,6 +317,14 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         0.0,
         1.0,
         "",
+    );
+    c.range(
+        "rules.settlement_horizon",
+        "rules.settlement_horizon",
+        r.settlement_horizon,
+        1.0,
+        600.0,
+        " months",
     );
     c.range(
         "rules.truce_months",
@@ -389,7 +401,12 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
                 ),
             );
         }
-        let checks: [(&str, f64, f64, f64, &str); 24] = [
+        let checks: [(&str, f64, f64, f64, &str); 29] = [
+            ("projection_decay", p.projection_decay, 0.0, 20.0, ""),
+            ("army_growth", p.army_growth, 0.0, 1.0, " per month"),
+            ("war_burden", p.war_burden, 0.0, 1.0, " per month"),
+            ("submission_cost", p.submission_cost, 0.0, 10.0, ""),
+            ("tribute_gain", p.tribute_gain, 0.0, 10.0, ""),
             (
                 "reaction_delay",
                 f64::from(p.reaction_delay),
