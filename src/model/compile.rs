@@ -329,6 +329,10 @@ pub struct Model {
     pub submission_cost: Vec<f64>,
     /// Gain from the other's junior status, in units of the front (`bargaining`).
     pub tribute_gain: Vec<f64>,
+    /// Monthly probability of enforcing a treaty the other side defaulted on (`treaties`).
+    pub enforcement: Vec<f64>,
+    /// Monthly probability, at no regret, of withholding a cession owed (`treaties`).
+    pub default_propensity: Vec<f64>,
     /// Per ordered pair `i * n + j`: the log of *i*'s bias about *j*'s strength (0 when
     /// `misperception` is off).
     pub perception_log_bias: Vec<f64>,
@@ -653,6 +657,8 @@ impl Model {
             war_burden: col(|p| p.war_burden),
             submission_cost: col(|p| p.submission_cost),
             tribute_gain: col(|p| p.tribute_gain),
+            enforcement: col(|p| p.enforcement),
+            default_propensity: col(|p| p.default_propensity),
             perception_log_bias,
             perception_spread,
             contact,

@@ -13,6 +13,7 @@ pub mod hazard;
 pub mod perception;
 pub mod prior;
 pub mod settlement;
+pub mod treaty;
 pub mod war;
 
 pub use compile::{

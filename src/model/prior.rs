@@ -40,7 +40,7 @@ impl PartialEq for Target {
 type Setter = fn(&mut Model, usize, f64);
 
 /// The polity numbers a prior may stand for, each with the transform `compile` applies.
-const POLITY: [(&str, Setter); 30] = [
+const POLITY: [(&str, Setter); 32] = [
     ("strength", |m, i, v| m.strength[i] = v),
     ("potential", |m, i, v| m.potential[i] = v),
     ("mobilization", |m, i, v| m.mobilization[i] = v),
@@ -129,6 +129,8 @@ const POLITY: [(&str, Setter); 30] = [
     ("war_burden", |m, i, v| m.war_burden[i] = v),
     ("submission_cost", |m, i, v| m.submission_cost[i] = v),
     ("tribute_gain", |m, i, v| m.tribute_gain[i] = v),
+    ("enforcement", |m, i, v| m.enforcement[i] = v),
+    ("default_propensity", |m, i, v| m.default_propensity[i] = v),
 ];
 
 /// The relation numbers a prior may stand for (`p = i * n + j`).
@@ -167,7 +169,7 @@ const RELATION: [(&str, Setter); 8] = [
 ];
 
 /// The rules a prior may stand for (all but the whole number `truce_months`).
-const RULES: [(&str, Setter); 19] = [
+const RULES: [(&str, Setter); 22] = [
     ("war_fear_shock", |m, _, v| m.rules.war_fear_shock = v),
     ("talks_success", |m, _, v| m.rules.talks_success = v),
     ("truce_trust_gain", |m, _, v| m.rules.truce_trust_gain = v),
@@ -187,6 +189,9 @@ const RULES: [(&str, Setter); 19] = [
     ("settlement_noise", |m, _, v| m.rules.settlement_noise = v),
     ("talks_learning", |m, _, v| m.rules.talks_learning = v),
     ("cession_per_line", |m, _, v| m.rules.cession_per_line = v),
+    ("treaty_settling", |m, _, v| m.rules.treaty_settling = v),
+    ("tribute_strength", |m, _, v| m.rules.tribute_strength = v),
+    ("demarcation_strength", |m, _, v| m.rules.demarcation_strength = v),
 ];
 
 fn event_probability(m: &mut Model, e: usize, v: f64) {

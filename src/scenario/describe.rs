@@ -134,7 +134,8 @@ impl super::LoadedScenario {
         let switches: Vec<&str> = model2.iter().chain(model3).copied().collect();
         let mut wanted: Vec<String> = vec!["warmup".into()];
         wanted.extend(switches.iter().map(|s| format!("mechanisms.{s}")));
-        wanted.extend(MODEL2_RULES.iter().map(|r| format!("rules.{r}")));
+        let rules: Vec<&str> = MODEL2_RULES.iter().chain(&WHOLE_RULES).copied().collect();
+        wanted.extend(rules.iter().map(|r| format!("rules.{r}")));
         for k in 0..sc.polities.len() {
             wanted.extend(MODEL2_POLITY.iter().map(|f| format!("polities[{k}].{f}")));
         }
@@ -160,7 +161,7 @@ impl super::LoadedScenario {
             };
             lines.push(format!("mechanisms.{s} = {value}"));
         }
-        for r in MODEL2_RULES {
+        for r in rules {
             let path = format!("rules.{r}");
             if !given(&path, &path) {
                 lines.push(format!("{path} = {}", field_text(&sc.rules, r)));
@@ -228,7 +229,7 @@ fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
 
 /// The defaults of Model 3's numbers, which a scenario writes out only when they differ from
 /// them (so that every file of an earlier scenario stays as it was).
-const MODEL3_DEFAULTS: [(&str, &str); 10] = [
+const MODEL3_DEFAULTS: [(&str, &str); 17] = [
     ("armies_per_potential", "0.0"),
     ("settlement_horizon", "24.0"),
     ("settlement_noise", "0.1"),
@@ -239,12 +240,21 @@ const MODEL3_DEFAULTS: [(&str, &str); 10] = [
     ("war_burden", "0.01"),
     ("submission_cost", "1.0"),
     ("tribute_gain", "0.0"),
+    ("enforcement", "0.1"),
+    ("default_propensity", "0.05"),
+    ("cession_delay", "3"),
+    ("default_memory", "12"),
+    ("treaty_settling", "24.0"),
+    ("tribute_strength", "0.5"),
+    ("demarcation_strength", "0.2"),
 ];
 
 /// The rules Model 2 and Model 3 added: all but the first four of version 1.
 const MODEL2_RULES: &[&str] = super::prior::RULE_FIELDS.split_at(4).1;
+/// The whole-number rules Model 3 added (no prior may stand for them).
+const WHOLE_RULES: [&str; 2] = ["cession_delay", "default_memory"];
 /// The polity fields Model 2 and Model 3 added.
-const MODEL2_POLITY: [&str; 11] = [
+const MODEL2_POLITY: [&str; 13] = [
     "reaction_delay",
     "join_propensity",
     "vassal_acceptance",
@@ -256,6 +266,8 @@ const MODEL2_POLITY: [&str; 11] = [
     "war_burden",
     "submission_cost",
     "tribute_gain",
+    "enforcement",
+    "default_propensity",
 ];
 /// The relation fields Model 2 added.
 const MODEL2_RELATION: [&str; 2] = ["strength_bias", "perception_noise"];

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::text::quote;
 
 /// The polity numbers a prior may stand for (every real number of a polity).
-pub const POLITY_FIELDS: [&str; 30] = [
+pub const POLITY_FIELDS: [&str; 32] = [
     "strength",
     "potential",
     "mobilization",
@@ -50,6 +50,8 @@ pub const POLITY_FIELDS: [&str; 30] = [
     "war_burden",
     "submission_cost",
     "tribute_gain",
+    "enforcement",
+    "default_propensity",
 ];
 
 /// The relation numbers a prior may stand for (every real number of a relation).
@@ -65,9 +67,9 @@ pub const RELATION_FIELDS: [&str; 8] = [
 ];
 
 /// The rules a prior may stand for (every real-number rule; `truce_months` is a whole number):
-/// version 1's four, then the ten Model 2 added and the five of Model 3 (`check` lists the
+/// version 1's four, then the ten Model 2 added and the eight of Model 3 (`check` lists the
 /// later ones it fills in).
-pub const RULE_FIELDS: [&str; 19] = [
+pub const RULE_FIELDS: [&str; 22] = [
     "war_fear_shock",
     "talks_success",
     "truce_trust_gain",
@@ -87,6 +89,9 @@ pub const RULE_FIELDS: [&str; 19] = [
     "settlement_noise",
     "talks_learning",
     "cession_per_line",
+    "treaty_settling",
+    "tribute_strength",
+    "demarcation_strength",
 ];
 
 /// Whether a prior may stand for the number at `--set` path `path` (by the shape of the path

@@ -171,6 +171,13 @@ pub struct Mechanisms {
     /// when on. Needs `war_process` and `truces`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub bargaining: bool,
+    /// Treaties as agreements (Model 3): a truce or junior tie made at the end of a war keeps
+    /// its terms; a side breaches it when fighting on looks better than the treaty (less so as
+    /// the treaty ages and the stronger its content), the side owing a cession may withhold it,
+    /// and a default invites enforcement. Replaces the breach hazard `β(1 − T)(1 + r)`. Off by
+    /// default; written out only when on.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub treaties: bool,
 }
 
 impl Default for Mechanisms {
@@ -195,6 +202,7 @@ impl Default for Mechanisms {
             free_hands: false,
             front: false,
             bargaining: false,
+            treaties: false,
         }
     }
 }
@@ -209,14 +217,14 @@ impl Mechanisms {
 
     /// The switches that default to `false` (all others default to `true`): mechanisms added
     /// after Model 2 whose default keeps every earlier result.
-    pub const DEFAULT_OFF: [&'static str; 3] = ["free_hands", "front", "bargaining"];
+    pub const DEFAULT_OFF: [&'static str; 4] = ["free_hands", "front", "bargaining", "treaties"];
 
     /// Where the switches of version 1 and Model 2 end in [`NAMES`](Self::NAMES): the rest
     /// (`free_hands` and Model 3's) default to `false`.
     pub const LATER_SWITCHES: usize = 17;
 
     /// The switch names, in the order of MODEL.md.
-    pub const NAMES: [&'static str; 19] = [
+    pub const NAMES: [&'static str; 20] = [
         "fear_spiral",
         "provocations",
         "events",
@@ -236,6 +244,7 @@ impl Mechanisms {
         "free_hands",
         "front",
         "bargaining",
+        "treaties",
     ];
 
     /// A mutable reference to the switch called `name`, if there is one.
@@ -260,6 +269,7 @@ impl Mechanisms {
             "free_hands" => &mut self.free_hands,
             "front" => &mut self.front,
             "bargaining" => &mut self.bargaining,
+            "treaties" => &mut self.treaties,
             _ => return None,
         })
     }
@@ -354,6 +364,79 @@ pub struct Rules {
         skip_serializing_if = "is_default_cession_per_line"
     )]
     pub cession_per_line: f64,
+    /// Months after a treaty by which a cession it imposes is due (`treaties`): until then the
+    /// side that owes it may withhold it, 0 ..= 120 (whole months); default 3.
+    #[serde(
+        default = "default_cession_delay",
+        skip_serializing_if = "is_default_cession_delay"
+    )]
+    pub cession_delay: u32,
+    /// Months for which a default invites enforcement by the other side (`treaties`), 1 ..= 120
+    /// (whole months); default 12.
+    #[serde(
+        default = "default_default_memory",
+        skip_serializing_if = "is_default_default_memory"
+    )]
+    pub default_memory: u32,
+    /// Months after which a treaty's hazards of breach and default are halved
+    /// (`treaties`: they fall as `1 / (1 + age / treaty_settling)`; 0: they do not fall),
+    /// 0 ..= 1200; default 24.
+    #[serde(
+        default = "default_treaty_settling",
+        skip_serializing_if = "is_default_treaty_settling"
+    )]
+    pub treaty_settling: f64,
+    /// Agreement strength that junior status with its tribute gives a treaty (`treaties`),
+    /// 0 ..= 1; default 0.5.
+    #[serde(default = "half", skip_serializing_if = "is_half")]
+    pub tribute_strength: f64,
+    /// Agreement strength that a cession handed over (a demarcated line) gives a treaty
+    /// (`treaties`), 0 ..= 1; default 0.2.
+    #[serde(
+        default = "default_demarcation_strength",
+        skip_serializing_if = "is_default_demarcation_strength"
+    )]
+    pub demarcation_strength: f64,
+}
+
+fn default_cession_delay() -> u32 {
+    3
+}
+fn is_default_cession_delay(x: &u32) -> bool {
+    *x == default_cession_delay()
+}
+fn default_default_memory() -> u32 {
+    12
+}
+fn is_default_default_memory(x: &u32) -> bool {
+    *x == default_default_memory()
+}
+fn default_treaty_settling() -> f64 {
+    24.0
+}
+fn is_default_treaty_settling(x: &f64) -> bool {
+    *x == default_treaty_settling()
+}
+fn is_half(x: &f64) -> bool {
+    *x == 0.5
+}
+fn default_demarcation_strength() -> f64 {
+    0.2
+}
+fn is_default_demarcation_strength(x: &f64) -> bool {
+    *x == default_demarcation_strength()
+}
+fn default_enforcement() -> f64 {
+    0.1
+}
+fn is_default_enforcement(x: &f64) -> bool {
+    *x == default_enforcement()
+}
+fn default_default_propensity() -> f64 {
+    0.05
+}
+fn is_default_default_propensity(x: &f64) -> bool {
+    *x == default_default_propensity()
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -454,6 +537,11 @@ impl Default for Rules {
             settlement_noise: default_settlement_noise(),
             talks_learning: default_talks_learning(),
             cession_per_line: default_cession_per_line(),
+            cession_delay: default_cession_delay(),
+            default_memory: default_default_memory(),
+            treaty_settling: default_treaty_settling(),
+            tribute_strength: 0.5,
+            demarcation_strength: default_demarcation_strength(),
         }
     }
 }
@@ -578,6 +666,20 @@ pub struct Polity {
     /// (`bargaining`), 0 ..= 10; default 0 (it never demands it).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tribute_gain: f64,
+    /// Monthly probability that it goes to war to enforce a treaty the other side has defaulted
+    /// on, while the default is fresh (`treaties`), 0 ..= 1; default 0.1.
+    #[serde(
+        default = "default_enforcement",
+        skip_serializing_if = "is_default_enforcement"
+    )]
+    pub enforcement: f64,
+    /// Monthly probability, at no regret, that it withholds a cession it owes under a treaty
+    /// (`treaties`), 0 ..= 1; default 0.05.
+    #[serde(
+        default = "default_default_propensity",
+        skip_serializing_if = "is_default_default_propensity"
+    )]
+    pub default_propensity: f64,
 }
 
 /// How `from` sees `to` (a directed pair).

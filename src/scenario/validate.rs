@@ -298,6 +298,9 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         ("settlement_noise", r.settlement_noise, 10.0),
         ("talks_learning", r.talks_learning, 1.0),
         ("cession_per_line", r.cession_per_line, 1.0),
+        ("treaty_settling", r.treaty_settling, 1200.0),
+        ("tribute_strength", r.tribute_strength, 1.0),
+        ("demarcation_strength", r.demarcation_strength, 1.0),
     ] {
         let path = format!("rules.{field}");
         c.range(&path, &path, v, 0.0, hi, "");
@@ -324,6 +327,22 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         r.settlement_horizon,
         1.0,
         600.0,
+        " months",
+    );
+    c.range(
+        "rules.cession_delay",
+        "rules.cession_delay",
+        f64::from(r.cession_delay),
+        0.0,
+        120.0,
+        " months",
+    );
+    c.range(
+        "rules.default_memory",
+        "rules.default_memory",
+        f64::from(r.default_memory),
+        1.0,
+        120.0,
         " months",
     );
     c.range(
@@ -401,7 +420,9 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
                 ),
             );
         }
-        let checks: [(&str, f64, f64, f64, &str); 29] = [
+        let checks: [(&str, f64, f64, f64, &str); 31] = [
+            ("enforcement", p.enforcement, 0.0, 1.0, " per month"),
+            ("default_propensity", p.default_propensity, 0.0, 1.0, " per month"),
             ("projection_decay", p.projection_decay, 0.0, 20.0, ""),
             ("army_growth", p.army_growth, 0.0, 1.0, " per month"),
             ("war_burden", p.war_burden, 0.0, 1.0, " per month"),
