@@ -369,7 +369,7 @@ fn constant_hazard_ron(propensity: f64, fear: f64, threshold: f64, stability: f6
     )
 }
 
-/// Decisions are taken every month from month offset 0 (src/engine.rs: the loop runs
+/// Decisions are taken every month from month offset 0 (src/engine/mod.rs: the loop runs
 /// `t in 0..months` and `decisions` is called each month), so the first onset falls at offset
 /// ≤ t with probability 1 − (1 − h)^(t+1).
 ///

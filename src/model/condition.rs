@@ -1,6 +1,6 @@
 //! Conditions of events, compiled (model 2): polity and event ids resolved to indices, sides
 //! of a pair to 0 (its first polity) and 1. The engine reads them at the start of a month
-//! (`engine::condition_holds`); the schema and its reading in words are in
+//! (`condition_holds` in `src/engine/events.rs`); the schema and its reading in words are in
 //! [`crate::scenario::condition`].
 
 use crate::scenario::{Condition, StatusKind, WarEndKind};
