@@ -369,6 +369,71 @@ impl Observer for Chronicle<'_> {
                 let s = format!("terms: {} {terms} to {}", self.name(loser), self.name(winner));
                 self.line(t, s);
             }
+            Happening::Offer {
+                seeker,
+                other,
+                line,
+                junior,
+                surplus,
+            } => {
+                let junior = if junior {
+                    format!(", with {} as its junior partner", self.name(other))
+                } else {
+                    String::new()
+                };
+                let answer = if surplus >= 0.0 { "above" } else { "below" };
+                let s = format!(
+                    "{} asks for the line at {line:+.2} on its side{junior}: {answer} what {} expects of fighting on, by {:.2}",
+                    self.name(seeker),
+                    self.name(other),
+                    surplus.abs()
+                );
+                self.clause(t, s);
+            }
+            Happening::Settled {
+                gainer,
+                loser,
+                share,
+                lord,
+            } => {
+                let mut s = if share > 0.0 {
+                    format!(
+                        "terms: the line moves toward {}; {} cedes {:.0}% of its strength",
+                        self.name(gainer),
+                        self.name(loser),
+                        share * 100.0
+                    )
+                } else {
+                    "terms: the line stays".to_string()
+                };
+                if let Some(lord) = lord {
+                    let vassal = if lord == gainer { loser } else { gainer };
+                    s.push_str(&format!(
+                        "; {} accepts junior status under {}",
+                        self.name(vassal),
+                        self.name(lord)
+                    ));
+                }
+                self.line(t, s);
+            }
+            Happening::CessionHanded { from, to, share } => {
+                let s = format!(
+                    "{} hands over to {} the cession the treaty imposed ({:.0}% of its strength)",
+                    self.name(from),
+                    self.name(to),
+                    share * 100.0
+                );
+                self.line(t, s);
+            }
+            Happening::Default { debtor, creditor } => {
+                let s = format!(
+                    "{} withholds the cession it owes {} under their treaty",
+                    self.name(debtor),
+                    self.name(creditor)
+                );
+                self.line(t, s);
+                self.turning_point();
+            }
         }
     }
 

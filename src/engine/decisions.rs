@@ -23,7 +23,7 @@ pub(super) fn decisions<O: Observer>(m: &Model, ws: &mut Workspace, draws: &[u32
         // of a truce does not (`begin_war` counts its month).
         match ws.status[d] {
             DyadStatus::Peace => peace_decision(m, ws, draws, t, d, ix, obs),
-            DyadStatus::Alliance | DyadStatus::Vassal { .. } => tie_decision(m, ws, t, d, ix, obs),
+            DyadStatus::Alliance | DyadStatus::Vassal { .. } => tie_decision(m, ws, draws, t, d, ix, obs),
             DyadStatus::War { since, .. } => war_decision(m, ws, draws, t, d, ix, since, obs),
             DyadStatus::Truce { since } => truce_decision(m, ws, draws, t, d, ix, since, obs),
         }

@@ -274,6 +274,7 @@ fn apply_effect<V: Models, O: Observer>(
                     ws.set_allied(a, b, false);
                 }
                 ws.status[d] = DyadStatus::Peace;
+                super::treaty::end(ws, d);
                 ws.outcome.note(t, d, Deed::TieDissolved);
                 obs.happening(t, Happening::TieEnded { a, b });
             }
@@ -335,6 +336,7 @@ pub(super) fn cease_after<O: Observer>(
         }
         ws.status[d] = DyadStatus::Peace;
         ws.balance[d] = 0.0;
+        super::treaty::end(ws, d);
     }
     for y in 0..m.n {
         if y == x || ws.plan[y] == x as u32 {

@@ -35,6 +35,7 @@
 //! worker thread. What a run leaves behind is its [`outcome`]; `trace` watches it through the
 //! [`chronicle`].
 
+mod bargaining;
 pub mod chronicle;
 mod decisions;
 mod events;
@@ -43,6 +44,7 @@ mod onset;
 pub mod outcome;
 mod settlement;
 mod ties;
+mod treaty;
 mod truce;
 mod war_process;
 mod workspace;
@@ -146,6 +148,29 @@ pub enum Happening {
         loser: usize,
         junior: bool,
     },
+    /// Bargained talks (`bargaining`): `seeker` demanded of `other` the treaty line `line` (from
+    /// its own side), with `other` as its junior if `junior`; the terms beat `other`'s value of
+    /// fighting on by `surplus`.
+    Offer {
+        seeker: usize,
+        other: usize,
+        line: f64,
+        junior: bool,
+        surplus: f64,
+    },
+    /// The terms of a bargained settlement: the line moved toward `gainer`, and `loser` cedes
+    /// (or owes) `share` of its base strength; `lord`, if any, took the other side as its junior.
+    Settled {
+        gainer: usize,
+        loser: usize,
+        share: f64,
+        lord: Option<usize>,
+    },
+    /// `from` handed over to `to` the cession of `share` of its base strength that a treaty
+    /// made it owe (`treaties`).
+    CessionHanded { from: usize, to: usize, share: f64 },
+    /// `debtor` withheld the cession it owed `creditor` under their treaty (`treaties`).
+    Default { debtor: usize, creditor: usize },
 }
 
 /// Watches a run as it unfolds (the chronicle of `trace`). Batch runs use [`Silent`], whose

@@ -46,7 +46,12 @@ pub(super) fn begin_war<O: Observer>(
         initiator: i as u16,
         since: t,
     };
-    ws.balance[d] = 0.0;
+    // A war starts from the front where the last one left it (`front`), else from 0; a treaty in
+    // force ends with the war.
+    if !m.mechanisms.front {
+        ws.balance[d] = 0.0;
+    }
+    ws.treaty[d] = super::workspace::Treaty::NONE;
     ws.begun[d] = t;
     ws.wars[i] += 1;
     ws.wars[j] += 1;

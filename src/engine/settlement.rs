@@ -1,11 +1,12 @@
 //! The end of a war (docs/model.md §6.5): the month's decision of a pair at war (capitulation
 //! or talks), a truce concluded, a capitulation, and the terms of the peace that follows.
 
+use super::bargaining::{bargain, learn_from_refusal, settle};
 use super::decisions::first_to_act;
 use super::events::cease_after;
 use super::ties::form_vassal_tie;
 use super::war_process::war_odds;
-use super::workspace::{side, Workspace};
+use super::workspace::{side, Treaty, Workspace};
 use super::{Happening, Observer};
 use crate::engine::outcome::Deed;
 use crate::model::hazard;
@@ -79,8 +80,19 @@ pub(super) fn war_decision<O: Observer>(
             let p_b = talks(b, a, -balance, out_b, u_ba - cap_b);
             if let Some(first) = first_to_act(u_ab - cap_a, p_a, u_ba - cap_b, p_b) {
                 let (seeker, other) = if first == 0 { (a, b) } else { (b, a) };
-                let success = hazard::talks_success(m.rules.talks_success, m.rigidity[a], m.rigidity[b]);
-                let truce = uniform(draws[m.schedule.talks(d)]) < success;
+                let u_talks = uniform(draws[m.schedule.talks(d)]);
+                // With `bargaining` the talks carry an offer the other side accepts or not;
+                // else they succeed with `talks_success` (§6.5, §6.11).
+                let bid = m
+                    .mechanisms
+                    .bargaining
+                    .then(|| bargain(m, ws, seeker, other, u_talks));
+                let truce = match &bid {
+                    Some(bid) => bid.accepted,
+                    None => {
+                        u_talks < hazard::talks_success(m.rules.talks_success, m.rigidity[a], m.rigidity[b])
+                    }
+                };
                 let out = &mut ws.outcome.dyads[d];
                 out.talks = out.talks.saturating_add(1);
                 ws.outcome.note(
@@ -92,9 +104,29 @@ pub(super) fn war_decision<O: Observer>(
                     },
                 );
                 obs.happening(t, Happening::Talks { seeker, other, truce });
-                if truce {
-                    conclude_truce(m, ws, t, d, obs);
-                    return;
+                match bid {
+                    Some(bid) => {
+                        obs.happening(
+                            t,
+                            Happening::Offer {
+                                seeker,
+                                other,
+                                line: bid.offer.line,
+                                junior: bid.offer.junior,
+                                surplus: bid.surplus,
+                            },
+                        );
+                        if truce {
+                            settle(m, ws, t, d, seeker, bid.offer, obs);
+                            return;
+                        }
+                        learn_from_refusal(m, ws, ix);
+                    }
+                    None if truce => {
+                        conclude_truce(m, ws, t, d, obs);
+                        return;
+                    }
+                    None => {}
                 }
             }
         }
@@ -115,7 +147,16 @@ fn conclude_truce<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, d: usize, 
     let gain = m.rules.truce_trust_gain;
     ws.pairs[ix.q_ab].trust = (ws.pairs[ix.q_ab].trust + gain).min(1.0);
     ws.pairs[ix.q_ba].trust = (ws.pairs[ix.q_ba].trust + gain).min(1.0);
-    let balance = std::mem::replace(&mut ws.balance[d], 0.0);
+    // The front stays where it is (`front`), else it is reset; the treaty line is the front.
+    let balance = if m.mechanisms.front {
+        ws.balance[d]
+    } else {
+        std::mem::replace(&mut ws.balance[d], 0.0)
+    };
+    if m.mechanisms.treaties {
+        ws.line[d] = balance;
+        ws.treaty[d] = Treaty::plain(t);
+    }
     if !m.mechanisms.war_process {
         return;
     }
@@ -162,7 +203,13 @@ fn capitulate<O: Observer>(
     ws.wars[winner] -= 1;
     ws.wars[loser] -= 1;
     ws.status[d] = DyadStatus::Truce { since: t };
-    ws.balance[d] = 0.0;
+    if m.mechanisms.treaties {
+        ws.line[d] = ws.balance[d];
+        ws.treaty[d] = Treaty::plain(t);
+    }
+    if !m.mechanisms.front {
+        ws.balance[d] = 0.0;
+    }
     impose_terms(m, ws, t, d, winner, loser, war::Terms::Junior, obs);
 }
 
@@ -181,14 +228,7 @@ fn impose_terms<O: Observer>(
     obs: &mut O,
 ) {
     let a = m.dyads[d].0;
-    let share = m.rules.cession_share;
-    let ceded = ws.strength[loser] * share;
-    ws.base_strength[winner] += ws.base_strength[loser] * share;
-    ws.base_strength[loser] *= 1.0 - share;
-    ws.strength[winner] += ceded;
-    ws.strength[loser] -= ceded;
-    ws.refresh_strength(winner);
-    ws.refresh_strength(loser);
+    cede_or_owe(m, ws, t, d, winner, loser, m.rules.cession_share);
     // Junior status is a vassal tie: without ties (`alliances` off) the loser only cedes.
     let junior = terms == war::Terms::Junior && m.mechanisms.alliances;
     ws.outcome.note(
@@ -208,11 +248,67 @@ fn impose_terms<O: Observer>(
         },
     );
     if junior {
-        let floor = (m.rules.alliance_exit_trust + m.rules.truce_trust_gain).min(1.0);
-        let ix = m.dyad_index[d];
-        for q in [ix.q_ab, ix.q_ba] {
-            ws.pairs[q].trust = ws.pairs[q].trust.max(floor);
-        }
-        form_vassal_tie(m, ws, t, d, loser, winner, obs);
+        make_junior(m, ws, t, d, loser, winner, obs);
     }
+}
+
+/// `vassal` accepts junior status under `lord` by the terms of a peace in pair `d`: both sides'
+/// trust is raised to at least `alliance_exit_trust + truce_trust_gain` and a vassal tie
+/// replaces the truce; with `treaties`, the treaty in force records the lord.
+pub(super) fn make_junior<O: Observer>(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    vassal: usize,
+    lord: usize,
+    obs: &mut O,
+) {
+    let floor = (m.rules.alliance_exit_trust + m.rules.truce_trust_gain).min(1.0);
+    let ix = m.dyad_index[d];
+    for q in [ix.q_ab, ix.q_ba] {
+        ws.pairs[q].trust = ws.pairs[q].trust.max(floor);
+    }
+    form_vassal_tie(m, ws, t, d, vassal, lord, obs);
+    if m.mechanisms.treaties {
+        ws.treaty[d].lord = side(m.dyads[d].0, lord) as u8;
+    }
+}
+
+/// A cession of `share` of `loser`'s base (and present) strength to `winner`, by the terms of a
+/// peace in pair `d` at month offset `t`: handed over at once, or, with `treaties` and a
+/// `cession_delay`, owed by the treaty in force until it falls due (§6.12).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cede_or_owe(
+    m: &Model,
+    ws: &mut Workspace,
+    t: u32,
+    d: usize,
+    winner: usize,
+    loser: usize,
+    share: f64,
+) {
+    if m.mechanisms.treaties && m.rules.cession_delay > 0 {
+        let treaty = &mut ws.treaty[d];
+        treaty.due = t + m.rules.cession_delay;
+        treaty.debtor = side(m.dyads[d].0, loser) as u8;
+        treaty.owed = share;
+        return;
+    }
+    cede(ws, winner, loser, share);
+    if m.mechanisms.treaties {
+        ws.treaty[d].demarcated = true;
+    }
+}
+
+/// `loser` hands `share` of its base strength, and the same share of its present strength, to
+/// `winner`; the strength ratios of both are recomputed.
+pub(super) fn cede(ws: &mut Workspace, winner: usize, loser: usize, share: f64) {
+    let ceded = ws.strength[loser] * share;
+    ws.base_strength[winner] += ws.base_strength[loser] * share;
+    ws.base_strength[loser] *= 1.0 - share;
+    ws.strength[winner] += ceded;
+    ws.strength[loser] -= ceded;
+    ws.refresh_strength(winner);
+    ws.refresh_strength(loser);
 }

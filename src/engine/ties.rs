@@ -1,6 +1,7 @@
 //! Alliances and vassal ties (docs/model.md §6.3, §6.4): a tie kept or dissolved, and ties formed
 //! from peace, by one side's wish or by consent.
 
+use super::treaty;
 use super::workspace::{allied, at_war, ordered, side, Workspace, NO_PLAN};
 use super::{Happening, Observer};
 use crate::engine::outcome::Deed;
@@ -9,23 +10,33 @@ use crate::model::{DyadIndex, DyadStatus, Model};
 
 /// The decision of a pair `d` (`ix`) tied by an alliance or vassalage at month offset `t`: the
 /// tie dissolves when either side's trust has fallen below `alliance_exit_trust`. Inlined into
-/// the loop of `decisions`, as each status's decision is.
+/// the loop of `decisions`, as each status's decision is. A junior tie made by a treaty is
+/// first weighed like the treaty (`treaties`, [`treaty::treaty_decision`]).
 #[inline(always)]
 pub(super) fn tie_decision<O: Observer>(
     m: &Model,
     ws: &mut Workspace,
+    draws: &[u32],
     t: u32,
     d: usize,
     ix: &DyadIndex,
     obs: &mut O,
 ) {
     let DyadIndex { a, b, q_ab, q_ba, .. } = *ix;
+    // A junior tie made by a treaty may be broken like the treaty (`treaties`, §6.12).
+    if m.mechanisms.treaties
+        && treaty::in_force(ws, d)
+        && treaty::treaty_decision(m, ws, draws, t, d, ix, obs)
+    {
+        return;
+    }
     let exit = m.rules.alliance_exit_trust;
     if ws.pairs[q_ab].trust < exit || ws.pairs[q_ba].trust < exit {
         if ws.status[d] == DyadStatus::Alliance {
             ws.set_allied(a, b, false);
         }
         ws.status[d] = DyadStatus::Peace;
+        treaty::end(ws, d);
         ws.outcome.note(t, d, Deed::TieDissolved);
         obs.happening(t, Happening::TieDissolved { a, b });
     }

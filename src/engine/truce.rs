@@ -3,6 +3,7 @@
 
 use super::decisions::first_to_act;
 use super::onset::{begin_war, Onset};
+use super::treaty;
 use super::workspace::Workspace;
 use super::{Happening, Observer};
 use crate::engine::outcome::Deed;
@@ -27,9 +28,15 @@ pub(super) fn truce_decision<O: Observer>(
 ) {
     let DyadIndex { a, b, q_ab, q_ba, .. } = *ix;
     let (raw_ab, raw_ba) = (draws[ix.decision_slots[0]], draws[ix.decision_slots[1]]);
+    if m.mechanisms.treaties {
+        // The treaty decides breaches (§6.12).
+        if treaty::in_force(ws, d) && treaty::treaty_decision(m, ws, draws, t, d, ix, obs) {
+            return;
+        }
+    }
     // Most months of a truce neither side breaches it: both draws lie above any
     // breach probability (`DyadIndex::breach_bound`).
-    if u64::from(raw_ab) < ix.breach_bound[0] || u64::from(raw_ba) < ix.breach_bound[1] {
+    else if u64::from(raw_ab) < ix.breach_bound[0] || u64::from(raw_ba) < ix.breach_bound[1] {
         let (u_ab, u_ba) = (uniform(raw_ab), uniform(raw_ba));
         let p_a = hazard::breach_hazard(m.breach_propensity[a], ws.pairs[q_ab].trust, m.rigidity[a]);
         let p_b = hazard::breach_hazard(m.breach_propensity[b], ws.pairs[q_ba].trust, m.rigidity[b]);
@@ -43,6 +50,7 @@ pub(super) fn truce_decision<O: Observer>(
     }
     if t - since >= m.rules.truce_months {
         ws.status[d] = DyadStatus::Peace;
+        treaty::end(ws, d);
         ws.outcome.note(t, d, Deed::Peace);
         obs.happening(t, Happening::TruceBecomesPeace { a, b });
     }

@@ -3,7 +3,7 @@
 //! of the sides and the odds they see (§6.8).
 
 use super::workspace::{allied, at_war, Workspace};
-use crate::model::{perception, war};
+use crate::model::{front, perception, war};
 use crate::model::{DyadStatus, Model};
 use crate::rng::draws::uniform;
 
@@ -11,7 +11,7 @@ use crate::rng::draws::uniform;
 /// `y`, each `strength · mobilization`, as `seer` perceives them (its perception factor of each
 /// member; `None`: the truth).
 #[inline(always)]
-fn coalition_force(m: &Model, ws: &Workspace, x: usize, y: usize, seer: Option<usize>) -> f64 {
+pub(super) fn coalition_force(m: &Model, ws: &Workspace, x: usize, y: usize, seer: Option<usize>) -> f64 {
     let own = match seer {
         Some(i) if i != x => ws.pair(i, x).perceived,
         _ => 1.0,
@@ -68,7 +68,12 @@ pub(super) fn war_process(m: &Model, ws: &mut Workspace, draws: &[u32]) {
         if contest {
             let force_a = coalition_force(m, ws, a, b, None);
             let force_b = coalition_force(m, ws, b, a, None);
-            let p_a = war::contest_win_probability(force_a, force_b, rules.contest_decisiveness);
+            // The force each side brings to the front fades with the depth of its advance
+            // (`front`; with no gradient, the whole force).
+            let balance = ws.balance[d];
+            let at_front_a = front::projected_force(force_a, m.projection_decay[a], balance);
+            let at_front_b = front::projected_force(force_b, m.projection_decay[b], -balance);
+            let p_a = war::contest_win_probability(at_front_a, at_front_b, rules.contest_decisiveness);
             let a_won = uniform(draws[m.schedule.contest(d)]) < p_a;
             ws.balance[d] = war::next_balance(ws.balance[d], a_won, rules.war_step);
             let share_a = war::loss_share(force_a, force_b);
@@ -90,6 +95,9 @@ pub(super) fn war_process(m: &Model, ws: &mut Workspace, draws: &[u32]) {
     }
     if !contest {
         return;
+    }
+    if m.mechanisms.front {
+        raise_armies(m, ws);
     }
     // Each polity's losses of the month (in all its wars), then its recovery toward its base
     // strength ([`war::recover`]); the strength ratios are recomputed once.
@@ -121,5 +129,18 @@ pub(super) fn war_process(m: &Model, ws: &mut Workspace, draws: &[u32]) {
         0 => {}
         1 => ws.refresh_strength(last),
         _ => ws.refresh_all_strengths(),
+    }
+}
+
+/// New armies (`front`): each existing polity with an `army_growth` raises its base strength
+/// toward its ceiling `armies_per_potential · potential` by `army_growth · mobilization` of the
+/// gap ([`front::raise_armies`]); its strength follows through the recovery of the same step.
+fn raise_armies(m: &Model, ws: &mut Workspace) {
+    for x in 0..m.n {
+        if ws.active[x] && m.army_growth[x] > 0.0 {
+            let ceiling = m.rules.armies_per_potential * m.potential[x];
+            ws.base_strength[x] =
+                front::raise_armies(ws.base_strength[x], ceiling, m.army_growth[x], ws.mobilization[x]);
+        }
     }
 }

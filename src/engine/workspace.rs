@@ -69,6 +69,50 @@ pub(super) fn ordered(n: usize, i: usize, j: usize) -> usize {
     i * (n - 1) + j - usize::from(j > i)
 }
 
+/// No side (a treaty that made nobody junior).
+pub(super) const NO_SIDE: u8 = 2;
+
+/// The treaty in force in a pair (`treaties`, docs/model.md §6.12): made when a war ended in a
+/// truce or in junior status, ended by a war, by peace or by the end of the tie it made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Treaty {
+    /// Month offset it was made ([`NEVER`]: no treaty in force).
+    pub(super) made: u32,
+    /// The lord's side (0 or 1) when it made the other side junior, else [`NO_SIDE`].
+    pub(super) lord: u8,
+    /// Whether a cession it imposed has been handed over (the line is demarcated).
+    pub(super) demarcated: bool,
+    /// Month offset from which a cession it imposes is handed over ([`NEVER`]: none owed).
+    pub(super) due: u32,
+    /// The side (0 or 1) that owes it.
+    pub(super) debtor: u8,
+    /// The share of the debtor's base strength owed.
+    pub(super) owed: f64,
+    /// Per side, the month offset of its last default ([`NEVER`]: none).
+    pub(super) defaulted: [u32; 2],
+}
+
+impl Treaty {
+    /// No treaty in force.
+    pub(super) const NONE: Treaty = Treaty {
+        made: NEVER,
+        lord: NO_SIDE,
+        demarcated: false,
+        due: NEVER,
+        debtor: NO_SIDE,
+        owed: 0.0,
+        defaulted: [NEVER; 2],
+    };
+
+    /// A treaty made at month offset `t` with no content yet.
+    pub(super) const fn plain(t: u32) -> Treaty {
+        Treaty {
+            made: t,
+            ..Treaty::NONE
+        }
+    }
+}
+
 /// The mutable state of one run, reused across runs by one worker thread.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -109,6 +153,11 @@ pub struct Workspace {
     pub(super) base_strength: Vec<f64>,
     /// Per unordered pair, the war balance seen from side 0, in `[−1, 1]` (0 out of war).
     pub(super) balance: Vec<f64>,
+    /// Per unordered pair, the line of its last treaty seen from side 0, in `[−1, 1]` (0 before
+    /// any; `bargaining` and `treaties`).
+    pub(super) line: Vec<f64>,
+    /// Per unordered pair, the treaty in force (`treaties`; [`Treaty::NONE`] when none).
+    pub(super) treaty: Vec<Treaty>,
     /// Per polity, how many allies it has now (to skip the search for allies in a war).
     pub(super) allies: Vec<u16>,
     /// Per polity, its strength change of the month's wars, as a factor (`war_process`).
@@ -168,6 +217,8 @@ impl Workspace {
             header_u: vec![0.5; n * n.saturating_sub(1)],
             base_strength: vec![0.0; n],
             balance: vec![0.0; model.dyads.len()],
+            line: vec![0.0; model.dyads.len()],
+            treaty: vec![Treaty::NONE; model.dyads.len()],
             allies: vec![0; n],
             attrition: vec![1.0; n],
             begun: vec![NEVER; model.dyads.len()],
@@ -204,6 +255,8 @@ impl Workspace {
         self.base_strength.copy_from_slice(&m.strength);
         self.begun.fill(NEVER);
         self.balance.fill(0.0);
+        self.line.fill(0.0);
+        self.treaty.fill(Treaty::NONE);
         self.plan.fill(NO_PLAN);
         self.mobilization[..self.n].copy_from_slice(&m.mobilization);
         self.stability.copy_from_slice(&m.stability);
@@ -250,6 +303,8 @@ impl Workspace {
                     self.wars[b] += 1;
                 }
                 DyadStatus::Alliance => self.set_allied(a, b, true),
+                // A truce at `start` is governed by a treaty without content (`treaties`).
+                DyadStatus::Truce { .. } if m.mechanisms.treaties => self.treaty[d] = Treaty::plain(0),
                 _ => {}
             }
         }
