@@ -24,8 +24,8 @@ pub(super) fn expected_settlement(m: &Model, ws: &Workspace, x: usize, y: usize)
     )
 }
 
-/// The cost to `x` of fighting on against `y` over the horizon ([`settlement::cost_of_war`]),
-/// its share of the losses taken from the true forces.
+/// The cost to `x` of fighting on against `y` over the horizon, as its court counts it
+/// ([`settlement::cost_of_war`]), its share of the losses taken from the true forces.
 #[inline]
 pub(super) fn cost_of_war(m: &Model, ws: &Workspace, x: usize, y: usize) -> f64 {
     let share = war::loss_share(
@@ -38,6 +38,7 @@ pub(super) fn cost_of_war(m: &Model, ws: &Workspace, x: usize, y: usize) -> f64 
         share,
         m.war_burden[x],
         ws.stability[x],
+        m.rigidity[x],
     )
 }
 
@@ -59,8 +60,8 @@ pub(super) struct Bid {
 }
 
 /// The talks `seeker` opened with `other`, answered with the dyad's talks uniform `u`: the
-/// seeker demands what its estimate of the other's reservation allows (junior status too when
-/// it pays it and ties exist), and the other accepts with probability
+/// seeker demands `seeker_share` of the range it sees (junior status too when it pays it and
+/// ties exist), and the other accepts with probability
 /// `Λ(surplus / settlement_noise)` ([`settlement::acceptance`]).
 pub(super) fn bargain(m: &Model, ws: &Workspace, seeker: usize, other: usize, u: f64) -> Bid {
     let expected = expected_settlement(m, ws, seeker, other);
@@ -68,7 +69,9 @@ pub(super) fn bargain(m: &Model, ws: &Workspace, seeker: usize, other: usize, u:
     let junior_possible = m.mechanisms.alliances && m.mechanisms.war_process;
     let offer = settlement::offer(
         expected,
+        cost_of_war(m, ws, seeker, other),
         responder_cost,
+        m.rules.seeker_share,
         m.submission_cost[other],
         m.tribute_gain[seeker],
         junior_possible,

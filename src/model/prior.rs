@@ -169,7 +169,7 @@ const RELATION: [(&str, Setter); 8] = [
 ];
 
 /// The rules a prior may stand for (all but the whole number `truce_months`).
-const RULES: [(&str, Setter); 22] = [
+const RULES: [(&str, Setter); 23] = [
     ("war_fear_shock", |m, _, v| m.rules.war_fear_shock = v),
     ("talks_success", |m, _, v| m.rules.talks_success = v),
     ("truce_trust_gain", |m, _, v| m.rules.truce_trust_gain = v),
@@ -189,6 +189,7 @@ const RULES: [(&str, Setter); 22] = [
     ("settlement_noise", |m, _, v| m.rules.settlement_noise = v),
     ("talks_learning", |m, _, v| m.rules.talks_learning = v),
     ("cession_per_line", |m, _, v| m.rules.cession_per_line = v),
+    ("seeker_share", |m, _, v| m.rules.seeker_share = v),
     ("treaty_settling", |m, _, v| m.rules.treaty_settling = v),
     ("tribute_strength", |m, _, v| m.rules.tribute_strength = v),
     ("demarcation_strength", |m, _, v| m.rules.demarcation_strength = v),

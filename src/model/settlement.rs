@@ -7,15 +7,18 @@
 //! ```text
 //! value of fighting on   V_x = E_x − C_x
 //!                        E_x = stalemate(F_x, F̂_y)               (x's expected settlement, its side)
-//!                        C_x = H · (war_cost · share_x + d_x · (2 − σ_x))
-//! the seeker i's offer   plain:  x = clamp(E_i + C_j, −1, 1)      (its estimate of j's reservation)
-//!                        junior: x = clamp(E_i + C_j − k_j, −1, 1), j becomes i's junior,
-//!                                chosen when x_junior + g_i > x_plain
+//!                        C_x = (1 − r_x) · H · (war_cost · share_x + d_x · (2 − σ_x))
+//! the seeker i's offer   plain:  x = clamp(E_i − C_i + s · (C_i + C_j), −1, 1)
+//!                                (a share s of the range it sees, from its own value to its
+//!                                 estimate of j's reservation, −(−E_i − C_j))
+//!                        junior: x = clamp(E_i − C_i + s · (C_i + C_j) − k_j, −1, 1), j becomes
+//!                                i's junior, chosen when x_junior + g_i > x_plain
 //! the responder j        z = (−x − k_j·[junior]) − V_j
 //!                        accepts with probability Λ(z / τ)        (τ = 0: accepts iff z ≥ 0)
 //! ```
 //!
-//! H is the rule `settlement_horizon`, τ `settlement_noise`, d_x the polity's `war_burden`, k_j
+//! H is the rule `settlement_horizon`, s `seeker_share`, τ `settlement_noise`, r_x the polity's
+//! `status_rigidity` (a proud court discounts the cost of war), d_x `war_burden`, k_j
 //! `submission_cost`, g_i `tribute_gain`, share_x the losses share of `war::loss_share` and
 //! Λ(z) = 1/(1 + e^(−z)).
 
@@ -136,11 +139,16 @@ mod tests {
 
     #[test]
     fn junior_status_is_demanded_only_when_the_tribute_is_worth_more_than_it_costs() {
-        assert!(offer(0.2, 0.3, 0.4, 0.5, true).junior);
-        assert!(!offer(0.2, 0.3, 0.4, 0.3, true).junior);
-        assert!(!offer(0.2, 0.3, 0.4, 0.5, false).junior);
-        let o = offer(0.2, 0.3, 0.4, 0.5, true);
+        assert!(offer(0.2, 0.1, 0.3, 1.0, 0.4, 0.5, true).junior);
+        assert!(!offer(0.2, 0.1, 0.3, 1.0, 0.4, 0.3, true).junior);
+        assert!(!offer(0.2, 0.1, 0.3, 1.0, 0.4, 0.5, false).junior);
+        let o = offer(0.2, 0.1, 0.3, 1.0, 0.4, 0.5, true);
         assert!((o.line - 0.1).abs() < 1e-15);
+        assert_eq!(
+            cost_of_war(24.0, 0.01, 0.5, 0.01, 1.0, 0.0),
+            24.0 * (0.005 + 0.01)
+        );
+        assert_eq!(cost_of_war(24.0, 0.01, 0.5, 0.01, 1.0, 1.0), 0.0);
     }
 
     #[test]

@@ -67,9 +67,9 @@ pub const RELATION_FIELDS: [&str; 8] = [
 ];
 
 /// The rules a prior may stand for (every real-number rule; `truce_months` is a whole number):
-/// version 1's four, then the ten Model 2 added and the eight of Model 3 (`check` lists the
+/// version 1's four, then the ten Model 2 added and the nine of Model 3 (`check` lists the
 /// later ones it fills in).
-pub const RULE_FIELDS: [&str; 22] = [
+pub const RULE_FIELDS: [&str; 23] = [
     "war_fear_shock",
     "talks_success",
     "truce_trust_gain",
@@ -89,6 +89,7 @@ pub const RULE_FIELDS: [&str; 22] = [
     "settlement_noise",
     "talks_learning",
     "cession_per_line",
+    "seeker_share",
     "treaty_settling",
     "tribute_strength",
     "demarcation_strength",

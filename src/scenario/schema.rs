@@ -537,6 +537,7 @@ impl Default for Rules {
             settlement_noise: default_settlement_noise(),
             talks_learning: default_talks_learning(),
             cession_per_line: default_cession_per_line(),
+            seeker_share: 0.5,
             cession_delay: default_cession_delay(),
             default_memory: default_default_memory(),
             treaty_settling: default_treaty_settling(),

@@ -298,6 +298,7 @@ fn check(sc: &Scenario, check_sets: bool) -> Checker {
         ("settlement_noise", r.settlement_noise, 10.0),
         ("talks_learning", r.talks_learning, 1.0),
         ("cession_per_line", r.cession_per_line, 1.0),
+        ("seeker_share", r.seeker_share, 1.0),
         ("treaty_settling", r.treaty_settling, 1200.0),
         ("tribute_strength", r.tribute_strength, 1.0),
         ("demarcation_strength", r.demarcation_strength, 1.0),
