@@ -8,10 +8,10 @@
 //! value of fighting on   V_x = E_x − C_x
 //!                        E_x = stalemate(F_x, F̂_y)               (x's expected settlement, its side)
 //!                        C_x = (1 − r_x) · H · (war_cost · share_x + d_x · (2 − σ_x))
-//! the seeker i's offer   plain:  x = clamp(E_i − C_i + s · (C_i + C_j), −1, 1)
-//!                                (a share s of the range it sees, from its own value to its
-//!                                 estimate of j's reservation, −(−E_i − C_j))
-//!                        junior: x = clamp(E_i − C_i + s · (C_i + C_j) − k_j, −1, 1), j becomes
+//! the seeker i's offer   plain:  x = clamp((E_i + C_j) − (1 − s) · (C_i + C_j), −1, 1)
+//!                                (a share s of the range it sees, from its own value E_i − C_i
+//!                                 to its estimate of j's reservation, E_i + C_j from its side)
+//!                        junior: x = clamp((E_i + C_j) − (1 − s) · (C_i + C_j) − k_j, −1, 1), j becomes
 //!                                i's junior, chosen when x_junior + g_i > x_plain
 //! the responder j        z = (−x − k_j·[junior]) − V_j
 //!                        accepts with probability Λ(z / τ)        (τ = 0: accepts iff z ≥ 0)
@@ -22,26 +22,19 @@
 //! `submission_cost`, g_i `tribute_gain`, share_x the losses share of `war::loss_share` and
 //! Λ(z) = 1/(1 + e^(−z)).
 
-/// A side's value of fighting on, in units of the front from its own side: its expected
-/// settlement `expected` less the cost of war over `horizon` months, each month its share
-/// `share` of the losses (`war_cost · share`) and its court's burden `burden`, doubled at full
-/// unrest (`stability` 0).
+/// The cost of fighting on over `horizon` months, as a court of status rigidity `rigidity`
+/// counts it: `(1 − r) · H · (war_cost · share + burden · (2 − σ))`, each month its share
+/// `share` of the losses and its court's burden `burden`, doubled at full unrest (`stability` 0).
 #[inline]
-pub fn value_of_war(
-    expected: f64,
+pub fn cost_of_war(
     horizon: f64,
     war_cost: f64,
     share: f64,
     burden: f64,
     stability: f64,
+    rigidity: f64,
 ) -> f64 {
-    expected - cost_of_war(horizon, war_cost, share, burden, stability)
-}
-
-/// The cost of fighting on over `horizon` months: `H · (war_cost · share + burden · (2 − σ))`.
-#[inline]
-pub fn cost_of_war(horizon: f64, war_cost: f64, share: f64, burden: f64, stability: f64) -> f64 {
-    horizon * (war_cost * share + burden * (2.0 - stability))
+    (1.0 - rigidity) * (horizon * (war_cost * share + burden * (2.0 - stability)))
 }
 
 /// What the seeker of talks demands: the treaty line (from its own side) and whether the other
@@ -54,22 +47,27 @@ pub struct Offer {
     pub junior: bool,
 }
 
-/// The seeker's offer: the line its estimate of the responder's reservation allows
-/// (`expected + responder_cost`: the seeker thinks the front settles at `expected` and knows the
-/// responder's cost), or, when `junior_possible` and it pays the seeker
-/// (`line_junior + tribute_gain > line_plain`), a line better for the responder by its
-/// `submission_cost`, with junior status.
+/// The seeker's offer: a share `share` of the bargaining range it sees, which runs from its own
+/// value of fighting on (`expected − own_cost`) to its estimate of the responder's reservation
+/// (`expected + responder_cost`: it thinks the front settles at `expected` and knows the
+/// responder's cost); `share` 1 is an ultimatum at that reservation. When `junior_possible` and
+/// it pays the seeker (`line_junior + tribute_gain > line_plain`), the line is better for the
+/// responder by its `submission_cost`, and the responder is to become the seeker's junior.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn offer(
     expected: f64,
+    own_cost: f64,
     responder_cost: f64,
+    share: f64,
     submission_cost: f64,
     tribute_gain: f64,
     junior_possible: bool,
 ) -> Offer {
-    let plain = (expected + responder_cost).clamp(-1.0, 1.0);
+    let demand = (expected + responder_cost) - (1.0 - share) * (own_cost + responder_cost);
+    let plain = demand.clamp(-1.0, 1.0);
     if junior_possible && tribute_gain > 0.0 {
-        let line = (expected + responder_cost - submission_cost).clamp(-1.0, 1.0);
+        let line = (demand - submission_cost).clamp(-1.0, 1.0);
         if line + tribute_gain > plain {
             return Offer { line, junior: true };
         }
@@ -112,17 +110,18 @@ pub fn cession(before: f64, after: f64, per_line: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// Fearon's range: with perfect information the seeker's plain offer leaves the responder
-    /// exactly at its reservation, so it is accepted for sure without noise and at ½ with.
+    /// Fearon's range: with perfect information an ultimatum (share 1) leaves the responder
+    /// exactly at its reservation, so it is accepted for sure without noise and at ½ with; a
+    /// smaller share leaves it `(1 − s)(C_i + C_j)` above it.
     #[test]
-    fn a_plain_offer_under_perfect_information_sits_at_the_reservation() {
+    fn an_offer_under_perfect_information_clears_at_the_reservation_or_above() {
         for (e, ci, cj) in [
             (0.3, 0.2, 0.4),
             (-0.5, 0.1, 0.1),
             (0.0, 0.0, 0.3),
             (0.9, 0.5, 0.6),
         ] {
-            let o = offer(e, cj, 1.0, 0.0, true);
+            let o = offer(e, ci, cj, 1.0, 1.0, 0.0, true);
             assert!(!o.junior);
             let v_j = -e - cj;
             let z = surplus(-o.line, v_j);
@@ -134,6 +133,11 @@ mod tests {
             assert_eq!(acceptance(z, 0.0), 1.0);
             // The seeker never asks for less than its own value of fighting on.
             assert!(o.line >= e - ci);
+            let half = offer(e, ci, cj, 0.5, 1.0, 0.0, true);
+            let z = surplus(-half.line, v_j);
+            if half.line > -1.0 && half.line < 1.0 {
+                assert!((z - 0.5 * (ci + cj)).abs() < 1e-12, "{z}");
+            }
         }
     }
 

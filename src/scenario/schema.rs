@@ -364,6 +364,11 @@ pub struct Rules {
         skip_serializing_if = "is_default_cession_per_line"
     )]
     pub cession_per_line: f64,
+    /// Share of the bargaining range it sees that the seeker of talks demands (`bargaining`): 1
+    /// is an ultimatum at its estimate of the other's reservation, ½ splits the difference,
+    /// 0 ..= 1; default 0.5.
+    #[serde(default = "half", skip_serializing_if = "is_half")]
+    pub seeker_share: f64,
     /// Months after a treaty by which a cession it imposes is due (`treaties`): until then the
     /// side that owes it may withhold it, 0 ..= 120 (whole months); default 3.
     #[serde(
