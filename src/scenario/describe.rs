@@ -212,43 +212,14 @@ impl super::LoadedScenario {
 }
 
 /// One field of a scenario item (a polity, a relation, the rules) as text, read through its
-/// serialized form; a Model 3 field left out of that form holds its default
-/// ([`MODEL3_DEFAULTS`]); `?` if there is no such field.
+/// serialized form with Model 3's unwritten defaults filled in (`?` if there is no such field).
 fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
     serde_json::to_value(item)
         .ok()
+        .map(super::schema::with_unwritten_defaults)
         .and_then(|v| v.get(name).map(ToString::to_string))
-        .or_else(|| {
-            MODEL3_DEFAULTS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_string())
-        })
         .unwrap_or_else(|| "?".into())
 }
-
-/// The defaults of Model 3's numbers, which a scenario writes out only when they differ from
-/// them (so that every file of an earlier scenario stays as it was).
-const MODEL3_DEFAULTS: [(&str, &str); 18] = [
-    ("armies_per_potential", "0.0"),
-    ("settlement_horizon", "24.0"),
-    ("settlement_noise", "0.1"),
-    ("talks_learning", "0.1"),
-    ("cession_per_line", "0.2"),
-    ("seeker_share", "0.5"),
-    ("projection_decay", "0.0"),
-    ("army_growth", "0.0"),
-    ("war_burden", "0.01"),
-    ("submission_cost", "1.0"),
-    ("tribute_gain", "0.0"),
-    ("enforcement", "0.1"),
-    ("default_propensity", "0.05"),
-    ("cession_delay", "3"),
-    ("default_memory", "12"),
-    ("treaty_settling", "24.0"),
-    ("tribute_strength", "0.5"),
-    ("demarcation_strength", "0.2"),
-];
 
 /// The rules Model 2 and Model 3 added: all but the first four of version 1.
 const MODEL2_RULES: &[&str] = super::prior::RULE_FIELDS.split_at(4).1;

@@ -80,7 +80,7 @@ pub fn leaf_paths(sc: &Scenario) -> Vec<String> {
 
 /// `x` as JSON (`Null` if it cannot be written, which no scenario part does).
 fn json<T: Serialize>(x: &T) -> Value {
-    serde_json::to_value(x).unwrap_or(Value::Null)
+    super::schema::with_unwritten_defaults(serde_json::to_value(x).unwrap_or(Value::Null))
 }
 
 /// The paths that `--set` accepts for `sc`, with the relations only of the directed pairs from a

@@ -447,6 +447,62 @@ fn is_default_default_propensity(x: &f64) -> bool {
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
+
+/// The serialized form of a scenario part (the rules, a polity) with the Model 3 fields that
+/// the part writes only when they differ from their defaults filled in at those defaults, so
+/// that `--set` finds every field and `check` can print it. Any other value is returned as is.
+pub fn with_unwritten_defaults(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(obj) = v.as_object_mut() {
+        let defaults = if obj.contains_key("war_fear_shock") {
+            Rules::unwritten_defaults()
+        } else if obj.contains_key("potential") {
+            Polity::unwritten_defaults()
+        } else {
+            Vec::new()
+        };
+        for (field, value) in defaults {
+            obj.entry(field).or_insert(value);
+        }
+    }
+    v
+}
+
+impl Rules {
+    /// The rules a scenario writes out only when they differ from their defaults (Model 3's),
+    /// with those defaults.
+    pub fn unwritten_defaults() -> Vec<(&'static str, serde_json::Value)> {
+        let d = Rules::default();
+        vec![
+            ("armies_per_potential", d.armies_per_potential.into()),
+            ("settlement_horizon", d.settlement_horizon.into()),
+            ("settlement_noise", d.settlement_noise.into()),
+            ("talks_learning", d.talks_learning.into()),
+            ("cession_per_line", d.cession_per_line.into()),
+            ("seeker_share", d.seeker_share.into()),
+            ("cession_delay", d.cession_delay.into()),
+            ("default_memory", d.default_memory.into()),
+            ("treaty_settling", d.treaty_settling.into()),
+            ("tribute_strength", d.tribute_strength.into()),
+            ("demarcation_strength", d.demarcation_strength.into()),
+        ]
+    }
+}
+
+impl Polity {
+    /// The polity fields a scenario writes out only when they differ from their defaults
+    /// (Model 3's), with those defaults.
+    pub fn unwritten_defaults() -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("projection_decay", 0.0.into()),
+            ("army_growth", 0.0.into()),
+            ("war_burden", default_war_burden().into()),
+            ("submission_cost", 1.0.into()),
+            ("tribute_gain", 0.0.into()),
+            ("enforcement", default_enforcement().into()),
+            ("default_propensity", default_default_propensity().into()),
+        ]
+    }
+}
 fn default_settlement_horizon() -> f64 {
     24.0
 }
