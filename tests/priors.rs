@@ -16,7 +16,14 @@ fn baseline() -> Scenario {
 fn prior_paths(sc: &Scenario) -> Vec<(String, [f64; 2])> {
     // Every real number that --set reaches takes a prior and has a setter: a new field of the
     // schema fails here until it is given one (or is a whole number or a switch).
-    let whole = ["seed", "runs", "warmup", "rules.truce_months"];
+    let whole = [
+        "seed",
+        "runs",
+        "warmup",
+        "rules.truce_months",
+        "rules.cession_delay",
+        "rules.default_memory",
+    ];
     for p in leaf_paths(sc) {
         let real = !p.starts_with("mechanisms.")
             && !whole.contains(&p.as_str())
@@ -417,9 +424,11 @@ fn evidence_refuses_a_sample_the_posterior_reader_could_not_read() {
     let tmp = tempfile::TempDir::new().expect("a temp dir");
     let dir = tmp.path();
     let sc = load("toy", &toy_text());
+    // Every path that takes a prior and whose range holds 0.5 (a horizon in months does not).
     let paths: Vec<String> = jinsong::scenario::leaf_paths(&sc)
         .into_iter()
         .filter(|p| jinsong::scenario::prior::takes_prior(p))
+        .filter(|p| field_range(&sc, p).is_none_or(|(lo, hi, _)| lo <= 0.5 && 0.5 <= hi))
         .collect();
     assert!(paths.len() >= 60, "{} paths", paths.len());
     let set: Vec<String> = paths.iter().map(|p| format!("\"{p}=Choice([0.5])\"")).collect();
