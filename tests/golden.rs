@@ -248,6 +248,33 @@ const COMMANDS: &[(&str, &[&str])] = &[
         &["trace", "--run", "3", "--quiet", "--no-charts", "--out", "OUT"],
     ),
     (
+        "run-model3",
+        &[
+            "run",
+            "scenarios/model3/model3.ron",
+            "--runs",
+            "400",
+            "--no-charts",
+            "--out",
+            "OUT",
+        ],
+    ),
+    (
+        "trace-model3",
+        &[
+            "trace",
+            "scenarios/model3/model3.ron",
+            "--run",
+            "8",
+            "--seed",
+            "2026",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "OUT",
+        ],
+    ),
+    (
         "trace-jurchen_greed",
         &[
             "trace",
