@@ -229,7 +229,7 @@ fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
 
 /// The defaults of Model 3's numbers, which a scenario writes out only when they differ from
 /// them (so that every file of an earlier scenario stays as it was).
-const MODEL3_DEFAULTS: [(&str, &str); 18] = [
+pub(crate) const MODEL3_DEFAULTS: [(&str, &str); 18] = [
     ("armies_per_potential", "0.0"),
     ("settlement_horizon", "24.0"),
     ("settlement_noise", "0.1"),

@@ -79,8 +79,27 @@ pub fn leaf_paths(sc: &Scenario) -> Vec<String> {
 }
 
 /// `x` as JSON (`Null` if it cannot be written, which no scenario part does).
-fn json<T: Serialize>(x: &T) -> Value {
-    serde_json::to_value(x).unwrap_or(Value::Null)
+///
+/// A Model 3 number that `x` leaves out of its JSON (one written out only when it differs from
+/// its default) is filled in with its default, so that `--set` reaches it like any other.
+fn json<T: Serialize + DeserializeOwned>(x: &T) -> Value {
+    let mut v = serde_json::to_value(x).unwrap_or(Value::Null);
+    if let Value::Object(map) = &v {
+        let missing: Vec<(&str, Value)> = super::describe::MODEL3_DEFAULTS
+            .iter()
+            .filter(|(name, _)| !map.contains_key(*name))
+            .filter_map(|(name, text)| Some((*name, serde_json::from_str::<Value>(text).ok()?)))
+            .collect();
+        for (name, default) in missing {
+            // Only the fields that `T` has (its parts refuse unknown fields).
+            let mut with = v.clone();
+            with[name] = default.clone();
+            if serde_json::from_value::<T>(with).is_ok() {
+                v[name] = default;
+            }
+        }
+    }
+    v
 }
 
 /// The paths that `--set` accepts for `sc`, with the relations only of the directed pairs from a
