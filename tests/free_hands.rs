@@ -291,9 +291,9 @@ fn free_hands_changes_nothing_where_greed_cannot_act() {
     // What `jinsong check` says of it, and `attribute --mechanisms` takes it.
     assert!(base
         .describe("b.ron")
-        .contains("\nmechanisms: all on; free_hands off\n"));
+        .contains("\nmechanisms: all on; free_hands off; front off; bargaining off; treaties off\n"));
     assert!(on
         .describe("b.ron")
-        .contains("\nmechanisms: all on; free_hands on\n"));
+        .contains("\nmechanisms: all on; free_hands on; front off; bargaining off; treaties off\n"));
     assert!(check_mechanisms(&["free_hands", "greed"]).is_ok());
 }
