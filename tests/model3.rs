@@ -88,74 +88,87 @@ impl Observer for Balances {
 
 /// The front's balance is a birth–death chain whose exact stationary law (`front_law`) the
 /// time averages of many independent runs match, for force ratios 1, 2, 4 and gradients 1, 2,
-/// 4 (both sides alike): the mean of `B` and of `(B − μ)²` over months 240–599 of each run.
+/// 4 (both sides alike), and for four pairs of unequal gradients (the stronger side's, which
+/// sets the stalemate, steeper or shallower; *a* or *b* the stronger): the mean of `B` and of
+/// `(B − μ)²` over months 240–599 of each run.
 ///
 /// Tolerance: the run averages are independent and identically distributed, so their mean lies
 /// within `Z · s / √R` of its expectation (`s` their sample sd, `R` runs) with the normal
-/// approximation; `Z = 4` (two-sided 6·10⁻⁵ per check, 18 checks: a family-wise level under
+/// approximation; `Z = 4` (two-sided 6·10⁻⁵ per check, 26 checks: a family-wise level under
 /// 0.2%). The 240 months of burn-in are at least 6 relaxation times of the slowest case (the
-/// OU rate below, `step · λ / 2` = 1/40 per month), so the start at 0 biases the mean by at most
-/// `e⁻⁶` of the start's distance, far inside the interval.
+/// OU rate below, `step · λ / 2` = 1/40 per month at λ = 1, 1/80 at λ = ½ where the stalemate
+/// is 0.35 from the start), so the start at 0 biases the mean by well under the interval.
 ///
 /// The OU approximation: near the stalemate `B*` (`front::stalemate`) the drift per month is
-/// `step · (2p − 1) ≈ −(step · λ / 2)(B − B*)` and the variance per month `step²`, so the
-/// stationary law is about normal with mean `B*` and sd `√(step / λ)`. Where `B* ± 3` OU sd lies
-/// inside `[−1, 1]` (no clamp within reach) the exact mean is within 5% of an OU sd of `B*`
-/// and the exact sd within 5% of the OU sd (the lattice adds about `step² / 12` to the variance).
+/// `step · (2p − 1) ≈ −(step · λ / 2)(B − B*)`, λ the gradient of the side that advances, and
+/// the variance per month `step²`, so the stationary law is about normal with mean `B*` and sd
+/// `√(step / λ)`. Where `B* ± 3` OU sd lies inside `[−1, 1]` (no clamp within reach) the exact
+/// mean is within 5% of an OU sd of `B*` and the exact sd within 5% of the OU sd (the lattice
+/// adds about `step² / 12` to the variance).
 #[test]
 fn the_front_matches_the_exact_law_of_its_chain() {
-    let (step, fb) = (0.05, 0.25);
+    let step = 0.05;
     let (runs, burn, months) = (300u64, 240usize, 600usize);
     let z = 4.0;
+    let mut cases = Vec::new();
     for ratio in [1.0, 2.0, 4.0] {
         for lambda in [1.0, 2.0, 4.0] {
-            let fa = ratio * fb;
-            let decay = format!("projection_decay: {lambda:?}");
-            let sc = duel(
-                "1049-12",
-                "truces: false, front: true",
-                "contest_decisiveness: 1.0, war_step: 0.05, war_cost: 0.0, war_unrest: 0.0, strength_recovery: 0.0",
-                fa,
-                &decay,
-                fb,
-                &decay,
-                "",
+            cases.push((ratio * 0.25, 0.25, lambda, lambda));
+        }
+    }
+    cases.extend([
+        (0.5, 0.25, 2.0, 0.5),
+        (0.25, 0.5, 0.5, 2.0),
+        (0.75, 0.25, 4.0, 1.0),
+        (0.25, 1.0, 1.0, 4.0),
+    ]);
+    for (fa, fb, la, lb) in cases {
+        let case = format!("forces {fa} vs {fb}, gradients {la} and {lb}");
+        let sc = duel(
+            "1049-12",
+            "truces: false, front: true",
+            "contest_decisiveness: 1.0, war_step: 0.05, war_cost: 0.0, war_unrest: 0.0, strength_recovery: 0.0",
+            fa,
+            &format!("projection_decay: {la:?}"),
+            fb,
+            &format!("projection_decay: {lb:?}"),
+            "",
+        );
+        let model = Model::compile(&sc);
+        let mut ws = Workspace::new(&model);
+        let (mu, sd) = front_law(fa, fb, la, lb, step);
+        let (mut means, mut vars) = (Vec::new(), Vec::new());
+        for run in 0..runs {
+            let mut seen = Balances::default();
+            simulate(&model, 11, run, &mut ws, &mut seen);
+            assert_eq!(seen.0.len(), months);
+            let kept = &seen.0[burn..];
+            let n = kept.len() as f64;
+            means.push(kept.iter().sum::<f64>() / n);
+            vars.push(kept.iter().map(|b| (b - mu).powi(2)).sum::<f64>() / n);
+        }
+        for (what, xs, exact) in [("mean", &means, mu), ("variance", &vars, sd * sd)] {
+            let r = xs.len() as f64;
+            let avg = xs.iter().sum::<f64>() / r;
+            let s = (xs.iter().map(|x| (x - avg).powi(2)).sum::<f64>() / (r - 1.0)).sqrt();
+            let half = z * s / r.sqrt();
+            assert!(
+                (avg - exact).abs() <= half,
+                "{case}: {what} {avg:.5} ± {half:.5}, exact {exact:.5}"
             );
-            let model = Model::compile(&sc);
-            let mut ws = Workspace::new(&model);
-            let (mu, sd) = front_law(fa, fb, lambda, lambda, step);
-            let (mut means, mut vars) = (Vec::new(), Vec::new());
-            for run in 0..runs {
-                let mut seen = Balances::default();
-                simulate(&model, 11, run, &mut ws, &mut seen);
-                assert_eq!(seen.0.len(), months);
-                let kept = &seen.0[burn..];
-                let n = kept.len() as f64;
-                means.push(kept.iter().sum::<f64>() / n);
-                vars.push(kept.iter().map(|b| (b - mu).powi(2)).sum::<f64>() / n);
-            }
-            for (what, xs, exact) in [("mean", &means, mu), ("variance", &vars, sd * sd)] {
-                let r = xs.len() as f64;
-                let avg = xs.iter().sum::<f64>() / r;
-                let s = (xs.iter().map(|x| (x - avg).powi(2)).sum::<f64>() / (r - 1.0)).sqrt();
-                let half = z * s / r.sqrt();
-                assert!(
-                    (avg - exact).abs() <= half,
-                    "ratio {ratio}, gradient {lambda}: {what} {avg:.5} ± {half:.5}, exact {exact:.5}"
-                );
-            }
-            let star = stalemate(fa, fb, lambda, lambda);
-            let ou = (step / lambda).sqrt();
-            if star + 3.0 * ou <= 1.0 && star - 3.0 * ou >= -1.0 {
-                assert!(
-                    (mu - star).abs() <= 0.05 * ou,
-                    "ratio {ratio}, gradient {lambda}: exact mean {mu:.5}, stalemate {star:.5}"
-                );
-                assert!(
-                    (sd / ou - 1.0).abs() <= 0.05,
-                    "ratio {ratio}, gradient {lambda}: exact sd {sd:.5}, OU sd {ou:.5}"
-                );
-            }
+        }
+        let star = stalemate(fa, fb, la, lb);
+        let advancing = if fa >= fb { la } else { lb };
+        let ou = (step / advancing).sqrt();
+        if star + 3.0 * ou <= 1.0 && star - 3.0 * ou >= -1.0 {
+            assert!(
+                (mu - star).abs() <= 0.05 * ou,
+                "{case}: exact mean {mu:.5}, stalemate {star:.5}"
+            );
+            assert!(
+                (sd / ou - 1.0).abs() <= 0.05,
+                "{case}: exact sd {sd:.5}, OU sd {ou:.5}"
+            );
         }
     }
 }
