@@ -222,6 +222,74 @@ fn a_front_without_gradient_is_the_old_walk() {
     assert!(off != steep, "a gradient of 3 changes nothing");
 }
 
+/// The balance and whether the pair is at war, at the end of every month.
+#[derive(Default)]
+struct Fronts(Vec<(f64, bool)>);
+
+impl Observer for Fronts {
+    fn month_end(&mut self, _t: u32, ws: &Workspace) {
+        let war = matches!(ws.status(0), DyadStatus::War { .. });
+        self.0.push((ws.balance(0), war));
+    }
+}
+
+/// With `front` the balance is kept through a truce and the next war starts from it: the month
+/// a truce is made it stays where the war's last month left it, it does not move while the pair
+/// is not at war, and the month a war begins it moves one step from there. With `front` off it
+/// is reset to 0 at the truce and moves one step from 0 in the first month of a war. Wars recur here (truces of a year, fear that never fades).
+#[test]
+fn the_front_is_kept_through_a_truce() {
+    let step = 0.05;
+    for front in [true, false] {
+        let sc = duel(
+            "1029-12",
+            &format!("front: {front}"),
+            "war_step: 0.05, war_cost: 0.0, war_unrest: 0.0, truce_months: 12, talks_success: 1.0",
+            1.0,
+            "projection_decay: 2.0, talk_propensity: 0.3, war_propensity: 0.1, war_threshold: 1.0",
+            0.5,
+            "projection_decay: 1.0, talk_propensity: 0.3, war_propensity: 0.1, war_threshold: 1.0",
+            "",
+        );
+        let model = Model::compile(&sc);
+        let mut ws = Workspace::new(&model);
+        let (mut renewed, mut kept_away) = (0, 0);
+        for run in 0..200 {
+            let mut seen = Fronts::default();
+            simulate(&model, 13, run, &mut ws, &mut seen);
+            for pair in seen.0.windows(2) {
+                let [(before, was_war), (after, war)] = [pair[0], pair[1]];
+                match (was_war, war) {
+                    (false, false) => assert_eq!(after, before, "the front moved out of war"),
+                    (false, true) => {
+                        let from = if front { before } else { 0.0 };
+                        let moved = (after - from).abs();
+                        let clamped = after.abs() == 1.0 && moved <= step + 1e-12;
+                        assert!(
+                            (moved - step).abs() < 1e-12 || clamped,
+                            "front {front}: a war began at {after} after {before}"
+                        );
+                        if !front {
+                            assert_eq!(before, 0.0);
+                        }
+                        renewed += 1;
+                    }
+                    (true, false) => {
+                        let kept = if front { before } else { 0.0 };
+                        assert_eq!(after, kept, "front {front}: a truce left {after} after {before}");
+                        if front && before != 0.0 {
+                            kept_away += 1;
+                        }
+                    }
+                    (true, true) => {}
+                }
+            }
+        }
+        assert!(!front || kept_away > 200, "only {kept_away} truces away from 0");
+        assert!(renewed > 200, "front {front}: only {renewed} wars renewed");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Bargaining against Fearon's closed form.
 
