@@ -290,6 +290,54 @@ fn the_front_is_kept_through_a_truce() {
     }
 }
 
+/// Strengths of a and b at the end of every month.
+#[derive(Default)]
+struct Strengths(Vec<(f64, f64)>);
+
+impl Observer for Strengths {
+    fn month_end(&mut self, _t: u32, ws: &Workspace) {
+        self.0.push((ws.strength(0), ws.strength(1)));
+    }
+}
+
+/// New armies in closed form: a mobilized polity (mobilization 1) with `army_growth` g below its
+/// ceiling `armies_per_potential · potential` = 2 closes g of the gap each month, and with full
+/// recovery and no war costs its strength follows its base, so after month n (from 0) it is
+/// `2 − (2 − s₀)(1 − g)^(n+1)` (to 1e-12: rounding over at most 120 products); a polity without
+/// growth, or above its ceiling, keeps its strength exactly.
+#[test]
+fn new_armies_close_the_gap_to_the_ceiling_geometrically() {
+    for (g, s0) in [(0.05f64, 0.5f64), (0.2, 1.9), (0.1, 2.5)] {
+        let sc = duel(
+            "1009-12",
+            "truces: false, front: true",
+            "war_cost: 0.0, war_unrest: 0.0, strength_recovery: 1.0, armies_per_potential: 2.0",
+            s0,
+            &format!("army_growth: {g:?}"),
+            0.5,
+            "",
+            "",
+        );
+        let model = Model::compile(&sc);
+        let mut ws = Workspace::new(&model);
+        let mut seen = Strengths::default();
+        simulate(&model, 2, 0, &mut ws, &mut seen);
+        assert_eq!(seen.0.len(), 120);
+        for (n, &(a, b)) in seen.0.iter().enumerate() {
+            let expected = if s0 < 2.0 {
+                2.0 - (2.0 - s0) * (1.0 - g).powi(n as i32 + 1)
+            } else {
+                s0
+            };
+            assert!(
+                (a - expected).abs() < 1e-12,
+                "g {g}, s₀ {s0}, month {n}: {a} against {expected}"
+            );
+            assert_eq!(b, 0.5, "b has no growth");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Bargaining against Fearon's closed form.
 
