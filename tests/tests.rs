@@ -20,6 +20,7 @@ mod hypothesis;
 mod layers;
 mod model;
 mod model2;
+mod model3;
 mod mutated;
 mod patterns;
 mod priors;

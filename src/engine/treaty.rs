@@ -93,7 +93,9 @@ pub(super) fn treaty_decision<O: Observer>(
     let noise = m.rules.settlement_noise;
     let regret_a = treaty::regret(value_of_war(m, ws, a, b) - value_of_treaty(m, ws, d, 0), noise);
     let regret_b = treaty::regret(value_of_war(m, ws, b, a) - value_of_treaty(m, ws, d, 1), noise);
-    let fresh = |s: usize| tr.defaulted[s] != NEVER && t - tr.defaulted[s] < m.rules.default_memory;
+    // A default at month d invites enforcement in each of the `default_memory` months after it
+    // (d + 1 ..= d + K: in month d itself the breach was weighed before the default).
+    let fresh = |s: usize| tr.defaulted[s] != NEVER && t - tr.defaulted[s] <= m.rules.default_memory;
     let h_a = treaty::breach_hazard(
         m.breach_propensity[a],
         strength,
