@@ -2,14 +2,14 @@
 //! expects of fighting on, the seeker's offer and the other side's answer, the treaty that an
 //! accepted offer makes, and what a refusal teaches.
 
-use super::settlement::{cede_or_owe, make_junior};
+use super::settlement::{cede_or_owe, make_junior, open_truce};
 use super::war_process::coalition_force;
 use super::workspace::{side, Treaty, Workspace};
 use super::{Happening, Observer};
 use crate::engine::outcome::Deed;
 use crate::model::settlement::{self, Offer};
 use crate::model::{front, perception, war};
-use crate::model::{DyadIndex, DyadStatus, Model};
+use crate::model::{DyadIndex, Model};
 
 /// Where `x` expects the front of its war with `y` to settle, from its own side: the stalemate
 /// point ([`front::stalemate`]) of its side's true force against `y`'s side's force as `x`
@@ -118,15 +118,7 @@ pub(super) fn settle<O: Observer>(
     obs: &mut O,
 ) {
     let (a, b) = m.dyads[d];
-    let ix = m.dyad_index[d];
-    let out = &mut ws.outcome.dyads[d];
-    out.truces = out.truces.saturating_add(1);
-    ws.status[d] = DyadStatus::Truce { since: t };
-    ws.wars[a] -= 1;
-    ws.wars[b] -= 1;
-    let gain = m.rules.truce_trust_gain;
-    ws.pairs[ix.q_ab].trust = (ws.pairs[ix.q_ab].trust + gain).min(1.0);
-    ws.pairs[ix.q_ba].trust = (ws.pairs[ix.q_ba].trust + gain).min(1.0);
+    open_truce(m, ws, t, d);
     let line = if seeker == a { offer.line } else { -offer.line };
     let before = std::mem::replace(&mut ws.line[d], line);
     ws.balance[d] = if m.mechanisms.front { line } else { 0.0 };

@@ -138,15 +138,7 @@ pub(super) fn war_decision<O: Observer>(
 /// terms that follow the war balance when wars are a process (`war_process`).
 fn conclude_truce<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, d: usize, obs: &mut O) {
     let (a, b) = m.dyads[d];
-    let ix = m.dyad_index[d];
-    let out = &mut ws.outcome.dyads[d];
-    out.truces = out.truces.saturating_add(1);
-    ws.status[d] = DyadStatus::Truce { since: t };
-    ws.wars[a] -= 1;
-    ws.wars[b] -= 1;
-    let gain = m.rules.truce_trust_gain;
-    ws.pairs[ix.q_ab].trust = (ws.pairs[ix.q_ab].trust + gain).min(1.0);
-    ws.pairs[ix.q_ba].trust = (ws.pairs[ix.q_ba].trust + gain).min(1.0);
+    open_truce(m, ws, t, d);
     // The front stays where it is (`front`), else it is reset; the treaty line is the front.
     let balance = if m.mechanisms.front {
         ws.balance[d]
@@ -165,6 +157,22 @@ fn conclude_truce<O: Observer>(m: &Model, ws: &mut Workspace, t: u32, d: usize, 
     if terms != war::Terms::Even {
         impose_terms(m, ws, t, d, winner, loser, terms, obs);
     }
+}
+
+/// The war of pair `d` ends in a truce concluded at month offset `t` (by talks or a settlement):
+/// the truce is counted, the status becomes `truce`, each side fights one war fewer and each
+/// side's trust in the other rises by `truce_trust_gain` (capped at 1), *a*'s first.
+pub(super) fn open_truce(m: &Model, ws: &mut Workspace, t: u32, d: usize) {
+    let (a, b) = m.dyads[d];
+    let ix = m.dyad_index[d];
+    let out = &mut ws.outcome.dyads[d];
+    out.truces = out.truces.saturating_add(1);
+    ws.status[d] = DyadStatus::Truce { since: t };
+    ws.wars[a] -= 1;
+    ws.wars[b] -= 1;
+    let gain = m.rules.truce_trust_gain;
+    ws.pairs[ix.q_ab].trust = (ws.pairs[ix.q_ab].trust + gain).min(1.0);
+    ws.pairs[ix.q_ba].trust = (ws.pairs[ix.q_ba].trust + gain).min(1.0);
 }
 
 /// The loser of pair `d`'s war capitulates at month offset `t`: it ends as a state when it is

@@ -137,7 +137,7 @@ impl super::LoadedScenario {
         let rules: Vec<&str> = MODEL2_RULES.iter().chain(&WHOLE_RULES).copied().collect();
         wanted.extend(rules.iter().map(|r| format!("rules.{r}")));
         for k in 0..sc.polities.len() {
-            wanted.extend(MODEL2_POLITY.iter().map(|f| format!("polities[{k}].{f}")));
+            wanted.extend(later_polity_fields().iter().map(|f| format!("polities[{k}].{f}")));
         }
         for k in 0..sc.relations.len() {
             wanted.extend(MODEL2_RELATION.iter().map(|f| format!("relations[{k}].{f}")));
@@ -168,7 +168,7 @@ impl super::LoadedScenario {
             }
         }
         // A field left out holds its default, the same for every item: the first one's value.
-        for f in MODEL2_POLITY {
+        for f in later_polity_fields() {
             let missing: Vec<&super::Polity> = sc
                 .polities
                 .iter()
@@ -225,21 +225,14 @@ fn field_text<T: serde::Serialize>(item: &T, name: &str) -> String {
 const MODEL2_RULES: &[&str] = super::prior::RULE_FIELDS.split_at(4).1;
 /// The whole-number rules Model 3 added (no prior may stand for them).
 const WHOLE_RULES: [&str; 2] = ["cession_delay", "default_memory"];
-/// The polity fields Model 2 and Model 3 added.
-const MODEL2_POLITY: [&str; 13] = [
-    "reaction_delay",
-    "join_propensity",
-    "vassal_acceptance",
-    "odds_weight",
-    "capitulation_propensity",
-    "conquerable",
-    "projection_decay",
-    "army_growth",
-    "war_burden",
-    "submission_cost",
-    "tribute_gain",
-    "enforcement",
-    "default_propensity",
-];
+/// The polity fields Model 2 and Model 3 added: the whole number `reaction_delay`, the switch
+/// `conquerable`, and the real numbers after version 1's in [`super::prior::POLITY_FIELDS`].
+fn later_polity_fields() -> Vec<&'static str> {
+    let mut fields = vec!["reaction_delay", "conquerable"];
+    fields.extend_from_slice(super::prior::POLITY_FIELDS.split_at(VERSION_1_POLITY_NUMBERS).1);
+    fields
+}
+/// How many of [`super::prior::POLITY_FIELDS`] version 1 had.
+const VERSION_1_POLITY_NUMBERS: usize = 21;
 /// The relation fields Model 2 added.
 const MODEL2_RELATION: [&str; 2] = ["strength_bias", "perception_noise"];
