@@ -11,41 +11,49 @@ use crate::model::settlement::{self, Offer};
 use crate::model::{front, perception, war};
 use crate::model::{DyadIndex, Model};
 
+/// The true forces of the two sides of the war of `x` and `y`: `x`'s side, then `y`'s
+/// ([`coalition_force`] without a perception), computed once for the judgements below.
+#[inline]
+pub(super) fn true_forces(m: &Model, ws: &Workspace, x: usize, y: usize) -> (f64, f64) {
+    (
+        coalition_force(m, ws, x, y, None),
+        coalition_force(m, ws, y, x, None),
+    )
+}
+
 /// Where `x` expects the front of its war with `y` to settle, from its own side: the stalemate
-/// point ([`front::stalemate`]) of its side's true force against `y`'s side's force as `x`
+/// point ([`front::stalemate`]) of its side's true force `own` against `y`'s side's force as `x`
 /// perceives it, with the two sides' gradients.
 #[inline]
-pub(super) fn expected_settlement(m: &Model, ws: &Workspace, x: usize, y: usize) -> f64 {
+pub(super) fn expected_settlement(m: &Model, ws: &Workspace, x: usize, y: usize, own: f64) -> f64 {
     front::stalemate(
-        coalition_force(m, ws, x, y, None),
+        own,
         coalition_force(m, ws, y, x, Some(x)),
         m.projection_decay[x],
         m.projection_decay[y],
     )
 }
 
-/// The cost to `x` of fighting on against `y` over the horizon, as its court counts it
-/// ([`settlement::cost_of_war`]), its share of the losses taken from the true forces.
+/// The cost to `x` of fighting on over the horizon, as its court counts it
+/// ([`settlement::cost_of_war`]), its share of the losses taken from the true forces `own` of its
+/// side and `enemy` of the other.
 #[inline]
-pub(super) fn cost_of_war(m: &Model, ws: &Workspace, x: usize, y: usize) -> f64 {
-    let share = war::loss_share(
-        coalition_force(m, ws, x, y, None),
-        coalition_force(m, ws, y, x, None),
-    );
+pub(super) fn cost_of_war(m: &Model, ws: &Workspace, x: usize, own: f64, enemy: f64) -> f64 {
     settlement::cost_of_war(
         m.rules.settlement_horizon,
         m.rules.war_cost,
-        share,
+        war::loss_share(own, enemy),
         m.war_burden[x],
         ws.stability[x],
         m.rigidity[x],
     )
 }
 
-/// `x`'s value of fighting on against `y`: its expected settlement less its cost.
+/// `x`'s value of fighting on against `y`, with `own` and `enemy` the true forces of the two
+/// sides ([`true_forces`]): its expected settlement less its cost.
 #[inline]
-pub(super) fn value_of_war(m: &Model, ws: &Workspace, x: usize, y: usize) -> f64 {
-    expected_settlement(m, ws, x, y) - cost_of_war(m, ws, x, y)
+pub(super) fn value_of_war(m: &Model, ws: &Workspace, x: usize, y: usize, own: f64, enemy: f64) -> f64 {
+    expected_settlement(m, ws, x, y, own) - cost_of_war(m, ws, x, own, enemy)
 }
 
 /// Talks under `bargaining`: the seeker's offer, the responder's surplus and its answer.
@@ -64,12 +72,13 @@ pub(super) struct Bid {
 /// ties exist), and the other accepts with probability
 /// `Λ(surplus / settlement_noise)` ([`settlement::acceptance`]).
 pub(super) fn bargain(m: &Model, ws: &Workspace, seeker: usize, other: usize, u: f64) -> Bid {
-    let expected = expected_settlement(m, ws, seeker, other);
-    let responder_cost = cost_of_war(m, ws, other, seeker);
+    let (seeker_force, other_force) = true_forces(m, ws, seeker, other);
+    let expected = expected_settlement(m, ws, seeker, other, seeker_force);
+    let responder_cost = cost_of_war(m, ws, other, other_force, seeker_force);
     let junior_possible = m.mechanisms.alliances && m.mechanisms.war_process;
     let offer = settlement::offer(
         expected,
-        cost_of_war(m, ws, seeker, other),
+        cost_of_war(m, ws, seeker, seeker_force, other_force),
         responder_cost,
         m.rules.seeker_share,
         m.submission_cost[other],
@@ -82,7 +91,7 @@ pub(super) fn bargain(m: &Model, ws: &Workspace, seeker: usize, other: usize, u:
         0.0
     };
     let terms = -offer.line - submission;
-    let reservation = expected_settlement(m, ws, other, seeker) - responder_cost;
+    let reservation = expected_settlement(m, ws, other, seeker, other_force) - responder_cost;
     let surplus = settlement::surplus(terms, reservation);
     let accepted = u < settlement::acceptance(surplus, m.rules.settlement_noise);
     Bid {

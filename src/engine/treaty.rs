@@ -3,7 +3,7 @@
 //! due, a breach by either side when fighting on looks better than the treaty (or to enforce it
 //! after the other's default), and the debtor's default on a cession it owes.
 
-use super::bargaining::value_of_war;
+use super::bargaining::{true_forces, value_of_war};
 use super::decisions::first_to_act;
 use super::onset::{begin_war, Onset};
 use super::settlement::cede;
@@ -91,8 +91,11 @@ pub(super) fn treaty_decision<O: Observer>(
     );
     let settled = treaty::settling(t - tr.made, m.rules.treaty_settling);
     let noise = m.rules.settlement_noise;
-    let regret_a = treaty::regret(value_of_war(m, ws, a, b) - value_of_treaty(m, ws, d, 0), noise);
-    let regret_b = treaty::regret(value_of_war(m, ws, b, a) - value_of_treaty(m, ws, d, 1), noise);
+    let (force_a, force_b) = true_forces(m, ws, a, b);
+    let war_a = value_of_war(m, ws, a, b, force_a, force_b);
+    let war_b = value_of_war(m, ws, b, a, force_b, force_a);
+    let regret_a = treaty::regret(war_a - value_of_treaty(m, ws, d, 0), noise);
+    let regret_b = treaty::regret(war_b - value_of_treaty(m, ws, d, 1), noise);
     // A default at month d invites enforcement in each of the `default_memory` months after it
     // (d + 1 ..= d + K: in month d itself the breach was weighed before the default).
     let fresh = |s: usize| tr.defaulted[s] != NEVER && t - tr.defaulted[s] <= m.rules.default_memory;
